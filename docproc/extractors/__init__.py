@@ -1,0 +1,1 @@
+"""Field extraction driven by the declarative per-kind specs in ``docproc/specs``."""

@@ -1,0 +1,73 @@
+"""The déclarants of an avis: names from the addressee block, numbers from "Vos références".
+
+The addressee block prints déclarant 1 on a line that starts with a civility, then
+déclarant 2 on a line that starts with "OU " (documents.md §1.2). ``identite`` is the name as
+printed without the civility; ``nom`` is the family name (first word, or first words when
+they start with a particle such as LE or DE), ``prenoms`` the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from docproc.extractors.view import PageView
+
+if TYPE_CHECKING:
+    from docproc.extractors.fields import Extraction
+    from docproc.extractors.spec import DocSpec
+
+
+def split_name(identite: str, particles: set[str]) -> tuple[str, str]:
+    words = identite.split()
+    i = 0
+    while i < len(words) - 1 and words[i] in particles:
+        i += 1
+    nom = " ".join(words[: i + 1])
+    return nom, " ".join(words[i + 1:])
+
+
+def find_names(view: PageView, civilities: list[str], second: str, min_x: float) -> list[tuple[str, int]]:
+    civ = "|".join(re.escape(c) for c in sorted(civilities, key=len, reverse=True))
+    rx = re.compile(rf"^(?P<ou>{re.escape(second)}\s+)?(?:{civ})\s+(?P<name>[A-Z][A-Z' -]+[A-Z])\s*$")
+    names: list[tuple[str, int]] = []
+    for i, line in enumerate(view.lines):
+        right = [s for s in line.segments if s.x0 >= min_x]
+        if not right:
+            continue
+        text = " ".join(s.text for s in right)
+        m = rx.match(" ".join(text.upper().split()))
+        if not m:
+            continue
+        if not names and m.group("ou"):
+            continue
+        if names and not m.group("ou"):
+            break
+        start = m.start("name")
+        names.append((" ".join(text.upper().split())[start:m.end("name")], i))
+        if len(names) == 2:
+            break
+    return names
+
+
+def extract(spec: DocSpec, view: PageView, out: Extraction) -> None:
+    cfg = spec.declarants
+    names = find_names(view, list(cfg.get("civilities", [])), str(cfg.get("second_prefix", "OU")),
+                       float(cfg.get("min_x", 0.45)))
+    if not names:
+        out.missing["declarants"] = "noms des déclarants introuvables"
+        return
+    particles = set(cfg.get("particles", []))
+    numbers = [out.fields.get("_nf1"), out.fields.get("_nf2")]
+    if numbers[1] == numbers[0]:
+        numbers[1] = None
+    people: list[dict[str, Any]] = []
+    conf = 1.0
+    for k, (identite, line) in enumerate(names):
+        nom, prenoms = split_name(identite, particles)
+        person: dict[str, Any] = {"nom": nom, "prenoms": prenoms, "identite": identite}
+        if numbers[k]:
+            person["numero_fiscal"] = numbers[k]
+        people.append(person)
+        conf = min(conf, view.lines[line].conf)
+    out.put("declarants", people, view, conf, 1)

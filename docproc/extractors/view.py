@@ -1,0 +1,70 @@
+"""A page as lines of folded text, with offsets mapped back to segments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from rapidfuzz import fuzz
+
+from docproc.models import Line, PageText, Segment
+from docproc.text.fold import fold
+
+#: Least similarity (0–100) for a label read by OCR to count as found.
+FUZZY_LABEL_SCORE = 86
+
+
+@dataclass(frozen=True)
+class Hit:
+    line: int  # index in PageView.lines
+    start: int  # offset of the label in the line text
+    end: int  # offset just after the label
+    exact: bool
+
+
+class PageView:
+    def __init__(self, page: PageText) -> None:
+        self.page = page
+        self.lines: list[Line] = page.lines()
+        self.texts = [ln.text for ln in self.lines]
+        self.folded = [fold(t) for t in self.texts]
+
+    @cached_property
+    def folded_text(self) -> str:
+        return "\n".join(self.folded)
+
+    def spans(self, i: int) -> list[tuple[int, int, Segment]]:
+        """(start, end, segment) of each segment in line i's text."""
+        out, pos = [], 0
+        for seg in self.lines[i].segments:
+            out.append((pos, pos + len(seg.text), seg))
+            pos += len(seg.text) + 1
+        return out
+
+    def segments_between(self, i: int, start: int, end: int) -> list[Segment]:
+        return [seg for s, e, seg in self.spans(i) if s < end and e > start]
+
+    def x_at(self, i: int, offset: int) -> float:
+        for s, e, seg in self.spans(i):
+            if s <= offset <= e:
+                frac = (offset - s) / max(e - s, 1)
+                return seg.x0 + frac * (seg.x1 - seg.x0)
+        return self.lines[i].segments[-1].x1
+
+    def find(self, pattern: re.Pattern[str], plain: str, fuzzy: bool) -> list[Hit]:
+        """Every line holding the label: exact matches first, then fuzzy ones (OCR only)."""
+        hits = [Hit(i, m.start(), m.end(), True)
+                for i, text in enumerate(self.folded) for m in [pattern.search(text)] if m]
+        if hits or not fuzzy:
+            return hits
+        probe = plain.split("\\")[0].strip()
+        if len(probe) < 6:
+            return []
+        for i, text in enumerate(self.folded):
+            if len(text) < len(probe) * 0.6:
+                continue
+            al = fuzz.partial_ratio_alignment(probe, text, score_cutoff=FUZZY_LABEL_SCORE)
+            if al is not None:
+                hits.append(Hit(i, al.dest_start, al.dest_end, False))
+        return hits

@@ -1,0 +1,91 @@
+"""Group pages given together into documents, whatever files they came in and in any order.
+
+Pages of one avis share (kind, année des revenus, numéro fiscal); continuation pages say
+"n/N". Page 1 carries no counter, so page 1 alone leaves the page count unknown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from docproc.extractors.classify import PageKey
+
+PAGED_KINDS = frozenset({"avis_impot_revenu", "asdir"})
+
+
+@dataclass
+class Group:
+    kind: str
+    pages: list[PageKey] = field(default_factory=list)  # kept pages, page 1 first then by n
+    duplicates: list[PageKey] = field(default_factory=list)
+    total: int | None = None  # N, when a continuation page says it
+    totals_disagree: bool = False
+    missing: list[int] = field(default_factory=list)
+    mixed_with_other: bool = False  # a file of this document also holds another avis
+
+    @property
+    def first(self) -> PageKey | None:
+        return next((p for p in self.pages if p.role == "first"), None)
+
+    @property
+    def complete(self) -> bool:
+        return self.total is not None and not self.missing and not self.totals_disagree
+
+    @property
+    def first_order(self) -> int:
+        return min(p.order for p in self.pages + self.duplicates)
+
+
+def _number(p: PageKey) -> int | None:
+    return 1 if p.role == "first" else p.n
+
+
+def group_pages(keys: list[PageKey]) -> list[Group]:
+    """Documents in order of their first page; pure function of the page keys."""
+    paged: dict[tuple[str, int | None, str | None], list[PageKey]] = {}
+    others: dict[tuple[str, str], list[PageKey]] = {}
+    orphans: list[PageKey] = []
+    for k in sorted(keys, key=lambda k: k.order):
+        if k.kind in PAGED_KINDS:
+            if k.numero_fiscal is None and k.role == "continuation":
+                orphans.append(k)
+            else:
+                paged.setdefault((k.kind, k.annee_revenus, k.numero_fiscal), []).append(k)
+        else:
+            others.setdefault((k.kind, k.file), []).append(k)
+    for k in orphans:  # a header whose numéro could not be read: attach only if unambiguous
+        same = [key for key in paged if key[0] == k.kind and key[1] == k.annee_revenus]
+        target = same[0] if len(same) == 1 else (k.kind, k.annee_revenus, None)
+        paged.setdefault(target, []).append(k)
+
+    groups: list[Group] = []
+    for (kind, _, _), pages in paged.items():
+        g = Group(kind)
+        seen: set[int | None] = set()
+        for p in sorted(pages, key=lambda p: (_number(p) or 99, p.order)):
+            number = _number(p)
+            if number in seen:
+                g.duplicates.append(p)
+                continue
+            seen.add(number)
+            g.pages.append(p)
+        totals = Counter(p.of for p in g.pages if p.role == "continuation" and p.of)
+        if totals:
+            g.total = totals.most_common(1)[0][0]
+            g.totals_disagree = len(totals) > 1
+            g.missing = [n for n in range(1, g.total + 1) if n not in seen]
+        groups.append(g)
+    for (kind, _), pages in others.items():
+        groups.append(Group(kind, pages=pages))
+
+    files_of: dict[str, set[int]] = {}
+    for idx, g in enumerate(groups):
+        if g.kind in PAGED_KINDS:
+            for p in g.pages + g.duplicates:
+                files_of.setdefault(p.file, set()).add(idx)
+    for idxs in files_of.values():
+        if len(idxs) > 1:
+            for idx in idxs:
+                groups[idx].mixed_with_other = True
+    return sorted(groups, key=lambda g: g.first_order)

@@ -1,0 +1,45 @@
+"""What a file is, from its bytes, never from its name."""
+
+from __future__ import annotations
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+TIFF = "image/tiff"
+HEIC = "image/heic"
+WEBP = "image/webp"
+
+IMAGE_TYPES = frozenset({JPEG, PNG, TIFF, HEIC, WEBP})
+ACCEPTED_TYPES = frozenset({PDF}) | IMAGE_TYPES
+
+
+def sniff(data: bytes) -> str | None:
+    """Media type from the magic bytes; None for anything docproc does not read."""
+    head = data[:32]
+    if head.lstrip(b"\x00\t\r\n ")[:5] == b"%PDF-" or b"%PDF-" in data[:1024]:
+        return PDF
+    if head[:3] == b"\xff\xd8\xff":
+        return JPEG
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return PNG
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return TIFF
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis"):
+        return HEIC
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    return None
+
+
+def describe(data: bytes) -> str:
+    """A short French name for an unsupported type, for messages (no content)."""
+    head = data[:8]
+    if not data:
+        return "fichier vide"
+    if head[:4] == b"PK\x03\x04":
+        return "archive ZIP ou document bureautique"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image GIF"
+    if head[:2] == b"BM":
+        return "image BMP"
+    return "format inconnu"

@@ -1,0 +1,40 @@
+"""The whole flow on one screen: files → pages → documents → fields → checks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from docproc import documents, signed
+from docproc.extractors.classify import classify
+from docproc.extractors.view import PageView
+from docproc.grouping import group_pages
+from docproc.models import Upload
+from docproc.settings import get_settings
+from docproc.text.acquire import read_file
+
+
+def extract(uploads: list[Upload], request_date: date) -> dict[str, Any]:
+    """Read the uploads of one dossier; a rejected file is a result, never an exception."""
+    settings = get_settings()
+    uploads = _unique_names(uploads)
+    reads = [read_file(upload, settings) for upload in uploads]              # size, type, text or OCR
+    views = [PageView(page) for r in reads for page in r.pages]
+    keys = [classify(view, order) for order, view in enumerate(views)]      # kind, page 1 or n/N
+    out = []
+    for group in group_pages(keys):                                          # documents across files
+        doc, checks = documents.build(group, dict(enumerate(views)), request_date)  # fields, checks
+        signed.apply(doc, group, views, reads, request_date)                 # 2D-Doc: verify, cross-check
+        out.append(doc)
+    return {"request_date": request_date.isoformat(),
+            "files": [r.report() for r in reads], "documents": out}
+
+
+def _unique_names(uploads: list[Upload]) -> list[Upload]:
+    seen: dict[str, int] = {}
+    out = []
+    for up in uploads:
+        n = seen.get(up.name, 0)
+        seen[up.name] = n + 1
+        out.append(up if n == 0 else Upload(f"{up.name} ({n + 1})", up.data))
+    return out

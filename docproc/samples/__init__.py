@@ -1,0 +1,1 @@
+"""The project's own synthetic justificatifs: invented people, valid-format numbers."""

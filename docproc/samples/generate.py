@@ -1,0 +1,105 @@
+"""Write the synthetic samples and their NAME.expected.json golden files.
+
+Usage: python -m docproc.samples.generate [OUTDIR]   (default: samples/)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docproc.samples import layout
+from docproc.samples.avis import AvisData
+from docproc.samples.catalog import Case, cases
+
+
+def _code_image(d: AvisData, tamper: dict[str, Any]) -> Any:
+    """The signed 2D-Doc of page 1, built from the true values (tampering edits print only)."""
+    if not d.twoddoc or d.kind not in ("avis_impot_revenu", "asdir"):
+        return None
+    from docproc.samples.signing import code_for
+    try:
+        return code_for(d)
+    except (ImportError, AttributeError):  # TEMP until docproc.twoddoc lands
+        return None
+
+
+def _drawer(doc: Any, n: int, case: Case) -> Any:
+    if isinstance(doc, str):
+        return lambda p: layout.draw_facture(p, n)
+    return layout.page_drawer(doc, n, _code_image(doc, case.tamper) if n == 1 else None)
+
+
+def pdf_bytes(case: Case, pages: list[tuple[Any, int]]) -> bytes:
+    return layout.render([(_drawer(doc, n, case), case.font, case.sep) for doc, n in pages])
+
+
+def expected_documents(case: Case) -> list[dict[str, Any]]:
+    """Group the case's pages by document, in order of first appearance, as a perfect reader would."""
+    seen: dict[int, tuple[Any, set[int]]] = {}
+    for _, pages in case.files:
+        for doc, n in pages:
+            seen.setdefault(id(doc), (doc, set()))[1].add(n)
+    out = []
+    for doc, present in seen.values():
+        if isinstance(doc, str):
+            out.append({"kind": "inconnu", "status": "rejected", "fields": {}})
+            continue
+        if doc.kind == "declaration_revenus":
+            out.append({"kind": "declaration_revenus", "status": "rejected", "fields": {}})
+            continue
+        where = layout.field_pages(doc)
+        fields = {k: v for k, v in doc.expected_fields().items() if where.get(k) in present}
+        if 1 not in present:
+            for k in ("annee_revenus", "annee_avis"):
+                fields[k] = doc.expected_fields()[k]
+        known_total = any(n >= 2 for n in present)
+        missing = sorted(set(range(1, doc.pages + 1)) - present) if known_total else []
+        complete = known_total and not missing
+        out.append({"kind": doc.kind, "complete": complete, "missing_pages": missing,
+                    "fields": fields})
+    return out
+
+
+def write_case(case: Case, outdir: Path) -> list[Path]:
+    written: list[Path] = []
+    if len(case.files) == 1:
+        _, pages = case.files[0]
+        target = outdir / f"{case.name}.pdf"
+        target.write_bytes(pdf_bytes(case, pages))
+        written.append(target)
+        names = [target.name]
+    else:
+        folder = outdir / case.name
+        folder.mkdir(parents=True, exist_ok=True)
+        names = []
+        for fname, pages in case.files:
+            (folder / fname).write_bytes(pdf_bytes(case, pages))
+            written.append(folder / fname)
+            names.append(fname)
+    expected = {"request_date": case.request_date, "variant": case.variant, "files": names,
+                "documents": expected_documents(case)}
+    for doc, extra in zip(expected["documents"], case.expect.get("documents", []), strict=False):
+        doc.update(extra)
+    path = outdir / f"{case.name}.expected.json"
+    path.write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    outdir = Path(args[0] if args else "samples")
+    outdir.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for case in cases():
+        count += len(write_case(case, outdir))
+    print(f"{count} fichiers écrits dans {outdir} ({date.today().isoformat()})")  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

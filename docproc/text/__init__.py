@@ -1,0 +1,1 @@
+"""Text acquisition: the PDF text layer, or OCR of scans and photos."""

@@ -1,0 +1,82 @@
+"""The text layer of a PDF, as positioned segments, read with PDFium (pypdfium2).
+
+PDFium gives text runs with their boxes in about 1 ms a page; pdfplumber (pdfminer) costs
+50–90 times more (shared/reference/performance.md §1), so it is kept for the one case where
+its word clustering earns its cost: letter-spaced text layers ("N u m é r o").
+"""
+
+from __future__ import annotations
+
+import re
+
+import pypdfium2 as pdfium
+
+from docproc.errors import DocprocError, Reason
+from docproc.models import PageText, Segment
+
+#: Fewer printable characters than this on a page means there is no usable text layer.
+MIN_TEXT_CHARS = 40
+_LETTER_SPACED = re.compile(r"(?:\b\w ){6,}\w\b")
+
+
+def open_pdf(data: bytes, max_pages: int) -> pdfium.PdfDocument:
+    """Open a PDF from bytes, mapping PDFium failures to reasons."""
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        text = str(exc).lower()
+        if "password" in text:
+            raise DocprocError(Reason.encrypted) from None
+        raise DocprocError(Reason.malformed) from None
+    n = len(pdf)
+    if n == 0:
+        pdf.close()
+        raise DocprocError(Reason.malformed)
+    if n > max_pages:
+        pdf.close()
+        raise DocprocError(Reason.too_many_pages, f"Le document comporte {n} pages ; au plus {max_pages} sont acceptées.",
+                           pages=n, max_pages=max_pages)
+    return pdf
+
+
+def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        textpage = page.get_textpage()
+        try:
+            segments = []
+            for i in range(textpage.count_rects()):
+                left, bottom, right, top = textpage.get_rect(i)
+                text = textpage.get_text_bounded(left, bottom, right, top).strip()
+                if text:
+                    segments.append(Segment(text, left / width, 1 - top / height,
+                                            right / width, 1 - bottom / height))
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return segments
+
+
+def _pdfplumber_segments(data: bytes, index: int) -> list[Segment]:
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data), pages=[index + 1]) as doc:
+        page = doc.pages[0]
+        words = page.extract_words(x_tolerance=3, keep_blank_chars=False, use_text_flow=False)
+        w, h = float(page.width), float(page.height)
+        return [Segment(str(wd["text"]), float(wd["x0"]) / w, float(wd["top"]) / h,
+                        float(wd["x1"]) / w, float(wd["bottom"]) / h) for wd in words]
+
+
+def read_text_page(data: bytes, pdf: pdfium.PdfDocument, index: int, file: str) -> PageText | None:
+    """The page's text layer, or None when it has none worth reading (a scan)."""
+    segments = page_segments(pdf, index)
+    if sum(len(s.text) for s in segments) < MIN_TEXT_CHARS:
+        return None
+    if sum(1 for s in segments if _LETTER_SPACED.search(s.text)) > len(segments) // 4:
+        segments = _pdfplumber_segments(data, index)
+    return PageText(file=file, page=index + 1, source="text", segments=segments)
