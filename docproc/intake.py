@@ -16,8 +16,8 @@ ACCEPTED_TYPES = frozenset({PDF}) | IMAGE_TYPES
 def sniff(data: bytes) -> str | None:
     """Media type from the magic bytes; None for anything docproc does not read."""
     head = data[:32]
-    if head.lstrip(b"\x00\t\r\n ")[:5] == b"%PDF-" or b"%PDF-" in data[:1024]:
-        return PDF
+    if head[:4] == b"PK\x03\x04" or head[:6] in (b"GIF87a", b"GIF89a") or head[:2] == b"BM":
+        return None  # archives and formats we refuse, even when a PDF hides inside
     if head[:3] == b"\xff\xd8\xff":
         return JPEG
     if head[:8] == b"\x89PNG\r\n\x1a\n":
@@ -28,8 +28,9 @@ def sniff(data: bytes) -> str | None:
         return HEIC
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
+    if b"%PDF-" in data[:1024]:  # PDF readers accept a short preamble before the header
+        return PDF
     return None
-
 
 def describe(data: bytes) -> str:
     """A short French name for an unsupported type, for messages (no content)."""

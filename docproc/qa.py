@@ -64,31 +64,52 @@ def sample_inputs(expected_path: Path, expected: dict[str, Any]) -> list[Path]:
     return [p for p in sorted(expected_path.parent.glob(f"{stem}.*")) if not p.name.endswith(".json")]
 
 
-def run(directory: Path) -> QAReport:
+def expected_files(directory: Path, variants: set[str] | None = None) -> list[Path]:
+    out = []
+    for path in sorted(directory.glob("*.expected.json")):
+        variant = json.loads(path.read_text(encoding="utf-8")).get("variant", "text")
+        if variants is None or variant in variants:
+            out.append(path)
+    return out
+
+
+def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
+    """Extract one sample and score it into ``report``; returns the extraction result."""
+    expected = json.loads(exp_path.read_text(encoding="utf-8"))
+    name, variant = exp_path.name.removesuffix(".expected.json"), expected.get("variant", "text")
+    uploads = [Upload(p.name, p.read_bytes()) for p in sample_inputs(exp_path, expected)]
+    result = extract(uploads, date.fromisoformat(expected["request_date"]))
+    report.samples += 1
+    got_docs = result["documents"]
+    for i, want in enumerate(expected["documents"]):
+        got = got_docs[i] if i < len(got_docs) else {}
+        report.confusion[(want["kind"], got.get("kind", "absent"))] += 1
+        for key in OUTCOMES:
+            if key not in want:
+                continue
+            if key == "failed_checks":
+                value: Any = sorted(c["code"] for c in got.get("checks", []) if not c["ok"] and c["level"] != "info")
+                report.score(name, variant, i, "document.failed_checks", sorted(want[key]), value)
+            else:
+                report.score(name, variant, i, f"document.{key}", want[key], got.get(key))
+        if "twoddoc_mismatches" in want:
+            report.score(name, variant, i, "twoddoc.mismatches", want["twoddoc_mismatches"],
+                         sorted(got.get("twoddoc", {}).get("mismatches", [])))
+        got_fields = got.get("fields", {})
+        for fname, fvalue in want.get("fields", {}).items():
+            report.score(name, variant, i, fname, fvalue, got_fields.get(fname))
+        for extra in sorted(set(got_fields) - set(want.get("fields", {}))):
+            report.score(name, variant, i, extra, None, got_fields[extra])  # an invented value
+    for j in range(len(expected["documents"]), len(got_docs)):
+        report.confusion[("absent", got_docs[j]["kind"])] += 1
+        report.score(name, variant, j, "document.kind", None, got_docs[j]["kind"])
+    return result
+
+
+def run(directory: Path, variants: set[str] | None = None) -> QAReport:
     report = QAReport()
-    for exp_path in sorted(directory.glob("*.expected.json")):
-        expected = json.loads(exp_path.read_text(encoding="utf-8"))
-        name, variant = exp_path.name.removesuffix(".expected.json"), expected.get("variant", "text")
-        uploads = [Upload(p.name, p.read_bytes()) for p in sample_inputs(exp_path, expected)]
-        result = extract(uploads, date.fromisoformat(expected["request_date"]))
-        report.samples += 1
-        got_docs = result["documents"]
-        for i, want in enumerate(expected["documents"]):
-            got = got_docs[i] if i < len(got_docs) else {}
-            report.confusion[(want["kind"], got.get("kind", "absent"))] += 1
-            for key in OUTCOMES:
-                if key in want:
-                    value = (sorted(c["code"] for c in got.get("checks", []) if not c["ok"] and c["level"] != "info")
-                             if key == "failed_checks" else got.get(key))
-                    report.score(name, variant, i, f"document.{key}", sorted(want[key]) if key == "failed_checks" else want[key], value)
-            got_fields = got.get("fields", {})
-            for fname, fvalue in want.get("fields", {}).items():
-                report.score(name, variant, i, fname, fvalue, got_fields.get(fname))
-            for extra in sorted(set(got_fields) - set(want.get("fields", {}))):
-                report.score(name, variant, i, extra, None, got_fields[extra])  # an invented value
-        for j in range(len(expected["documents"]), len(got_docs)):
-            report.confusion[("absent", got_docs[j]["kind"])] += 1
-            report.score(name, variant, j, "document.kind", None, got_docs[j]["kind"])
+    for exp_path in expected_files(directory, variants):
+        run_one(exp_path, report)
     return report
 
 

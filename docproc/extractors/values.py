@@ -28,7 +28,8 @@ def digits_only(s: str) -> str:
     return re.sub(r"[^0-9]", "", s.translate(_DIGITISH))
 
 
-_AMOUNT = re.compile(rf"^(?P<sign>[-−–])?{_SP}?(?P<num>[0-9OolIS|B]{{1,3}}(?:{_SP}?[0-9OolIS|B]{{3}})*|[0-9OolIS|B]+)(?:,(?P<cents>\d{{2}}))?{_SP}*(?:€|EUR|E\b)?")
+_D = "[0-9OolIS|B]"
+_AMOUNT = re.compile(rf"^(?P<sign>[-−–])?{_SP}?(?P<num>{_D}{{1,3}}(?:{_SP}{_D}{{3}})+|{_D}+)(?![0-9])(?:,(?P<cents>\d{{2}}))?{_SP}*(?:€|EUR|E\b)?")
 
 
 def euros(text: str) -> tuple[int, str] | None:
@@ -111,9 +112,9 @@ def reference_avis(text: str) -> tuple[str, str] | None:
     m = _REF.match(fold(_after_lead(text)))
     if not m:
         return None
-    a, b, c, d = m.group("a", "b", "c", "d")
+    a, b, c, d = (g.replace("L", "1") for g in m.group("a", "b", "c", "d"))
     b = b if b in ("2A", "2B") else b.translate(_DIGITISH)
-    value = a.translate(_DIGITISH) + b + c[0] + c[1:].translate(_DIGITISH) + d.translate(_DIGITISH)
+    value = a.translate(_DIGITISH) + b + m.group("c")[0] + c[1:].translate(_DIGITISH) + d.translate(_DIGITISH)
     return (value, m.group(0)) if _REF_OK.match(value) else None
 
 

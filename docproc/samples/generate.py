@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +91,16 @@ def write_case(case: Case, outdir: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    outdir = Path(args[0] if args else "samples")
+    text_only = "--text-only" in args
+    paths = [a for a in args if not a.startswith("--")]
+    outdir = Path(paths[0] if paths else "samples")
     outdir.mkdir(parents=True, exist_ok=True)
     count = 0
     for case in cases():
+        if text_only and case.variant != "text":
+            continue
         count += len(write_case(case, outdir))
-    print(f"{count} fichiers écrits dans {outdir} ({date.today().isoformat()})")  # noqa: T201
+    print(f"{count} fichiers écrits dans {outdir}")  # noqa: T201
     return 0
 
 

@@ -1,0 +1,45 @@
+# docproc — the two README commands: `make demo` and `make test`. Both install what is missing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := tesseract-ocr tesseract-ocr-fra redis-server postgresql poppler-utils fonts-dejavu-core python3-venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: system setup test lint demo samples qa bench clean
+
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installation des paquets Debian :$$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: system $(BIN)/.installed
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy docproc worker
+
+test: setup lint
+	$(BIN)/pytest -q -ra
+
+samples: setup
+	$(BIN)/python -m docproc.samples.generate samples
+
+qa: setup
+	$(BIN)/docproc qa samples --html qa-report.html
+
+bench: setup
+	$(BIN)/docproc bench
+
+demo: setup
+	$(BIN)/docproc demo samples
+
+clean:
+	rm -rf $(VENV) var qa-report.html
