@@ -97,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.host, args.port)
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
+def cmd_worker(_args: argparse.Namespace) -> int:
     from worker.commands import run_worker
     return run_worker()
 
@@ -113,10 +113,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
-    from docproc.twoddoc import TrustStore, refresh_trust_cache
+    from docproc.twoddoc import refresh_trust_cache
+    from docproc.twoddoc.trust import default_cache_dir
     if args.action != "refresh":
         raise UsageError("Action inconnue : seule « refresh » existe.")
-    count = refresh_trust_cache(TrustStore.default_cache_dir())
+    count = refresh_trust_cache(default_cache_dir())
     print(f"{count} certificat(s) de signature mis en cache.")
     return 0
 

@@ -1,4 +1,4 @@
-"""The whole flow on one screen: files → pages → documents → fields → checks."""
+"""The whole flow on one screen: files → pages → documents → fields → 2D-Doc → checks."""
 
 from __future__ import annotations
 
@@ -14,18 +14,17 @@ from docproc.settings import get_settings
 from docproc.text.acquire import read_file
 
 
-def extract(uploads: list[Upload], request_date: date) -> dict[str, Any]:
+def extract(uploads: list[Upload], request_date: date, *, verify_codes: bool = True) -> dict[str, Any]:
     """Read the uploads of one dossier; a rejected file is a result, never an exception."""
     settings = get_settings()
-    uploads = _unique_names(uploads)
-    reads = [read_file(upload, settings) for upload in uploads]              # size, type, text or OCR
+    reads = [read_file(u, settings) for u in _unique_names(uploads)]        # size, type, text or OCR
     views = [PageView(page) for r in reads for page in r.pages]
     keys = [classify(view, order) for order, view in enumerate(views)]      # kind, page 1 or n/N
     out = []
     for group in group_pages(keys):                                          # documents across files
-        doc, checks = documents.build(group, dict(enumerate(views)), request_date)  # fields, checks
-        signed.apply(doc, group, views, reads, request_date)                 # 2D-Doc: verify, cross-check
-        out.append(doc)
+        fields = documents.read_fields(group, views)                         # spec-driven fields
+        code = signed.verify(group, views, reads, fields) if verify_codes else None  # 2D-Doc
+        out.append(documents.assemble(group, views, fields, code, request_date))  # checks → status
     return {"request_date": request_date.isoformat(),
             "files": [r.report() for r in reads], "documents": out}
 

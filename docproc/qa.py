@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,6 +16,7 @@ from typing import Any
 from docproc.models import Upload
 from docproc.pipeline import extract
 
+TEST_SWITCH = "DOCPROC_TRUST_TEST_2DDOC"
 #: Document-level outcomes scored like fields (a wrong one fails QA like a wrong RFR).
 OUTCOMES = ("kind", "status", "complete", "missing_pages", "failed_checks")
 
@@ -64,6 +68,23 @@ def sample_inputs(expected_path: Path, expected: dict[str, Any]) -> list[Path]:
     return [p for p in sorted(expected_path.parent.glob(f"{stem}.*")) if not p.name.endswith(".json")]
 
 
+@contextmanager
+def _test_authority(on: bool) -> Iterator[None]:
+    """Synthetic samples are signed with the public test key FR00: trust it for them only."""
+    if not on:
+        yield
+        return
+    before = os.environ.get(TEST_SWITCH)
+    os.environ[TEST_SWITCH] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(TEST_SWITCH, None)
+        else:
+            os.environ[TEST_SWITCH] = before
+
+
 def expected_files(directory: Path, variants: set[str] | None = None) -> list[Path]:
     out = []
     for path in sorted(directory.glob("*.expected.json")):
@@ -78,7 +99,8 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
     expected = json.loads(exp_path.read_text(encoding="utf-8"))
     name, variant = exp_path.name.removesuffix(".expected.json"), expected.get("variant", "text")
     uploads = [Upload(p.name, p.read_bytes()) for p in sample_inputs(exp_path, expected)]
-    result = extract(uploads, date.fromisoformat(expected["request_date"]))
+    with _test_authority(bool(expected.get("signed_with_test_authority"))):
+        result = extract(uploads, date.fromisoformat(expected["request_date"]))
     report.samples += 1
     got_docs = result["documents"]
     for i, want in enumerate(expected["documents"]):

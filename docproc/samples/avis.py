@@ -49,6 +49,15 @@ class AvisData:
     specimen: bool = False
     title_variant: str = "ir"  # "ir" | "ir_ps" (Impôt et prélèvements sociaux)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Printed values edited after the 2D-Doc was signed (tampered samples only).
+    tamper: dict[str, Any] = field(default_factory=dict)
+
+    def printed(self, name: str) -> Any:
+        return self.tamper.get(name, getattr(self, name))
+
+    def printed_identite(self, i: int) -> str:
+        names = self.tamper.get("identites", {})
+        return str(names.get(i, self.declarants[i].identite))
 
     @property
     def annee_revenus(self) -> int:
@@ -122,10 +131,12 @@ class AvisData:
         fields: dict[str, Any] = {
             "annee_revenus": self.annee_revenus,
             "annee_avis": self.annee_avis,
-            "declarants": [{"nom": p.nom, "prenoms": p.prenoms, "identite": p.identite,
-                            "numero_fiscal": p.numero_fiscal} for p in self.declarants],
+            "declarants": [{"nom": self.printed_identite(i).split(" ", 1)[0] if i in self.tamper.get("identites", {}) else p.nom,
+                            "prenoms": self.printed_identite(i).split(" ", 1)[1] if i in self.tamper.get("identites", {}) else p.prenoms,
+                            "identite": self.printed_identite(i), "numero_fiscal": p.numero_fiscal}
+                           for i, p in enumerate(self.declarants)],
             "reference_avis": self.reference_avis,
-            "revenu_fiscal_reference": self.revenu_fiscal_reference,
+            "revenu_fiscal_reference": self.printed("revenu_fiscal_reference"),
             "revenu_brut_global": self.revenu_brut_global,
             "revenu_imposable": self.revenu_imposable,
             "impot_revenu_net": self.impot_revenu_net,

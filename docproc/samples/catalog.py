@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from docproc.samples.avis import AvisData
@@ -48,6 +48,16 @@ def rej(code: str, docs: int = 1) -> dict[str, Any]:
 
 def review(code: str) -> dict[str, Any]:
     return {"documents": [{"status": "needs_review", "failed_checks": [code]}]}
+
+
+def tampered(doc: AvisData, **edits: Any) -> AvisData:
+    """A copy whose print is edited after signing: the 2D-Doc keeps the true values."""
+    return replace(doc, tamper=edits)
+
+
+def tamper_caught(field_name: str) -> dict[str, Any]:
+    return {"documents": [{"status": "rejected", "failed_checks": ["twoddoc.concordance"],
+                           "twoddoc_mismatches": [field_name]}]}
 
 
 def cases() -> list[Case]:
@@ -128,5 +138,10 @@ def cases() -> list[Case]:
         Case("avis_2023_trop_ancien", autumn, [("a.pdf", whole(retraite))], expect=rej("annee.avis")),
         Case("avis_2024_periode_transition", "2025-08-20", [("a.pdf", whole(famille))],
              font="times", expect=review("annee.avis")),
+        Case("avis_2025_rfr_modifie", autumn, [("a.pdf", whole(tampered(seul, revenu_fiscal_reference=8123)))],
+             expect=tamper_caught("revenu_fiscal_reference")),
+        Case("avis_2024_nom_modifie", "2025-03-15",
+             [("a.pdf", whole(tampered(famille, identites={0: "BERTRAND-ROUX KEVIN"})))],
+             expect=tamper_caught("declarants")),
         Case("avis_2025_specimen", autumn, [("a.pdf", whole(specimen))], expect=rej("document.specimen")),
     ]

@@ -15,21 +15,18 @@ from docproc.samples.avis import AvisData
 from docproc.samples.catalog import Case, cases
 
 
-def _code_image(d: AvisData, tamper: dict[str, Any]) -> Any:
+def _code_image(d: AvisData) -> Any:
     """The signed 2D-Doc of page 1, built from the true values (tampering edits print only)."""
     if not d.twoddoc or d.kind not in ("avis_impot_revenu", "asdir"):
         return None
     from docproc.samples.signing import code_for
-    try:
-        return code_for(d)
-    except (ImportError, AttributeError):  # TEMP until docproc.twoddoc lands
-        return None
+    return code_for(d)
 
 
 def _drawer(doc: Any, n: int, case: Case) -> Any:
     if isinstance(doc, str):
         return lambda p: layout.draw_facture(p, n)
-    return layout.page_drawer(doc, n, _code_image(doc, case.tamper) if n == 1 else None)
+    return layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
 
 
 def pdf_bytes(case: Case, pages: list[tuple[Any, int]]) -> bytes:
@@ -80,6 +77,7 @@ def write_case(case: Case, outdir: Path) -> list[Path]:
             written.append(folder / fname)
             names.append(fname)
     expected = {"request_date": case.request_date, "variant": case.variant, "files": names,
+                "signed_with_test_authority": True,
                 "documents": expected_documents(case)}
     for doc, extra in zip(expected["documents"], case.expect.get("documents", []), strict=False):
         doc.update(extra)

@@ -95,7 +95,7 @@ def draw_page1(p: Page, d: AvisData, code_image: Any = None) -> None:
     top = 175
     for i, person in enumerate(d.declarants):
         prefix = "OU " if i else ""
-        p.text(330, top, f"{prefix}{person.civilite} {person.identite}", 10)
+        p.text(330, top, f"{prefix}{person.civilite} {d.printed_identite(i)}", 10)
         top += 13
     street, _, town = d.adresse.partition(" | ")
     p.text(330, top, street, 10)
@@ -153,7 +153,7 @@ def draw_page1(p: Page, d: AvisData, code_image: Any = None) -> None:
     # RFR / parts box
     p.box(330, 460, 225, 60)
     p.text(338, 480, "Revenu fiscal de référence :", 9, bold=True)
-    p.right(548, 480, f"{p.amount(d.revenu_fiscal_reference)} €", 10, bold=True)
+    p.right(548, 480, f"{p.amount(d.printed('revenu_fiscal_reference'))} €", 10, bold=True)
     p.text(338, 496, "Nombre de parts :", 9, bold=True)
     p.right(548, 496, parts(d.nombre_parts), 10, bold=True)
     p.text(338, 512, "Plus de détails dans la (les) page (s) suivante (s).", 7)
@@ -290,7 +290,8 @@ def draw_declaration(p: Page, d: AvisData) -> None:
     p.text(40, 200, "Vos revenus à déclarer", 11, bold=True)
     top = 220
     for cat, _, m in d.revenus:
-        p.text(40, top, f"Case {dict(salaires='1AJ', pensions_retraites='1AS').get(cat, '8TK')}", 9)
+        box = {"salaires": "1AJ", "pensions_retraites": "1AS"}.get(cat, "8TK")
+        p.text(40, top, f"Case {box}", 9)
         p.right(555, top, p.amount(m), 9)
         top += 14
     p.text(40, 760, "Signature du déclarant : ........", 9)
