@@ -23,14 +23,14 @@ def _code_image(d: AvisData) -> Any:
     return code_for(d)
 
 
-def _drawer(doc: Any, n: int, case: Case) -> Any:
+def _drawer(doc: Any, n: int) -> Any:
     if isinstance(doc, str):
         return lambda p: layout.draw_facture(p, n)
     return layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
 
 
 def pdf_bytes(case: Case, pages: list[tuple[Any, int]]) -> bytes:
-    return layout.render([(_drawer(doc, n, case), case.font, case.sep) for doc, n in pages])
+    return layout.render([(_drawer(doc, n), case.font, case.sep) for doc, n in pages])
 
 
 def expected_documents(case: Case) -> list[dict[str, Any]]:
