@@ -39,7 +39,7 @@ def expected_documents(case: Case) -> list[dict[str, Any]]:
     for _, pages in case.files:
         for doc, n in pages:
             seen.setdefault(id(doc), (doc, set()))[1].add(n)
-    out = []
+    out: list[dict[str, Any]] = []
     for doc, present in seen.values():
         if isinstance(doc, str):
             out.append({"kind": "inconnu", "status": "rejected", "fields": {}})
@@ -76,7 +76,7 @@ def write_case(case: Case, outdir: Path) -> list[Path]:
             (folder / fname).write_bytes(pdf_bytes(case, pages))
             written.append(folder / fname)
             names.append(fname)
-    expected = {"request_date": case.request_date, "variant": case.variant, "files": names,
+    expected: dict[str, Any] = {"request_date": case.request_date, "variant": case.variant, "files": names,
                 "signed_with_test_authority": True,
                 "documents": expected_documents(case)}
     for doc, extra in zip(expected["documents"], case.expect.get("documents", []), strict=False):
