@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from docproc.samples.avis import AvisData
-
-TEST_KEY = Path(__file__).resolve().parent / "fr00-test-key.pem"
 
 
 def code_values(d: AvisData) -> dict[str, str]:
@@ -32,11 +29,12 @@ def code_values(d: AvisData) -> dict[str, str]:
 
 def code_for(d: AvisData) -> Any:
     from docproc import twoddoc
+    from docproc.trust import fr00_test_key_pem
 
     payload = twoddoc.build_payload(
         code_values(d), doc_type="28" if d.kind == "avis_impot_revenu" else "24",
         issue_date=d.date_etablissement, signature_date=d.date_etablissement,
-        key_pem=TEST_KEY.read_bytes())
+        key_pem=fr00_test_key_pem())
     return twoddoc.render_datamatrix(payload, module_px=4)
 
 

@@ -1,0 +1,38 @@
+"""2D-Doc (ANTS) on French tax notices: read, parse, verify offline, cross-check, build.
+
+Public API (other packages call exactly these):
+
+- :func:`parse_and_verify` — payload text -> :class:`TwoDDoc` (verdict included)
+- :func:`find_in_pdf`, :func:`find_in_image` — locate and decode the DataMatrix
+- :func:`contract_fields`, :func:`cross_check` — contract fields and printed-vs-signed check
+- :func:`build_payload`, :func:`render_datamatrix` — signed codes for the sample generator
+- :class:`TrustStore`, :func:`refresh_trust_cache` — trust data (offline / `trust refresh`)
+- :func:`bench_decode` — median decode time of a PDF, for ``docproc bench``
+"""
+
+from __future__ import annotations
+
+from .crosscheck import cross_check
+from .decode import bench_decode, find_in_image, find_in_pdf
+from .encode import build_payload, render_datamatrix
+from .errors import TwoDDocError
+from .fields import contract_fields
+from .model import TwoDDoc
+from .refresh import refresh_trust_cache
+from .trust import TrustStore
+from .verify import parse_and_verify
+
+__all__ = [
+    "TrustStore",
+    "TwoDDoc",
+    "TwoDDocError",
+    "bench_decode",
+    "build_payload",
+    "contract_fields",
+    "cross_check",
+    "find_in_image",
+    "find_in_pdf",
+    "parse_and_verify",
+    "refresh_trust_cache",
+    "render_datamatrix",
+]
