@@ -22,6 +22,7 @@ class Case:
     expect: dict[str, Any] = field(default_factory=dict)  # extra expectations (statuses, checks)
     tamper: dict[str, Any] = field(default_factory=dict)  # printed values edited after signing
     variant: str = "text"  # "text" | "scan" | "photo"
+    shuffle: bool = False  # photos: upload the page files out of order
 
 
 def _avis(seed: int, **kw: Any) -> AvisData:
@@ -143,5 +144,21 @@ def cases() -> list[Case]:
         Case("avis_2024_nom_modifie", "2025-03-15",
              [("a.pdf", whole(tampered(famille, identites={0: "BERTRAND-ROUX KEVIN"})))],
              expect=tamper_caught("declarants")),
+        # Scans (image-only PDFs, 200–300 dpi, skewed ≤ 2°, noisy) and phone photos (one JPEG
+        # per page, perspective, uneven light), read through OCR with the same specs.
+        Case("scan_avis_2025_couple_4p", autumn, [("avis.pdf", whole(couple))], variant="scan", expect=ok()),
+        Case("scan_avis_2025_seul_2p", autumn, [("avis.pdf", whole(seul))], font="times", sep="\u00a0",
+             variant="scan", expect=ok()),
+        Case("scan_avis_2024_pacses_3p", "2025-03-15", [("avis.pdf", whole(famille))], font="dejavu",
+             variant="scan", expect=ok()),
+        Case("scan_asdir_2025_valant_avis", autumn, [("asdir.pdf", whole(asdir_valant))], variant="scan", expect=ok()),
+        Case("scan_avis_2025_page3_manquante", autumn, [("avis.pdf", [(split, 1), (split, 2), (split, 4)])],
+             variant="scan", expect=rej("pages.completes")),
+        Case("photo_avis_2025_couple_4p", autumn, [("avis.pdf", whole(couple))], variant="photo", shuffle=True,
+             expect=ok()),
+        Case("photo_avis_2025_independant_4p", autumn, [("avis.pdf", whole(tns))], font="dejavu",
+             variant="photo", shuffle=True, expect=ok()),
+        Case("photo_avis_2023_retraitee_2p", "2024-05-02", [("avis.pdf", whole(retraite))], variant="photo",
+             expect=ok()),
         Case("avis_2025_specimen", autumn, [("a.pdf", whole(specimen))], expect=rej("document.specimen")),
     ]

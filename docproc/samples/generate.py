@@ -60,9 +60,79 @@ def expected_documents(case: Case) -> list[dict[str, Any]]:
     return out
 
 
+def _render_pages(pdf: bytes, dpi: int = 300) -> list[Any]:
+    import pypdfium2 as pdfium
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return [doc[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def _jpeg_under(img: Any, limit: int) -> bytes:
+    """JPEG bytes under the upload limit, as a phone's upload page would compress them."""
+    import io
+    for quality in (85, 78, 70, 62, 55):
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=quality, optimize=True)
+        if buf.tell() <= limit:
+            return buf.getvalue()
+    img = img.resize((img.width * 3 // 4, img.height * 3 // 4))
+    return _jpeg_under(img, limit)
+
+
+def _degraded(case: Case, fname: str, pages: list[tuple[Any, int]], seed: int) -> list[tuple[str, bytes]]:
+    """Scans: one image-only PDF per file. Photos: one JPEG per page."""
+
+    from docproc.samples import degrade
+    images = _render_pages(pdf_bytes(case, pages))
+    stem = fname.rsplit(".", 1)[0]
+    if case.variant == "scan":
+        return [(f"{stem}.pdf", _image_pdf([degrade.scan(img, seed + i) for i, img in enumerate(images)]))]
+    return [(f"{stem}_page{i + 1}.jpg", _jpeg_under(degrade.photo(img, seed + i), UPLOAD_LIMIT))
+            for i, img in enumerate(images)]
+
+
+UPLOAD_LIMIT = 1_900_000
+
+
+def _image_pdf(scans: list[Any]) -> bytes:
+    """An image-only PDF (no text layer), each page one JPEG as a scanner writes it."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+    for quality in (72, 60, 50, 42, 35):
+        buf = io.BytesIO()
+        c = Canvas(buf, pagesize=A4, invariant=1)
+        for img in scans:
+            jpeg = io.BytesIO()
+            img.save(jpeg, format="JPEG", quality=quality)
+            jpeg.seek(0)
+            c.drawImage(ImageReader(jpeg), 0, 0, A4[0], A4[1])
+            c.showPage()
+        c.save()
+        if buf.tell() <= UPLOAD_LIMIT:
+            break
+    return buf.getvalue()
+
+
 def write_case(case: Case, outdir: Path) -> list[Path]:
     written: list[Path] = []
-    if len(case.files) == 1:
+    if case.variant != "text":
+        folder = outdir / case.name
+        folder.mkdir(parents=True, exist_ok=True)
+        names = []
+        seed = sum(map(ord, case.name))
+        for k, (fname, pages) in enumerate(case.files):
+            for name, data in _degraded(case, fname, pages, seed + 100 * k):
+                (folder / name).write_bytes(data)
+                written.append(folder / name)
+                names.append(name)
+        if case.shuffle:
+            names = names[1::2] + names[0::2]  # pages in any order, as phones upload them
+    elif len(case.files) == 1:
         _, pages = case.files[0]
         target = outdir / f"{case.name}.pdf"
         target.write_bytes(pdf_bytes(case, pages))
