@@ -13,6 +13,8 @@ class Reason(StrEnum):
     malformed = "file.malformed"
     encrypted = "pdf.encrypted"
     too_many_pages = "pdf.too_many_pages"
+    active_content = "pdf.active_content"
+    polyglot = "file.polyglot"
     image_too_large = "image.too_large"
     image_unreadable = "image.unreadable"
     timeout = "file.timeout"
@@ -27,6 +29,8 @@ MESSAGES: dict[Reason, str] = {
     Reason.malformed: "Le fichier est endommagé ou incomplet et ne peut pas être lu.",
     Reason.encrypted: "Le PDF est protégé par un mot de passe : envoyez une version sans protection.",
     Reason.too_many_pages: "Le document comporte trop de pages.",
+    Reason.active_content: "Le PDF contient du contenu actif (JavaScript, pièce jointe ou formulaire dynamique) : envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
+    Reason.polyglot: "Le fichier mélange plusieurs formats (PDF et archive) : envoyez un PDF simple ou une photo.",
     Reason.image_too_large: "L'image est trop grande pour être traitée : envoyez une photo de définition plus faible.",
     Reason.image_unreadable: "L'image est endommagée ou illisible.",
     Reason.timeout: "La lecture du fichier a pris trop de temps et a été interrompue.",

@@ -28,9 +28,14 @@ def sniff(data: bytes) -> str | None:
         return HEIC
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
-    if b"%PDF-" in data[:1024]:  # PDF readers accept a short preamble before the header
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:5] == b"%PDF-":  # strict: no preamble (polyglots)
         return PDF
     return None
+
+
+def is_polyglot(data: bytes) -> bool:
+    """A PDF or image that is also a ZIP archive (central directory at its end)."""
+    return b"PK\x05\x06" in data[-65_600:] or b"PK\x03\x04" in data[:1024]
 
 def describe(data: bytes) -> str:
     """A short French name for an unsupported type, for messages (no content)."""

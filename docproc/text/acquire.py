@@ -9,7 +9,7 @@ from typing import Any
 
 from docproc.checks import files as file_checks
 from docproc.errors import DocprocError, Reason
-from docproc.intake import IMAGE_TYPES, PDF, sniff
+from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, sniff
 from docproc.models import Check, PageText, Upload
 from docproc.settings import Settings
 from docproc.text.pdf_text import open_pdf, read_text_page
@@ -77,6 +77,9 @@ def read_file(upload: Upload, settings: Settings) -> FileRead:
         return result
     result.checks.append(file_checks.media_type(media_type, upload.data))
     if not result.accepted or media_type is None:
+        return result
+    if is_polyglot(upload.data):
+        result.checks.append(file_checks.unreadable(DocprocError(Reason.polyglot)))
         return result
     try:
         if media_type == PDF:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pypdfium2 as pdfium
+import pypdfium2.raw  # noqa: F401  (binds pdfium.raw)
 
 from docproc.errors import DocprocError, Reason
 from docproc.models import PageText, Segment
@@ -17,6 +18,18 @@ from docproc.models import PageText, Segment
 #: Fewer printable characters than this on a page means there is no usable text layer.
 MIN_TEXT_CHARS = 40
 _LETTER_SPACED = re.compile(r"(?:\b\w ){6,}\w\b")
+
+
+_ACTIVE = (b"/JavaScript", b"/JS ", b"/JS(", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+
+
+def _active_content(pdf: pdfium.PdfDocument, data: bytes) -> bool:
+    """JavaScript, attachments, launch actions or XFA: no tax notice needs them."""
+    if pdfium.raw.FPDFDoc_GetJavaScriptActionCount(pdf.raw) > 0:
+        return True
+    if pdfium.raw.FPDFDoc_GetAttachmentCount(pdf.raw) > 0:
+        return True
+    return any(marker in data for marker in _ACTIVE)
 
 
 def open_pdf(data: bytes, max_pages: int) -> pdfium.PdfDocument:
@@ -28,6 +41,9 @@ def open_pdf(data: bytes, max_pages: int) -> pdfium.PdfDocument:
         if "password" in text:
             raise DocprocError(Reason.encrypted) from None
         raise DocprocError(Reason.malformed) from None
+    if _active_content(pdf, data):
+        pdf.close()
+        raise DocprocError(Reason.active_content)
     n = len(pdf)
     if n == 0:
         pdf.close()

@@ -113,3 +113,28 @@ def test_cli_unreadable_path_exits_two(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "docproc.cli", "extract", str(tmp_path / "absent.pdf")],
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2 and "absent.pdf" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_pdf_after_junk_is_not_a_pdf() -> None:
+    f = _file(b"junk" * 100 + AVIS.read_bytes())
+    assert not f["accepted"] and _failed(f) == ["fichier.type"]
+
+
+def test_pdf_zip_polyglot() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("x.txt", "hello")
+    f = _file(AVIS.read_bytes() + buf.getvalue())
+    assert not f["accepted"] and _failed(f) == ["file.polyglot"]
+
+
+def test_pdf_with_javascript() -> None:
+    buf = io.BytesIO()
+    c = Canvas(buf)
+    c.drawString(72, 720, "Document de test")
+    c.setPageCompression(0)
+    c.showPage()
+    c.save()
+    data = buf.getvalue().replace(b"/Type /Catalog", b"/Type /Catalog /Names << /JavaScript 99 0 R >>", 1)
+    f = _file(data)
+    assert not f["accepted"] and _failed(f) == ["pdf.active_content"]
