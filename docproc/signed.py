@@ -11,16 +11,23 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
 from docproc import twoddoc
 from docproc.checks import failed, passed
+from docproc.extractors.declarants import split_name
 from docproc.extractors.fields import Extraction
+from docproc.extractors.spec import all_specs
 from docproc.extractors.view import PageView
 from docproc.grouping import Group
 from docproc.intake import PDF
 from docproc.models import Check, Level
 from docproc.text.acquire import FileRead
+from docproc.text.fold import fold
 
 log = logging.getLogger(__name__)
+PARTICLES = frozenset(next(s for s in all_specs() if s.kind == "avis_impot_revenu").declarants.get("particles", []))
 SIGNED_KINDS = frozenset({"avis_impot_revenu", "asdir"})
 FIRST_PAGE = frozenset({"declarants", "reference_avis", "revenu_fiscal_reference", "nombre_parts",
                         "date_mise_en_recouvrement", "montant_impot"})
@@ -49,6 +56,61 @@ def _payload(group: Group, views: list[PageView], reads: list[FileRead]) -> str 
     return None
 
 
+#: Largest edit distance between an OCR reading and the signed value still taken for a misreading.
+_NEAR = {"revenu_fiscal_reference": 1, "impot_revenu_net": 1, "nombre_parts": 1, "annee_revenus": 1,
+         "date_mise_en_recouvrement": 1, "reference_avis": 2}
+
+
+def _key(value: Any) -> str:
+    return "".join(ch for ch in fold(str(value)) if ch.isalnum())
+
+
+def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str]) -> list[str]:
+    """Mismatches that are OCR misreadings of the signed value, replaced by it in ``ex``.
+
+    Only for values read by OCR with a valid signature, and only when the reading is one or two
+    characters away from the signed value: a text layer that differs is never excused, and a
+    value far from the signed one stays a mismatch (an edited document).
+    """
+    signed = twoddoc.contract_fields(code)
+    corrected = []
+    for name in mismatches:
+        if ex.provenance.get(name, {}).get("source") != "ocr" or name not in signed:
+            continue
+        if name == "declarants":
+            near = _near_declarants(ex.fields[name], signed[name])
+            if near is None:
+                continue
+            ex.fields[name] = near
+        elif Levenshtein.distance(_key(ex.fields[name]), _key(signed[name])) <= _NEAR.get(name, 0):
+            ex.fields[name] = signed[name]
+        else:
+            continue
+        ex.provenance[name] = {"source": "2ddoc", "page": 1, "confidence": 1.0, "ocr_corrected": True}
+        corrected.append(name)
+    return corrected
+
+
+def _near_declarants(printed: list[dict[str, Any]], signed: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    if len(printed) != len(signed):
+        return None
+    out = []
+    for shown, true in zip(printed, signed, strict=True):
+        if fuzz.ratio(_key(shown.get("identite", "")), _key(true.get("identite", ""))) < 85:
+            return None
+        nf_shown, nf_true = shown.get("numero_fiscal"), true.get("numero_fiscal")
+        if nf_shown and nf_true and Levenshtein.distance(nf_shown, nf_true) > 1:
+            return None
+        person = dict(shown)
+        if nf_true:
+            person["numero_fiscal"] = nf_true
+        if _key(shown.get("identite", "")) != _key(true.get("identite", "")):
+            person["identite"] = true["identite"]
+            person["nom"], person["prenoms"] = split_name(true["identite"], PARTICLES)
+        out.append(person)
+    return out
+
+
 def verify(group: Group, views: list[PageView], reads: list[FileRead], ex: Extraction) -> Signed | None:
     """Verify the group's code and reconcile it with ``ex`` (filled in place where unreadable)."""
     if group.kind not in SIGNED_KINDS or group.first is None:
@@ -66,6 +128,13 @@ def verify(group: Group, views: list[PageView], reads: list[FileRead], ex: Extra
         return Signed(contract, [failed("twoddoc.signature", "warning", reason)])
     mismatches = sorted(twoddoc.cross_check(code, ex.fields))
     checks: list[Check] = []
+    if code.valid_signature is True:
+        corrected = _ocr_misreads(code, ex, mismatches)
+        if corrected:
+            mismatches = [m for m in mismatches if m not in corrected]
+            checks.append(failed("twoddoc.correction", "info",
+                                 "Des valeurs mal lues sur l'image ont été reprises du code 2D-Doc signé.",
+                                 fields=corrected))
     if code.valid_signature is True:
         checks.append(passed("twoddoc.signature", "critical", "Le code 2D-Doc est authentique."))
         for name, value in twoddoc.contract_fields(code).items():

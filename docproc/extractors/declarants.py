@@ -9,6 +9,7 @@ they start with a particle such as LE or DE), ``prenoms`` the rest.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from docproc.extractors.view import PageView
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from docproc.extractors.spec import DocSpec
 
 
-def split_name(identite: str, particles: set[str]) -> tuple[str, str]:
+def split_name(identite: str, particles: Collection[str]) -> tuple[str, str]:
     words = identite.split()
     i = 0
     while i < len(words) - 1 and words[i] in particles:
