@@ -1,0 +1,1 @@
+"""Barèmes de la complémentaire santé solidaire, sous forme de fichiers TOML (données, pas de code)."""

@@ -1,0 +1,1 @@
+"""Foyers d'exemple pour la démonstration (``docproc eligibility FICHIER.json``)."""

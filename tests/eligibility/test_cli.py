@@ -1,0 +1,61 @@
+"""``run_cli`` : sortie JSON ou texte, code de retour, erreurs en une phrase sans trace."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from docproc.eligibility import EXEMPLES
+from docproc.eligibility.cli import run_cli
+
+
+@pytest.mark.parametrize("fichier", ["famille.json", "retraite.json"])
+def test_json(fichier: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(EXEMPLES / fichier, as_json=True) == 0
+    sortie = capsys.readouterr()
+    resultat = json.loads(sortie.out)
+    assert resultat["decision"] == "css_participation"
+    assert {"decision", "foyer", "plafond_gratuite", "plafond_participation", "ressources_retenues",
+            "forfait_logement", "participation_mensuelle", "regles", "explication"} <= set(resultat)
+    assert sortie.err == ""
+
+
+def test_texte(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(EXEMPLES / "famille.json", as_json=False) == 0
+    sortie = capsys.readouterr().out
+    assert "Décision : Complémentaire santé solidaire AVEC participation financière" in sortie
+    assert "Plafonds : 21 711 € sans participation, 29 311 € avec participation" in sortie
+    assert "Participation mensuelle : 44 €" in sortie
+    assert "Explication :" in sortie and "Période de référence des ressources" in sortie
+
+
+@pytest.mark.parametrize(("contenu", "motif"), [
+    (None, "n'existe pas"),
+    ("{pas du json", "n'est pas un JSON valide"),
+    (b"\xff\xfe\x00", "UTF-8"),
+    ('{"date_demande": "2025-06-10"}', "territoire"),
+    ('{"date_demande": "2025-06-10", "territoire": "metropole", "logement": "locataire", '
+     '"membres": [{"role": "demandeur", "date_naissance": "1980-01-01", "ressources": {"loyer": 5}}]}',
+     "ressource 'loyer'"),
+    ("[]", "objet JSON"),
+])
+def test_fichier_invalide(tmp_path: Path, contenu: str | bytes | None, motif: str,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    chemin = tmp_path / "foyer.json"
+    if isinstance(contenu, bytes):
+        chemin.write_bytes(contenu)
+    elif contenu is not None:
+        chemin.write_text(contenu, "utf-8")
+    assert run_cli(chemin, as_json=True) == 2
+    sortie = capsys.readouterr()
+    assert sortie.out == ""
+    assert motif in sortie.err
+    assert "Traceback" not in sortie.err
+    assert sortie.err.count("\n") == 1
+
+
+def test_repertoire(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(tmp_path, as_json=False) == 2
+    assert "répertoire" in capsys.readouterr().err
