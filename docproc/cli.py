@@ -55,7 +55,8 @@ def summary(result: dict[str, Any]) -> str:
         lines.append(f"Document {i} : {d['kind']} — {status_fr[d['status']]} (pages {pages})")
         f = d["fields"]
         for key in ("annee_revenus", "revenu_fiscal_reference", "nombre_parts", "situation_famille",
-                    "personnes_a_charge", "montant_impot"):
+                    "personnes_a_charge", "montant_impot", "annee_imposition", "montant_total", "organisme",
+                    "date_attestation", "pays", "annee", "revenu_annuel", "devise", "revenu_annuel_eur"):
             if key in f:
                 lines.append(f"  {key} : {f[key]}")
         if "declarants" in f:

@@ -23,7 +23,7 @@ def _spec(kind: str) -> Any:
 def read_fields(g: Group, views: list[PageView]) -> Extraction:
     """The fields printed on the group's pages, with provenance and missing reasons."""
     if g.kind not in PAGED_KINDS:
-        return Extraction()
+        return _unpaged_fields(g, views)
     first = views[g.first.order] if g.first else None
     rest = [(views[k.order], k.n or 0) for k in g.pages if k.role == "continuation"]
     ex = field_extraction.extract(_spec(g.kind), first, rest)
@@ -34,6 +34,15 @@ def read_fields(g: Group, views: list[PageView]) -> Extraction:
             ex.provenance[name] = {"source": views[source.order].page.source,
                                    "page": 1 if source.role == "first" else source.n, "confidence": 1.0}
     return ex
+
+
+def _unpaged_fields(g: Group, views: list[PageView]) -> Extraction:
+    """A document of one file without page counters: its pages in order, the first as page 1."""
+    spec = next((s for s in all_specs() if s.kind == g.kind), None)
+    if spec is None or not spec.fields or not g.pages:
+        return Extraction()
+    ordered = [(views[k.order], i + 1) for i, k in enumerate(g.pages)]
+    return field_extraction.extract(spec, ordered[0][0], ordered[1:])
 
 
 def _page_entry(k: PageKey, g: Group) -> dict[str, Any]:
@@ -65,7 +74,12 @@ def assemble(g: Group, views: list[PageView], ex: Extraction, signed: Signed | N
 _ORDER = ("annee_revenus", "annee_avis", "valant_avis_impot", "declarants", "reference_avis",
           "revenu_fiscal_reference", "revenu_brut_global", "revenu_imposable", "impot_revenu_net",
           "montant_impot", "nombre_parts", "situation_famille", "personnes_a_charge",
-          "date_mise_en_recouvrement", "adresse", "revenus")
+          "date_mise_en_recouvrement", "adresse", "revenus",
+          # taxe foncière / d'habitation, attestation RSA, justificatif étranger (contract §3)
+          "annee_imposition", "numero_fiscal", "proprietaires", "biens", "valeur_locative_brute",
+          "montant_total", "organisme", "date_attestation", "beneficiaire", "numero_allocataire",
+          "ressources_inferieures_rsa", "pays", "langue", "annee", "revenu_annuel", "devise",
+          "revenu_annuel_eur")
 
 
 def _ordered(fields: dict[str, Any]) -> dict[str, Any]:

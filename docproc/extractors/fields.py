@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from docproc.extractors import declarants, revenus
+from docproc.extractors import declarants, locaux, rates, revenus
 from docproc.extractors.spec import DocSpec, FieldSpec
 from docproc.extractors.values import TYPES, nif_key_ok
 from docproc.extractors.view import PageView
@@ -75,6 +75,66 @@ def _labelled(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction)
                                 else "introuvable dans le document")
 
 
+def _patterned(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction) -> None:
+    """A regex over the folded page text; its 'value' group, unfolded, is parsed by the type."""
+    parse = TYPES[fs.type or "text"]
+    low_conf = False
+    for view, number in views:
+        for pattern in fs.patterns:
+            for m in pattern.finditer(view.folded_text):
+                start, end = m.span("value")
+                got = parse(view.text_between(start, end))
+                if not got:
+                    continue
+                conf = view.conf_between(start, end)
+                if view.page.source == "ocr" and conf < MIN_CONFIDENCE:
+                    low_conf = True
+                    continue
+                out.put(fs.name, got[0], view, conf, number)
+                return
+    out.missing[fs.name] = "lu avec une confiance insuffisante" if low_conf else "introuvable dans le document"
+
+
+def _chosen(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction) -> None:
+    """The choice whose markers match earliest (or most often) in the pages' text."""
+    best: tuple[tuple[int, ...], Any, PageView, float, int] | None = None  # key, value, view, conf, page
+    for rank, choice in enumerate(fs.choices):
+        count, earliest = 0, None
+        for page_index, (view, number) in enumerate(views):
+            for pattern in choice.any:
+                for m in pattern.finditer(view.folded_text):
+                    count += 1
+                    where = (page_index, m.start())
+                    if earliest is None or where < earliest[0]:
+                        earliest = (where, view, view.conf_between(m.start(), m.end()), number)
+        if earliest is None:
+            continue
+        key = (-count, rank) if fs.choose == "most" else (*earliest[0], rank)
+        if best is None or key < best[0]:
+            best = (key, choice.value, earliest[1], earliest[2], earliest[3])
+    if best is None:
+        out.missing[fs.name] = "introuvable dans le document"
+        return
+    out.put(fs.name, best[1], best[2], best[3], best[4])
+
+
+def _converted(fs: FieldSpec, out: Extraction) -> None:
+    """An amount in euros from another field, its currency and its year (rates table)."""
+    assert fs.convert is not None
+    amount, currency = out.fields.get(fs.convert.amount), out.fields.get(fs.convert.currency)
+    if amount is None or currency is None:
+        out.missing[fs.name] = "montant ou devise introuvable : pas de conversion"
+        return
+    conv = rates.to_euros(int(amount), str(currency), out.fields.get(fs.convert.year))
+    if conv.euros is None:
+        out.missing[fs.name] = conv.reason or "pas de taux de change"
+        return
+    out.fields[fs.name] = conv.euros
+    out.missing.pop(fs.name, None)
+    out.provenance[fs.name] = {**out.provenance.get(fs.convert.amount, {}), "rate": conv.rate,
+                               "rate_date": conv.rate_date, "rate_source": conv.rate_source}
+
+
 def extract(spec: DocSpec, first: PageView | None, rest: list[tuple[PageView, int]]) -> Extraction:
     """Fields of one document from its page 1 (if any) and its continuation pages."""
     out = Extraction()
@@ -94,6 +154,16 @@ def extract(spec: DocSpec, first: PageView | None, rest: list[tuple[PageView, in
             declarants.extract(spec, first, out)
         elif fs.parser == "revenus":
             revenus.extract(spec, rest, out)
+        elif fs.parser == "proprietaires":
+            locaux.proprietaires(spec, fs, views, out)
+        elif fs.parser == "biens":
+            locaux.biens(spec, fs, views, out)
+        elif fs.choices:
+            _chosen(views, fs, out)
+        elif fs.convert:
+            _converted(fs, out)
+        elif fs.patterns:
+            _patterned(views, fs, out)
         elif fs.type:
             _labelled(views, fs, out)
     for name in [n for n in out.fields if n.startswith("_")]:

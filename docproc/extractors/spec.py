@@ -17,12 +17,31 @@ from typing import Any
 from docproc.extractors.values import TYPES
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
-PARSERS = frozenset({"declarants", "revenus"})
+PARSERS = frozenset({"declarants", "revenus", "proprietaires", "biens"})
 PAGES = frozenset({"first", "continuation", "any"})
+CHOOSE = frozenset({"earliest", "most"})
+NATURES = frozenset({"bati", "non_bati"})
 
 
 class SpecError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One value of a ``choice`` field and the markers that select it."""
+
+    value: str | bool | int
+    any: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class Convert:
+    """A ``convert`` field: an amount of another field turned into euros (rates table)."""
+
+    amount: str
+    currency: str
+    year: str
 
 
 @dataclass(frozen=True)
@@ -31,12 +50,35 @@ class FieldSpec:
     pages: str = "any"
     labels: tuple[re.Pattern[str], ...] = ()
     label_texts: tuple[str, ...] = ()
+    patterns: tuple[re.Pattern[str], ...] = ()  # ``pattern``: regexes with a 'value' group
     type: str | None = None
     parser: str | None = None
     flag: str | None = None
+    choices: tuple[Choice, ...] = ()
+    choose: str = "earliest"  # "earliest" match wins, or the value with the "most" matches
+    convert: Convert | None = None
     sign: int = 1
     next_line: bool = False
     required: bool = False
+
+
+@dataclass(frozen=True)
+class ProprietairesSpec:
+    """Owners: the line after ``start``, then one owner a line while ``item`` matches."""
+
+    start: re.Pattern[str]
+    item: re.Pattern[str]  # with a 'value' group: the name as printed
+
+
+@dataclass(frozen=True)
+class BiensSpec:
+    """Properties: section headings give the nature; labelled lines give each property."""
+
+    sections: tuple[tuple[re.Pattern[str], str], ...]  # (heading, "bati" | "non_bati")
+    commune: re.Pattern[str]
+    adresse: re.Pattern[str]
+    revenu_cadastral: re.Pattern[str]
+    stop: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,11 +105,20 @@ class DocSpec:
     fields: tuple[FieldSpec, ...]
     declarants: dict[str, Any] = field(default_factory=dict)
     revenus: dict[str, Any] = field(default_factory=dict)
+    proprietaires: ProprietairesSpec | None = None
+    biens: BiensSpec | None = None
 
 
-_TOP = {"kind", "name", "extends", "page1", "continuation", "keys", "fields", "declarants", "revenus"}
-_FIELD = {"name", "pages", "labels", "type", "parser", "flag", "sign", "next_line", "required"}
+_TOP = {"kind", "name", "extends", "page1", "continuation", "keys", "fields", "declarants", "revenus",
+        "proprietaires", "biens"}
+_FIELD = {"name", "pages", "labels", "pattern", "type", "parser", "flag", "choice", "choose", "convert",
+          "sign", "next_line", "required"}
+_KINDS = ("type", "parser", "flag", "choice", "convert")
 _MARKERS = {"all", "any", "none"}
+_CHOICE = {"value", "any"}
+_CONVERT = {"amount", "currency", "year"}
+_PROPRIETAIRES = {"start", "item"}
+_BIENS = {"sections", "commune", "adresse", "revenu_cadastral", "stop"}
 
 
 def _compile(where: str, pattern: str, need_value: bool = False) -> re.Pattern[str]:
@@ -99,31 +150,104 @@ def _markers(where: str, raw: dict[str, Any]) -> Markers:
     return Markers(**{k: tuple(_compile(f"{where}.{k}", p) for p in raw.get(k, ())) for k in _MARKERS})
 
 
-def _field(where: str, raw: dict[str, Any]) -> FieldSpec:
+def _strings(where: str, raw: Any) -> list[str]:
+    """A string or a non-empty list of strings."""
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items or not all(isinstance(x, str) for x in items):
+        raise SpecError(f"{where}: une chaîne ou une liste non vide de chaînes est attendue")
+    return items
+
+
+def _choices(where: str, raw: Any) -> tuple[Choice, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise SpecError(f"{where}.choice: liste non vide de {{value, any}} attendue")
+    out = []
+    for i, item in enumerate(raw):
+        at = f"{where}.choice[{i}]"
+        if not isinstance(item, dict):
+            raise SpecError(f"{at}: table {{value, any}} attendue")
+        unknown = set(item) - _CHOICE
+        if unknown:
+            raise SpecError(f"{at}: clés inconnues {sorted(unknown)}")
+        if "value" not in item or not isinstance(item["value"], str | bool | int):
+            raise SpecError(f"{at}: 'value' (chaîne, booléen ou entier) manquant")
+        out.append(Choice(item["value"], tuple(_compile(at, p) for p in _strings(f"{at}.any", item.get("any")))))
+    return tuple(out)
+
+
+def _convert(where: str, raw: Any, earlier: set[str]) -> Convert:
+    if not isinstance(raw, dict) or set(raw) != _CONVERT:
+        raise SpecError(f"{where}.convert: exactement les clés {sorted(_CONVERT)} sont attendues")
+    for key, name in raw.items():
+        if name not in earlier:
+            raise SpecError(f"{where}.convert.{key}: le champ {name!r} doit être défini avant")
+    return Convert(raw["amount"], raw["currency"], raw["year"])
+
+
+def _field(where: str, raw: dict[str, Any], earlier: set[str] | None = None) -> FieldSpec:
     unknown = set(raw) - _FIELD
     if unknown:
         raise SpecError(f"{where}: clés inconnues {sorted(unknown)}")
     if "name" not in raw:
         raise SpecError(f"{where}: 'name' manquant")
     where = f"{where} ({raw['name']})"
-    kinds = [k for k in ("type", "parser", "flag") if k in raw]
+    kinds = [k for k in _KINDS if k in raw]
     if len(kinds) != 1:
-        raise SpecError(f"{where}: il faut exactement un de type, parser ou flag")
+        raise SpecError(f"{where}: il faut exactement un de {', '.join(_KINDS)}")
     if "type" in raw and raw["type"] not in TYPES:
         raise SpecError(f"{where}: type inconnu {raw['type']!r}")
     if "parser" in raw and raw["parser"] not in PARSERS:
         raise SpecError(f"{where}: parser inconnu {raw['parser']!r}")
-    if "type" in raw and not raw.get("labels"):
-        raise SpecError(f"{where}: un champ typé a besoin de 'labels'")
+    if "type" in raw and bool(raw.get("labels")) == ("pattern" in raw):
+        raise SpecError(f"{where}: un champ typé a besoin de 'labels' ou de 'pattern' (un seul des deux)")
+    for key in ("labels", "pattern", "next_line", "sign"):
+        if key in raw and "type" not in raw:
+            raise SpecError(f"{where}: {key!r} ne s'emploie qu'avec 'type'")
+    if "choose" in raw and ("choice" not in raw or raw["choose"] not in CHOOSE):
+        raise SpecError(f"{where}: 'choose' s'emploie avec 'choice' et vaut l'un de {sorted(CHOOSE)}")
     pages = raw.get("pages", "any")
     if pages not in PAGES:
         raise SpecError(f"{where}: pages doit être l'un de {sorted(PAGES)}")
     labels = tuple(raw.get("labels", ()))
+    patterns = _strings(f"{where}.pattern", raw["pattern"]) if "pattern" in raw else []
     return FieldSpec(
         name=raw["name"], pages=pages, type=raw.get("type"), parser=raw.get("parser"),
         flag=raw.get("flag"), sign=int(raw.get("sign", 1)), next_line=bool(raw.get("next_line", False)),
         required=bool(raw.get("required", False)), label_texts=labels,
-        labels=tuple(_compile(where, _label_regex(lab)) for lab in labels))
+        labels=tuple(_compile(where, _label_regex(lab)) for lab in labels),
+        patterns=tuple(_compile(where, p, need_value=True) for p in patterns),
+        choices=_choices(where, raw["choice"]) if "choice" in raw else (),
+        choose=raw.get("choose", "earliest"),
+        convert=_convert(where, raw["convert"], earlier or set()) if "convert" in raw else None)
+
+
+def _table(where: str, raw: Any, allowed: set[str], required: set[str]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: table attendue")
+    unknown = set(raw) - allowed
+    if unknown:
+        raise SpecError(f"{where}: clés inconnues {sorted(unknown)}")
+    if not required <= set(raw):
+        raise SpecError(f"{where}: {', '.join(sorted(required))} requis")
+    return raw
+
+
+def _proprietaires(where: str, raw: Any) -> ProprietairesSpec:
+    raw = _table(where, raw, _PROPRIETAIRES, _PROPRIETAIRES)
+    return ProprietairesSpec(_compile(f"{where}.start", raw["start"]),
+                             _compile(f"{where}.item", raw["item"], need_value=True))
+
+
+def _biens(where: str, raw: Any) -> BiensSpec:
+    raw = _table(where, raw, _BIENS, _BIENS - {"stop"})
+    sections = raw["sections"]
+    if not isinstance(sections, dict) or not sections or not set(sections.values()) <= NATURES:
+        raise SpecError(f"{where}.sections: table titre → nature ({', '.join(sorted(NATURES))}) attendue")
+    label = {k: _compile(f"{where}.{k}", _label_regex(str(raw[k]))) for k in ("commune", "adresse", "revenu_cadastral")}
+    return BiensSpec(sections=tuple((_compile(f"{where}.sections", k), v) for k, v in sections.items()),
+                     stop=tuple(_compile(f"{where}.stop", p) for p in _strings(f"{where}.stop", raw["stop"]))
+                     if "stop" in raw else (),
+                     **label)
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -158,13 +282,20 @@ def load_spec(path: Path) -> DocSpec:
     keys = {k: _compile(f"{where}.keys.{k}", p, need_value=k != "counter") for k, p in raw.get("keys", {}).items()}
     if "counter" in keys and not {"n", "of"} <= set(keys["counter"].groupindex):
         raise SpecError(f"{where}.keys.counter: groupes 'n' et 'of' requis")
-    fields = tuple(_field(f"{where}.fields[{i}]", f) for i, f in enumerate(raw.get("fields", [])))
+    fields: list[FieldSpec] = []
+    for i, f in enumerate(raw.get("fields", [])):
+        fields.append(_field(f"{where}.fields[{i}]", f, {x.name for x in fields}))
     revenus = dict(raw.get("revenus", {}))
     if any(f.parser == "revenus" for f in fields) and not {"start", "columns", "rows"} <= set(revenus):
         raise SpecError(f"{where}.revenus: start, columns et rows requis")
+    for name in ("proprietaires", "biens"):
+        if any(f.parser == name for f in fields) and name not in raw:
+            raise SpecError(f"{where}: la table [{name}] est requise par le parser {name!r}")
     return DocSpec(kind=raw["kind"], name=raw["name"], page1=_markers(f"{where}.page1", raw["page1"]),
                    continuation=_markers(f"{where}.continuation", raw.get("continuation", {})),
-                   keys=keys, fields=fields, declarants=dict(raw.get("declarants", {})), revenus=revenus)
+                   keys=keys, fields=tuple(fields), declarants=dict(raw.get("declarants", {})), revenus=revenus,
+                   proprietaires=_proprietaires(f"{where}.proprietaires", raw["proprietaires"]) if "proprietaires" in raw else None,
+                   biens=_biens(f"{where}.biens", raw["biens"]) if "biens" in raw else None)
 
 
 @cache

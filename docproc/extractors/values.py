@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from docproc.text.fold import fold
@@ -135,8 +136,71 @@ def line_text(text: str) -> tuple[str, str] | None:
     return (value, text) if value else None
 
 
+_CURRENCY = r"(?:€|£|\$|EUR(?:OS?)?|GBP|USD|CHF|MAD|DHS?|DIRHAMS?)"
+_MONTANT = re.compile(rf"^(?:{_CURRENCY}{_SP}?)?(?P<sign>[-−–])?{_SP}?(?:{_CURRENCY}{_SP}?)?"
+                      rf"(?P<num>\d{{1,3}}(?:[ .,'\u00a0\u202f]\d{{3}})+|\d+)(?:[.,](?P<dec>\d{{1,2}}))?(?![0-9])"
+                      rf"(?:{_SP}?{_CURRENCY})?", re.IGNORECASE)
+
+
+def montant(text: str) -> tuple[int, str] | None:
+    """An amount in any usual national format, rounded half up to whole units.
+
+    '28.456,00 EUR' (BE, ES), '96 500,00 DH' (FR, MA), '£31,250.00' (UK), '2 345 €'. A
+    separator followed by exactly three digits groups thousands; by one or two, it is the
+    decimal mark. The currency itself is read elsewhere (the document's markers).
+    """
+    m = _MONTANT.match(_after_lead(text))
+    if not m:
+        return None
+    units = re.sub(r"[^0-9]", "", m.group("num"))
+    value = int(Decimal(f"{units}.{m.group('dec') or '0'}").quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return (-value if m.group("sign") else value), m.group(0)
+
+
+_MOIS = {"JANVIER": 1, "FEVRIER": 2, "MARS": 3, "AVRIL": 4, "MAI": 5, "JUIN": 6, "JUILLET": 7,
+         "AOUT": 8, "SEPTEMBRE": 9, "OCTOBRE": 10, "NOVEMBRE": 11, "DECEMBRE": 12}
+_DATE_LONGUE = re.compile(r"^(?P<d>[0-3]?\d)(?:ER)?\s+(?P<m>[A-Z]+)\s+(?P<y>(?:19|20)\d\d)(?!\d)")
+
+
+def date_fr(text: str) -> tuple[str, str] | None:
+    """A date printed '12/06/2025' or in words, '12 juin 2025', '1er février 2025'."""
+    got = iso_date(text)
+    if got:
+        return got
+    plain = _after_lead(text)
+    m = _DATE_LONGUE.match(fold(plain))
+    if not m or m.group("m") not in _MOIS:
+        return None
+    try:
+        d = date(int(m.group("y")), _MOIS[m.group("m")], int(m.group("d")))
+    except ValueError:
+        return None
+    return d.isoformat(), plain[:m.end()]
+
+
+_CIVILITE = re.compile(r"^(?:MONSIEUR|MADAME|MADEMOISELLE|MME|MLLE|MR|MRS|MS|M)\.?\s+")
+_NOM = re.compile(r"^(?P<v>[^\W\d_](?:[^\W\d_]|[' -])*[^\W\d_])")
+
+
+def nom(text: str) -> tuple[str, str] | None:
+    """A person's name as printed, upper case, without the civility ('MME LEROY NADIA')."""
+    plain = " ".join(_after_lead(text).split()).upper()
+    plain = _CIVILITE.sub("", plain, count=1)
+    m = _NOM.match(plain)
+    return (m.group("v"), text) if m else None
+
+
+_CODE = re.compile(r"^(?P<v>[0-9A-Z]{4,20})(?![0-9A-Z])")
+
+
+def code(text: str) -> tuple[str, str] | None:
+    """An identifier of letters and digits printed as one token (numéro allocataire)."""
+    m = _CODE.match(_after_lead(text).upper())
+    return (m.group("v"), m.group(0)) if m else None
+
+
 TYPES: dict[str, Callable[[str], tuple[Any, str] | None]] = {
     "euros": euros, "int": integer, "year": year, "parts": parts, "date": iso_date,
     "numero_fiscal": numero_fiscal, "reference_avis": reference_avis, "situation": situation,
-    "text": line_text,
+    "text": line_text, "montant": montant, "date_fr": date_fr, "nom": nom, "code": code,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -33,6 +34,34 @@ class PageView:
     @cached_property
     def folded_text(self) -> str:
         return "\n".join(self.folded)
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        """Offset of each line in ``folded_text`` (lines are joined by one newline)."""
+        starts, pos = [], 0
+        for text in self.folded:
+            starts.append(pos)
+            pos += len(text) + 1
+        return starts
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        """(line, offset in that line) of an offset in ``folded_text``."""
+        i = max(bisect.bisect_right(self.line_starts, offset) - 1, 0)
+        return i, offset - self.line_starts[i]
+
+    def text_between(self, start: int, end: int) -> str:
+        """The original (unfolded) text of a span of ``folded_text``: folding keeps lengths."""
+        return "\n".join(self.texts)[start:end]
+
+    def conf_between(self, start: int, end: int) -> float:
+        """Least confidence of the segments under a span of ``folded_text``."""
+        (l0, c0), (l1, c1) = self.locate(start), self.locate(max(end - 1, start))
+        confs = []
+        for i in range(l0, l1 + 1):
+            lo = c0 if i == l0 else 0
+            hi = c1 + 1 if i == l1 else len(self.texts[i])
+            confs += [s.conf for s in self.segments_between(i, lo, hi)]
+        return min(confs, default=1.0)
 
     def spans(self, i: int) -> list[tuple[int, int, Segment]]:
         """(start, end, segment) of each segment in line i's text."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from docproc.samples.avis import AvisData
 from docproc.samples.identities import person, reference_avis
+from docproc.samples.other_cases import other_cases
 
 
 @dataclass
@@ -161,4 +162,5 @@ def cases() -> list[Case]:
         Case("photo_avis_2023_retraitee_2p", "2024-05-02", [("avis.pdf", whole(retraite))], variant="photo",
              expect=ok()),
         Case("avis_2025_specimen", autumn, [("a.pdf", whole(specimen))], expect=rej("document.specimen")),
+        *other_cases(),
     ]

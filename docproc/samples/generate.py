@@ -13,6 +13,7 @@ from typing import Any
 from docproc.samples import layout
 from docproc.samples.avis import AvisData
 from docproc.samples.catalog import Case, cases
+from docproc.samples.other_layouts import Sheet
 
 
 def _code_image(d: AvisData) -> Any:
@@ -24,6 +25,8 @@ def _code_image(d: AvisData) -> Any:
 
 
 def _drawer(doc: Any, n: int) -> Any:
+    if isinstance(doc, Sheet):
+        return doc.page_drawer(n)
     if isinstance(doc, str):
         return lambda p: layout.draw_facture(p, n)
     return layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
@@ -41,6 +44,9 @@ def expected_documents(case: Case) -> list[dict[str, Any]]:
             seen.setdefault(id(doc), (doc, set()))[1].add(n)
     out: list[dict[str, Any]] = []
     for doc, present in seen.values():
+        if isinstance(doc, Sheet):  # documents that describe themselves (one page, no counter)
+            out.append(doc.expected_document())
+            continue
         if isinstance(doc, str):
             out.append({"kind": "inconnu", "status": "rejected", "fields": {}})
             continue
