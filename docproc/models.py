@@ -80,20 +80,31 @@ class PageText:
     checks: list[Check] = field(default_factory=list)  # page-level warnings (blur…)
     image: Any = None  # PIL image when the page was OCR'd (kept in memory for 2D-Doc only)
 
-    def lines(self, tolerance: float = 0.004) -> list[Line]:
-        """Group segments into lines by vertical centre, each sorted by x."""
-        rows: list[list[Segment]] = []
+    def lines(self) -> list[Line]:
+        """Group segments into lines, each sorted by x.
+
+        A segment joins a line when their vertical extents overlap by at least half the
+        smaller height, so that words with descenders ("payer") or capitals stay on the
+        line of their neighbours, and two columns printed at the same height share a line.
+        """
+        rows: list[tuple[list[Segment], list[float]]] = []  # segments, [top, bottom] of the row
         for seg in sorted(self.segments, key=lambda s: ((s.y0 + s.y1) / 2, s.x0)):
-            centre = (seg.y0 + seg.y1) / 2
             height = max(seg.y1 - seg.y0, 1e-6)
-            if rows:
-                last = rows[-1]
-                lc = sum((s.y0 + s.y1) / 2 for s in last) / len(last)
-                if abs(centre - lc) <= max(tolerance, height * 0.45):
-                    last.append(seg)
-                    continue
-            rows.append([seg])
-        return [Line(tuple(sorted(r, key=lambda s: s.x0))) for r in rows]
+            best, best_overlap = None, 0.0
+            for row in rows[-3:]:
+                top, bottom = row[1]
+                overlap = min(bottom, seg.y1) - max(top, seg.y0)
+                ratio = overlap / min(height, max(bottom - top, 1e-6))
+                if ratio >= 0.5 and ratio > best_overlap:
+                    best, best_overlap = row, ratio
+            if best is None:
+                rows.append(([seg], [seg.y0, seg.y1]))
+                continue
+            best[0].append(seg)
+            n = len(best[0])  # running mean of the extents keeps tall words from swallowing rows
+            best[1][0] += (seg.y0 - best[1][0]) / n
+            best[1][1] += (seg.y1 - best[1][1]) / n
+        return [Line(tuple(sorted(r, key=lambda s: s.x0))) for r, _ in rows]
 
     @property
     def text(self) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from docproc.extractors.view import PageView
+from docproc.text.fold import fold
 
 if TYPE_CHECKING:
     from docproc.extractors.fields import Extraction
@@ -36,8 +37,8 @@ def find_names(view: PageView, civilities: list[str], second: str, min_x: float)
         right = [s for s in line.segments if s.x0 >= min_x]
         if not right:
             continue
-        text = " ".join(s.text for s in right)
-        m = rx.match(" ".join(text.upper().split()))
+        text = " ".join(fold(" ".join(s.text for s in right)).split())
+        m = rx.match(text)
         if not m:
             continue
         if not names and m.group("ou"):
@@ -45,7 +46,7 @@ def find_names(view: PageView, civilities: list[str], second: str, min_x: float)
         if names and not m.group("ou"):
             break
         start = m.start("name")
-        names.append((" ".join(text.upper().split())[start:m.end("name")], i))
+        names.append((text[start:m.end("name")], i))
         if len(names) == 2:
             break
     return names
