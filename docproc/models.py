@@ -87,24 +87,22 @@ class PageText:
         smaller height, so that words with descenders ("payer") or capitals stay on the
         line of their neighbours, and two columns printed at the same height share a line.
         """
-        rows: list[tuple[list[Segment], list[float]]] = []  # segments, [top, bottom] of the row
+        rows: list[list[Segment]] = []
         for seg in sorted(self.segments, key=lambda s: ((s.y0 + s.y1) / 2, s.x0)):
             height = max(seg.y1 - seg.y0, 1e-6)
             best, best_overlap = None, 0.0
-            for row in rows[-3:]:
-                top, bottom = row[1]
-                overlap = min(bottom, seg.y1) - max(top, seg.y0)
-                ratio = overlap / min(height, max(bottom - top, 1e-6))
+            for row in rows[-4:]:
+                # compare with the row's horizontally nearest word: a skewed photo tilts long rows
+                near = min(row, key=lambda s: max(s.x0 - seg.x1, seg.x0 - s.x1, 0.0))
+                overlap = min(near.y1, seg.y1) - max(near.y0, seg.y0)
+                ratio = overlap / min(height, max(near.y1 - near.y0, 1e-6))
                 if ratio >= 0.5 and ratio > best_overlap:
                     best, best_overlap = row, ratio
             if best is None:
-                rows.append(([seg], [seg.y0, seg.y1]))
-                continue
-            best[0].append(seg)
-            n = len(best[0])  # running mean of the extents keeps tall words from swallowing rows
-            best[1][0] += (seg.y0 - best[1][0]) / n
-            best[1][1] += (seg.y1 - best[1][1]) / n
-        return [Line(tuple(sorted(r, key=lambda s: s.x0))) for r, _ in rows]
+                rows.append([seg])
+            else:
+                best.append(seg)
+        return [Line(tuple(sorted(r, key=lambda s: s.x0))) for r in rows]
 
     @property
     def text(self) -> str:

@@ -9,6 +9,7 @@ from docproc.extractors import declarants, locaux, rates, revenus
 from docproc.extractors.spec import DocSpec, FieldSpec
 from docproc.extractors.values import TYPES, nif_key_ok
 from docproc.extractors.view import PageView
+from docproc.models import Segment
 
 #: Below this OCR confidence (0–1) a value is not trusted: reported missing, for review.
 MIN_CONFIDENCE = 0.45
@@ -25,6 +26,17 @@ class Extraction:
         self.missing.pop(name, None)
         self.provenance[name] = {"source": view.page.source, "page": page_number,
                                  "confidence": round(conf, 3)}
+
+
+def _gap_before_unit(segs: list[Segment]) -> bool:
+    """True when a currency sign stands far right of the last digits read before it."""
+    digits = [s for s in segs if any(ch.isdigit() for ch in s.text)]
+    units = [s for s in segs if s.text.strip() in ("€", "EUR")]
+    if not digits or not units:
+        return False
+    last, unit = digits[-1], units[-1]
+    char_w = (last.x1 - last.x0) / max(len(last.text), 1)
+    return unit.x0 - last.x1 > 2.5 * char_w
 
 
 def _value_after(view: PageView, fs: FieldSpec, line: int, end: int) -> tuple[Any, float] | None:
@@ -47,6 +59,8 @@ def _value_after(view: PageView, fs: FieldSpec, line: int, end: int) -> tuple[An
     start = end + text.find(consumed[:1]) if consumed else end
     segs = view.segments_between(line, start, start + len(consumed))
     conf = min((s.conf for s in segs), default=view.lines[line].conf)
+    if view.page.source == "ocr" and _gap_before_unit(segs):
+        conf = 0.0  # "13 … €": OCR dropped the digits between, the amount is not whole
     if fs.sign < 0 and isinstance(value, int):
         value = -value
     return value, conf

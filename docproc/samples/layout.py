@@ -136,27 +136,27 @@ def draw_page1(p: Page, d: AvisData, code_image: Any = None) -> None:
                               "Sur place : auprès de votre centre des finances publiques")):
         p.text(40, top + 30 + 11 * i, line, 7)
     # Payment box
-    p.box(330, 340, 225, 95)
+    p.box(300, 340, 258, 95)
     if d.montant_impot < 0:
-        p.text(338, 362, "Montant qui vous sera remboursé", 10, bold=True)
-        p.right(548, 362, f"{p.amount(-d.montant_impot)} €", 12, bold=True)
-        p.text(338, 385, f"Vous serez remboursé le : 25/07/{d.annee_avis}", 8)
+        p.text(308, 362, "Montant qui vous sera remboursé", 9, bold=True)
+        p.right(550, 362, f"{p.amount(-d.montant_impot)} €", 12, bold=True)
+        p.text(308, 385, f"Vous serez remboursé le : 25/07/{d.annee_avis}", 8)
     else:
-        p.text(338, 362, "Somme qu'il vous reste à payer", 10, bold=True)
-        p.right(548, 362, f"{p.amount(d.montant_impot)} €", 12, bold=True)
+        p.text(308, 362, "Somme qu'il vous reste à payer", 9, bold=True)
+        p.right(550, 362, f"{p.amount(d.montant_impot)} €", 12, bold=True)
         if d.montant_impot == 0:
-            p.text(338, 385, f"Vous n'avez rien à payer au titre des revenus de {d.annee_revenus}.", 7)
+            p.text(308, 385, f"Vous n'avez rien à payer au titre des revenus de {d.annee_revenus}.", 7)
         else:
-            p.text(338, 385, f"Cette somme sera prélevée le 25/09/{d.annee_avis}.", 8)
+            p.text(308, 385, f"Cette somme sera prélevée le 25/09/{d.annee_avis}.", 8)
     if d.non_imposable:
-        p.text(338, 405, "Non imposable", 9, bold=True)
+        p.text(308, 405, "Non imposable", 9, bold=True)
     # RFR / parts box
-    p.box(330, 460, 225, 60)
-    p.text(338, 480, "Revenu fiscal de référence :", 9, bold=True)
-    p.right(548, 480, f"{p.amount(d.printed('revenu_fiscal_reference'))} €", 10, bold=True)
-    p.text(338, 496, "Nombre de parts :", 9, bold=True)
-    p.right(548, 496, parts(d.nombre_parts), 10, bold=True)
-    p.text(338, 512, "Plus de détails dans la (les) page (s) suivante (s).", 7)
+    p.box(300, 460, 258, 60)
+    p.text(308, 480, "Revenu fiscal de référence :", 9, bold=True)
+    p.right(550, 480, f"{p.amount(d.printed('revenu_fiscal_reference'))} €", 10, bold=True)
+    p.text(308, 496, "Nombre de parts :", 9, bold=True)
+    p.right(550, 496, parts(d.nombre_parts), 10, bold=True)
+    p.text(308, 512, "Plus de détails dans la (les) page (s) suivante (s).", 7)
     p.text(40, 770, f"Cet avis fait suite à la déclaration, en {d.annee_avis}, de vos revenus {d.annee_revenus}. "
            "Le montant porté sur cet avis prend en compte", 6.5)
     p.text(40, 779, f"les prélèvements et retenues à la source qui ont pu être réalisés en {d.annee_revenus}.", 6.5)
