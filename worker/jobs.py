@@ -1,0 +1,391 @@
+"""The RQ job: extract one dossier, idempotently, with the database as the source of truth.
+
+``process_job(job_id)`` is the only function RQ calls; its only argument is an id. It:
+
+1. claims the job row atomically (``queued`` → ``started``); a duplicate delivery, a job
+   already covered by a newer result, or a job another worker holds, ends here with no work;
+2. reads and decrypts every file of the dossier and runs ``docproc.pipeline.extract`` on them
+   together (pages of one avis may be spread over several files);
+3. stores the result if it is newer than the stored one, and marks finished every job of the
+   dossier that this result covers, so they are never run again.
+
+Failures are recorded with a reason code. Infrastructure faults (database, Redis, storage)
+are retried with exponential backoff through the reconciler; anything the file can cause
+(a pipeline exception, a timeout, memory exhaustion) fails the job at once, never retried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.timeouts import JobTimeoutException
+from sqlalchemy import bindparam, literal, or_, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from worker import metrics
+from worker.db import (
+    DOSSIERS,
+    FILES,
+    JOB_FAILED,
+    JOB_FINISHED,
+    JOB_QUEUED,
+    JOB_STARTED,
+    JOBS,
+    Database,
+    utcnow,
+)
+from worker.settings import ServiceSettings
+from worker.storage import BlobStore, StorageError, load_master_key
+
+log = logging.getLogger("docproc.jobs")
+
+#: Reason codes the service adds to ``docproc.errors.Reason``.
+REASON_TIMEOUT = "file.timeout"
+REASON_RESOURCE = "file.resource_limit"
+REASON_INTERNAL = "extraction.internal"
+REASON_ABANDONED = "worker.abandoned"
+REASON_INFRA_DB = "infra.database"
+REASON_INFRA_REDIS = "infra.redis"
+REASON_INFRA_STORAGE = "infra.storage"
+REASON_INFRA_INJECTED = "infra.injected"
+#: Parked: another job of the same dossier is running; it re-enqueues this one when done.
+REASON_BUSY = "dossier.busy"
+#: Longest a job waits for a dossier's uploads to settle before reading it anyway.
+MAX_COALESCE_WAIT_S = 5.0
+
+
+class InjectedFault(Exception):
+    """Raised by fault injection (``DOCPROC_FAULT_INFRA_FAILURES``) as an infrastructure fault."""
+
+
+@dataclass
+class WorkerContext:
+    """What a worker process opens once and every job reuses."""
+
+    settings: ServiceSettings
+    db: Database
+    store: BlobStore
+    redis: Redis
+    name: str
+    current: str | None = None  # the job id being run, for the heartbeat thread
+    last_extract_s: float | None = None  # time spent in the pipeline by the last job
+    extract: Any = None  # docproc.pipeline.extract, imported once by the worker parent
+
+    def pipeline_extract(self) -> Any:
+        if self.extract is None:
+            from docproc.pipeline import extract
+
+            self.extract = extract
+        return self.extract
+
+
+_CONTEXT: WorkerContext | None = None
+_CONTEXT_LOCK = threading.Lock()
+
+
+def set_context(ctx: WorkerContext | None) -> None:
+    global _CONTEXT
+    _CONTEXT = ctx
+
+
+def get_context() -> WorkerContext:
+    """The process's context; built from the environment when run by a plain ``rq worker``."""
+    global _CONTEXT
+    with _CONTEXT_LOCK:
+        if _CONTEXT is None:
+            from worker.queue import connect_redis
+            from worker.settings import load_settings
+
+            settings = load_settings()
+            db = Database(settings.database_url)
+            _CONTEXT = WorkerContext(settings, db, BlobStore(settings.storage_dir, load_master_key(settings)),
+                                     connect_redis(settings.redis_url), name=f"rq-{id(db):x}")
+        return _CONTEXT
+
+
+def process_job(job_id: str) -> dict[str, Any]:
+    """RQ entry point (``worker.jobs.process_job``); returns a small status dict of ids."""
+    return run_job(get_context(), job_id)
+
+
+@dataclass(frozen=True)
+class Claim:
+    job_id: str
+    dossier_id: str
+    attempt: int
+    created_at: datetime
+
+
+def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
+    claim = _claim(ctx, job_id)
+    if claim is None:
+        return {"job_id": job_id, "status": "skipped"}
+    ctx.current, ctx.last_extract_s = job_id, None
+    started = time.monotonic()
+    try:
+        outcome, reason, parked = _work(ctx, claim)
+    finally:
+        ctx.current = None
+    if parked:
+        with contextlib.suppress(RedisError):
+            _push(ctx, parked)
+    elapsed = time.monotonic() - started
+    if outcome in (JOB_FINISHED, JOB_FAILED):
+        latency = (utcnow() - claim.created_at).total_seconds()
+        with contextlib.suppress(RedisError):
+            metrics.record_job(ctx.redis, metrics.metrics_key(ctx.settings.queue_name), outcome, reason, elapsed,
+                               latency, ctx.last_extract_s)
+    log.info("job %s %s%s in %.0f ms", job_id, outcome, f" ({reason})" if reason else "", elapsed * 1000)
+    return {"job_id": job_id, "status": outcome, "reason": reason}
+
+
+_J, _D, _F = JOBS, DOSSIERS, FILES
+
+
+# The hot path's statements, built once (building a statement costs more than running it).
+_busy = (select(literal(1)).select_from(_J.alias("other"))
+         .where(text("other.dossier_id = jobs.dossier_id"), text("other.status = 'started'"),
+                text("other.heartbeat_at >= :fresh"))
+         .limit(1).scalar_subquery())
+_CLAIM_READ = (select(_J.c.status, _J.c.not_before, _J.c.attempts, _J.c.generation, _J.c.dossier_id,
+                      _J.c.created_at, _D.c.result_generation, _busy.label("busy"))
+               .join_from(_J, _D, _D.c.id == _J.c.dossier_id).where(_J.c.id == bindparam("job_id")))
+_JOB_UPDATE = update(_J).where(_J.c.id == bindparam("b_job"))
+_LOAD_DOSSIER = select(_D.c.generation, _D.c.request_date).where(_D.c.id == bindparam("dossier_id"))
+_LOAD_FILES = (select(_F.c.id, _F.c.name, _F.c.wrapped_key, _F.c.media_type, _F.c.created_at)
+               .where(_F.c.dossier_id == bindparam("dossier_id")).order_by(_F.c.seq))
+_STORE_RESULT = (update(_D).where(_D.c.id == bindparam("b_dossier"),
+                                  or_(_D.c.result_generation.is_(None),
+                                      _D.c.result_generation < bindparam("b_generation")))
+                 .values(result=bindparam("b_result"), result_generation=bindparam("b_generation"),
+                         updated_at=bindparam("b_now")))
+_END_MINE = (update(_J).where(_J.c.id == bindparam("b_job"), _J.c.status == JOB_STARTED,
+                              _J.c.attempts == bindparam("b_attempt")))
+_COVER = (update(_J).where(_J.c.dossier_id == bindparam("b_dossier"), _J.c.status == JOB_QUEUED,
+                           _J.c.generation <= bindparam("b_generation"))
+          .values(status=JOB_FINISHED, finished_at=bindparam("b_now"), reason=None))
+_PARKED = select(_J.c.id, _J.c.enqueues).where(_J.c.dossier_id == bindparam("dossier_id"), _J.c.status == JOB_QUEUED,
+                                               _J.c.rq_id.is_(None), _J.c.reason == REASON_BUSY)
+
+
+def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
+    """Take the job (queued → started) in one transaction, or decide there is nothing to do."""
+    now = utcnow()
+    fresh = now - timedelta(seconds=ctx.settings.stale_after_s)
+    with ctx.db.write_conn() as conn:
+        row = conn.execute(_CLAIM_READ, {"job_id": job_id, "fresh": fresh}).first()
+        if row is None:
+            return None  # its dossier was deleted
+        if row.status != JOB_QUEUED or (row.not_before is not None and row.not_before > now):
+            return None  # finished, failed, held by another worker, or a retry not yet due
+        if row.result_generation is not None and row.result_generation >= row.generation:
+            # Another run already covered this job's files: no duplicate work.
+            conn.execute(_JOB_UPDATE.values(status=JOB_FINISHED, finished_at=now, reason=None), {"b_job": job_id})
+            return None
+        if row.busy:
+            # One run per dossier at a time: the running one re-enqueues this job when it
+            # ends (or marks it covered); if it dies, the reconciler does, after not_before.
+            conn.execute(_JOB_UPDATE.values(reason=REASON_BUSY, rq_id=None,
+                                            not_before=now + timedelta(seconds=ctx.settings.stale_after_s)),
+                         {"b_job": job_id})
+            return None
+        attempt = row.attempts + 1
+        conn.execute(_JOB_UPDATE.values(status=JOB_STARTED, attempts=attempt, worker=ctx.name, started_at=now,
+                                        heartbeat_at=now, reason=None), {"b_job": job_id})
+    return Claim(job_id, row.dossier_id, attempt, row.created_at)
+
+
+Parked = list[tuple[str, str]]
+
+
+def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
+    settings = ctx.settings
+    try:
+        if settings.fault_sleep_s:
+            time.sleep(settings.fault_sleep_s)
+        if claim.attempt <= settings.fault_infra_failures:
+            raise InjectedFault("panne simulée")
+        loaded = _load(ctx, claim.dossier_id)
+        if loaded is None:
+            return "gone", None, []
+        generation, request_date, uploads, ids = loaded
+        if settings.fault_pipeline_error:
+            raise RuntimeError("erreur interne simulée de l'extraction")
+        extract = ctx.pipeline_extract()
+        t0 = time.perf_counter()
+        result = extract(uploads, request_date)
+        ctx.last_extract_s = time.perf_counter() - t0
+        result = _clean(result, ids)
+    except JobTimeoutException:
+        return _fail(ctx, claim, REASON_TIMEOUT)
+    except MemoryError:
+        return _fail(ctx, claim, REASON_RESOURCE)
+    except (SQLAlchemyError, RedisError, StorageError, InjectedFault, OSError) as exc:
+        return _retry_later(ctx, claim, _infra_reason(exc))
+    except Exception as exc:  # the pipeline must not raise for a bad file: a bug, or a hostile file
+        reason = getattr(getattr(exc, "reason", None), "value", None) or REASON_INTERNAL
+        if getattr(exc, "retryable", False):
+            return _retry_later(ctx, claim, reason)
+        log.error("job %s: extraction raised %s", claim.job_id, type(exc).__name__)
+        return _fail(ctx, claim, reason)
+    try:
+        parked = _store(ctx, claim, generation, result)
+    except SQLAlchemyError as exc:
+        return _retry_later(ctx, claim, _infra_reason(exc))
+    return JOB_FINISHED, None, parked
+
+
+def _infra_reason(exc: BaseException) -> str:
+    if isinstance(exc, SQLAlchemyError):
+        return REASON_INFRA_DB
+    if isinstance(exc, RedisError):
+        return REASON_INFRA_REDIS
+    if isinstance(exc, InjectedFault):
+        return REASON_INFRA_INJECTED
+    return REASON_INFRA_STORAGE
+
+
+def _load(ctx: WorkerContext, dossier_id: str) -> tuple[int, date, list[Any], dict[str, str]] | None:
+    """Decrypt every file of the dossier, once its uploads have settled (see ``_settled``)."""
+    from docproc.models import Upload
+
+    deadline = time.monotonic() + MAX_COALESCE_WAIT_S
+    while True:
+        with ctx.db.read_conn() as conn:
+            dossier = conn.execute(_LOAD_DOSSIER, {"dossier_id": dossier_id}).first()
+            if dossier is None:
+                return None
+            files = conn.execute(_LOAD_FILES, {"dossier_id": dossier_id}).all()
+        wait = _settle_wait(ctx, files)
+        if wait <= 0 or time.monotonic() + wait > deadline:
+            break
+        time.sleep(wait)
+    uploads = []
+    for f in files:
+        try:
+            data = ctx.store.get(f.id, f.wrapped_key)
+        except StorageError:
+            with ctx.db.read_conn() as conn:
+                if conn.execute(select(_D.c.id).where(_D.c.id == dossier_id)).first() is None:
+                    return None  # deleted while we were reading
+            raise
+        uploads.append(Upload(name=f.name, data=data))
+    return dossier.generation, dossier.request_date, uploads, {f.name: f.id for f in files}
+
+
+def _settle_wait(ctx: WorkerContext, files: Any) -> float:
+    """Seconds to wait before reading: a dossier holding images is read once its uploads have
+    been quiet for ``coalesce_images_s`` (the photos of one avis are OCR'd once, together)."""
+    quiet = ctx.settings.coalesce_images_s
+    if quiet <= 0 or not any(str(f.media_type).startswith("image/") for f in files):
+        return 0.0
+    last = max(f.created_at for f in files)
+    return quiet - (utcnow() - last).total_seconds()
+
+
+#: Keys that would carry a document's text: never stored, whatever the pipeline returns.
+TEXT_KEYS = frozenset({"text", "raw_text", "page_text", "ocr_text", "segments", "lines", "words"})
+
+
+def _drop_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_text(v) for k, v in value.items() if k not in TEXT_KEYS}
+    if isinstance(value, list):
+        return [_drop_text(v) for v in value]
+    return value
+
+
+def _clean(result: Any, ids: dict[str, str]) -> dict[str, Any]:
+    """JSON-safe copy of the §3 object without any page text, with our file ids added."""
+    out: dict[str, Any] = json.loads(json.dumps(result, default=str))
+    out = {k: (_drop_text(v) if k in ("files", "documents") else v) for k, v in out.items()}
+    for f in out.get("files", []):
+        if isinstance(f, dict) and f.get("name") in ids:
+            f["file_id"] = ids[f["name"]]
+    for doc in out.get("documents", []):
+        for page in doc.get("pages", []) if isinstance(doc, dict) else []:
+            if isinstance(page, dict) and page.get("file") in ids:
+                page["file_id"] = ids[page["file"]]
+    return out
+
+
+def _unpark(conn: Any, dossier_id: str) -> Parked:
+    """In the caller's transaction: give the dossier's parked jobs a new RQ id."""
+    from worker.queue import rq_id
+
+    rows = conn.execute(_PARKED, {"dossier_id": dossier_id}).all()
+    out: Parked = []
+    now = utcnow()
+    for row in rows:
+        new_rq = rq_id(row.id, row.enqueues + 1)
+        conn.execute(update(_J).where(_J.c.id == row.id).values(
+            rq_id=new_rq, enqueues=row.enqueues + 1, enqueued_at=now, not_before=None, reason=None))
+        out.append((row.id, new_rq))
+    return out
+
+
+def _push(ctx: WorkerContext, parked: Parked) -> None:
+    from worker.queue import JobQueue
+
+    queue = JobQueue(ctx.redis, ctx.settings)
+    for job_id, enqueue_id in parked:
+        queue.enqueue(job_id, enqueue_id)
+
+
+def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, Any]) -> Parked:
+    now = utcnow()
+    with ctx.db.write_conn() as conn:
+        conn.execute(_STORE_RESULT, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_result": result,
+                                     "b_now": now})
+        conn.execute(_END_MINE.values(status=JOB_FINISHED, finished_at=now, reason=None, worker=None),
+                     {"b_job": claim.job_id, "b_attempt": claim.attempt})
+        # Jobs of the same dossier that this result covers need no run of their own.
+        conn.execute(_COVER, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_now": now})
+        return _unpark(conn, claim.dossier_id)
+
+
+def _fail(ctx: WorkerContext, claim: Claim, reason: str) -> tuple[str, str | None, Parked]:
+    with ctx.db.write_conn() as conn:
+        conn.execute(update(_J).where(_J.c.id == claim.job_id, _J.c.status == JOB_STARTED,
+                                      _J.c.attempts == claim.attempt)
+                     .values(status=JOB_FAILED, reason=reason, finished_at=utcnow(), worker=None))
+        parked = _unpark(conn, claim.dossier_id)
+    return JOB_FAILED, reason, parked
+
+
+def _retry_later(ctx: WorkerContext, claim: Claim, reason: str) -> tuple[str, str | None, Parked]:
+    """Back to ``queued`` with a backoff; the reconciler enqueues it when due."""
+    settings = ctx.settings
+    if claim.attempt >= settings.max_attempts:
+        log.warning("job %s: %s, no attempt left", claim.job_id, reason)
+        return _fail(ctx, claim, reason)
+    delay = min(settings.retry_backoff_s * 2 ** (claim.attempt - 1), 60.0)
+    log.warning("job %s: %s, retry in %.1f s", claim.job_id, reason, delay)
+    # If the database itself is down this raises: RQ records the failure, the heartbeat
+    # goes stale and the reconciler re-runs the job once the database is back.
+    with ctx.db.write_conn() as conn:
+        conn.execute(update(_J).where(_J.c.id == claim.job_id, _J.c.status == JOB_STARTED,
+                                      _J.c.attempts == claim.attempt)
+                     .values(status=JOB_QUEUED, reason=reason, rq_id=None, worker=None,
+                             not_before=utcnow() + timedelta(seconds=delay)))
+        parked = _unpark(conn, claim.dossier_id)
+    return "retry", reason, parked
+
+
+def beat(ctx: WorkerContext) -> None:
+    """Refresh the heartbeat of the running job (called by the worker's heartbeat thread)."""
+    job_id = ctx.current
+    if job_id is None:
+        return
+    with ctx.db.write_conn() as conn:
+        conn.execute(update(_J).where(_J.c.id == job_id, _J.c.status == JOB_STARTED, _J.c.worker == ctx.name)
+                     .values(heartbeat_at=utcnow()))

@@ -1,0 +1,15 @@
+"""Alembic environment: runs on the connection handed over by ``worker.db.migrate``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from worker.db import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only reached through the alembic CLI
+    raise RuntimeError("lancez les migrations avec worker.db.migrate()")
+
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

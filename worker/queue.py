@@ -1,0 +1,181 @@
+"""The RQ queue (JSON serializer, ids only) and the reconciler that makes Redis disposable.
+
+Delivery is at-least-once: the database row of a job is written before its RQ job, and the
+job function claims the row atomically, so a job enqueued twice runs once. What Redis loses
+(a restart without AOF, an enqueue that failed) and what a dead worker abandons is found here
+by comparing the database with Redis, then enqueued again; a job abandoned ``max_attempts``
+times is failed with ``worker.abandoned`` (a file that kills the worker is not re-run forever).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, cast
+
+from redis import Redis
+from rq import Queue
+from rq.job import Job as RQJob
+from rq.job import JobStatus
+from rq.serializers import JSONSerializer
+from sqlalchemy import CursorResult, and_, or_, select, update
+
+from worker.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Database, Job, utcnow
+from worker.settings import ServiceSettings
+
+log = logging.getLogger("docproc.queue")
+
+JOB_FUNCTION = "worker.jobs.process_job"
+#: RQ states in which the RQ job will still reach a worker.
+_ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+_BATCH = 500
+
+
+def connect_redis(url: str, *, for_worker: bool = False) -> Redis:
+    """A client for ``url``; API clients time out fast so an upload never hangs on Redis."""
+    if for_worker:
+        # The worker blocks in BLPOP for its dequeue timeout: no socket timeout there.
+        return Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def rq_id(job_id: str, enqueues: int) -> str:
+    return f"{job_id}-{enqueues}"
+
+
+class JobQueue:
+    def __init__(self, redis: Redis, settings: ServiceSettings) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.queue = Queue(settings.queue_name, connection=redis, serializer=JSONSerializer,
+                           default_timeout=settings.job_timeout_s)
+
+    def enqueue(self, job_id: str, enqueue_id: str) -> None:
+        """Push the job id (and nothing else) to RQ."""
+        self.queue.enqueue(
+            JOB_FUNCTION, job_id,
+            job_id=enqueue_id,
+            job_timeout=self.settings.job_timeout_s,
+            result_ttl=self.settings.rq_result_ttl_s,
+            failure_ttl=self.settings.rq_failure_ttl_s,
+            description="docproc job",
+        )
+
+    def depth(self) -> int:
+        return int(self.queue.count)
+
+    def delete_jobs(self, rq_ids: list[str]) -> None:
+        """Drop RQ jobs (ids only inside) when their dossier is deleted."""
+        if not rq_ids:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for rid in rq_ids:
+            pipe.lrem(self.queue.key, 0, rid)
+            pipe.delete(RQJob.key_for(rid))
+        pipe.execute()
+
+
+@dataclass
+class ReconcileReport:
+    abandoned_requeued: int = 0
+    abandoned_failed: int = 0
+    lost_requeued: int = 0
+    retries_enqueued: int = 0
+    requeued_ids: list[str] = field(default_factory=list)
+
+
+def _enqueue_again(db: Database, queue: JobQueue, job: Job, expect_status: str,
+                   extra: list[Any]) -> bool:
+    """Give the job a new RQ id in the DB (guarded against races), then push it."""
+    new_rq = rq_id(job.id, job.enqueues + 1)
+    with db.write() as s:
+        done = _rowcount(s.execute(
+            update(Job)
+            .where(Job.id == job.id, Job.status == expect_status, Job.enqueues == job.enqueues, *extra)
+            .values(status=JOB_QUEUED, rq_id=new_rq, enqueues=job.enqueues + 1,
+                    enqueued_at=utcnow(), not_before=None, worker=None)
+        ))
+    if done:
+        queue.enqueue(job.id, new_rq)
+    return bool(done)
+
+
+def reconcile(db: Database, queue: JobQueue, settings: ServiceSettings) -> ReconcileReport:
+    """One pass: abandoned jobs, retries that are due, queued jobs that Redis does not hold."""
+    report = ReconcileReport()
+    now = utcnow()
+
+    stale_before = now - timedelta(seconds=settings.stale_after_s)
+    with db.read() as s:
+        stale = list(s.scalars(
+            select(Job).where(Job.status == JOB_STARTED, Job.heartbeat_at < stale_before)
+            .order_by(Job.heartbeat_at).limit(_BATCH)))
+    for job in stale:
+        guard = [Job.heartbeat_at == job.heartbeat_at, Job.attempts == job.attempts]
+        if job.attempts >= settings.max_attempts:
+            with db.write() as s:
+                n = _rowcount(s.execute(update(Job).where(Job.id == job.id, Job.status == JOB_STARTED, *guard)
+                                        .values(status=JOB_FAILED, reason="worker.abandoned",
+                                                finished_at=now, worker=None)))
+            report.abandoned_failed += n
+            if n:
+                log.warning("job %s abandoned %d times: failed", job.id, job.attempts)
+        elif _enqueue_again(db, queue, job, JOB_STARTED, guard):
+            report.abandoned_requeued += 1
+            report.requeued_ids.append(job.id)
+            log.warning("job %s abandoned by worker: enqueued again", job.id)
+
+    lost_before = now - timedelta(seconds=settings.requeue_lost_after_s)
+    with db.read() as s:
+        due = list(s.scalars(
+            select(Job).where(Job.status == JOB_QUEUED, Job.rq_id.is_(None),
+                              or_(Job.not_before.is_(None), Job.not_before <= now))
+            .order_by(Job.created_at).limit(_BATCH)))
+        waiting = list(s.scalars(
+            select(Job).where(Job.status == JOB_QUEUED, Job.rq_id.is_not(None),
+                              and_(Job.enqueued_at.is_not(None), Job.enqueued_at < lost_before))
+            .order_by(Job.enqueued_at).limit(_BATCH)))
+    for job in due:
+        if _enqueue_again(db, queue, job, JOB_QUEUED, [Job.rq_id.is_(None)]):
+            report.retries_enqueued += 1
+            report.requeued_ids.append(job.id)
+    if waiting:
+        fetched = RQJob.fetch_many([j.rq_id or "" for j in waiting], connection=queue.redis,
+                                   serializer=JSONSerializer)
+        for job, rq_job in zip(waiting, fetched, strict=True):
+            if rq_job is not None and _still_alive(rq_job, lost_before):
+                continue
+            if _enqueue_again(db, queue, job, JOB_QUEUED, [Job.rq_id == job.rq_id]):
+                report.lost_requeued += 1
+                report.requeued_ids.append(job.id)
+                log.warning("job %s missing from Redis: enqueued again", job.id)
+    return report
+
+
+def _still_alive(rq_job: RQJob, lost_before: Any) -> bool:
+    status = rq_job.get_status(refresh=False)
+    if status not in _ALIVE:
+        return False
+    if status == JobStatus.STARTED:
+        # Dequeued but never claimed in the DB: the worker died between the two.
+        started = rq_job.started_at
+        return started is None or started.replace(tzinfo=None) >= lost_before
+    return True
+
+
+def try_lock(redis: Redis, queue_name: str, owner: str, ttl_s: float) -> bool:
+    """Elect one reconciler among the workers of a queue (the lock expires if its holder dies)."""
+    key = f"docproc:{queue_name}:reconciler"
+    ms = max(int(ttl_s * 1000), 100)
+    if redis.set(key, owner, nx=True, px=ms):
+        return True
+    current = redis.get(key)
+    if current is not None and (current.decode() if isinstance(current, bytes) else current) == owner:
+        redis.pexpire(key, ms)
+        return True
+    return False
