@@ -24,6 +24,7 @@ class Case:
     tamper: dict[str, Any] = field(default_factory=dict)  # printed values edited after signing
     variant: str = "text"  # "text" | "scan" | "photo"
     shuffle: bool = False  # photos: upload the page files out of order
+    household: dict[str, Any] | None = None  # declared household (contract §5), for the demo
 
 
 def _avis(seed: int, **kw: Any) -> AvisData:
@@ -60,6 +61,13 @@ def tampered(doc: AvisData, **edits: Any) -> AvisData:
 def tamper_caught(field_name: str) -> dict[str, Any]:
     return {"documents": [{"status": "rejected", "failed_checks": ["twoddoc.concordance"],
                            "twoddoc_mismatches": [field_name]}]}
+
+
+def household(date_demande: str, logement: str, members: list[tuple[str, str, dict[str, int]]]) -> dict[str, Any]:
+    """What the applicant declares on the form (annual net amounts over the reference period)."""
+    return {"date_demande": date_demande, "territoire": "metropole", "logement": logement,
+            "aide_logement_mensuelle": 0, "rsa_beneficiaire": False,
+            "membres": [{"role": role, "date_naissance": born, "ressources": res} for role, born, res in members]}
 
 
 def cases() -> list[Case]:
@@ -119,19 +127,25 @@ def cases() -> list[Case]:
     autumn = "2025-10-01"
     return [
         Case("avis_2025_couple_4p", autumn, [("a.pdf", whole(couple))], expect=ok()),
-        Case("avis_2025_seul_2p", autumn, [("a.pdf", whole(seul))], font="times", sep="\u00a0", expect=ok()),
+        Case("avis_2025_seul_2p", autumn, [("a.pdf", whole(seul))], font="times", sep="\u00a0", expect=ok(),
+             household=household(autumn, "locataire", [("demandeur", "1994-02-11", {"salaire_net": 9100, "chomage_net": 2900})])),
         Case("avis_2024_pacses_3p", "2025-03-15", [("a.pdf", whole(famille))], font="dejavu", expect=ok()),
         Case("avis_2023_retraitee_2p", "2024-05-02", [("a.pdf", whole(retraite))], expect=ok()),
         Case("avis_2022_divorcee_3p", "2023-01-20", [("a.pdf", whole(divorce))], font="times", expect=ok()),
         Case("avis_2025_independant_4p", autumn, [("a.pdf", whole(tns))], font="dejavu", expect=ok()),
-        Case("asdir_2025_valant_avis", autumn, [("a.pdf", whole(asdir_valant))], expect=ok()),
+        Case("asdir_2025_valant_avis", autumn, [("a.pdf", whole(asdir_valant))], expect=ok(),
+             household=household(autumn, "heberge_gratuit", [("demandeur", "1990-07-03", {"salaire_net": 10300}),
+                                                               ("enfant", "2016-04-22", {})])),
         Case("asdir_2025_imposable", autumn, [("a.pdf", whole(asdir_impose))], expect=rej("document.type")),
         Case("declaration_2025", autumn, [("a.pdf", [(declaration, 1)])], expect=rej("document.type")),
         Case("facture_inconnue", autumn, [("a.pdf", [("facture", 1)])], expect=rej("document.type")),
         Case("avis_2025_page1_seule", autumn, [("a.pdf", [(couple, 1)])], expect=rej("pages.completes")),
         Case("avis_2025_pages_separees", autumn,
              [("page_3.pdf", [(split, 3)]), ("page_1.pdf", [(split, 1)]),
-              ("pages_4_et_2.pdf", [(split, 4), (split, 2)])], expect=ok()),
+              ("pages_4_et_2.pdf", [(split, 4), (split, 2)])], expect=ok(),
+             household=household(autumn, "proprietaire", [("demandeur", "1961-01-30", {"salaire_net": 23800}),
+                                                           ("conjoint", "1958-05-17", {"retraite_nette": 9000}),
+                                                           ("enfant", "2006-10-02", {})])),
         Case("avis_2025_page3_manquante", autumn, [("a.pdf", [(split, 1), (split, 2), (split, 4)])],
              expect=rej("pages.completes")),
         Case("avis_2025_doublons", autumn, [("a.pdf", [(other, 1), (other, 2), (other, 2)])], expect=ok()),

@@ -157,6 +157,10 @@ def write_case(case: Case, outdir: Path) -> list[Path]:
                 "documents": expected_documents(case)}
     for doc, extra in zip(expected["documents"], case.expect.get("documents", []), strict=False):
         doc.update(extra)
+    if case.household is not None:
+        hh = outdir / f"{case.name}.household.json"
+        hh.write_text(json.dumps(case.household, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(hh)
     path = outdir / f"{case.name}.expected.json"
     path.write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     written.append(path)
