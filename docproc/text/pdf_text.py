@@ -20,7 +20,8 @@ MIN_TEXT_CHARS = 40
 _LETTER_SPACED = re.compile(r"(?:\b\w ){6,}\w\b")
 
 
-_ACTIVE = (b"/JavaScript", b"/JS ", b"/JS(", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)(?![A-Za-z0-9])")
+_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.S)
 
 
 def _active_content(pdf: pdfium.PdfDocument, data: bytes) -> bool:
@@ -29,7 +30,8 @@ def _active_content(pdf: pdfium.PdfDocument, data: bytes) -> bool:
         return True
     if pdfium.raw.FPDFDoc_GetAttachmentCount(pdf.raw) > 0:
         return True
-    return any(marker in data for marker in _ACTIVE)
+    # Names are searched outside stream bodies: image and content bytes may hold "/JS " by chance.
+    return _ACTIVE.search(_STREAM.sub(b"", data)) is not None
 
 
 def open_pdf(data: bytes, max_pages: int) -> pdfium.PdfDocument:

@@ -138,3 +138,15 @@ def test_pdf_with_javascript() -> None:
     data = buf.getvalue().replace(b"/Type /Catalog", b"/Type /Catalog /Names << /JavaScript 99 0 R >>", 1)
     f = _file(data)
     assert not f["accepted"] and _failed(f) == ["pdf.active_content"]
+
+
+def test_active_content_names_inside_a_stream_are_not_active() -> None:
+    """Regression: a scan whose JPEG bytes happened to hold "/JS " was refused as active content."""
+    buf = io.BytesIO()
+    c = Canvas(buf)
+    c.setPageCompression(0)
+    c.drawString(72, 720, "Texte de test /JS (pas du JavaScript) /Launch /XFA")
+    c.showPage()
+    c.save()
+    f = _file(buf.getvalue())
+    assert f["accepted"], _failed(f)
