@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pypdfium2 as pdfium
+import pypdfium2.raw  # noqa: F401  (binds pdfium.raw)
 import zxingcpp
 from PIL import Image, ImageOps
 
@@ -81,10 +82,33 @@ def _render(page: pdfium.PdfPage, dpi: int,
         bitmap.close()
 
 
-def _pdf_attempts(page_indexes: Sequence[int]) -> Iterator[tuple[int, int, tuple[float, float, float, float] | None]]:
+#: Cheapest first: the crop at a modest resolution without zxing's slower passes, then harder.
+FAST_CROP_DPI = 200
+#: Embedded images larger than this (pixels) are not tried as a 2D-Doc.
+_MAX_EMBEDDED_PIXELS = 4_000_000
+
+
+def _pdf_attempts(page_indexes: Sequence[int]) -> Iterator[tuple[int, int, tuple[float, float, float, float] | None, bool]]:
     for index in page_indexes:
-        yield index, CROP_DPI, TOP_LEFT
-        yield index, PAGE_DPI, None
+        yield index, FAST_CROP_DPI, TOP_LEFT, False
+        yield index, CROP_DPI, TOP_LEFT, True
+        yield index, PAGE_DPI, None, True
+
+
+def _embedded_images(page: pdfium.PdfPage) -> Iterator[np.ndarray]:
+    """The page's image objects as grey arrays: a born-digital avis embeds its code as one."""
+    for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=1):
+        try:
+            width, height = obj.get_px_size()
+            if width * height > _MAX_EMBEDDED_PIXELS or min(width, height) < 20:
+                continue
+            bitmap = obj.get_bitmap(render=False)
+            arr = bitmap.to_numpy()
+        except (pdfium.PdfiumError, ValueError, TypeError):
+            continue
+        if arr.ndim == 3:
+            arr = arr[..., :3].mean(axis=2).astype(np.uint8) if arr.shape[2] >= 3 else arr[..., 0]
+        yield np.ascontiguousarray(arr)
 
 
 def find_in_pdf(pdf_bytes: bytes, page_indexes: Sequence[int] = (0,)) -> tuple[str, int] | None:
@@ -102,19 +126,23 @@ def find_in_pdf(pdf_bytes: bytes, page_indexes: Sequence[int] = (0,)) -> tuple[s
         wanted = [i for i in dict.fromkeys(page_indexes) if 0 <= i < count]
         pages: dict[int, pdfium.PdfPage] = {}
         try:
-            for index, dpi, region in _pdf_attempts(wanted):
+            for index, dpi, region, harder in _pdf_attempts(wanted):
                 page = pages.get(index)
                 if page is None:
                     try:
                         page = pages[index] = pdf[index]
                     except pdfium.PdfiumError:
                         continue
+                    for image in _embedded_images(page):
+                        payload = read_array(image, try_harder=False)
+                        if payload is not None:
+                            return payload, index
                 try:
                     gray = _render(page, dpi, region)
                 except pdfium.PdfiumError as exc:
                     log.debug("page %d non rendue : %s", index, exc)
                     continue
-                payload = read_array(gray)
+                payload = read_array(gray, try_harder=harder)
                 if payload is not None:
                     return payload, index
         finally:
