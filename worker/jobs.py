@@ -77,6 +77,7 @@ class WorkerContext:
     redis: Redis
     name: str
     current: str | None = None  # the job id being run, for the heartbeat thread
+    current_since: float | None = None  # time.monotonic() when it started, for the watchdog
     last_extract_s: float | None = None  # time spent in the pipeline by the last job
     extract: Any = None  # docproc.pipeline.extract, imported once by the worker parent
 
@@ -129,12 +130,12 @@ def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
     claim = _claim(ctx, job_id)
     if claim is None:
         return {"job_id": job_id, "status": "skipped"}
-    ctx.current, ctx.last_extract_s = job_id, None
     started = time.monotonic()
+    ctx.current, ctx.current_since, ctx.last_extract_s = job_id, started, None
     try:
         outcome, reason, parked = _work(ctx, claim)
     finally:
-        ctx.current = None
+        ctx.current, ctx.current_since = None, None
     if parked:
         with contextlib.suppress(RedisError):
             _push(ctx, parked)

@@ -69,6 +69,15 @@ def _loop(stop: threading.Event, every: float, fn: Any, what: str) -> None:
             log.exception("%s failed", what)
 
 
+#: Seconds past the job timeout before the watchdog ends a stuck worker.
+WATCHDOG_GRACE_S = 30.0
+
+
+def overdue(started: float | None, now: float, timeout_s: float, grace_s: float = WATCHDOG_GRACE_S) -> bool:
+    """Whether the running job has outlived its timeout by more than the grace period."""
+    return started is not None and now - started > timeout_s + grace_s
+
+
 def build_context(settings: ServiceSettings, name: str) -> jobs.WorkerContext:
     db = Database(settings.database_url, durable=False)
     store = BlobStore(settings.storage_dir, load_master_key(settings))
@@ -99,7 +108,16 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
         if try_lock(ctx.redis, settings.queue_name, name, settings.reconcile_every_s * 2):
             reconcile(ctx.db, queue, settings)
 
+    def watchdog() -> None:
+        # RQ's timeout is a signal, handled only between bytecodes: a file that hangs inside C
+        # code would hold this worker for ever. Past the timeout and a grace period, exit: the
+        # supervisor starts a new worker and the reconciler re-runs (then caps) the job.
+        if overdue(ctx.current_since, time.monotonic(), settings.job_timeout_s):
+            log.error("job %s bloqué au-delà de son délai : le worker s'arrête pour être relancé", ctx.current)
+            os._exit(70)
+
     threads = [
+        threading.Thread(target=_loop, args=(stop, 5.0, watchdog, "watchdog"), name="watchdog", daemon=True),
         threading.Thread(target=_loop, args=(stop, settings.heartbeat_s, lambda: jobs.beat(ctx), "heartbeat"),
                          name="heartbeat", daemon=True),
         threading.Thread(target=_loop, args=(stop, settings.reconcile_every_s, reconcile_once, "reconciler"),
