@@ -12,15 +12,28 @@ Public API (other packages call exactly these):
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from .crosscheck import cross_check
 from .decode import bench_decode, find_in_image, find_in_pdf
 from .encode import build_payload, render_datamatrix
 from .errors import TwoDDocError
 from .fields import contract_fields
 from .model import TwoDDoc
-from .refresh import refresh_trust_cache
 from .trust import TrustStore
 from .verify import parse_and_verify
+
+
+def refresh_trust_cache(cache_dir: Path, **kwargs: Any) -> int:
+    """``docproc trust refresh`` (network): see :func:`docproc.twoddoc.refresh.refresh_trust_cache`.
+
+    Imported on call: processing never needs the HTTP stack, and the CLI starts faster without it.
+    """
+    from .refresh import refresh_trust_cache as refresh
+
+    return refresh(cache_dir, **kwargs)
+
 
 __all__ = [
     "TrustStore",
