@@ -70,8 +70,12 @@ def verify(public_key: ec.EllipticCurvePublicKey, signed: bytes, raw: bytes) -> 
 
 
 def sign(private_key: ec.EllipticCurvePrivateKey, signed: bytes) -> bytes:
-    """Sign ``signed``; returns raw ``r||s`` of the curve's size."""
-    der = private_key.sign(signed, ec.ECDSA(_hash_for(private_key.curve)))
+    """Sign ``signed``; returns raw ``r||s`` of the curve's size.
+
+    Deterministic (RFC 6979): the same sample always gets the same code, so regenerating the
+    samples does not rewrite files that did not change.
+    """
+    der = private_key.sign(signed, ec.ECDSA(_hash_for(private_key.curve), deterministic_signing=True))
     r, s = decode_dss_signature(der)
     size = _coord_size(private_key.curve)
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")

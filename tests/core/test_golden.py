@@ -40,3 +40,6 @@ def test_generator_reproduces_golden_files(tmp_path: Path) -> None:
         committed = SAMPLES / path.name
         assert committed.exists(), f"{path.name} n'est pas dans samples/"
         assert json.loads(path.read_text()) == json.loads(committed.read_text()), path.name
+    # Deterministic: the same PDFs byte for byte (reportlab invariant mode, RFC 6979 signatures).
+    for pdf in sorted(tmp_path.rglob("*.pdf")):
+        assert pdf.read_bytes() == (SAMPLES / pdf.relative_to(tmp_path)).read_bytes(), pdf.name
