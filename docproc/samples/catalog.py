@@ -53,6 +53,10 @@ def review(code: str) -> dict[str, Any]:
     return {"documents": [{"status": "needs_review", "failed_checks": [code]}]}
 
 
+SCANNED_OTHERS = ("taxe_fonciere_2025_indivision", "taxe_habitation_2025_secondaire",
+                  "attestation_rsa_caf_2025", "etranger_gb_sa302_2023")
+
+
 def tampered(doc: AvisData, **edits: Any) -> AvisData:
     """A copy whose print is edited after signing: the 2D-Doc keeps the true values."""
     return replace(doc, tamper=edits)
@@ -177,4 +181,7 @@ def cases() -> list[Case]:
              expect=ok()),
         Case("avis_2025_specimen", autumn, [("a.pdf", whole(specimen))], expect=rej("document.specimen")),
         *other_cases(),
+        # Scans of the other kinds, one of each, read through OCR with the same specs.
+        *[replace(c, name=f"scan_{c.name}", variant="scan", household=None) for c in other_cases()
+          if c.name in SCANNED_OTHERS],
     ]
