@@ -71,16 +71,41 @@ def summary(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+QA_EPILOG = """codes de sortie :
+  0  toutes les familles atteignent leurs cibles et aucun champ requis n'est faux
+  1  un champ requis au moins est faux (contrat §2) — ou erreur interne ;
+     prime sur 3 quand les deux s'appliquent
+  2  usage incorrect : dossier introuvable, dossier du rapport --html inexistant
+  3  aucun champ requis faux, mais une famille est sous sa cible (contrat §6)
+
+familles (clé « family » de NAME.expected.json, sinon « variant ») et cibles :
+  text 100 % des champs, scan ≥ 98 %, photo et screenshot ≥ 95 %, variation 100 % ;
+  décisions de complétude 100 % partout ; 2D-Doc décodé sur ≥ 98 % des scans et photos
+  qui en portent un. Une famille sans échantillon est « absente », ni réussie ni échouée."""
+
+
+def _html_target(value: str) -> Path:
+    """The --html file, checked before any extraction runs (fail fast)."""
+    target = Path(value)
+    if target.is_dir():
+        raise UsageError(f"« {value} » est un dossier : indiquez un fichier pour le rapport HTML.")
+    parent = target.parent
+    if not parent.is_dir():
+        raise UsageError(f"Le dossier « {parent} » du rapport HTML n'existe pas : créez-le ou choisissez un autre chemin.")
+    return target
+
+
 def cmd_qa(args: argparse.Namespace) -> int:
     from docproc import qa
     directory = Path(args.dir)
     if not directory.is_dir():
         raise UsageError(f"Le dossier « {args.dir} » n'existe pas.")
+    html_target = _html_target(args.html) if args.html else None
     report = qa.run(directory)
-    if args.html:
-        Path(args.html).write_text(qa.html_report(report), encoding="utf-8")
+    if html_target is not None:
+        html_target.write_text(qa.html_report(report), encoding="utf-8")
     print(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if args.json else qa.text_summary(report))
-    return 1 if report.mismatches else 0
+    return report.exit_code()
 
 
 def cmd_eligibility(args: argparse.Namespace) -> int:
@@ -132,10 +157,13 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.add_argument("--date", type=_date, help="date de la demande (AAAA-MM-JJ), par défaut aujourd'hui")
     e.set_defaults(func=cmd_extract)
-    q = sub.add_parser("qa", help="mesurer l'exactitude sur les échantillons")
-    q.add_argument("dir", nargs="?", default="samples")
-    q.add_argument("--json", action="store_true")
-    q.add_argument("--html")
+    q = sub.add_parser("qa", help="mesurer l'exactitude sur les échantillons, par famille et par type",
+                       description="Extrait chaque échantillon de DIR qui a un NAME.expected.json et compare "
+                                   "au résultat attendu : exactitude par champ, par famille et par type.",
+                       epilog=QA_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("dir", nargs="?", default="samples", help="dossier des échantillons (défaut : samples)")
+    q.add_argument("--json", action="store_true", help="rapport JSON sur la sortie standard")
+    q.add_argument("--html", help="écrire aussi un rapport HTML dans ce fichier (son dossier doit exister)")
     q.set_defaults(func=cmd_qa)
     el = sub.add_parser("eligibility", help="décision CSS pour un foyer")
     el.add_argument("household")

@@ -19,6 +19,81 @@ from docproc.pipeline import extract
 TEST_SWITCH = "DOCPROC_TRUST_TEST_2DDOC"
 #: Document-level outcomes scored like fields (a wrong one fails QA like a wrong RFR).
 OUTCOMES = ("kind", "status", "complete", "missing_pages", "failed_checks")
+#: The outcomes that make a document's completeness decision (complete or not, which pages
+#: are missing): one decision per expected document, right when both are.
+COMPLETENESS = ("document.complete", "document.missing_pages")
+#: Kinds whose page 1 carries a signed 2D-Doc (contract §3; documents.md §1.6 and §2.1).
+TWODDOC_KINDS = ("avis_impot_revenu", "asdir")
+
+#: Targets per sample family, as data. Rates are fractions; None: reported, no target.
+#: ``fields`` covers every scored value but the completeness decision (contract fields, kind,
+#: status, failed checks, 2D-Doc concordance); ``twoddoc`` is decoded / printed.
+TARGETS: dict[str, Any] = {
+    "source": "issue « QA par famille » : texte 100 % des champs ; scan ≥ 98 % ; photo et capture "
+              "d'écran ≥ 95 % ; variation 100 % (c'est du texte) ; décisions de complétude 100 % "
+              "partout ; 2D-Doc décodé sur ≥ 98 % des scans et des photos qui en portent un",
+    "families": {
+        "text": {"fields": 1.0, "completeness": 1.0, "twoddoc": None},
+        "scan": {"fields": 0.98, "completeness": 1.0, "twoddoc": 0.98},
+        "photo": {"fields": 0.95, "completeness": 1.0, "twoddoc": 0.98},
+        "screenshot": {"fields": 0.95, "completeness": 1.0, "twoddoc": None},
+        "variation": {"fields": 1.0, "completeness": 1.0, "twoddoc": None},
+    },
+}
+FAMILIES: tuple[str, ...] = tuple(TARGETS["families"])
+METRICS = ("fields", "completeness", "twoddoc")
+
+#: Exit statuses of ``docproc qa`` (contract §2 and §6).
+EXIT_OK, EXIT_REQUIRED_WRONG, EXIT_BELOW_TARGET = 0, 1, 3
+
+
+def family_of(expected: dict[str, Any]) -> str:
+    """A sample's family: its ``family`` if given, else its ``variant`` (text, scan, photo…)."""
+    return str(expected.get("family") or expected.get("variant", "text"))
+
+
+def _required_fields() -> dict[str, set[str]]:
+    from docproc.extractors.spec import all_specs
+    return {s.kind: {f.name for f in s.fields if f.required} for s in all_specs()}
+
+
+def _code_printed(expected: dict[str, Any], want: dict[str, Any]) -> bool:
+    """Whether the expected document has a 2D-Doc printed on it.
+
+    An explicit ``"twoddoc"`` in the expected document decides (``{"present": true}`` or a
+    boolean). Otherwise: a kind that carries one, signed samples only, and page 1 present
+    (its page-1 fields expected and page 1 not listed missing).
+    """
+    explicit = want.get("twoddoc")
+    if isinstance(explicit, dict):
+        return bool(explicit.get("present", True))
+    if isinstance(explicit, bool):
+        return explicit
+    return (want.get("kind") in TWODDOC_KINDS and bool(expected.get("signed_with_test_authority"))
+            and 1 not in want.get("missing_pages", []) and "reference_avis" in want.get("fields", {}))
+
+
+@dataclass
+class Tally:
+    """Counts of one family or one kind: [ok, total] per metric, samples and documents."""
+
+    samples: int = 0
+    documents: int = 0
+    fields: list[int] = field(default_factory=lambda: [0, 0])
+    completeness: list[int] = field(default_factory=lambda: [0, 0])
+    twoddoc: list[int] = field(default_factory=lambda: [0, 0])  # decoded, printed
+
+    def metric(self, name: str) -> list[int]:
+        value: list[int] = getattr(self, name)
+        return value
+
+
+def _rate(pair: list[int]) -> float | None:
+    return round(pair[0] / pair[1], 4) if pair[1] else None
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{100 * rate:.1f} %"
 
 
 @dataclass
@@ -28,26 +103,106 @@ class QAReport:
     per_variant: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     mismatches: list[dict[str, Any]] = field(default_factory=list)
+    per_family: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    per_kind: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
 
-    def score(self, sample: str, variant: str, doc: int, name: str, want: Any, got: Any) -> None:
+    def score(self, sample: str, variant: str, doc: int, name: str, want: Any, got: Any,
+              family: str | None = None, kind: str | None = None, required: bool = True) -> None:
+        """One scored value. ``family``/``kind`` (when given) also count it in their tables."""
         ok = _same(want, got)
         self.per_field[name][0] += ok
         self.per_field[name][1] += 1
         self.per_variant[variant][0] += ok
         self.per_variant[variant][1] += 1
+        if name not in COMPLETENESS:  # the completeness decision is counted once per document
+            for table, key in ((self.per_family, family), (self.per_kind, kind)):
+                if key is not None:
+                    table[key].fields[0] += ok
+                    table[key].fields[1] += 1
         if not ok:
             self.mismatches.append({"sample": sample, "document": doc, "field": name,
-                                    "expected": want, "got": got})
+                                    "expected": want, "got": got, "family": family or variant,
+                                    "required": required})
+
+    def count_completeness(self, family: str, kind: str, right: bool) -> None:
+        """One completeness decision (complete or not, and which pages are missing)."""
+        for tally in (self.per_family[family], self.per_kind[kind]):
+            tally.completeness[0] += right
+            tally.completeness[1] += 1
+
+    def count_twoddoc(self, family: str, kind: str, decoded: bool) -> None:
+        for tally in (self.per_family[family], self.per_kind[kind]):
+            tally.twoddoc[0] += decoded
+            tally.twoddoc[1] += 1
+
+    def families(self) -> dict[str, dict[str, Any]]:
+        """Every known family (absent ones too) and any other met in the samples, with targets."""
+        out: dict[str, dict[str, Any]] = {}
+        for name in [*FAMILIES, *sorted(set(self.per_family) - set(FAMILIES))]:
+            tally = self.per_family.get(name, Tally())
+            targets = TARGETS["families"].get(name)
+            entry: dict[str, Any] = {"samples": tally.samples, "documents": tally.documents,
+                                     **_metrics_json(tally), "targets": targets}
+            failures: list[str] = []
+            if not tally.samples:
+                entry["status"] = "absent"
+            elif targets is None:
+                entry["status"] = "fail"
+                failures.append(f"famille « {name} » inconnue : aucune cible définie")
+            else:
+                for metric in METRICS:
+                    target, pair = targets.get(metric), tally.metric(metric)
+                    if target is None or not pair[1]:
+                        continue
+                    if pair[0] / pair[1] < target:
+                        failures.append(f"{_METRIC_FR[metric]} {pair[0]}/{pair[1]} ({_pct(pair[0] / pair[1])}) "
+                                        f"sous la cible de {_pct(target)}")
+                entry["status"] = "fail" if failures else "pass"
+            entry["failures"] = failures
+            out[name] = entry
+        return out
+
+    def kinds(self) -> dict[str, dict[str, Any]]:
+        return {k: {"documents": t.documents, **_metrics_json(t)} for k, t in sorted(self.per_kind.items())}
+
+    def required_mismatches(self) -> list[dict[str, Any]]:
+        return [m for m in self.mismatches if m.get("required", True)]
+
+    def exit_code(self) -> int:
+        """1 if a required field is wrong (contract §2, checked first: it always was the rule),
+        else 3 if a family is below one of its targets (contract §6), else 0."""
+        if self.required_mismatches():
+            return EXIT_REQUIRED_WRONG
+        if any(f["status"] == "fail" for f in self.families().values()):
+            return EXIT_BELOW_TARGET
+        return EXIT_OK
 
     def to_json(self) -> dict[str, Any]:
+        families = self.families()
         return {
             "samples": self.samples,
             "accuracy": {k: round(v[0] / v[1], 4) for k, v in sorted(self.per_field.items())},
             "accuracy_by_variant": {k: round(v[0] / v[1], 4) for k, v in sorted(self.per_variant.items())},
             "counts": {k: {"ok": v[0], "total": v[1]} for k, v in sorted(self.per_field.items())},
             "confusion": [{"expected": e, "got": g, "count": n} for (e, g), n in sorted(self.confusion.items())],
+            "families": families,
+            "kinds": self.kinds(),
+            "targets_source": TARGETS["source"],
+            "passed": not any(f["status"] == "fail" for f in families.values()),
+            "exit_code": self.exit_code(),
             "mismatches": self.mismatches,
         }
+
+
+_METRIC_FR = {"fields": "champs", "completeness": "complétude", "twoddoc": "2D-Doc décodés"}
+
+
+def _metrics_json(t: Tally) -> dict[str, Any]:
+    return {
+        "fields": {"ok": t.fields[0], "total": t.fields[1], "rate": _rate(t.fields)},
+        "completeness": {"ok": t.completeness[0], "total": t.completeness[1], "rate": _rate(t.completeness)},
+        "twoddoc": {"decoded": t.twoddoc[0], "printed": t.twoddoc[1], "rate": _rate(t.twoddoc)},
+    }
 
 
 def _same(want: Any, got: Any) -> bool:
@@ -85,12 +240,17 @@ def _test_authority(on: bool) -> Iterator[None]:
             os.environ[TEST_SWITCH] = before
 
 
-def expected_files(directory: Path, variants: set[str] | None = None) -> list[Path]:
+def expected_files(directory: Path, variants: set[str] | None = None,
+                   families: set[str] | None = None) -> list[Path]:
+    """The samples' expected files, optionally only those of some variants and/or families."""
     out = []
     for path in sorted(directory.glob("*.expected.json")):
-        variant = json.loads(path.read_text(encoding="utf-8")).get("variant", "text")
-        if variants is None or variant in variants:
-            out.append(path)
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        if variants is not None and expected.get("variant", "text") not in variants:
+            continue
+        if families is not None and family_of(expected) not in families:
+            continue
+        out.append(path)
     return out
 
 
@@ -98,41 +258,94 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
     """Extract one sample and score it into ``report``; returns the extraction result."""
     expected = json.loads(exp_path.read_text(encoding="utf-8"))
     name, variant = exp_path.name.removesuffix(".expected.json"), expected.get("variant", "text")
+    family = family_of(expected)
     uploads = [Upload(p.name, p.read_bytes()) for p in sample_inputs(exp_path, expected)]
     with _test_authority(bool(expected.get("signed_with_test_authority"))):
         result = extract(uploads, date.fromisoformat(expected["request_date"]))
     report.samples += 1
+    report.per_family[family].samples += 1
+    required = _required_fields()
     got_docs = result["documents"]
     for i, want in enumerate(expected["documents"]):
         got = got_docs[i] if i < len(got_docs) else {}
-        report.confusion[(want["kind"], got.get("kind", "absent"))] += 1
+        kind = want["kind"]
+        report.per_family[family].documents += 1
+        report.per_kind[kind].documents += 1
+
+        def score(fname: str, w: Any, g: Any, req: bool = True, kind: str = kind, i: int = i) -> None:
+            report.score(name, variant, i, fname, w, g, family, kind, req)
+
+        report.confusion[(kind, got.get("kind", "absent"))] += 1
         for key in OUTCOMES:
             if key not in want:
                 continue
             if key == "failed_checks":
                 value: Any = sorted(c["code"] for c in got.get("checks", []) if not c["ok"] and c["level"] != "info")
-                report.score(name, variant, i, "document.failed_checks", sorted(want[key]), value)
+                score("document.failed_checks", sorted(want[key]), value)
             else:
-                report.score(name, variant, i, f"document.{key}", want[key], got.get(key))
+                score(f"document.{key}", want[key], got.get(key))
+        decision = [k for k in ("complete", "missing_pages") if k in want]
+        if decision:
+            report.count_completeness(family, kind, all(_same(want[k], got.get(k)) for k in decision))
         if "twoddoc_mismatches" in want:
-            report.score(name, variant, i, "twoddoc.mismatches", want["twoddoc_mismatches"],
-                         sorted(got.get("twoddoc", {}).get("mismatches", [])))
+            score("twoddoc.mismatches", want["twoddoc_mismatches"],
+                  sorted(got.get("twoddoc", {}).get("mismatches", [])))
+        if _code_printed(expected, want):
+            report.count_twoddoc(family, kind, bool(got.get("twoddoc", {}).get("present")))
+        needed = required.get(kind, set()) | required.get(got.get("kind", kind), set())
         got_fields = got.get("fields", {})
         for fname, fvalue in want.get("fields", {}).items():
-            report.score(name, variant, i, fname, fvalue, got_fields.get(fname))
+            score(fname, fvalue, got_fields.get(fname), fname in needed)
         for extra in sorted(set(got_fields) - set(want.get("fields", {}))):
-            report.score(name, variant, i, extra, None, got_fields[extra])  # an invented value
+            score(extra, None, got_fields[extra], extra in needed)  # an invented value
     for j in range(len(expected["documents"]), len(got_docs)):
         report.confusion[("absent", got_docs[j]["kind"])] += 1
-        report.score(name, variant, j, "document.kind", None, got_docs[j]["kind"])
+        report.score(name, variant, j, "document.kind", None, got_docs[j]["kind"], family, "absent")
     return result
 
 
-def run(directory: Path, variants: set[str] | None = None) -> QAReport:
+def run(directory: Path, variants: set[str] | None = None, families: set[str] | None = None) -> QAReport:
     report = QAReport()
-    for exp_path in expected_files(directory, variants):
+    for exp_path in expected_files(directory, variants, families):
         run_one(exp_path, report)
     return report
+
+
+_STATUS_FR = {"pass": "réussi", "fail": "ÉCHEC", "absent": "absente (aucun échantillon)"}
+
+
+def _targets_fr(targets: dict[str, Any] | None) -> str:
+    if targets is None:
+        return "aucune"
+    parts = [f"{_METRIC_FR[m]} ≥ {_pct(targets[m])}" for m in METRICS if targets.get(m) is not None]
+    return ", ".join(parts)
+
+
+def _ratio(ok: int, total: int) -> str:
+    return f"{ok}/{total} {_pct(ok / total)}" if total else "—"
+
+
+def family_table(r: QAReport) -> list[str]:
+    lines = ["Par famille :",
+             f"  {'famille':11s} {'éch.':>4s}  {'champs':>17s}  {'complétude':>15s}  {'2D-Doc lus/imprimés':>19s}  "
+             f"{'résultat':9s} cible"]
+    for name, f in r.families().items():
+        fl, co, tw = f["fields"], f["completeness"], f["twoddoc"]
+        lines.append(f"  {name:11s} {f['samples']:4d}  {_ratio(fl['ok'], fl['total']):>17s}  "
+                     f"{_ratio(co['ok'], co['total']):>15s}  {_ratio(tw['decoded'], tw['printed']):>19s}  "
+                     f"{_STATUS_FR[f['status']]:9s} {_targets_fr(f['targets'])}")
+        lines.extend(f"      ✗ {why}" for why in f["failures"])
+    return lines
+
+
+def kind_table(r: QAReport) -> list[str]:
+    lines = ["Par type de document (type attendu) :",
+             f"  {'type':24s} {'docs':>4s}  {'champs':>17s}  {'complétude':>15s}  {'2D-Doc lus/imprimés':>19s}"]
+    for name, k in r.kinds().items():
+        fl, co, tw = k["fields"], k["completeness"], k["twoddoc"]
+        lines.append(f"  {name:24s} {k['documents']:4d}  {_ratio(fl['ok'], fl['total']):>17s}  "
+                     f"{_ratio(co['ok'], co['total']):>15s}  {_ratio(tw['decoded'], tw['printed']):>19s}")
+    return lines
 
 
 def text_summary(r: QAReport) -> str:
@@ -143,15 +356,52 @@ def text_summary(r: QAReport) -> str:
     lines.append("")
     lines.append("Exactitude par variante : " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in js["accuracy_by_variant"].items()))
     lines.append("")
+    lines.extend(family_table(r))
+    lines.append("")
+    lines.extend(kind_table(r))
+    lines.append("")
     lines.append("Confusion des types (attendu → obtenu) :")
     for c in js["confusion"]:
         lines.append(f"  {c['expected']:24s} → {c['got']:24s} {c['count']}")
     lines.append("")
-    lines.append(f"Écarts : {len(r.mismatches)}")
+    lines.append(f"Écarts : {len(r.mismatches)} (dont {len(r.required_mismatches())} sur un champ requis)")
     for m in r.mismatches:
         lines.append(f"  {m['sample']} doc {m['document']} {m['field']}: attendu {json.dumps(m['expected'], ensure_ascii=False)} "
                      f"obtenu {json.dumps(m['got'], ensure_ascii=False)}")
+    lines.append("")
+    lines.append({EXIT_OK: "Résultat : toutes les familles atteignent leurs cibles.",
+                  EXIT_REQUIRED_WRONG: "Résultat : échec, un champ requis au moins est faux (code de sortie 1).",
+                  EXIT_BELOW_TARGET: "Résultat : échec, une famille au moins est sous sa cible (code de sortie 3)."}
+                 [r.exit_code()])
     return "\n".join(lines)
+
+
+def _html_ratio(ok: int, total: int) -> str:
+    return f"{ok}/{total} ({_pct(ok / total)})" if total else "—"
+
+
+def _html_tables(r: QAReport) -> str:
+    fam_rows = []
+    for name, f in r.families().items():
+        fl, co, tw = f["fields"], f["completeness"], f["twoddoc"]
+        css = {"pass": "pass", "fail": "fail", "absent": "absent"}[f["status"]]
+        why = "<br>".join(html.escape(x) for x in f["failures"])
+        fam_rows.append(f"<tr class={css}><td>{html.escape(name)}</td><td>{f['samples']}</td>"
+                        f"<td>{_html_ratio(fl['ok'], fl['total'])}</td><td>{_html_ratio(co['ok'], co['total'])}</td>"
+                        f"<td>{_html_ratio(tw['decoded'], tw['printed'])}</td>"
+                        f"<td>{html.escape(_targets_fr(f['targets']))}</td>"
+                        f"<td>{html.escape(_STATUS_FR[f['status']])}{'<br>' + why if why else ''}</td></tr>")
+    kind_rows = []
+    for name, k in r.kinds().items():
+        fl, co, tw = k["fields"], k["completeness"], k["twoddoc"]
+        kind_rows.append(f"<tr><td>{html.escape(name)}</td><td>{k['documents']}</td>"
+                         f"<td>{_html_ratio(fl['ok'], fl['total'])}</td><td>{_html_ratio(co['ok'], co['total'])}</td>"
+                         f"<td>{_html_ratio(tw['decoded'], tw['printed'])}</td></tr>")
+    return (f"<h2>Par famille</h2><p class=src>Cibles : {html.escape(TARGETS['source'])}</p>"
+            "<table><tr><th>famille</th><th>échantillons</th><th>champs</th><th>complétude</th>"
+            f"<th>2D-Doc lus/imprimés</th><th>cible</th><th>résultat</th></tr>{''.join(fam_rows)}</table>"
+            "<h2>Par type de document</h2><table><tr><th>type attendu</th><th>documents</th><th>champs</th>"
+            f"<th>complétude</th><th>2D-Doc lus/imprimés</th></tr>{''.join(kind_rows)}</table>")
 
 
 def html_report(r: QAReport) -> str:
@@ -167,11 +417,14 @@ def html_report(r: QAReport) -> str:
                    f"<td><code>{html.escape(json.dumps(m['got'], ensure_ascii=False))}</code></td></tr>" for m in r.mismatches)
     conf = "".join(f"<tr><td>{html.escape(c['expected'])}</td><td>{html.escape(c['got'])}</td><td>{c['count']}</td></tr>"
                    for c in js["confusion"])
+    verdict = "toutes les familles atteignent leurs cibles" if js["passed"] else "une famille au moins est sous sa cible"
     return f"""<!doctype html><html lang=fr><meta charset=utf-8><title>docproc — rapport QA</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:2em}}
 td,th{{border:1px solid #ccc;padding:4px 8px}}.bar{{display:inline-block;width:200px;height:12px;background:#eee}}
-.bar div{{height:12px}}</style>
-<h1>Rapport QA docproc</h1><p>{r.samples} échantillons, {len(r.mismatches)} écart(s).</p>
+.bar div{{height:12px}}tr.pass td:last-child{{color:#2e7d32}}tr.fail td:last-child{{color:#c62828;font-weight:bold}}
+tr.absent{{color:#888}}.src{{font-size:small;color:#555}}</style>
+<h1>Rapport QA docproc</h1><p>{r.samples} échantillons, {len(r.mismatches)} écart(s) ; {verdict}.</p>
+{_html_tables(r)}
 <h2>Exactitude par champ</h2><table><tr><th>champ</th><th>justes</th><th>exactitude</th></tr>{''.join(rows)}</table>
 <h2>Confusion des types</h2><table><tr><th>attendu</th><th>obtenu</th><th>nombre</th></tr>{conf}</table>
 <h2>Écarts</h2><table><tr><th>échantillon</th><th>document</th><th>champ</th><th>attendu</th><th>obtenu</th></tr>{mism}</table>
