@@ -65,6 +65,7 @@ def assemble(g: Group, views: list[PageView], ex: Extraction, signed: Signed | N
         "provenance": ex.provenance,
         "missing_fields": ex.missing,
         "checks": [c.to_json() for c in checks],
+        "classification": {"kind": g.kind, "pages": [k.evidence() for k in g.pages + g.duplicates]},
     }
     if signed and signed.contract:
         doc["twoddoc"] = signed.contract

@@ -10,8 +10,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from docproc.extractors.classify import PageKey
+from docproc.extractors.spec import all_specs
 
-PAGED_KINDS = frozenset({"avis_impot_revenu", "asdir"})
+#: Kinds whose pages say "n/N" (their spec has a ``counter`` key): grouped across files.
+PAGED_KINDS = frozenset(s.kind for s in all_specs() if "counter" in s.keys)
 
 
 @dataclass

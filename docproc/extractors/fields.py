@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from docproc.extractors import declarants, locaux, rates, revenus
@@ -10,6 +12,7 @@ from docproc.extractors.spec import DocSpec, FieldSpec
 from docproc.extractors.values import TYPES, nif_key_ok
 from docproc.extractors.view import PageView
 from docproc.models import Segment
+from docproc.text.fold import fold
 
 #: Below this OCR confidence (0–1) a value is not trusted: reported missing, for review.
 MIN_CONFIDENCE = 0.45
@@ -39,8 +42,88 @@ def _gap_before_unit(segs: list[Segment]) -> bool:
     return unit.x0 - last.x1 > 2.5 * char_w
 
 
-def _value_after(view: PageView, fs: FieldSpec, line: int, end: int) -> tuple[Any, float] | None:
+#: Lines further below a label than this many line heights are not its value.
+BELOW_REACH = 2.6
+#: An address block has at most this many lines.
+BLOCK_LINES = 4
+#: "Label :" at the start of a line: a new label ends a block.
+_LABEL_START = re.compile(r"^[A-Z][A-Z' ()./0-9-]{2,60}:")
+
+
+def _line_height(view: PageView, i: int) -> float:
+    return max((s.y1 - s.y0 for s in view.lines[i].segments), default=0.012) or 0.012
+
+
+def _parse_segments(fs: FieldSpec, segs: list[Segment]) -> tuple[Any, float] | None:
     parse = TYPES[fs.type or "text"]
+    text = " ".join(s.text for s in segs)
+    got = parse(text)
+    if not got:
+        return None
+    value = got[0]
+    if fs.sign < 0 and isinstance(value, int):
+        value = -value
+    return value, min((s.conf for s in segs), default=1.0)
+
+
+def _value_below(view: PageView, fs: FieldSpec, line: int, start: int, end: int) -> tuple[Any, float] | None:
+    """The value printed under its label: an amount in the row under a banner, right-aligned
+    within the banner's width. Only the first line under the label that has ink in that
+    span is looked at, and it must hold nothing but the value."""
+    x0, x1 = view.x_at(line, start), view.x_at(line, end)
+    reach = BELOW_REACH * _line_height(view, line)
+    base = view.lines[line].y
+    for j in range(line + 1, min(line + 4, len(view.lines))):
+        if view.lines[j].y - base > reach + 0.004:
+            return None
+        segs = [s for s in view.lines[j].segments if s.x1 > x0 - 0.02 and s.x0 < x1 + 0.08]
+        if not segs:
+            continue
+        got = _parse_segments(fs, segs)
+        if got is None:
+            return None
+        value_text = " ".join(s.text for s in segs)
+        if sum(ch.isalpha() for ch in value_text.replace("EUR", "")) > 1:
+            return None  # a sentence, not an amount alone
+        return got
+    return None
+
+
+def _block_below(view: PageView, line: int, start: int, end: int) -> tuple[str, float] | None:
+    """The lines under a label, in the label's column, until a blank gap or the next label."""
+    x0, x1 = view.x_at(line, start), view.x_at(line, end)
+    labels = _known_labels()
+    taken: list[str] = []
+    conf = 1.0
+    last_y = view.lines[line].y
+    height = _line_height(view, line)
+    for j in range(line + 1, len(view.lines)):
+        if len(taken) >= BLOCK_LINES or view.lines[j].y - last_y > 2.2 * height:
+            break
+        segs = [s for s in view.lines[j].segments if x0 - 0.03 <= s.x0 <= max(x1, x0 + 0.3)]
+        if not segs:
+            continue
+        text = " ".join(" ".join(s.text for s in segs).split())
+        folded = fold(text)
+        if _LABEL_START.match(folded) or any(p.match(folded) for p in labels):
+            break
+        taken.append(text)
+        conf = min(conf, *(s.conf for s in segs))
+        last_y = view.lines[j].y
+    return (" ".join(taken), conf) if taken else None
+
+
+@cache
+def _known_labels() -> tuple[re.Pattern[str], ...]:
+    from docproc.extractors.spec import all_specs
+
+    return tuple(p for spec in all_specs() for f in spec.fields for p in f.labels)
+
+
+def _value_after(view: PageView, fs: FieldSpec, line: int, start: int, end: int) -> tuple[Any, float] | None:
+    parse = TYPES[fs.type or "text"]
+    if fs.block:
+        return _block_below(view, line, start, end)
     if fs.next_line:
         if line + 1 >= len(view.lines):
             return None
@@ -54,10 +137,10 @@ def _value_after(view: PageView, fs: FieldSpec, line: int, end: int) -> tuple[An
     text = view.texts[line][end:]
     got = parse(text)
     if not got:
-        return None
+        return _value_below(view, fs, line, start, end) if fs.below else None
     value, consumed = got
-    start = end + text.find(consumed[:1]) if consumed else end
-    segs = view.segments_between(line, start, start + len(consumed))
+    value_start = end + text.find(consumed[:1]) if consumed else end
+    segs = view.segments_between(line, value_start, value_start + len(consumed))
     conf = min((s.conf for s in segs), default=view.lines[line].conf)
     if view.page.source == "ocr" and _gap_before_unit(segs):
         conf = 0.0  # "13 … €": OCR dropped the digits between, the amount is not whole
@@ -66,16 +149,27 @@ def _value_after(view: PageView, fs: FieldSpec, line: int, end: int) -> tuple[An
     return value, conf
 
 
+def _masked(fs: FieldSpec, value: Any) -> bool:
+    """An identifier printed as zeros (an anonymised or specimen document) is not a value."""
+    if fs.type not in ("numero_fiscal", "reference_avis"):
+        return False
+    digits = [ch for ch in str(value) if ch.isdigit()]
+    return len(set(digits)) <= 1
+
+
 def _labelled(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction) -> None:
-    low_conf = False
+    low_conf = masked = False
     for view, number in views:
         fuzzy = view.page.source == "ocr"
         for pattern, plain in zip(fs.labels, fs.label_texts, strict=True):
             for hit in view.find(pattern, plain, fuzzy):
-                got = _value_after(view, fs, hit.line, hit.end)
+                got = _value_after(view, fs, hit.line, hit.start, hit.end)
                 if got is None:
                     continue
                 value, conf = got
+                if _masked(fs, value):
+                    masked = True
+                    continue
                 if fuzzy and conf < MIN_CONFIDENCE:
                     low_conf = True
                     continue
@@ -85,7 +179,8 @@ def _labelled(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction)
                 out.put(fs.name, value, view, conf, number)
                 return
     if fs.name not in out.fields and fs.name not in out.missing:
-        out.missing[fs.name] = ("lu avec une confiance insuffisante" if low_conf
+        out.missing[fs.name] = ("valeur masquée sur le document (uniquement des zéros)" if masked
+                                else "lu avec une confiance insuffisante" if low_conf
                                 else "introuvable dans le document")
 
 

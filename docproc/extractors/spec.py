@@ -19,6 +19,8 @@ from docproc.extractors.values import TYPES
 SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
 PARSERS = frozenset({"declarants", "revenus", "proprietaires", "biens"})
 PAGES = frozenset({"first", "continuation", "any"})
+ROLES = frozenset({"kind", "first", "continuation"})
+ZONES = frozenset({"page", "header"})
 CHOOSE = frozenset({"earliest", "most"})
 NATURES = frozenset({"bati", "non_bati"})
 
@@ -59,6 +61,8 @@ class FieldSpec:
     convert: Convert | None = None
     sign: int = 1
     next_line: bool = False
+    block: bool = False  # the value is the block of lines under the label (an address)
+    below: bool = False  # nothing right of the label: the value is on the line under it
     required: bool = False
 
 
@@ -96,6 +100,32 @@ class Markers:
 
 
 @dataclass(frozen=True)
+class Signal:
+    """One weak piece of evidence for a kind (and maybe a page role), found by a regex.
+
+    ``role`` "kind" counts for the kind only; "first" and "continuation" also count for
+    that page role. ``zone`` "header" looks only in the running-header band of the page.
+    A negative weight is evidence against the kind.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    weight: float
+    role: str = "kind"
+    zone: str = "page"
+
+
+@dataclass(frozen=True)
+class Classify:
+    """How pages of a kind are recognised: many weighted signals, none required alone."""
+
+    signals: tuple[Signal, ...] = ()
+    min_score: float = 4.0  # least kind evidence for a page to be of this kind
+    priority: int = 5  # lower wins a tie (ASDIR before avis)
+    twoddoc_types: tuple[str, ...] = ()  # 2D-Doc document types printed on page 1
+
+
+@dataclass(frozen=True)
 class DocSpec:
     kind: str
     name: str
@@ -107,12 +137,15 @@ class DocSpec:
     revenus: dict[str, Any] = field(default_factory=dict)
     proprietaires: ProprietairesSpec | None = None
     biens: BiensSpec | None = None
+    classify: Classify = field(default_factory=Classify)
 
 
 _TOP = {"kind", "name", "extends", "page1", "continuation", "keys", "fields", "declarants", "revenus",
-        "proprietaires", "biens"}
+        "proprietaires", "biens", "classify"}
 _FIELD = {"name", "pages", "labels", "pattern", "type", "parser", "flag", "choice", "choose", "convert",
-          "sign", "next_line", "required"}
+          "sign", "next_line", "block", "below", "required"}
+_CLASSIFY = {"signals", "min_score", "priority", "twoddoc_types"}
+_SIGNAL = {"name", "pattern", "weight", "role", "zone"}
 _KINDS = ("type", "parser", "flag", "choice", "convert")
 _MARKERS = {"all", "any", "none"}
 _CHOICE = {"value", "any"}
@@ -133,11 +166,13 @@ def _compile(where: str, pattern: str, need_value: bool = False) -> re.Pattern[s
 
 def _label_regex(label: str) -> str:
     """Labels are literal except for a few escapes; spaces match any run of spaces."""
-    parts = re.split(r"(\\d(?:\{\d+\})?)", label)
+    parts = re.split(r"(\\[dw](?:\{\d+\})?)", label)
     out = []
     for part in parts:
         if part.startswith("\\d"):
             out.append(part)
+        elif part.startswith("\\w"):
+            out.append("[A-Z0-9]" + part[2:])
         else:
             out.append(r"\s*".join(re.escape(w) for w in part.split(" ")) if part else "")
     return "".join(out)
@@ -200,7 +235,7 @@ def _field(where: str, raw: dict[str, Any], earlier: set[str] | None = None) -> 
         raise SpecError(f"{where}: parser inconnu {raw['parser']!r}")
     if "type" in raw and bool(raw.get("labels")) == ("pattern" in raw):
         raise SpecError(f"{where}: un champ typé a besoin de 'labels' ou de 'pattern' (un seul des deux)")
-    for key in ("labels", "pattern", "next_line", "sign"):
+    for key in ("labels", "pattern", "next_line", "sign", "block", "below"):
         if key in raw and "type" not in raw:
             raise SpecError(f"{where}: {key!r} ne s'emploie qu'avec 'type'")
     if "choose" in raw and ("choice" not in raw or raw["choose"] not in CHOOSE):
@@ -213,6 +248,7 @@ def _field(where: str, raw: dict[str, Any], earlier: set[str] | None = None) -> 
     return FieldSpec(
         name=raw["name"], pages=pages, type=raw.get("type"), parser=raw.get("parser"),
         flag=raw.get("flag"), sign=int(raw.get("sign", 1)), next_line=bool(raw.get("next_line", False)),
+        block=bool(raw.get("block", False)), below=bool(raw.get("below", False)),
         required=bool(raw.get("required", False)), label_texts=labels,
         labels=tuple(_compile(where, _label_regex(lab)) for lab in labels),
         patterns=tuple(_compile(where, p, need_value=True) for p in patterns),
@@ -250,6 +286,29 @@ def _biens(where: str, raw: Any) -> BiensSpec:
                      **label)
 
 
+def _classify(where: str, raw: Any) -> Classify:
+    raw = _table(where, raw, _CLASSIFY, set())
+    signals = []
+    for i, item in enumerate(raw.get("signals", [])):
+        at = f"{where}.signals[{i}]"
+        item = _table(at, item, _SIGNAL, {"name", "pattern", "weight"})
+        role, zone = item.get("role", "kind"), item.get("zone", "page")
+        if role not in ROLES:
+            raise SpecError(f"{at}: role doit être l'un de {sorted(ROLES)}")
+        if zone not in ZONES:
+            raise SpecError(f"{at}: zone doit être l'une de {sorted(ZONES)}")
+        if not isinstance(item["weight"], int | float) or isinstance(item["weight"], bool):
+            raise SpecError(f"{at}: weight doit être un nombre")
+        signals.append(Signal(str(item["name"]), _compile(at, item["pattern"]), float(item["weight"]), role, zone))
+    types = raw.get("twoddoc_types", [])
+    if not isinstance(types, list) or not all(isinstance(t, str) and re.fullmatch(r"[0-9A-Z]{2}", t) for t in types):
+        raise SpecError(f"{where}.twoddoc_types: liste de types 2D-Doc à deux caractères attendue")
+    min_score, priority = raw.get("min_score", 4.0), raw.get("priority", 5)
+    if not isinstance(min_score, int | float) or not isinstance(priority, int):
+        raise SpecError(f"{where}: min_score (nombre) et priority (entier) attendus")
+    return Classify(tuple(signals), float(min_score), int(priority), tuple(types))
+
+
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in child.items():
@@ -276,7 +335,7 @@ def load_spec(path: Path) -> DocSpec:
     unknown = set(raw) - _TOP
     if unknown:
         raise SpecError(f"{where}: clés inconnues {sorted(unknown)}")
-    for key in ("kind", "name", "page1"):
+    for key in ("kind", "name"):
         if key not in raw:
             raise SpecError(f"{where}: '{key}' manquant")
     keys = {k: _compile(f"{where}.keys.{k}", p, need_value=k != "counter") for k, p in raw.get("keys", {}).items()}
@@ -291,16 +350,18 @@ def load_spec(path: Path) -> DocSpec:
     for name in ("proprietaires", "biens"):
         if any(f.parser == name for f in fields) and name not in raw:
             raise SpecError(f"{where}: la table [{name}] est requise par le parser {name!r}")
-    return DocSpec(kind=raw["kind"], name=raw["name"], page1=_markers(f"{where}.page1", raw["page1"]),
+    if "page1" not in raw and not raw.get("classify", {}).get("signals"):
+        raise SpecError(f"{where}: 'page1' ou [classify] signals requis")
+    return DocSpec(kind=raw["kind"], name=raw["name"], page1=_markers(f"{where}.page1", raw.get("page1", {})),
                    continuation=_markers(f"{where}.continuation", raw.get("continuation", {})),
                    keys=keys, fields=tuple(fields), declarants=dict(raw.get("declarants", {})), revenus=revenus,
                    proprietaires=_proprietaires(f"{where}.proprietaires", raw["proprietaires"]) if "proprietaires" in raw else None,
-                   biens=_biens(f"{where}.biens", raw["biens"]) if "biens" in raw else None)
+                   biens=_biens(f"{where}.biens", raw["biens"]) if "biens" in raw else None,
+                   classify=_classify(f"{where}.classify", raw.get("classify", {})))
 
 
 @cache
 def all_specs() -> tuple[DocSpec, ...]:
-    """Every spec of the specs folder, most specific first (ASDIR before avis)."""
+    """Every spec of the specs folder, most specific first (lowest classify.priority)."""
     specs = [load_spec(p) for p in sorted(SPEC_DIR.glob("*.toml"))]
-    order = {"asdir": 0, "declaration_revenus": 1}
-    return tuple(sorted(specs, key=lambda s: order.get(s.kind, 5)))
+    return tuple(sorted(specs, key=lambda s: (s.classify.priority, s.kind)))

@@ -64,14 +64,16 @@ def year(text: str) -> tuple[int, str] | None:
     return (int(m.group("v")), m.group(0)) if m else None
 
 
-_PARTS = re.compile(r"^(?P<i>\d{1,2})(?:[,.](?P<d>\d{1,2}))?")
+_PARTS = re.compile(r"^(?P<i>\d{1,2})[,.](?P<d>\d{1,2})(?![0-9])")
 
 
 def parts(text: str) -> tuple[float, str] | None:
+    """A number of parts, always printed with its decimals ("2,00", "2,5", "1.00"): "20" is
+    "2.0" whose mark OCR dropped, never twenty parts."""
     m = _PARTS.match(_after_lead(text))
     if not m:
         return None
-    value = float(f"{m.group('i')}.{m.group('d') or '0'}")
+    value = float(f"{m.group('i')}.{m.group('d')}")
     if value <= 0 or value > 30 or (value * 4) != int(value * 4):
         return None  # parts come in quarters
     return value, m.group(0)

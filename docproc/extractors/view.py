@@ -94,6 +94,11 @@ class PageView:
             if len(text) < len(probe) * 0.6:
                 continue
             al = fuzz.partial_ratio_alignment(probe, text, score_cutoff=FUZZY_LABEL_SCORE)
-            if al is not None:
+            if al is not None and _same_digits(probe, text[al.dest_start:al.dest_end]):
                 hits.append(Hit(i, al.dest_start, al.dest_end, False))
         return hits
+
+
+def _same_digits(probe: str, found: str) -> bool:
+    """A label's digits are never approximate: "DECLARANT 1 :" is not "DECLARANT 2 :"."""
+    return [ch for ch in probe if ch.isdigit()] == [ch for ch in found if ch.isdigit()]

@@ -28,6 +28,13 @@ def test_parts_are_quarters() -> None:
     assert v.parts("0") is None
 
 
+def test_parts_without_decimal_mark_are_not_read() -> None:
+    # Regression: the real ASDIR prints "2.0"; OCR read "20", which was taken for 20 parts.
+    assert v.parts("20") is None
+    assert v.parts("2.0")[0] == 2.0  # type: ignore[index]
+    assert v.parts("2,00")[0] == 2.0  # type: ignore[index]
+
+
 def test_numero_fiscal_and_key() -> None:
     got = v.numero_fiscal("30 23 217 600 053 OU MME X")
     assert got is not None and got[0] == "3023217600053"

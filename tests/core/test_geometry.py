@@ -1,0 +1,74 @@
+"""Field reading by geometry: values under banners, address blocks, labels told apart by digits."""
+
+from __future__ import annotations
+
+from docproc.extractors.fields import Extraction, extract
+from docproc.extractors.spec import all_specs
+from docproc.extractors.view import PageView
+from docproc.models import PageText, Segment
+
+
+def _words(line: str, x: float, y: float, conf: float = 0.95) -> list[Segment]:
+    out, pos = [], x
+    for w in line.split(" "):
+        width = 0.008 * len(w)
+        out.append(Segment(w, pos, y, pos + width, y + 0.011, conf))
+        pos += width + 0.006
+    return out
+
+
+def _view(rows: list[tuple[str, float, float]], source: str = "ocr") -> PageView:
+    segs = [s for text, x, y in rows for s in _words(text, x, y)]
+    return PageView(PageText(file="p.png", page=1, source=source, segments=segs))  # type: ignore[arg-type]
+
+
+def _avis_fields(view: PageView) -> Extraction:
+    spec = next(s for s in all_specs() if s.kind == "avis_impot_revenu")
+    return extract(spec, view, [])
+
+
+def test_amount_in_the_row_under_its_banner() -> None:
+    view = _view([("Somme qu'il vous reste à payer", 0.62, 0.350), ("1 234 €", 0.85, 0.375),
+                  ("Cette somme sera prélevée", 0.40, 0.41)])
+    assert _avis_fields(view).fields["montant_impot"] == 1234
+
+
+def test_refund_under_its_banner_is_negative() -> None:
+    view = _view([("Somme qui vous sera remboursée", 0.62, 0.350), ("312 €", 0.87, 0.375)])
+    assert _avis_fields(view).fields["montant_impot"] == -312
+
+
+def test_a_sentence_under_the_banner_is_not_an_amount() -> None:
+    view = _view([("Somme qu'il vous reste à payer", 0.62, 0.350), ("2025 sera prélevée en septembre", 0.62, 0.375)])
+    ex = _avis_fields(view)
+    assert "montant_impot" not in ex.fields
+    assert "montant_impot" in ex.missing
+
+
+def test_address_block_of_several_lines_until_the_next_label() -> None:
+    view = _view([("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270), ("12 RUE DES LILAS", 0.03, 0.284),
+                  ("BATIMENT B", 0.03, 0.298), ("69003 LYON", 0.03, 0.312), ("Numéro FIP :", 0.03, 0.326)])
+    assert _avis_fields(view).fields["adresse"] == "12 RUE DES LILAS BATIMENT B 69003 LYON"
+
+
+def test_empty_address_block_is_missing_not_the_next_label() -> None:
+    # The real avis (shared/real): nothing under the label, then "Numéro FIP :" far below.
+    view = _view([("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270), ("Numéro FIP :", 0.03, 0.336)])
+    assert "adresse" not in _avis_fields(view).fields
+
+
+def test_fuzzy_label_never_confuses_declarant_1_and_2() -> None:
+    # Regression: on OCR, "DECLARANT 1 :" fuzzily matched "Numéro fiscal déclarant 2 :" and the
+    # second déclarant's number was given to the first.
+    view = _view([("Numéro fiscal déclarant 2 : 07 06 690 743 227", 0.03, 0.2)])
+    spec = next(s for s in all_specs() if s.kind == "avis_impot_revenu")
+    nf1 = next(f for f in spec.fields if f.name == "_nf1")
+    hits = [h for p, plain in zip(nf1.labels, nf1.label_texts, strict=True) for h in view.find(p, plain, True)]
+    assert all("2" not in view.folded[h.line][h.start:h.end] for h in hits)
+
+
+def test_zeroed_reference_is_masked_not_read() -> None:
+    view = _view([("Référence de l'avis : 00 00 0000000 00", 0.03, 0.257)])
+    ex = _avis_fields(view)
+    assert "reference_avis" not in ex.fields
+    assert "masquée" in ex.missing["reference_avis"]
