@@ -46,12 +46,14 @@ def amounts(segments: list[Segment]) -> list[tuple[int, float, float]]:
     return out
 
 
-def _columns(view: PageView, line: int, names: dict[str, int]) -> dict[int, float]:
-    cols: dict[int, float] = {}
+def _columns(view: PageView, line: int, names: dict[str, int]) -> list[tuple[int, float]]:
+    """(déclarant number, right edge) of each column header found on the line; several
+    headers may share a number (0: the foyer and the persons in charge)."""
+    cols: list[tuple[int, float]] = []
     for name, number in names.items():
         pos = view.folded[line].find(name)
         if pos >= 0:
-            cols[number] = view.x_at(line, pos + len(name))
+            cols.append((number, view.x_at(line, pos + len(name))))
     return cols
 
 
@@ -80,11 +82,11 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
         starts = [i for i, t in enumerate(view.folded) if cfg["start"] in t]
         if not starts:
             continue
-        cols: dict[int, float] = {}
+        cols: list[tuple[int, float]] = []
         for i in range(starts[0] + 1, len(view.lines)):
             text = view.folded[i].strip()
             if not cols:
-                cols = _columns(view, i, names) if sum(n in text for n in names) >= 2 else {}
+                cols = _columns(view, i, names) if sum(n in text for n in names) >= 2 else []
                 continue
             if any(text.startswith(s) for s in stops):
                 break
@@ -97,8 +99,8 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
             label_x = view.x_at(i, label_len)
             segs = [s for s in view.lines[i].segments if s.x0 >= label_x - 0.001]
             for value, right, conf in amounts(segs):
-                column = min(cols, key=lambda c: abs(cols[c] - right))
-                if abs(cols[column] - right) > _COLUMN_TOLERANCE:
+                column, edge = min(cols, key=lambda c: abs(c[1] - right))
+                if abs(edge - right) > _COLUMN_TOLERANCE:
                     continue
                 found.append({"categorie": cat, "declarant": column or None, "montant": value})
                 confidence = min(confidence, conf)
