@@ -79,6 +79,7 @@ class PageText:
     quality: dict[str, float] = field(default_factory=dict)  # e.g. blur, mean OCR confidence
     checks: list[Check] = field(default_factory=list)  # page-level warnings (blur…)
     image: Any = None  # PIL image when the page was OCR'd (kept in memory for 2D-Doc only)
+    twoddoc: str | None = None  # 2D-Doc payload found on the page as it was read
 
     def lines(self) -> list[Line]:
         """Group segments into lines, each sorted by x.

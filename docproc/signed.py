@@ -1,14 +1,21 @@
-"""The 2D-Doc step: find the code near page 1, verify it offline, cross-check the print.
+"""The 2D-Doc step: take the code found on the group's pages, verify it offline, cross-check.
 
-A valid code is the strongest evidence against an edited PDF: any printed value that differs
-from the signed one rejects the document, and a value the print does not give (unreadable
-scan) is taken from the code with provenance ``2ddoc``.
+Codes are searched on every page as the pages are read (``PageText.twoddoc``, see
+``docproc.text.acquire``); this step only verifies. Every document that carries a code reports
+it, whatever its kind. On an avis d'impôt or an ASDIR, a valid code is the strongest evidence
+against an edited PDF: any printed value that differs from the signed one rejects the
+document, and a value the print does not give (unreadable scan) is taken from the code with
+provenance ``2ddoc``. Other kinds get the verdict and the decoded fields, without cross-check.
+
+:func:`code_hint` gives the classifier what a page's code says, cheaply and without raising.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -21,10 +28,10 @@ from docproc.extractors.fields import Extraction
 from docproc.extractors.spec import all_specs
 from docproc.extractors.view import PageView
 from docproc.grouping import Group
-from docproc.intake import PDF
 from docproc.models import Check, Level
 from docproc.text.acquire import FileRead
 from docproc.text.fold import fold
+from docproc.twoddoc.trust import default_store
 
 log = logging.getLogger(__name__)
 PARTICLES = frozenset(next(s for s in all_specs() if s.kind == "avis_impot_revenu").declarants.get("particles", []))
@@ -39,20 +46,101 @@ class Signed:
     checks: list[Check] = field(default_factory=list)
 
 
-def _payload(group: Group, views: list[PageView], reads: list[FileRead]) -> str | None:
+@dataclass(frozen=True)
+class CodeHint:
+    """What a 2D-Doc says about its document, for classification.
+
+    ``numero_fiscal`` is declarant 1's; ``annee_avis`` is the year of the date de mise en
+    recouvrement (the code has no field for it; None without that date); ``fields`` are the
+    contract fields the code carries (:func:`docproc.twoddoc.contract_fields`; shared by the
+    cache: do not modify); ``valid_signature`` as in the contract's ``twoddoc`` (None: not
+    verifiable offline). The code may be signed but not trusted: check ``valid_signature``
+    before taking a hint for proof.
+    """
+
+    doc_type: str
+    annee_revenus: int | None
+    annee_avis: int | None
+    numero_fiscal: str | None
+    fields: dict[str, Any]
+    valid_signature: bool | None
+
+
+def code_hint(payload: str) -> CodeHint | None:
+    """The hint of a page's 2D-Doc payload, or None when it is not a readable 2D-Doc.
+
+    Pure and cached by payload (the signature is verified once); never raises. What the
+    verdict depends on besides the payload (trust cache, test-authority switch, the day) is
+    part of the cache key.
+    """
+    if not isinstance(payload, str) or not payload:
+        return None
+    try:
+        return _hint(payload, _context())
+    except Exception as exc:  # a hint must never break classification
+        log.info("2D-Doc hint failed: %s", type(exc).__name__)
+        return None
+
+
+def _context() -> tuple[str, bool, date]:
+    """What a verdict depends on besides the payload: trust cache, test switch, the day."""
+    store = default_store()
+    return str(store.cache_dir), store.test_authority_trusted, date.today()
+
+
+@lru_cache(maxsize=256)
+def _hint(payload: str, context: tuple[str, bool, date]) -> CodeHint | None:
+    code = _verified(payload, context)
+    if code is None:
+        return None
+    try:
+        fields = twoddoc.contract_fields(code)
+    except Exception as exc:  # a hint must never break classification
+        log.info("2D-Doc fields not read: %s", type(exc).__name__)
+        fields = {}
+    people = fields.get("declarants") or []
+    numero = people[0].get("numero_fiscal") if people else None
+    year = fields.get("annee_revenus")
+    recovery = fields.get("date_mise_en_recouvrement")
+    return CodeHint(doc_type=code.doc_type, annee_revenus=year if isinstance(year, int) else None,
+                    annee_avis=int(recovery[:4]) if isinstance(recovery, str) else None,
+                    numero_fiscal=numero, fields=fields,
+                    valid_signature=code.valid_signature)
+
+
+def _parse(payload: str) -> twoddoc.TwoDDoc | None:
+    """The parsed and verified code (cached with :func:`code_hint`), None when malformed."""
+    try:
+        return _verified(payload, _context())
+    except Exception as exc:  # trust store unreadable…: verify without the cache
+        log.info("2D-Doc cache bypassed: %s", type(exc).__name__)
+    return _parse_now(payload)
+
+
+@lru_cache(maxsize=256)
+def _verified(payload: str, context: tuple[str, bool, date]) -> twoddoc.TwoDDoc | None:
+    del context  # part of the cache key only
+    return _parse_now(payload)
+
+
+def _parse_now(payload: str) -> twoddoc.TwoDDoc | None:
+    try:
+        return twoddoc.parse_and_verify(payload)
+    except twoddoc.TwoDDocError as err:
+        log.info("2D-Doc not parsed: %s", getattr(err, "reason_code", type(err).__name__))
+    except Exception as exc:  # defensive: a malformed payload is never an error of the dossier
+        log.info("2D-Doc not parsed: %s", type(exc).__name__)
+    return None
+
+
+def _payload(group: Group, views: list[PageView]) -> str | None:
+    """The code found on the group's pages as they were read: page 1 first, then the others."""
     first = group.first
-    if first is None:
-        return None
-    view = views[first.order]
-    read = next((r for r in reads if r.upload.name == first.file), None)
-    if read is None:
-        return None
-    if view.page.source == "text" and read.media_type == PDF:
-        same_file = [k.page - 1 for k in group.pages if k.file == first.file and k is not first]
-        found = twoddoc.find_in_pdf(read.upload.data, [first.page - 1, *same_file])
-        return found[0] if found else None
-    if view.page.image is not None:
-        return twoddoc.find_in_image(view.page.image)
+    ordered = ([first] if first is not None else []) + [k for k in group.pages if k is not first]
+    for key in ordered:
+        found = views[key.order].page.twoddoc
+        if found:
+            return str(found)
     return None
 
 
@@ -112,20 +200,48 @@ def _near_declarants(printed: list[dict[str, Any]], signed: list[dict[str, Any]]
 
 
 def verify(group: Group, views: list[PageView], reads: list[FileRead], ex: Extraction) -> Signed | None:
-    """Verify the group's code and reconcile it with ``ex`` (filled in place where unreadable)."""
-    if group.kind not in SIGNED_KINDS or group.first is None:
-        return None
-    payload = _payload(group, views, reads)
+    """Verify the code carried by the group's pages and, on an avis d'impôt or an ASDIR,
+    reconcile it with ``ex`` (filled in place where unreadable).
+
+    None only for a group without a code that is not expected to carry one. ``reads`` is kept
+    for the pipeline's call; the pages already hold what was found.
+    """
+    del reads
+    payload = _payload(group, views)
+    signed_kind = group.kind in SIGNED_KINDS and group.first is not None
     if payload is None:
+        if not signed_kind:
+            return None
         return Signed(None, [failed("twoddoc.present", "info",
                                     "Aucun code 2D-Doc lisible n'a été trouvé : les montants imprimés n'ont pas pu être authentifiés.")])
-    try:
-        code = twoddoc.parse_and_verify(payload)
-    except twoddoc.TwoDDocError as err:
-        log.info("2D-Doc not parsed: %s", getattr(err, "reason_code", type(err).__name__))
+    code = _parse(payload)
+    if code is None:
         reason = "Le code 2D-Doc est illisible ou mal formé."
         contract = {"present": True, "valid_signature": False, "fields": {}, "mismatches": [], "reason": reason}
-        return Signed(contract, [failed("twoddoc.signature", "warning", reason)])
+        level: Level = "warning" if group.kind in SIGNED_KINDS else "info"
+        return Signed(contract, [failed("twoddoc.signature", level, reason)])
+    if group.kind not in SIGNED_KINDS:
+        return _report_only(code)
+    return _reconcile(group, code, ex)
+
+
+def _report_only(code: twoddoc.TwoDDoc) -> Signed:
+    """A code on a document that has no printed values to compare: its verdict, for information.
+
+    Only a signature that fails the cryptographic check is worth a review; a code of a type or
+    authority we do not verify is not a fault of the document.
+    """
+    if code.valid_signature is True:
+        check = passed("twoddoc.signature", "info", "Le code 2D-Doc est authentique.")
+    else:
+        level: Level = "warning" if code.reason_code == "signature_invalide" else "info"
+        check = failed("twoddoc.signature", level,
+                       code.reason or "Le code 2D-Doc n'a pas pu être vérifié hors ligne.",
+                       reason=code.reason_code)
+    return Signed(code.to_contract([]), [check])
+
+
+def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction) -> Signed:
     mismatches = sorted(twoddoc.cross_check(code, ex.fields))
     checks: list[Check] = []
     if code.valid_signature is True:

@@ -1,11 +1,21 @@
-"""One uploaded file → its report (size, type, pages, checks) and the text of its pages."""
+"""One uploaded file → its report (size, type, pages, checks) and the text of its pages.
+
+Every page is also searched for a 2D-Doc as it is read (``PageText.twoddoc``): a text page
+by :func:`docproc.twoddoc.find_on_pdf_page` (embedded images, rendering only where a code is
+plausible), a page that needs OCR by :func:`docproc.twoddoc.find_on_scan` on the image given
+to OCR, on a thread of its own while OCR runs.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+
+from PIL import Image
 
 from docproc.checks import files as file_checks
 from docproc.errors import DocprocError, Reason
@@ -13,6 +23,7 @@ from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, sniff
 from docproc.models import Check, PageText, Upload
 from docproc.settings import Settings
 from docproc.text.pdf_text import open_pdf, read_text_page
+from docproc.twoddoc import find_on_pdf_page, find_on_scan
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +50,36 @@ class FileRead:
                 "checks": [c.to_json() for c in self.checks]}
 
 
+def _code(search: Callable[..., str | None], *args: Any) -> str | None:
+    """A 2D-Doc search that never fails the read: a code not found is only a code not found."""
+    try:
+        return search(*args)
+    except Exception as exc:  # third-party decoders on untrusted content must not fail the read
+        log.warning("2D-Doc search failed: %s", type(exc).__name__)
+        return None
+
+
+def _ocr_with_codes(images: Sequence[Image.Image], file: str) -> list[PageText]:
+    """OCR the images and, on one more thread meanwhile, search each for a 2D-Doc.
+
+    zxing-cpp keeps the GIL while it decodes but Tesseract and OpenCV release it, so the
+    search mostly fills the time OCR spends in C; its result goes on each page.
+    """
+    from docproc.text.ocr import ocr_images
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="twoddoc") as pool:
+        codes: list[Future[str | None]] = [pool.submit(_code, find_on_scan, img)
+                                           for img in images]
+        try:
+            pages = ocr_images(images, file)
+        except BaseException:
+            for f in codes:
+                f.cancel()
+            raise
+        for page, found in zip(pages, codes, strict=True):
+            page.twoddoc = found.result()
+    return pages
+
+
 def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
     pdf = open_pdf(upload.data, settings.max_pages)
     try:
@@ -49,12 +90,12 @@ def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
             if page is None:
                 scans.append(i)
             else:
+                page.twoddoc = _code(find_on_pdf_page, pdf, i)
                 pages.append(page)
         if scans:
             from docproc.text.images import render_pdf_page
-            from docproc.text.ocr import ocr_images
             images = [render_pdf_page(pdf, i, SCAN_DPI) for i in scans]
-            for i, page in zip(scans, ocr_images(images, upload.name), strict=True):
+            for i, page in zip(scans, _ocr_with_codes(images, upload.name), strict=True):
                 page.page = i + 1
                 pages.append(page)
         return len(pdf), sorted(pages, key=lambda p: p.page)
@@ -64,9 +105,8 @@ def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
 
 def _read_image(upload: Upload, media_type: str) -> tuple[int, list[PageText]]:
     from docproc.text.images import load_images
-    from docproc.text.ocr import ocr_images
     images = load_images(upload.data, media_type)
-    return len(images), ocr_images(images, upload.name)
+    return len(images), _ocr_with_codes(images, upload.name)
 
 
 def read_file(upload: Upload, settings: Settings) -> FileRead:

@@ -4,6 +4,7 @@ Public API (other packages call exactly these):
 
 - :func:`parse_and_verify` — payload text -> :class:`TwoDDoc` (verdict included)
 - :func:`find_in_pdf`, :func:`find_in_image` — locate and decode the DataMatrix
+- :func:`find_on_pdf_page`, :func:`find_on_scan` — the cheap per-page search run as pages are read
 - :func:`contract_fields`, :func:`cross_check` — contract fields and printed-vs-signed check
 - :func:`build_payload`, :func:`render_datamatrix` — signed codes for the sample generator
 - :class:`TrustStore`, :func:`refresh_trust_cache` — trust data (offline / `trust refresh`)
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .crosscheck import cross_check
-from .decode import bench_decode, find_in_image, find_in_pdf
+from .decode import bench_decode, find_in_image, find_in_pdf, find_on_pdf_page, find_on_scan
 from .encode import build_payload, render_datamatrix
 from .errors import TwoDDocError
 from .fields import contract_fields
@@ -45,6 +46,8 @@ __all__ = [
     "cross_check",
     "find_in_image",
     "find_in_pdf",
+    "find_on_pdf_page",
+    "find_on_scan",
     "parse_and_verify",
     "refresh_trust_cache",
     "render_datamatrix",

@@ -11,6 +11,7 @@ control characters, not as "<GS>" text.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import statistics
 import time
@@ -95,9 +96,9 @@ def _pdf_attempts(page_indexes: Sequence[int]) -> Iterator[tuple[int, int, tuple
         yield index, PAGE_DPI, None, True
 
 
-def _embedded_images(page: pdfium.PdfPage) -> Iterator[np.ndarray]:
+def _embedded_images(page: pdfium.PdfPage, max_depth: int = 1) -> Iterator[np.ndarray]:
     """The page's image objects as grey arrays: a born-digital avis embeds its code as one."""
-    for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=1):
+    for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=max_depth):
         try:
             width, height = obj.get_px_size()
             if width * height > _MAX_EMBEDDED_PIXELS or min(width, height) < 20:
@@ -238,6 +239,274 @@ def find_in_image(img: Image.Image, *, time_budget_s: float = IMAGE_BUDGET_S) ->
         log.debug("image illisible pour la recherche de 2D-Doc : %s", exc)
         return None
     if gray.size == 0 or min(gray.shape) < 10:
+        return None
+    for variant, binarizer in _image_variants(gray):
+        payload = read_array(variant, binarizer=binarizer)
+        if payload is not None:
+            return payload
+        if time.monotonic() > deadline:
+            break
+    return None
+
+
+# -- every page at read time ----------------------------------------------------------------
+#
+# ``docproc.text.acquire`` searches each page once, as it reads it, so that a code is found on
+# any page of any document. The searches below are cheap where codes are rare: a text page is
+# rendered only when something on it could be a code, a scanned page gets the harder passes
+# only when something on it looks like a DataMatrix.
+
+_PT_PER_MM = 72 / 25.4
+#: Vector modules: a path object at most this size (mm) counts as a possible module.
+_MODULE_MAX_MM = 4.0
+#: A cluster of at least this many small paths within one cell is plausibly a drawn code.
+_CLUSTER_MIN_PATHS = 20
+_CLUSTER_CELL_MM = 20.0
+#: One path drawing many squares: at least this many segments, square-ish, 8-100 mm wide.
+_PATH_MIN_SEGMENTS = 80
+#: A region covering more than this share of the page is rendered as the whole page.
+_LARGE_REGION = 0.4
+_MARGIN_MM = 4.0
+#: Harder passes on a scanned page or photo, once something on it looks like a code.
+SCAN_BUDGET_S = 1.5
+#: Long side (px) of the thumbnail searched for dense squares.
+_THUMB_SIDE = 1200
+
+Box = tuple[float, float, float, float]  # PDF user space: left, bottom, right, top (pt)
+
+
+def _bounds(obj: Any) -> Box | None:
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not pdfium.raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+        return None
+    return float(left.value), float(bottom.value), float(right.value), float(top.value)
+
+
+def _union(boxes: Sequence[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _plausible_regions(page: pdfium.PdfPage) -> tuple[int, list[Box]]:
+    """(image objects counted, regions of the page that could hold a code).
+
+    Raw PDFium calls, no Python object per page object: a text page costs a fraction of a
+    millisecond. Regions are image objects, form XObjects holding images or many paths,
+    clusters of small vector squares and single paths made of many segments.
+    """
+    raw = page.raw
+    regions: list[Box] = []
+    images = 0
+    small: list[Box] = []
+    module_max = _MODULE_MAX_MM * _PT_PER_MM
+    for j in range(pdfium.raw.FPDFPage_CountObjects(raw)):
+        obj = pdfium.raw.FPDFPage_GetObject(raw, j)
+        kind = pdfium.raw.FPDFPageObj_GetType(obj)
+        if kind == pdfium.raw.FPDF_PAGEOBJ_IMAGE:
+            images += 1
+            if (box := _bounds(obj)) is not None:
+                regions.append(box)
+        elif kind == pdfium.raw.FPDF_PAGEOBJ_PATH:
+            box = _bounds(obj)
+            if box is None:
+                continue
+            w, h = box[2] - box[0], box[3] - box[1]
+            if 0.1 < w <= module_max and 0.1 < h <= module_max:
+                small.append(box)
+            elif (min(w, h) >= 8 * _PT_PER_MM and max(w, h) <= 100 * _PT_PER_MM
+                  and max(w, h) <= 1.4 * min(w, h)
+                  and pdfium.raw.FPDFPath_CountSegments(obj) >= _PATH_MIN_SEGMENTS):
+                regions.append(box)
+        elif kind == pdfium.raw.FPDF_PAGEOBJ_FORM:
+            inner = pdfium.raw.FPDFFormObj_CountObjects(obj)
+            nested = [pdfium.raw.FPDFPageObj_GetType(pdfium.raw.FPDFFormObj_GetObject(obj, k))
+                      for k in range(max(0, inner))]
+            has_image = pdfium.raw.FPDF_PAGEOBJ_IMAGE in nested
+            images += nested.count(pdfium.raw.FPDF_PAGEOBJ_IMAGE)
+            if (has_image or nested.count(pdfium.raw.FPDF_PAGEOBJ_PATH) >= _CLUSTER_MIN_PATHS
+                    or pdfium.raw.FPDF_PAGEOBJ_FORM in nested) and (box := _bounds(obj)) is not None:
+                regions.append(box)
+    if len(small) >= _CLUSTER_MIN_PATHS:
+        cell = _CLUSTER_CELL_MM * _PT_PER_MM
+        cells: dict[tuple[int, int], list[Box]] = {}
+        for box in small:
+            key = (int((box[0] + box[2]) / 2 // cell), int((box[1] + box[3]) / 2 // cell))
+            cells.setdefault(key, []).append(box)
+        dense = [b for boxes in cells.values() if len(boxes) >= _CLUSTER_MIN_PATHS for b in boxes]
+        if dense:
+            regions.append(_union(dense))
+    return images, regions
+
+
+def _fraction(page: pdfium.PdfPage, box: Box) -> tuple[float, float, float, float] | None:
+    """``box`` (user space) as fractions of the rendered page, origin top-left, with a margin;
+    None when the page is rotated or the box too large (render the whole page then)."""
+    if page.get_rotation() not in (0, None):
+        return None
+    x0, y0, x1, y1 = page.get_cropbox()
+    width, height = x1 - x0, y1 - y0
+    if width <= 0 or height <= 0:
+        return None
+    margin = _MARGIN_MM * _PT_PER_MM
+    left = max(0.0, (box[0] - margin - x0) / width)
+    right = min(1.0, (box[2] + margin - x0) / width)
+    top = max(0.0, (y1 - box[3] - margin) / height)
+    bottom = min(1.0, (y1 - box[1] + margin) / height)
+    if right - left <= 0 or bottom - top <= 0:
+        return None  # outside the visible page
+    if (right - left) * (bottom - top) > _LARGE_REGION:
+        return None
+    return left, top, right, bottom
+
+
+def find_on_pdf_page(pdf: pdfium.PdfDocument, index: int) -> str | None:
+    """The 2D-Doc payload on page ``index`` of an open PDF with a text layer, or None.
+
+    Embedded image objects are decoded first (a born-digital avis embeds its code as one);
+    the page is rendered only where something could be a code (an image that did not decode,
+    vector squares): each such region at 300 dpi, then, for a large region or a rotated
+    page, the whole page at 200 dpi. A page of text and rules alone is never rendered.
+    """
+    try:
+        page = pdf[index]
+    except (pdfium.PdfiumError, IndexError) as exc:
+        log.debug("page %d non ouverte pour la recherche de 2D-Doc : %s", index, exc)
+        return None
+    try:
+        images, regions = _plausible_regions(page)
+        if images:
+            for image in _embedded_images(page, max_depth=2):
+                payload = read_array(image, try_harder=False)
+                if payload is not None:
+                    return payload
+        whole_page = False
+        for box in regions:
+            region = _fraction(page, box)
+            if region is None:
+                whole_page = True
+                continue
+            payload = _read_render(page, CROP_DPI, region)
+            if payload is not None:
+                return payload
+        if whole_page:
+            return _read_render(page, PAGE_DPI, None)
+        return None
+    finally:
+        page.close()
+
+
+def _read_render(page: pdfium.PdfPage, dpi: int, region: tuple[float, float, float, float] | None) -> str | None:
+    try:
+        gray = _render(page, dpi, region)
+    except pdfium.PdfiumError as exc:
+        log.debug("rendu impossible pour la recherche de 2D-Doc : %s", exc)
+        return None
+    return read_array(gray, try_harder=True)
+
+
+def _spots(gray: np.ndarray) -> tuple[str | None, list[tuple[int, int, int, int]]]:
+    """One fast zxing pass at native resolution: (payload, boxes of symbols seen but not read)."""
+    try:
+        results = zxingcpp.read_barcodes(
+            np.ascontiguousarray(gray), formats=_DATAMATRIX, text_mode=zxingcpp.TextMode.Plain,
+            try_rotate=False, try_downscale=False, try_invert=False, return_errors=True,
+            binarizer=zxingcpp.Binarizer.LocalAverage)
+    except (ValueError, RuntimeError) as exc:
+        log.debug("zxing-cpp a refusé l'image : %s", exc)
+        return None, []
+    boxes = []
+    for result in results:
+        if result.valid and _is_2ddoc(result.text):
+            return result.text, []
+        pos = result.position
+        xs = [p.x for p in (pos.top_left, pos.top_right, pos.bottom_left, pos.bottom_right)]
+        ys = [p.y for p in (pos.top_left, pos.top_right, pos.bottom_left, pos.bottom_right)]
+        boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    return None, boxes
+
+
+def _dense_squares(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes (px) of square blobs of dense black and white texture, the look of a DataMatrix.
+
+    On a thumbnail: Otsu threshold, a closing that merges modules (not text lines), then
+    connected components that are square, solid once closed and half inked.
+    """
+    cv2 = _cv2()
+    h, w = gray.shape
+    factor = min(1.0, _THUMB_SIDE / max(h, w))
+    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else gray
+    _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    k = max(3, round(min(small.shape) / 250))
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    lo, hi = min(small.shape) * 0.03, min(small.shape) * 0.45
+    out = []
+    for x, y, bw, bh, area in stats[1:count]:
+        if not (lo <= bw <= hi and lo <= bh <= hi and 0.75 <= bw / bh <= 1.33):
+            continue
+        if area / (bw * bh) < 0.6:
+            continue
+        inked = float(ink[y:y + bh, x:x + bw].mean()) / 255
+        if 0.25 <= inked <= 0.8:
+            out.append((int(x / factor), int(y / factor), int((x + bw) / factor), int((y + bh) / factor)))
+    return out
+
+
+def _around(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    h, w = gray.shape
+    x0, y0, x1, y1 = box
+    pad = max(x1 - x0, y1 - y0) // 2 + 10
+    return gray[max(0, y0 - pad):min(h, y1 + pad), max(0, x0 - pad):min(w, x1 + pad)]
+
+
+def _crop_variants(crop: np.ndarray) -> Iterator[tuple[np.ndarray, zxingcpp.Binarizer | None]]:
+    side = max(crop.shape)
+    yield crop, None
+    if side < 1200:
+        yield _scale(crop, 2.0), None
+    yield crop, zxingcpp.Binarizer.GlobalHistogram
+    yield _otsu(crop), None
+    yield _clahe(crop), None
+    yield _cv2().medianBlur(crop, 3), None
+    for angle in (10.0, -10.0, 25.0, -25.0, 45.0):
+        yield _rotate(crop, angle), None
+
+
+def find_on_scan(img: Image.Image, *, time_budget_s: float = SCAN_BUDGET_S) -> str | None:
+    """The 2D-Doc payload of a scanned page or photo, searched as the page is read, or None.
+
+    One fast zxing pass over the whole page at native resolution finds a clean code (tens of
+    ms). Only when something on the page looks like a DataMatrix (a symbol zxing saw but could
+    not read, or a square of dense texture) come the harder passes, around it first, then
+    over the page (:func:`find_in_image`'s series), until ``time_budget_s`` is spent. A page
+    of text alone costs the fast pass and the look for squares.
+    """
+    started = time.monotonic()
+    try:
+        gray = _to_gray(img)
+    except (OSError, ValueError) as exc:
+        log.debug("image illisible pour la recherche de 2D-Doc : %s", exc)
+        return None
+    if gray.size == 0 or min(gray.shape) < 10:
+        return None
+    payload, seen = _spots(gray)
+    if payload is not None:
+        return payload
+    squares = _dense_squares(gray)
+    if not seen and not squares:
+        return None
+    deadline = started + time_budget_s
+    for box in squares + seen:
+        crop = _around(gray, box)
+        if min(crop.shape) < 10:
+            continue
+        for variant, binarizer in _crop_variants(crop):
+            payload = read_array(variant, binarizer=binarizer)
+            if payload is not None:
+                return payload
+            if time.monotonic() > deadline:
+                return None
+    if not squares:
         return None
     for variant, binarizer in _image_variants(gray):
         payload = read_array(variant, binarizer=binarizer)
