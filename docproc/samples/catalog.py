@@ -9,6 +9,7 @@ from typing import Any
 from docproc.samples.avis import AvisData
 from docproc.samples.identities import person, reference_avis
 from docproc.samples.other_cases import other_cases
+from docproc.samples.real_cases import real_cases
 
 
 @dataclass
@@ -22,9 +23,14 @@ class Case:
     sep: str = " "
     expect: dict[str, Any] = field(default_factory=dict)  # extra expectations (statuses, checks)
     tamper: dict[str, Any] = field(default_factory=dict)  # printed values edited after signing
-    variant: str = "text"  # "text" | "scan" | "photo"
+    variant: str = "text"  # "text" | "scan" | "photo" | "screenshot"
     shuffle: bool = False  # photos: upload the page files out of order
     household: dict[str, Any] | None = None  # declared household (contract §5), for the demo
+    #: Written to expected.json when set (the real-layout cases): "text" | "scan" | "photo" |
+    #: "screenshot" | "variation". Older cases leave it unset so their golden files stay as they are.
+    family: str | None = None
+    color: bool = False  # degraded variants: render the page in colour before degrading it
+    max_skew: float = 2.0  # scans: largest rotation, in degrees
 
 
 def _avis(seed: int, **kw: Any) -> AvisData:
@@ -184,4 +190,6 @@ def cases() -> list[Case]:
         # Scans of the other kinds, one of each, read through OCR with the same specs.
         *[replace(c, name=f"scan_{c.name}", variant="scan", household=None) for c in other_cases()
           if c.name in SCANNED_OTHERS],
+        # The real DGFiP layout (dgfip_layout.py): text, variations, scans, photos, screenshots.
+        *real_cases(),
     ]

@@ -34,14 +34,18 @@ def _to_uint8(arr: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
 
 
-def scan(img: Image.Image, seed: int) -> Image.Image:
-    """A flatbed scan of the page: 200–300 dpi grey, skewed ≤ 2°, slight blur and noise.
+def scan(img: Image.Image, seed: int, max_angle: float = 2.0) -> Image.Image:
+    """A flatbed scan of the page: 200–300 dpi grey, skewed ≤ ``max_angle``° (≤ 3), slight
+    blur and noise; the JPEG artefacts come from the image-only PDF that stores it.
 
-    The result is mode ``L`` with its dpi tag set to the scan resolution.
+    The result is mode ``L`` with its dpi tag set to the scan resolution. The default
+    ``max_angle`` draws exactly the same numbers as before it existed (same pixels).
     """
+    if not 0.0 <= max_angle <= 3.0:
+        raise ValueError("max_angle must be within 0–3°")
     rng = np.random.default_rng(seed)
     dpi = int(rng.choice(SCAN_DPIS))
-    angle = float(rng.uniform(-2.0, 2.0))
+    angle = float(rng.uniform(-max_angle, max_angle))
     paper = float(rng.uniform(232, 250))
     ink = float(rng.uniform(15, 55))
     blur = float(rng.uniform(0.35, 0.8))
@@ -193,3 +197,41 @@ def photo(img: Image.Image, seed: int) -> Image.Image:
     result.info.pop("dpi", None)
     result.info.pop("jfif_density", None)
     return result
+
+
+#: Resolutions of a browser capture of a PDF page (zoom 75–150 % on a 96-dpi screen, roughly).
+SCREENSHOT_DPIS = (72, 96, 110, 125, 150)
+#: The grey around the page in a browser's PDF viewer.
+_VIEWER_GREY = (82, 86, 89)
+
+
+def screenshot(img: Image.Image, seed: int) -> Image.Image:
+    """A browser capture of the page: 72–150 dpi, RGB (colours kept), on the viewer's grey.
+
+    The page is downsampled smoothly (as a viewer renders it), framed by a few pixels of the
+    viewer's background with a faint shadow. No noise, no rotation: a screen capture is exact.
+    The result has no dpi tag (a screenshot does not know the page's size).
+    """
+    rng = np.random.default_rng(seed)
+    dpi = int(rng.choice(SCREENSHOT_DPIS))
+    page = img.convert("RGB")
+    scale = dpi / _source_dpi(img)
+    size = (max(1, round(page.width * scale)), max(1, round(page.height * scale)))
+    page = page.resize(size, Image.Resampling.LANCZOS)
+    margin_x = int(rng.integers(6, 40))
+    margin_top = int(rng.integers(4, 24))
+    margin_bottom = int(rng.integers(4, 24))
+    out = Image.new("RGB", (page.width + 2 * margin_x, page.height + margin_top + margin_bottom),
+                    _VIEWER_GREY)
+    shadow = Image.new("RGB", page.size, (40, 42, 44))
+    out.paste(shadow, (margin_x + 2, margin_top + 2))
+    out.paste(page, (margin_x, margin_top))
+    out.info.pop("dpi", None)
+    return out
+
+
+def screenshot_png(img: Image.Image, seed: int) -> bytes:
+    """:func:`screenshot` as PNG bytes, as the browser's capture tool saves it."""
+    buf = io.BytesIO()
+    screenshot(img, seed).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docproc.samples import layout
+from docproc.samples import dgfip_layout, layout
 from docproc.samples.avis import AvisData
 from docproc.samples.catalog import Case, cases
 from docproc.samples.other_layouts import Sheet
@@ -29,6 +29,8 @@ def _drawer(doc: Any, n: int) -> Any:
         return doc.page_drawer(n)
     if isinstance(doc, str):
         return lambda p: layout.draw_facture(p, n)
+    if isinstance(doc, dgfip_layout.DgfipAvis):
+        return dgfip_layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
     return layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
 
 
@@ -53,7 +55,8 @@ def expected_documents(case: Case) -> list[dict[str, Any]]:
         if doc.kind == "declaration_revenus":
             out.append({"kind": "declaration_revenus", "status": "rejected", "fields": {}})
             continue
-        where = layout.field_pages(doc)
+        where = (dgfip_layout.field_pages(doc) if isinstance(doc, dgfip_layout.DgfipAvis)
+                 else layout.field_pages(doc))
         fields = {k: v for k, v in doc.expected_fields().items() if where.get(k) in present}
         if 1 not in present:
             for k in ("annee_revenus", "annee_avis"):
@@ -66,11 +69,11 @@ def expected_documents(case: Case) -> list[dict[str, Any]]:
     return out
 
 
-def _render_pages(pdf: bytes, dpi: int = 300) -> list[Any]:
+def _render_pages(pdf: bytes, dpi: int = 300, grayscale: bool = True) -> list[Any]:
     import pypdfium2 as pdfium
     doc = pdfium.PdfDocument(pdf)
     try:
-        return [doc[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(doc))]
+        return [doc[i].render(scale=dpi / 72, grayscale=grayscale).to_pil() for i in range(len(doc))]
     finally:
         doc.close()
 
@@ -88,13 +91,17 @@ def _jpeg_under(img: Any, limit: int) -> bytes:
 
 
 def _degraded(case: Case, fname: str, pages: list[tuple[Any, int]], seed: int) -> list[tuple[str, bytes]]:
-    """Scans: one image-only PDF per file. Photos: one JPEG per page."""
+    """Scans: one image-only PDF per file. Photos: one JPEG per page. Screenshots: one PNG per page."""
 
     from docproc.samples import degrade
-    images = _render_pages(pdf_bytes(case, pages))
+    images = _render_pages(pdf_bytes(case, pages), grayscale=not case.color)
     stem = fname.rsplit(".", 1)[0]
     if case.variant == "scan":
-        return [(f"{stem}.pdf", _image_pdf([degrade.scan(img, seed + i) for i, img in enumerate(images)]))]
+        scans = [degrade.scan(img, seed + i, max_angle=case.max_skew) for i, img in enumerate(images)]
+        return [(f"{stem}.pdf", _image_pdf(scans))]
+    if case.variant == "screenshot":
+        return [(f"{stem}_page{i + 1}.png", degrade.screenshot_png(img, seed + i))
+                for i, img in enumerate(images)]
     return [(f"{stem}_page{i + 1}.jpg", _jpeg_under(degrade.photo(img, seed + i), UPLOAD_LIMIT))
             for i, img in enumerate(images)]
 
@@ -155,6 +162,8 @@ def write_case(case: Case, outdir: Path) -> list[Path]:
     expected: dict[str, Any] = {"request_date": case.request_date, "variant": case.variant, "files": names,
                 "signed_with_test_authority": True,
                 "documents": expected_documents(case)}
+    if case.family is not None:
+        expected["family"] = case.family
     for doc, extra in zip(expected["documents"], case.expect.get("documents", []), strict=False):
         doc.update(extra)
     if case.household is not None:
