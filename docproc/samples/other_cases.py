@@ -101,4 +101,39 @@ def other_cases() -> list[Case]:
         Case("etranger_ma_revenu_global_2023", AUTUMN, [("a.pdf", [(maroc, 1)])], font="times",
              expect=foreign_review("conversion.taux")),
         Case("etranger_gb_sa302_2023", AUTUMN, [("a.pdf", [(royaume_uni, 1)])], expect=foreign_review()),
+        *local_tax_editions(),
+    ]
+
+
+def local_tax_editions() -> list[Case]:
+    """Taxe foncière and taxe d'habitation avis in their 2023 and 2024 editions (banners,
+    other title wordings, values under labels, properties as a table), text PDFs and a scan.
+    Their own random stream, so that the earlier cases keep their bytes."""
+    from docproc.samples.catalog import Case, ok
+
+    rng = random.Random(2324)
+    tf_2023 = TaxeFonciere(
+        annee=2023, proprietaires=[person(rng, "M", "MOREAU", "ETIENNE"), person(rng, "MME", "MOREAU", "LAURE")],
+        adresse="3 RUE DU MOULIN | 21000 DIJON", reference_avis=reference_avis(rng, 2023, "21"), departement="21",
+        biens=[Bien("DIJON", "3 RUE DU MOULIN", "bati", 2210, 0.3874),
+               Bien("DIJON", "12 RUE DES FORGES", "bati", 1480, 0.3874),
+               Bien("FLAVIGNEROT", "LES CHAMPS ROUGES", "non_bati", 96, 0.5120)],
+        edition="2023")
+    tf_2024 = TaxeFonciere(
+        annee=2024, proprietaires=[person(rng, "MME", "BENALI", "YASMINE"), person(rng, "M", "BENALI", "KARIM")],
+        adresse="27 BOULEVARD CARNOT | 59800 LILLE", reference_avis=reference_avis(rng, 2024, "59"), departement="59",
+        biens=[Bien("LILLE", "27 BOULEVARD CARNOT", "bati", 2987, 0.4103),
+               Bien("WAMBRECHIES", "CHEMIN DU HALAGE", "non_bati", 143, 0.4655)],
+        codes=["PROP/INDIVIS", "PROP/INDIVIS"], edition="2024")
+    th_2024 = TaxeHabitation(
+        annee=2024, redevable=person(rng, "MME", "PELLETIER", "MARINE"),
+        adresse_postale="8 RUE DE LA REPUBLIQUE | 69002 LYON", adresse_local="LE CLOS DES CHENES | 07150 VALLON-PONT-D'ARC",
+        reference_avis=reference_avis(rng, 2024, "07"), departement="07", valeur_locative_brute=3560, taux=0.2687,
+        edition="2024")
+    return [
+        Case("taxe_fonciere_2023_tableau", "2024-06-10", [("a.pdf", [(tf_2023, 1)])], font="times", sep="\u00a0",
+             expect=ok()),
+        Case("taxe_fonciere_2024_bandeaux", AUTUMN, [("a.pdf", [(tf_2024, 1)])], expect=ok()),
+        Case("taxe_habitation_2024_bandeaux", AUTUMN, [("a.pdf", [(th_2024, 1)])], font="dejavu", expect=ok()),
+        Case("scan_taxe_fonciere_2024_bandeaux", AUTUMN, [("a.pdf", [(tf_2024, 1)])], variant="scan", expect=ok()),
     ]

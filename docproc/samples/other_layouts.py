@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from docproc.samples.identities import Person, group_numero_fiscal, group_reference
-from docproc.samples.layout import Page
+from docproc.samples.layout import H, Page
 
 MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
         "octobre", "novembre", "décembre")
@@ -90,6 +90,58 @@ def _total_box(p: Page, top: float, total: int) -> float:
     return top + 56
 
 
+#: Editions of the local-tax avis the generator draws. "classic" is the first synthetic layout
+#: (kept byte for byte); "2023" and "2024" follow the real editions' habits (documents.md
+#: §2.3–2.4, [I]): white headings on blue banners as on the IR avis, other title wordings
+#: ("Taxes foncières 2023", "TAXES FONCIÈRES 2024"), labels without colons, values under their
+#: label, the properties as a table (2023) or as labelled lines (2024).
+EDITIONS = ("classic", "2023", "2024")
+#: The banner blue of the DGFiP avis (white text on it).
+BANNER_BLUE = (0.27, 0.45, 0.72)
+LIGHT_BLUE = (0.86, 0.90, 0.97)
+
+
+def _banner(p: Page, x: float, top: float, w: float, h: float, text: str, size: float = 10,
+            right_text: str | None = None) -> None:
+    """A heading in white on a blue banner (``top`` is the banner's top edge)."""
+    p.c.saveState()
+    p.c.setFillColorRGB(*BANNER_BLUE)
+    p.c.rect(x, H - top - h, w, h, stroke=0, fill=1)
+    p.c.setFillColorRGB(1, 1, 1)
+    baseline = top + h / 2 + size * 0.35
+    p.text(x + 8, baseline, text, size, bold=True)
+    if right_text:
+        p.right(x + w - 8, baseline, right_text, size + 1, bold=True)
+    p.c.restoreState()
+
+
+def _light_row(p: Page, x: float, top: float, w: float, h: float) -> None:
+    p.c.saveState()
+    p.c.setFillColorRGB(*LIGHT_BLUE)
+    p.c.rect(x, H - top - h, w, h, stroke=0, fill=1)
+    p.c.restoreState()
+
+
+def _references_grid(p: Page, pairs: list[tuple[str, str]], top: float) -> float:
+    """"Vos références" on a banner, then label over value, two pairs a row."""
+    _banner(p, 40, top, 250, 16, "Vos références", 10)
+    top += 30
+    for k in range(0, len(pairs), 2):
+        for (label, value), x in zip(pairs[k:k + 2], (40, 175), strict=False):
+            p.text(x, top, label, 7.5)
+            p.text(x, top + 11, value, 8.5, bold=True)
+        top += 28
+    return top
+
+
+def _amount_below(p: Page, x: float, top: float, w: float, label: str, total: int) -> float:
+    """The amount to pay under its banner, in a light row, starting under the label."""
+    _banner(p, x, top, w, 18, label, 10)
+    _light_row(p, x, top + 18, w, 20)
+    p.text(x + 8, top + 33, f"{p.amount(total)} €", 12, bold=True)
+    return top + 50
+
+
 @dataclass
 class Bien:
     commune: str
@@ -113,10 +165,18 @@ class TaxeFonciere(Sheet):
     departement: str
     biens: list[Bien]
     codes: list[str] = field(default_factory=list)  # PROP/INDIVIS, PROPRIETAIRE… one per owner
+    edition: str = "classic"  # see EDITIONS
 
     @property
     def numero_fiscal(self) -> str:
         return self.proprietaires[0].numero_fiscal
+
+    def _code(self, i: int) -> str:
+        return self.codes[i] if i < len(self.codes) else "PROP/INDIVIS"
+
+    @property
+    def frais(self) -> int:
+        return self.montant_total - sum(b.cotisation for b in self.biens)
 
     @property
     def montant_total(self) -> int:
@@ -124,6 +184,109 @@ class TaxeFonciere(Sheet):
         return cotisations + round(cotisations * 0.03)  # frais de gestion de la fiscalité directe locale
 
     def draw(self, p: Page) -> None:
+        if self.edition == "2023":
+            self._draw_2023(p)
+        elif self.edition == "2024":
+            self._draw_2024(p)
+        else:
+            self._draw_classic(p)
+
+    def _draw_2023(self, p: Page) -> None:
+        """Banner header, "Taxes foncières 2023", references without colons, amount on its
+        banner, the properties as a table under each nature's banner."""
+        p.text(40, 34, "DIRECTION GÉNÉRALE DES FINANCES PUBLIQUES", 9, bold=True)
+        _banner(p, 40, 42, 515, 20, "AVIS D'IMPÔTS LOCAUX", 11)
+        p.text(40, 88, f"Taxes foncières {self.annee}", 15, bold=True)
+        p.text(360, 112, "CENTRE DES FINANCES PUBLIQUES", 8, bold=True)
+        p.text(360, 123, f"SIP DU {self.departement}", 8)
+        _addressee(p, self.proprietaires[0], self.adresse, 146)
+        _banner(p, 40, 200, 250, 16, "Vos références", 10)
+        top = 230.0
+        for label, value in (("Numéro fiscal", group_numero_fiscal(self.numero_fiscal)),
+                             ("Référence de l'avis", group_reference(self.reference_avis)),
+                             ("Numéro de rôle", "007"),
+                             ("Date d'établissement", f"28/08/{self.annee}"),
+                             ("Date limite de paiement", f"16/10/{self.annee}")):
+            p.text(40, top, label, 8)
+            p.text(165, top, value, 8)
+            top += 12
+        top += 10
+        p.text(40, top, "Débiteur(s) légal(aux)", 10, bold=True)
+        top += 14
+        for i, owner in enumerate(self.proprietaires):
+            p.text(40, top, self._code(i), 8)
+            p.text(130, top, f"{owner.civilite}. {owner.identite}", 8)
+            top += 12
+        top += 12
+        _banner(p, 40, top, 515, 22, "Montant à payer", 10, right_text=f"{p.amount(self.montant_total)} €")
+        top += 46
+        for nature, heading in (("bati", "Propriétés bâties"), ("non_bati", "Propriétés non bâties")):
+            these = [b for b in self.biens if b.nature == nature]
+            if not these:
+                continue
+            _banner(p, 40, top, 515, 16, heading, 9.5)
+            top += 30
+            p.text(48, top, "Commune", 8, bold=True)
+            p.text(165, top, "Adresse du bien", 8, bold=True)
+            p.right(430, top, "Revenu cadastral", 8, bold=True)
+            p.right(547, top, "Cotisation", 8, bold=True)
+            p.rule(40, 555, top + 4)
+            top += 16
+            for b in these:
+                p.text(48, top, b.commune, 8.5)
+                p.text(165, top, b.adresse, 8.5)
+                p.right(430, top, p.amount(b.revenu_cadastral), 8.5)
+                p.right(547, top, p.amount(b.cotisation), 8.5)
+                top += 13
+            top += 18
+        p.text(40, top, "Frais de gestion de la fiscalité directe locale", 8)
+        p.right(547, top, p.amount(self.frais), 8)
+        p.text(40, 770, "Payez en ligne sur impots.gouv.fr, par smartphone, ou optez pour le prélèvement à l'échéance.", 6.5)
+
+    def _draw_2024(self, p: Page) -> None:
+        """Title on a banner, references label over value, owners beside the amount box,
+        properties as labelled lines without colons."""
+        _banner(p, 40, 28, 515, 24, f"TAXES FONCIÈRES {self.annee}", 13)
+        p.text(40, 68, "AVIS D'IMPÔTS LOCAUX", 9, bold=True)
+        p.text(40, 80, "DIRECTION GÉNÉRALE DES FINANCES PUBLIQUES", 8)
+        p.text(360, 100, "CENTRE DES FINANCES PUBLIQUES", 8, bold=True)
+        p.text(360, 111, f"SIP DU {self.departement}", 8)
+        _addressee(p, self.proprietaires[0], self.adresse, 136)
+        top = _references_grid(p, [
+            ("Numéro fiscal", group_numero_fiscal(self.numero_fiscal)),
+            ("Référence de l'avis", group_reference(self.reference_avis)),
+            ("Date d'établissement", f"30/08/{self.annee}"),
+            ("Date limite de paiement", f"15/10/{self.annee}"),
+        ], 196)
+        top += 8
+        p.text(40, top, "Propriétaire(s)", 10, bold=True)
+        _amount_below(p, 330, top - 12, 225, "Somme à payer", self.montant_total)
+        top += 14
+        for i, owner in enumerate(self.proprietaires):
+            p.text(40, top, self._code(i), 8)
+            p.text(112, top, f"{owner.civilite} {owner.identite}", 8)
+            top += 12
+        top = max(top, 300.0) + 24
+        for nature, heading in (("bati", "Propriétés bâties"), ("non_bati", "Propriétés non bâties")):
+            these = [b for b in self.biens if b.nature == nature]
+            if not these:
+                continue
+            _banner(p, 40, top, 515, 16, heading, 9.5)
+            top += 30
+            for b in these:
+                for label, value in (("Commune", b.commune), ("Adresse du bien", b.adresse),
+                                     ("Revenu cadastral", f"{p.amount(b.revenu_cadastral)} €")):
+                    p.text(52, top, label, 8.5)
+                    p.text(200, top, value, 8.5)
+                    top += 12
+                p.text(52, top, "Cotisation", 8)
+                p.right(547, top, p.amount(b.cotisation), 8)
+                top += 22
+        p.text(40, top, "Frais de gestion de la fiscalité directe locale", 8)
+        p.right(547, top, p.amount(self.frais), 8)
+        p.text(40, 770, "Vous pouvez payer en ligne sur impots.gouv.fr, par smartphone ou par prélèvement à l'échéance.", 6.5)
+
+    def _draw_classic(self, p: Page) -> None:
         _local_header(p, f"Taxes foncières pour {self.annee}", None, self.departement)
         _addressee(p, self.proprietaires[0], self.adresse)
         top = _references(p, [
@@ -191,6 +354,7 @@ class TaxeHabitation(Sheet):
     departement: str
     valeur_locative_brute: int
     taux: float
+    edition: str = "classic"  # see EDITIONS
 
     @property
     def base_nette(self) -> int:
@@ -202,6 +366,49 @@ class TaxeHabitation(Sheet):
         return cotisation + round(cotisation * 0.03)
 
     def draw(self, p: Page) -> None:
+        if self.edition == "2024":
+            self._draw_2024(p)
+        else:
+            self._draw_classic(p)
+
+    def _draw_2024(self, p: Page) -> None:
+        """Title on a banner, references label over value, the amount under its banner, the
+        address as a block under its label, the detail as a table (values under headings)."""
+        _banner(p, 40, 28, 515, 24, f"TAXE D'HABITATION {self.annee}", 13)
+        p.text(40, 66, "AVIS D'IMPÔTS LOCAUX", 9, bold=True)
+        p.text(40, 78, "Résidences secondaires et autres locaux meublés non affectés à l'habitation principale", 7.5)
+        p.text(40, 90, "DIRECTION GÉNÉRALE DES FINANCES PUBLIQUES", 8)
+        p.text(360, 110, "CENTRE DES FINANCES PUBLIQUES", 8, bold=True)
+        p.text(360, 121, f"SIP DU {self.departement}", 8)
+        _addressee(p, self.redevable, self.adresse_postale, 146)
+        top = _references_grid(p, [
+            ("Numéro fiscal", group_numero_fiscal(self.redevable.numero_fiscal)),
+            ("Référence de l'avis", group_reference(self.reference_avis)),
+            ("Date de mise en recouvrement", f"31/10/{self.annee}"),
+            ("Date limite de paiement", f"15/12/{self.annee}"),
+        ], 206)
+        top = _amount_below(p, 40, top + 6, 250, "Montant à payer", self.montant_total)
+        p.text(40, top + 4, "Adresse du local", 9, bold=True)
+        street, _, town = self.adresse_local.partition(" | ")
+        p.text(40, top + 17, street, 9)
+        p.text(40, top + 29, town, 9)
+        top += 60
+        _banner(p, 40, top, 515, 16, "Détail du calcul", 9.5)
+        top += 32
+        cotisation = round(self.base_nette * self.taux)
+        columns = ((40, "Valeur locative brute", p.amount(self.valeur_locative_brute)),
+                   (215, "Base nette d'imposition", p.amount(self.base_nette)),
+                   (370, "Taux communal", f"{100 * self.taux:.2f} %".replace(".", ",")),
+                   (470, "Cotisation", p.amount(cotisation)))
+        for x, label, value in columns:
+            p.text(x, top, label, 8, bold=True)
+            p.text(x, top + 14, value, 9)
+        top += 40
+        p.text(40, top, "Frais de gestion de la fiscalité directe locale", 8)
+        p.right(547, top, p.amount(self.montant_total - cotisation), 8)
+        p.text(40, 770, "Déclaration d'occupation : vos locaux sont déclarés sur impots.gouv.fr, rubrique Gérer mes biens immobiliers.", 6.5)
+
+    def _draw_classic(self, p: Page) -> None:
         _local_header(p, f"Taxe d'habitation pour {self.annee}",
                       "Résidences secondaires et autres locaux meublés non affectés à l'habitation principale",
                       self.departement)
