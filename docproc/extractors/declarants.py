@@ -30,15 +30,22 @@ def split_name(identite: str, particles: Collection[str]) -> tuple[str, str]:
 
 
 def find_names(view: PageView, civilities: list[str], second: str, min_x: float) -> list[tuple[str, int]]:
+    """Déclarant 1 on a line starting with a civility, then "OU" + déclarant 2 on the next
+    such line. A name line may share its row with something on its left (the "2D-DOC"
+    caption, a heading of the left column): it is read from its civility on, wherever
+    that stands right of ``min_x``."""
     civ = "|".join(re.escape(c) for c in sorted(civilities, key=len, reverse=True))
     rx = re.compile(rf"^(?P<ou>{re.escape(second)}\s+)?(?:{civ})\s+(?P<name>[A-Z][A-Z' -]+[A-Z])\s*$")
     names: list[tuple[str, int]] = []
     for i, line in enumerate(view.lines):
-        right = [s for s in line.segments if s.x0 >= min_x]
-        if not right:
-            continue
-        text = " ".join(fold(" ".join(s.text for s in right)).split())
-        m = rx.match(text)
+        m, text = None, ""
+        for k, seg in enumerate(line.segments):
+            if seg.x0 < min_x:
+                continue
+            text = " ".join(fold(" ".join(s.text for s in line.segments[k:])).split())
+            m = rx.match(text)
+            if m:
+                break
         if not m:
             continue
         if not names and m.group("ou"):
@@ -61,6 +68,11 @@ def extract(spec: DocSpec, view: PageView, out: Extraction) -> None:
         return
     particles = set(cfg.get("particles", []))
     numbers = [out.fields.get("_nf1"), out.fields.get("_nf2")]
+    if numbers[1] and len(names) < 2:
+        # A second déclarant's number is printed but only one name was read: which name
+        # goes with which number is unknown, so neither is given.
+        out.missing["declarants"] = "nom du second déclarant illisible"
+        return
     if numbers[1] == numbers[0]:
         numbers[1] = None
     people: list[dict[str, Any]] = []
