@@ -118,6 +118,14 @@ class DgfipAvis(AvisData):
     style: Style = field(default_factory=Style)
     watermark: bool = False  # a diagonal "SPECIMEN" on every page
 
+    def expected_fields(self) -> dict[str, Any]:
+        """As AvisData's, except that amounts of the "Pers. à charge" column (declarant 3 here)
+        belong to the foyer: declarant null in the contract (specs/avis_impot_revenu.toml)."""
+        fields = super().expected_fields()
+        fields["revenus"] = [{**r, "declarant": None if r["declarant"] == 3 else r["declarant"]}
+                             for r in fields["revenus"]]
+        return fields
+
 
 def _lines(d: AvisData) -> list[str]:
     return [part.strip() for part in d.adresse.split("|")]
@@ -260,50 +268,47 @@ def _numero_rows(d: AvisData, st: Style) -> list[tuple[str, str, bool]]:
 def _references(p: Page, d: AvisData, st: Style, x: float, top: float) -> float:
     """The "Vos références" box; returns its bottom."""
     w = 203.0
-    rows = _numero_rows(d, st)
-    ref_label = "Référence du document :" if d.kind == "asdir" else st.labels["reference"]
+    size = st.fs(7.5)
     step = st.lead(10.5)
+    body: list[tuple[float, str, str, bool]] = []  # (top, label, value, bold); label "" = free line
     y = top + 24
-    body: list[tuple[float, str, str, bool]] = []
-    for label, value, bold in rows:
+
+    def row(label: str, value: str, bold: bool = True) -> None:
+        nonlocal y
+        width = stringWidth(label, p.bold if bold else p.regular, size) + stringWidth(value, p.regular, size)
+        if value and width > w - 22:  # a long wording: the value goes under it, right-aligned
+            body.append((y, label, "", bold))
+            y += st.lead(9)
+            label = "\x00"
         body.append((y, label, value, bold))
         y += step
+
+    for label, value, bold in _numero_rows(d, st):
+        row(label, value, bold)
     y += 4
-    body.append((y, ref_label, group_reference(d.reference_avis), True))
-    y += step
-    adresse = (f"Adresse d'imposition au 01/01/{d.annee_avis} :" if st.labels["adresse"] == "au"
-               else "Adresse d'imposition :")
-    body.append((y, adresse, "", True))
-    y += step
+    row("Référence du document :" if d.kind == "asdir" else st.labels["reference"],
+        group_reference(d.reference_avis))
+    row(f"Adresse d'imposition au 01/01/{d.annee_avis} :" if st.labels["adresse"] == "au"
+        else "Adresse d'imposition :", "")
     for line in _lines(d):
         body.append((y, "", line, False))
         y += st.lead(9.5)
     y = max(y + 6, top + 122 * st.spacing)
-    tail: list[tuple[str, str]] = [("Numéro FIP :", f"{d.departement}0000{d.reference_avis[6:11]}")]
-    if d.kind == "asdir":
-        tail.append(("Numéro d'ordre :", "012"))
-    else:
-        tail.append(("Numéro de rôle :", "012"))
-    tail.append(("Date d'établissement :", d.date_etablissement.strftime("%d/%m/%Y")))
-    tail.append((st.labels["recouvrement"], d.date_mise_en_recouvrement.strftime("%d/%m/%Y")))
-    size = st.fs(7.5)
-    for label, value in tail:
-        width = stringWidth(label, p.bold, size) + stringWidth(value, p.regular, size)
-        if width > w - 24:  # a long wording: the value goes on the next line, right-aligned
-            body.append((y, label, "", True))
-            y += st.lead(9)
-        body.append((y, label if width <= w - 24 else "\x00", value, True))
-        y += step
+    row("Numéro FIP :", f"{d.departement}0000{d.reference_avis[6:11]}")
+    row("Numéro d'ordre :" if d.kind == "asdir" else "Numéro de rôle :", "012")
+    row("Date d'établissement :", d.date_etablissement.strftime("%d/%m/%Y"))
+    row(st.labels["recouvrement"], d.date_mise_en_recouvrement.strftime("%d/%m/%Y"))
     y += 8
-    body.append((y, "Identifiant service :", f"{d.departement}0A1", True))
-    bottom = y + 14
+    row("Identifiant service :", f"{d.departement}0A1")
+    bottom = y + 4
     _frame(p, st, x, top + 4, w, bottom - top - 4)
     _banner(p, st, x + 14, top - 4, 132, "Vos références", h=16, size=10.5)
     for yy, label, value, bold in body:
         if label == "\x00":
             p.right(x + w - 8, yy, value, size)
         elif label:
-            p.text(x + 7, yy, label, size, bold=bold)
+            wide = stringWidth(label, p.bold if bold else p.regular, size)
+            p.text(x + 7, yy, label, min(size, size * (w - 14) / wide), bold=bold)  # stay in the box
             if value:
                 p.right(x + w - 8, yy, value, size)
         elif value:
