@@ -43,8 +43,10 @@ ANALYSIS_SIDE = 1700
 TARGET_CHAR_HEIGHT = 16.0
 #: Scans whose median blob is already this high (pixels) are not resampled.
 KEEP_CHAR_HEIGHT = (12.5, 17.0)
-#: Never upscale a page by more than this, nor downscale it by more.
-MAX_UPSCALE = 2.0
+#: Never upscale a page by more than this, nor downscale it by more. A screen capture of
+#: a page at 72 dpi has 7-pixel characters: it needs 2.3x to reach TARGET_CHAR_HEIGHT
+#: (at 2x, "Avis d'impôt établi en 2025" was read "oli en 2025").
+MAX_UPSCALE = 4.0
 MIN_SCALE = 0.2
 #: Below this many marks of ink the size of letters (or of words, when blur merges the
 #: letters of small print) a page is considered to carry no text.
@@ -72,11 +74,43 @@ GRAPHIC_FILL = (0.4, 0.95)
 GRAPHIC_DENSITY = 0.4
 #: Share of each side of the page blanked for Tesseract (no text is printed that close).
 EDGE_BAND = 0.008
+#: A region at least this much darker than the paper (0..255 grey), thick (not strokes of
+#: text), wide and rectangular is a banner or a shaded box. In grey, the blue banners of an
+#: avis are 120 below the paper (with white or black text), its light-blue boxes 60 below.
+SHADE_DELTA = 40
+#: Text in a shaded region differs from its background by at least this much (0..255)…
+SHADE_CONTRAST = 40
+#: …and covers at least this share of it (light text: at most the second value).
+SHADE_TEXT_SHARE = (0.01, 0.6)
+#: A shaded region is this much wider than high, at least…
+SHADE_ASPECT = 2.0
+#: …and this share of its pixels lie within 25 grey levels of its median (its background).
+SHADE_UNIFORM = 0.5
+#: A watermark ("SPECIMEN" across the page) is looked for at this character height
+#: (pixels), after a grey closing that erases every stroke of text; what is left at least
+#: WATERMARK_DELTA below the paper, in letters WATERMARK_HEIGHT character heights high…
+WATERMARK_CHAR = 8.0
+WATERMARK_DELTA = 18
+WATERMARK_HEIGHT = (3.0, 40.0)
+#: …at least this many of them, of like size, along one line, is a word worth reading.
+WATERMARK_MIN_GLYPHS = 4
+#: Height (pixels) of the watermark's letters in the copy given to Tesseract.
+WATERMARK_READ_HEIGHT = 48
 #: Skew below this is left alone (degrees).
 MIN_SKEW = 0.15
 
 #: ``osd(page) -> (degrees counter-clockwise to rotate, confidence)`` or None.
 OsdFunc = Callable[[np.ndarray], "tuple[int, float] | None"]
+
+
+@dataclass
+class BigText:
+    """A line of letters far taller than the text (a watermark), ready to be read."""
+
+    image: np.ndarray  # uint8, black letters on white, turned so that the line is level
+    box: tuple[int, int, int, int]  # where the letters lie in the cleaned page (pixels)
+    angle: float  # degrees counter-clockwise the line rises
+    glyphs: int
 
 
 @dataclass
@@ -98,6 +132,10 @@ class Cleaned:
     words: int = 0  # word-like groups of blobs (text lines seen from afar)
     axis_ratio: float = 1.0  # how much more the text lines align one way than the other
     timings: dict[str, float] = field(default_factory=dict)
+    #: Banners and shaded boxes turned into dark text on paper in ``ocr_image`` (pixels).
+    shaded: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: Letters far taller than the text, lined up (a watermark), or None.
+    big_text: BigText | None = None
 
     @property
     def blank(self) -> bool:
@@ -550,6 +588,208 @@ def _erase_rules(page: np.ndarray, ink: np.ndarray, char_px: float) -> np.ndarra
     return out
 
 
+def shaded_regions(page: np.ndarray, char_px: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of banners and shaded boxes: wide, rectangular regions darker
+    than the paper whose dark part is thick (strokes of text are not).
+
+    Looked for at half size: pixels SHADE_DELTA below the paper, opened with a square
+    wider than any stroke of text (bold titles included), rid of what is left of text,
+    then closed to fill the holes left by the letters.
+    """
+    if char_px <= 0:
+        return []
+    h, w = page.shape
+    half = _resize(page, 0.5)
+    c = char_px * 0.5
+    paper = _level(half, 90)
+    dark = (half < paper - SHADE_DELTA).astype(np.uint8)
+    k_open = max(3, int(round(0.6 * c)))
+    thick = cv2.morphologyEx(dark, cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (k_open, k_open)))
+    # What is left of text (the junctions of bold letters, a bold digit) is small: dropped
+    # before closing, so that a banner does not grow into the text beside it.
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
+    big = (stats[:, 2] >= 3 * c) & (stats[:, 3] >= c)
+    big[0] = False
+    if not big.any():
+        return []
+    thick = big[labels].astype(np.uint8)
+    k_close = max(3, int(round(1.2 * c)) | 1)
+    solid = cv2.morphologyEx(thick, cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (k_close, k_close)))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    hh, hw = half.shape
+    edge = max(2, int(EDGE_BAND * max(hh, hw)))
+    out = []
+    for x, y, bw, bh, area in stats[1:]:
+        if bh < 1.2 * c or bw < 4 * c or bw < SHADE_ASPECT * bh or area < 0.85 * bw * bh:
+            continue
+        if x <= edge or y <= edge or x + bw >= hw - edge or y + bh >= hh - edge:
+            continue  # a shadow along the page's edge, not a box
+        out.append((int(2 * x), int(2 * y), min(w, int(2 * (x + bw))), min(h, int(2 * (y + bh)))))
+    return out
+
+
+def normalise_shaded(page: np.ndarray, char_px: float
+                     ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """The page with its banners and shaded boxes turned into dark text on the paper's
+    grey (what Tesseract reads best: its own threshold loses light text on a mid-grey
+    banner, and takes a tinted box for one block of ink), and the boxes so changed.
+
+    Light text on a dark background is inverted; dark text on a tint is stretched so that
+    the tint becomes paper.
+    """
+    boxes = shaded_regions(page, char_px)
+    if not boxes:
+        return page, []
+    h, w = page.shape
+    ink = _level(page, 1)
+    reach = max(3, int(char_px))
+    out = page
+    done = []
+    for x0, y0, x1, y1 in boxes:
+        # The paper around the box (the light may be uneven: a photo is flattened later).
+        ring = page[max(0, y0 - reach):min(h, y1 + reach), max(0, x0 - reach):min(w, x1 + reach)]
+        paper = _level(ring, 90)
+        for top, bottom in _shade_bands(page[y0:y1, x0:x1], char_px):
+            mapped = _normalise_band(page[y0 + top:y0 + bottom, x0:x1], paper, ink)
+            if mapped is None:
+                continue
+            if out is page:
+                out = page.copy()
+            out[y0 + top:y0 + bottom, x0:x1] = mapped
+            done.append((x0, y0 + top, x1, y0 + bottom))
+    return out, done
+
+
+def _shade_bands(crop: np.ndarray, char_px: float) -> list[tuple[int, int]]:
+    """Rows (top, bottom) of a shaded box cut where its background changes (a banner over
+    a lighter row, as in "Somme qu'il vous reste à payer" above "0 €")."""
+    # Each row's most frequent grey (in steps of 16): its background, whatever the text.
+    bins = crop >> 4
+    rows = np.array([np.bincount(r, minlength=16).argmax() * 16 + 8 for r in bins],
+                    dtype=np.float32)
+    bands: list[tuple[int, int]] = []
+    start = 0
+    for y in range(1, len(rows) + 1):
+        if y == len(rows) or abs(float(rows[y]) - float(rows[start])) > SHADE_DELTA:
+            if y - start >= 0.6 * char_px:
+                bands.append((start, y))
+            start = y
+    return bands
+
+
+def _normalise_band(crop: np.ndarray, paper: float, ink: float) -> np.ndarray | None:
+    """One background's worth of a shaded box as dark text on ``paper``, or None when it is
+    not a plain background with text on it."""
+    bg = _level(crop, 50)
+    if bg > paper - SHADE_DELTA / 2:
+        return None
+    values = crop.astype(np.float32)
+    if float((np.abs(values - bg) <= 25).mean()) < SHADE_UNIFORM:
+        return None  # not one background (a picture, a 2D-Doc)
+    light = float((values > bg + SHADE_CONTRAST).mean())
+    dark = float((values < bg - SHADE_CONTRAST).mean())
+    ink = min(ink, paper - 100.0)
+    if light >= dark and SHADE_TEXT_SHARE[0] <= light <= SHADE_TEXT_SHARE[1]:
+        fg = _level(crop, 98)
+        gain = (paper - ink) / max(float(SHADE_CONTRAST), fg - bg)
+        mapped = paper - np.clip(values - bg, 0, None) * gain
+        # The banner's blurred edge, inverted, would show as a rule.
+        mapped[:2] = paper
+        mapped[-2:] = paper
+        mapped[:, :2] = paper
+        mapped[:, -2:] = paper
+    elif dark > light and dark >= SHADE_TEXT_SHARE[0]:
+        low = _level(crop, 1)
+        gain = (paper - ink) / max(float(SHADE_CONTRAST), bg - low)
+        mapped = paper - np.clip(bg - values, 0, None) * gain
+    else:
+        return None
+    return np.clip(mapped, 0, 255).astype(np.uint8)
+
+
+def big_text(page: np.ndarray, char_px: float) -> BigText | None:
+    """A line of letters many times taller than the text, such as a "SPECIMEN" printed
+    across the page in light grey: found from its shapes alone, for OCR to read.
+
+    At a size where the text is WATERMARK_CHAR pixels high, a grey closing wider than any
+    stroke of text erases the text (and 2D-Doc modules, table rules) but not the thick
+    strokes of big letters, nor the grey under text printed over them. What is left is
+    kept when at least WATERMARK_MIN_GLYPHS shapes of like height line up.
+    """
+    if char_px <= 0:
+        return None
+    factor = min(1.0, WATERMARK_CHAR / char_px)
+    small = _resize(page, factor)
+    c = char_px * factor
+    k = max(3, int(round(0.6 * c)) | 1)
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE,
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = _level(small, 90)
+    mask = (closed < paper - WATERMARK_DELTA).astype(np.uint8)
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= WATERMARK_MIN_GLYPHS:
+        return None
+    bw, bh, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
+    size = np.maximum(bw, bh)
+    glyph = ((size >= WATERMARK_HEIGHT[0] * c) & (size <= WATERMARK_HEIGHT[1] * c)
+             & (bw <= 3 * bh) & (bh <= 4 * bw)
+             & (area >= 0.12 * bw * bh) & (area <= 0.85 * bw * bh))
+    idx = np.nonzero(glyph)[0]
+    if len(idx) < WATERMARK_MIN_GLYPHS:
+        return None
+    # The largest group of shapes of like size (within a factor 1.6 of each other)…
+    sizes = size[idx].astype(np.float64)
+    best = idx
+    for ref in sizes:
+        group = idx[(sizes >= ref / 1.6) & (sizes <= ref)]
+        if len(group) > len(best) or best is idx:
+            best = group
+    # …lying along one line (a logo or a 2D-Doc of like size elsewhere is left out).
+    vx = vy = x0 = y0 = 0.0
+    for _ in range(2):
+        if len(best) < WATERMARK_MIN_GLYPHS:
+            return None
+        pts = centroids[best + 1].astype(np.float32)
+        vx, vy, x0, y0 = (float(v) for v in
+                          cv2.fitLine(pts, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
+        across = np.abs((pts[:, 0] - x0) * vy - (pts[:, 1] - y0) * vx)
+        height = float(np.median(size[best]))
+        best = best[across <= 0.4 * height]
+    if len(best) < WATERMARK_MIN_GLYPHS:
+        return None
+    height = float(np.median(size[best]))
+    if vx < 0:
+        vx, vy = -vx, -vy
+    angle = math.degrees(math.atan2(-vy, vx))  # image y points down
+    keep = np.zeros(n, dtype=bool)
+    keep[best + 1] = True
+    letters = np.where(keep[labels], 0, 255).astype(np.uint8)
+    xs = stats[best + 1, 0]
+    ys = stats[best + 1, 1]
+    gx0, gy0 = int(xs.min()), int(ys.min())
+    gx1 = int((stats[best + 1, 0] + stats[best + 1, 2]).max())
+    gy1 = int((stats[best + 1, 1] + stats[best + 1, 3]).max())
+    pad = int(height * 0.3)
+    crop = letters[max(0, gy0 - pad):gy1 + pad, max(0, gx0 - pad):gx1 + pad]
+    # Level the line, then bring its letters to the height Tesseract reads best. The
+    # letters' height along the line is about their bounding box's at this angle.
+    rad = math.radians(angle)
+    upright = height / (abs(math.cos(rad)) + abs(math.sin(rad)) * 0.7)
+    zoom = min(1.0, WATERMARK_READ_HEIGHT / max(1.0, upright))
+    ch, cw = crop.shape
+    m, rw, rh = _rotate_matrix(cw, ch, -angle)
+    m[:, :2] *= zoom
+    m[:, 2] *= zoom
+    level = cv2.warpAffine(crop, m, (max(1, int(rw * zoom)), max(1, int(rh * zoom))),
+                           flags=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR,
+                           borderValue=255)
+    inv = 1.0 / factor
+    box = (int(gx0 * inv), int(gy0 * inv), int(gx1 * inv), int(gy1 * inv))
+    return BigText(image=np.ascontiguousarray(level), box=box, angle=angle, glyphs=len(best))
+
+
 def ink_rows(page: np.ndarray) -> np.ndarray:
     """Ink pixels per row of a page (Otsu), as float."""
     mask = _ink_mask(page)
@@ -720,28 +960,41 @@ def clean(img: Image.Image | np.ndarray, dpi: float | None = None, *,
         timings["osd"] = time.perf_counter() - t0
 
     # 6. Light: divide out the background when the paper is unevenly lit.
+    #    Banners and shaded boxes are first turned into dark text on paper, for Tesseract
+    #    only (the 2D-Doc reader reads the page as it is); they would make the light look
+    #    uneven.
     out_char = char_h / a * scale if char_h else TARGET_CHAR_HEIGHT
-    bg_full = _background(page, out_char)
+    lifted, shaded = normalise_shaded(page, out_char)
+    timings["shaded"] = time.perf_counter() - t0
+    bg_full = _background(lifted, out_char)
     spread = _level(bg_full, 95) - _level(bg_full, 5)
     if spread > 18:
+        lifted = _flatten(lifted, bg_full) if shaded else None
         page = _flatten(page, bg_full)
+        if lifted is None:
+            lifted = page
     timings["light"] = time.perf_counter() - t0
 
     # 7. Table rules and graphics, erased for Tesseract only (the 2D-Doc reader needs the
     #    full image).
-    page_ink = _ink_mask(page)
-    ocr_page = _erase_rules(page, page_ink, out_char)
+    page_ink = _ink_mask(lifted)
+    ocr_page = _erase_rules(lifted, page_ink, out_char)
     timings["rules"] = time.perf_counter() - t0
 
-    # 8. Sharpness on the text.
-    small = _resize(page, 0.5)
+    # 8. Sharpness on the text, at half size (where MIN_BLUR was calibrated, on pages never
+    #    upscaled more than 2x). A page upscaled more is a small source (a screen capture):
+    #    at half size it is still smoother than its source, and a crisp 72-dpi capture
+    #    scored 1400 (under MIN_BLUR) against 3100 on its own pixels; it is measured there.
+    small = arr if scale > 2.0 and quad is None else _resize(page, 0.5)
     blur, contrast = _sharpness(small, _ink_mask(small))
     timings["sharpness"] = time.perf_counter() - t0
+    big = big_text(page, out_char)
+    timings["big_text"] = time.perf_counter() - t0
     return Cleaned(image=page, ocr_image=ocr_page, dpi=out_dpi, rotation=rotation % 360, skew=skew,
                    sheet=quad is not None, scale=scale, char_height=out_char if char_h else 0.0,
                    blobs=len(marks), blur=blur, contrast=contrast, osd_used=osd_used,
                    words=words, axis_ratio=axis_ratio,
-                   timings=timings)
+                   timings=timings, shaded=shaded, big_text=big)
 
 
 def _nominal_dpi(char_px: float, claimed: float | None) -> float:
