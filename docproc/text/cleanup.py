@@ -785,6 +785,11 @@ def big_text(page: np.ndarray, char_px: float) -> BigText | None:
     level = cv2.warpAffine(crop, m, (max(1, int(rw * zoom)), max(1, int(rh * zoom))),
                            flags=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR,
                            borderValue=255)
+    ys_, xs_ = np.nonzero(level < 128)
+    if len(xs_):
+        margin = max(4, WATERMARK_READ_HEIGHT // 3)
+        level = level[max(0, int(ys_.min()) - margin):int(ys_.max()) + margin + 1,
+                      max(0, int(xs_.min()) - margin):int(xs_.max()) + margin + 1]
     inv = 1.0 / factor
     box = (int(gx0 * inv), int(gy0 * inv), int(gx1 * inv), int(gy1 * inv))
     return BigText(image=np.ascontiguousarray(level), box=box, angle=angle, glyphs=len(best))
@@ -969,10 +974,9 @@ def clean(img: Image.Image | np.ndarray, dpi: float | None = None, *,
     bg_full = _background(lifted, out_char)
     spread = _level(bg_full, 95) - _level(bg_full, 5)
     if spread > 18:
-        lifted = _flatten(lifted, bg_full) if shaded else None
-        page = _flatten(page, bg_full)
-        if lifted is None:
-            lifted = page
+        flat = _flatten(page, bg_full)
+        lifted = _flatten(lifted, bg_full) if shaded else flat
+        page = flat
     timings["light"] = time.perf_counter() - t0
 
     # 7. Table rules and graphics, erased for Tesseract only (the 2D-Doc reader needs the

@@ -84,6 +84,10 @@ KEEP_SYMBOLS = frozenset({"€", "%", ":", "/", "-", "+", "(", ")", ","})
 SECOND_LOOK_VARIANTS = ((0.35, 1.0), (1.0, 1.0), (0.35, 2.0), (1.0, 2.0))
 #: At most this many unread ink regions are looked at again per page.
 MAX_ORPHANS = 40
+#: Words printed in big letters across a page (a watermark) that are reported as a segment
+#: of their own; a reading this similar (0..1) to one of them counts.
+WATERMARK_WORDS = ("SPECIMEN",)
+WATERMARK_SIMILARITY = 0.75
 TESSERACT_VARIABLES = {
     # Inverted (white on black) text does not occur on an avis; trying it costs time.
     "tessedit_do_invert": "0",
@@ -446,6 +450,58 @@ def _read_line(api: tesserocr.PyTessBaseAPI, crop: np.ndarray, dx: int, dy: int,
              dy + round(y1 / zoom), c) for t, x0, y0, x1, y1, c in _read_words(api)]
 
 
+def _read_big_text(c: cleanup.Cleaned, deadline: float) -> tuple[str, float] | None:
+    """The watermark word (WATERMARK_WORDS) written in big letters across the page, if the
+    clean-up found such a line and Tesseract reads it so; with its confidence (0..100)."""
+    big = c.big_text
+    if big is None:
+        return None
+    from difflib import SequenceMatcher
+
+    from docproc.text.fold import fold
+
+    with _TEXT.get() as api:
+        api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
+        try:
+            # Read as levelled, then upside down (the line's direction is known, its sense
+            # is not: a watermark may run down from the left).
+            for img in (big.image, np.ascontiguousarray(big.image[::-1, ::-1])):
+                found = _read_line(api, img, 0, 0, 300.0, 1.0, deadline)
+                text = "".join(ch for ch in fold(" ".join(wd[0] for wd in found)) if ch.isalpha())
+                for word in WATERMARK_WORDS:
+                    if word in text or (len(text) <= 2 * len(word) and SequenceMatcher(
+                            None, word, text).ratio() >= WATERMARK_SIMILARITY):
+                        conf = sum(wd[5] for wd in found) / len(found)
+                        return word, conf
+        finally:
+            api.SetPageSegMode(tesserocr.PSM.AUTO)
+            api.Clear()
+    return None
+
+
+def _watermark_segment(word: str, conf: float, box: tuple[int, int, int, int],
+                       segments: list[Segment], w: int, h: int) -> Segment:
+    """A segment for a watermark word: across the watermark's width, on a thin band within
+    its height where no word lies, so that it makes a line of its own (a segment as tall as
+    the watermark would pull the words it covers into its line)."""
+    x0, y0, x1, y1 = box
+    top, bottom = y0 / h, y1 / h
+    taken = sorted((s.y0, s.y1) for s in segments if s.y1 > top and s.y0 < bottom)
+    mid = (top + bottom) / 2
+    best: tuple[float, float] | None = None  # (distance to the middle, y)
+    cursor = top
+    for a, b in [*taken, (bottom, bottom)]:
+        if a > cursor:
+            y = (cursor + a) / 2
+            if best is None or abs(y - mid) < best[0]:
+                best = (abs(y - mid), y)
+        cursor = max(cursor, b)
+    y = best[1] if best is not None else mid
+    thin = 0.2 / max(1, h)
+    return Segment(text=word, x0=x0 / w, y0=y - thin, x1=x1 / w, y1=y + thin,
+                   conf=max(0.0, min(1.0, conf / 100.0)))
+
+
 def _is_noise(text: str, conf: float) -> bool:
     """Tesseract's reading of a logo, a stamp or a speck, not a word.
 
@@ -503,9 +559,12 @@ def _segments(words: list[_Word], w: int, h: int) -> list[Segment]:
 
 
 def _page_text(file: str, page: int, cleaned: cleanup.Cleaned, words: list[_Word],
-               timed_out: bool, started: float) -> PageText:
+               timed_out: bool, started: float,
+               watermark: tuple[str, float] | None = None) -> PageText:
     h, w = cleaned.ocr_image.shape
     segments = _segments(words, w, h)
+    if watermark is not None and cleaned.big_text is not None and not timed_out:
+        segments.append(_watermark_segment(*watermark, cleaned.big_text.box, segments, w, h))
     weights = [max(1, len(s.text)) for s in segments]
     mean_conf = (sum(s.conf * k for s, k in zip(segments, weights, strict=True)) / sum(weights)
                  if segments else 0.0)
@@ -570,6 +629,9 @@ def ocr_images(images: Sequence[Image.Image], file: str, first_page: int = 1, *,
             [run(_read_band, c, top, bottom, timeout, budget)
              for top, bottom in _bands(c.ocr_image, c.char_height, n_workers)]
             for c in cleaned]
+        deadline = time.monotonic() + timeout
+        marks = [run(_read_big_text, c, deadline) if c.big_text is not None and not c.blank
+                 else _Done(None) for c in cleaned]
         pages = []
         for i, (c, futures) in enumerate(zip(cleaned, jobs, strict=True)):
             words: list[_Word] = []
@@ -578,7 +640,8 @@ def ocr_images(images: Sequence[Image.Image], file: str, first_page: int = 1, *,
                 band_words, band_ok = f.result()
                 words.extend(band_words)
                 ok = ok and band_ok
-            pages.append(_page_text(file, first_page + i, c, words if ok else [], not ok, started))
+            pages.append(_page_text(file, first_page + i, c, words if ok else [], not ok, started,
+                                    marks[i].result()))
         return pages
     finally:
         if pool is not None:
