@@ -111,6 +111,9 @@ class BigText:
     box: tuple[int, int, int, int]  # where the letters lie in the cleaned page (pixels)
     angle: float  # degrees counter-clockwise the line rises
     glyphs: int
+    #: The letters' shapes (1) in a copy of the page ``factor`` times its size.
+    mask: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0), np.uint8))
+    factor: float = 1.0
 
 
 @dataclass
@@ -134,6 +137,8 @@ class Cleaned:
     timings: dict[str, float] = field(default_factory=dict)
     #: Banners and shaded boxes turned into dark text on paper in ``ocr_image`` (pixels).
     shaded: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: ``blur`` was measured on the source's own pixels (a small source, upscaled).
+    source_blur: bool = False
     #: Letters far taller than the text, lined up (a watermark), or None.
     big_text: BigText | None = None
 
@@ -792,7 +797,23 @@ def big_text(page: np.ndarray, char_px: float) -> BigText | None:
                       max(0, int(xs_.min()) - margin):int(xs_.max()) + margin + 1]
     inv = 1.0 / factor
     box = (int(gx0 * inv), int(gy0 * inv), int(gx1 * inv), int(gy1 * inv))
-    return BigText(image=np.ascontiguousarray(level), box=box, angle=angle, glyphs=len(best))
+    return BigText(image=np.ascontiguousarray(level), box=box, angle=angle, glyphs=len(best),
+                   mask=keep[labels].astype(np.uint8), factor=factor)
+
+
+def erase_big_text(page: np.ndarray, big: BigText) -> np.ndarray:
+    """The page with the light pixels of a watermark's letters painted with the paper's
+    grey; the text printed over them, darker, is kept (Tesseract loses whole boxes of text
+    under a grey "SPECIMEN")."""
+    h, w = page.shape
+    mask = cv2.resize(big.mask, (w, h), interpolation=cv2.INTER_NEAREST)
+    grow = max(3, int(round(2 / max(big.factor, 1e-3))) | 1)
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (grow, grow)))
+    ink = _ink_mask(page)
+    paper = int(_level(page, 60, 1 - ink))
+    out = page.copy()
+    out[(mask > 0) & (ink == 0)] = paper
+    return out
 
 
 def ink_rows(page: np.ndarray) -> np.ndarray:
@@ -981,24 +1002,29 @@ def clean(img: Image.Image | np.ndarray, dpi: float | None = None, *,
 
     # 7. Table rules and graphics, erased for Tesseract only (the 2D-Doc reader needs the
     #    full image).
+    big = big_text(page, out_char)
+    if big is not None:
+        lifted = erase_big_text(lifted, big)
+    timings["big_text"] = time.perf_counter() - t0
     page_ink = _ink_mask(lifted)
     ocr_page = _erase_rules(lifted, page_ink, out_char)
     timings["rules"] = time.perf_counter() - t0
 
-    # 8. Sharpness on the text, at half size (where MIN_BLUR was calibrated, on pages never
-    #    upscaled more than 2x). A page upscaled more is a small source (a screen capture):
-    #    at half size it is still smoother than its source, and a crisp 72-dpi capture
-    #    scored 1400 (under MIN_BLUR) against 3100 on its own pixels; it is measured there.
-    small = arr if scale > 2.0 and quad is None else _resize(page, 0.5)
+    # 8. Sharpness on the text, at half size (where MIN_BLUR was calibrated: characters
+    #    about 8 pixels high). A small source (at most ANALYSIS_SIDE pixels: a screen
+    #    capture, a low-resolution scan) that was upscaled is measured on its own pixels
+    #    instead (the sheet's copy at scale 1): upscaling smooths, and a crisp 72-dpi
+    #    capture scored 1400 on its 2.3x page at half size, 4000 on its own pixels.
+    source_blur = scale > 1.0 and a >= 1.0 and char_h > 0
+    small = analysis if source_blur else _resize(page, 0.5)
     blur, contrast = _sharpness(small, _ink_mask(small))
     timings["sharpness"] = time.perf_counter() - t0
-    big = big_text(page, out_char)
-    timings["big_text"] = time.perf_counter() - t0
     return Cleaned(image=page, ocr_image=ocr_page, dpi=out_dpi, rotation=rotation % 360, skew=skew,
                    sheet=quad is not None, scale=scale, char_height=out_char if char_h else 0.0,
                    blobs=len(marks), blur=blur, contrast=contrast, osd_used=osd_used,
                    words=words, axis_ratio=axis_ratio,
-                   timings=timings, shaded=shaded, big_text=big)
+                   timings=timings, shaded=shaded, big_text=big,
+                   source_blur=source_blur)
 
 
 def _nominal_dpi(char_px: float, claimed: float | None) -> float:

@@ -65,6 +65,13 @@ SECOND_LOOK_SHARE = 0.25
 #: down, Tesseract starts misreading amounts while still fairly sure of itself.
 MIN_MEAN_CONFIDENCE = 0.90
 MIN_BLUR = 2800.0
+#: The floors for a page upscaled from a small source (a screen capture at 72–150 dpi),
+#: whose sharpness is measured on its own 6–9-pixel letters. Crisp captures (the two real
+#: ones of tests/fixtures/real, the reel_screenshot samples) score 2750–4200 and a mean
+#: confidence of 0.85–0.94 with their fields read right; blurred by a Gaussian of 0.5 px
+#: they score 1700–2450 and still read; by 0.8 px, 800–1000, and labels are lost.
+MIN_BLUR_SMALL = 1500.0
+MIN_MEAN_CONFIDENCE_SMALL = 0.80
 #: A page judged blank whose blobs still line up this much is a very blurry page.
 BLURRY_AXIS_RATIO = 1.3
 #: Fewer words than this read with confidence ≥ 0.6: "no text on this page".
@@ -218,8 +225,10 @@ def _checks(quality: dict[str, float], readable: int, cleaned: cleanup.Cleaned,
             "envoyez une photo plus nette ou un scan de la page.",
             {"seconds": round(quality.get("seconds", 0.0), 1)}))
         return checks
-    blurry = quality["blur"] < MIN_BLUR
-    unsure = quality["confidence"] < MIN_MEAN_CONFIDENCE
+    small_source = cleaned.scale > 1.0 and cleaned.source_blur
+    blurry = quality["blur"] < (MIN_BLUR_SMALL if small_source else MIN_BLUR)
+    floor = MIN_MEAN_CONFIDENCE_SMALL if small_source and not blurry else MIN_MEAN_CONFIDENCE
+    unsure = quality["confidence"] < floor
     if cleaned.blank and cleaned.blobs >= cleanup.MIN_BLOBS and blurry \
             and cleaned.axis_ratio >= BLURRY_AXIS_RATIO:
         # Shapes lined up like words, but too blurred to separate into letters.
@@ -296,6 +305,7 @@ def _read_band(c: cleanup.Cleaned, top: int, bottom: int, timeout: float,
     band = c.ocr_image[top:bottom]
     shifted = [(t, x0, y0 - top, x1, y1 - top, cf) for t, x0, y0, x1, y1, cf in words]
     looked = _second_look(band, shifted, c.dpi, c.char_height, budget)
+    looked = _restore_points(band, looked)
     return [(t, x0, y0 + top, x1, y1 + top, cf) for t, x0, y0, x1, y1, cf in looked], True
 
 
@@ -341,6 +351,47 @@ def _bands(arr: np.ndarray, char_px: float, parts: int) -> list[tuple[int, int]]
     return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
 
+def _restore_points(arr: np.ndarray, words: list[_Word]) -> list[_Word]:
+    """Put back the decimal point or comma Tesseract drops between the digits of a short
+    number printed small ("2.0" parts read "20" at 97 % on a 72-dpi capture).
+
+    A word of 2–4 digits whose ink splits into exactly one tall mark per digit plus one
+    dot-sized mark at the baseline between two of them gets a "." there (a "," when the
+    mark reaches below the baseline).
+    """
+    out: list[_Word] = []
+    for word in words:
+        text, x0, y0, x1, y1, conf = word
+        height = y1 - y0
+        if not (text.isdigit() and 2 <= len(text) <= 4) or height < 8:
+            out.append(word)
+            continue
+        pad = max(2, height // 4)
+        crop = arr[y0:min(arr.shape[0], y1 + pad), max(0, x0 - 1):x1 + 1]
+        if crop.size == 0:
+            out.append(word)
+            continue
+        _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        tall = [s for s in stats[1:] if s[3] >= 0.6 * height]
+        dots = [s for s in stats[1:] if 0.08 * height <= s[3] <= 0.35 * height
+                and 0.08 * height <= s[2] <= 0.35 * height and s[4] >= 0.4 * s[2] * s[3]
+                and s[1] + s[3] >= 0.8 * height]
+        if len(tall) != len(text) or len(dots) != 1 or n - 1 != len(tall) + 1:
+            out.append(word)
+            continue
+        dot = dots[0]
+        centre = dot[0] + dot[2] / 2
+        left = sum(1 for s in tall if s[0] + s[2] <= centre)
+        if not 0 < left < len(text):
+            out.append(word)
+            continue
+        baseline = max(s[1] + s[3] for s in tall)
+        mark = "," if dot[1] + dot[3] > baseline + 0.1 * height else "."
+        out.append((text[:left] + mark + text[left:], x0, y0, x1, y1, conf))
+    return out
+
+
 def _second_look(arr: np.ndarray, words: list[_Word], dpi: float, char_px: float,
                  timeout: float) -> list[_Word]:
     """Re-read, alone, the short words Tesseract was unsure of, and the ink it left unread
@@ -378,7 +429,7 @@ def _second_look(arr: np.ndarray, words: list[_Word], dpi: float, char_px: float
                 text = "".join(wd[0] for wd in found)
                 alnum = sum(ch.isalnum() for ch in text)
                 if (mean >= ORPHAN_MIN_CONFIDENCE and alnum >= 1
-                        and (alnum >= 2 or text.isdigit())):
+                        and (alnum >= 2 or text.rstrip("€").isdigit())):
                     added.extend(found)
             elif mean >= words[index][5] + 10 or (
                     mean >= words[index][5] and len(words[index][0]) <= 2):
