@@ -255,7 +255,9 @@ def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction) -> Signed:
         checks.append(passed("twoddoc.signature", "critical", "Le code 2D-Doc est authentique."))
         for name, value in twoddoc.contract_fields(code).items():
             # only what the pages received should have shown: a missing page stays missing
-            if name not in ex.fields and name in ex.missing and (group.complete or name in FIRST_PAGE):
+            # (a code read on a continuation page fills nothing of a page 1 that is missing)
+            if name not in ex.fields and name in ex.missing and (
+                    group.complete or (name in FIRST_PAGE and group.first is not None)):
                 ex.fields[name] = value
                 ex.missing.pop(name, None)
                 ex.provenance[name] = {"source": "2ddoc", "page": 1, "confidence": 1.0}
