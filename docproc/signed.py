@@ -241,6 +241,24 @@ def _report_only(code: twoddoc.TwoDDoc) -> Signed:
     return Signed(code.to_contract([]), [check])
 
 
+def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction) -> None:
+    """Numéros fiscaux the print did not give (unreadable) taken from a valid code, for the
+    printed déclarants whose name is the signed one at the same rank."""
+    printed, signed = ex.fields.get("declarants"), twoddoc.contract_fields(code).get("declarants")
+    if not isinstance(printed, list) or not isinstance(signed, list) or len(printed) != len(signed):
+        return
+    filled = []
+    for rank, (shown, true) in enumerate(zip(printed, signed, strict=True), start=1):
+        if shown.get("numero_fiscal") or not true.get("numero_fiscal"):
+            continue
+        if fuzz.ratio(_key(shown.get("identite", "")), _key(true.get("identite", ""))) < 85:
+            continue
+        shown["numero_fiscal"] = true["numero_fiscal"]
+        filled.append(rank)
+    if filled:
+        ex.provenance.setdefault("declarants", {})["numero_fiscal_from_2ddoc"] = filled
+
+
 def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction) -> Signed:
     mismatches = sorted(twoddoc.cross_check(code, ex.fields))
     checks: list[Check] = []
@@ -261,6 +279,7 @@ def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction) -> Signed:
                 ex.fields[name] = value
                 ex.missing.pop(name, None)
                 ex.provenance[name] = {"source": "2ddoc", "page": 1, "confidence": 1.0}
+        _signed_numeros(code, ex)
     elif code.valid_signature is None:
         checks.append(failed("twoddoc.signature", "warning", code.reason or "Le code 2D-Doc n'a pas pu être vérifié hors ligne.",
                              reason=code.reason_code))
