@@ -641,8 +641,8 @@ def normalise_shaded(page: np.ndarray, char_px: float
     grey (what Tesseract reads best: its own threshold loses light text on a mid-grey
     banner, and takes a tinted box for one block of ink), and the boxes so changed.
 
-    Light text on a dark background is inverted; dark text on a tint is stretched so that
-    the tint becomes paper.
+    Light text on a dark background is inverted; dark text on a tint is divided by the
+    tint, which becomes paper.
     """
     boxes = shaded_regions(page, char_px)
     if not boxes:
@@ -706,9 +706,8 @@ def _normalise_band(crop: np.ndarray, paper: float, ink: float) -> np.ndarray | 
         mapped[:, :2] = paper
         mapped[:, -2:] = paper
     elif dark > light and dark >= SHADE_TEXT_SHARE[0]:
-        low = _level(crop, 1)
-        gain = (paper - ink) / max(float(SHADE_CONTRAST), bg - low)
-        mapped = paper - np.clip(bg - values, 0, None) * gain
+        # Divided by its background, as the light is flattened: the text keeps its shape.
+        mapped = values * (paper / max(1.0, bg))
     else:
         return None
     return np.clip(mapped, 0, 255).astype(np.uint8)

@@ -91,6 +91,8 @@ KEEP_SYMBOLS = frozenset({"€", "%", ":", "/", "-", "+", "(", ")", ","})
 SECOND_LOOK_VARIANTS = ((0.35, 1.0), (1.0, 1.0), (0.35, 2.0), (1.0, 2.0))
 #: At most this many unread ink regions are looked at again per page.
 MAX_ORPHANS = 40
+#: Least distance, centre to centre in word heights, of two digits around a point put back.
+POINT_PITCH = 0.85
 #: Words printed in big letters across a page (a watermark) that are reported as a segment
 #: of their own; a reading this similar (0..1) to one of them counts.
 WATERMARK_WORDS = ("SPECIMEN",)
@@ -356,8 +358,8 @@ def _restore_points(arr: np.ndarray, words: list[_Word]) -> list[_Word]:
     number printed small ("2.0" parts read "20" at 97 % on a 72-dpi capture).
 
     A word of 2–4 digits whose ink splits into exactly one tall mark per digit plus one
-    dot-sized mark at the baseline between two of them gets a "." there (a "," when the
-    mark reaches below the baseline).
+    dot-sized mark at the baseline, in a gap wider than digits leave between them, gets a
+    "." there (a "," when the mark reaches below the baseline).
     """
     out: list[_Word] = []
     for word in words:
@@ -386,6 +388,14 @@ def _restore_points(arr: np.ndarray, words: list[_Word]) -> list[_Word]:
         if not 0 < left < len(text):
             out.append(word)
             continue
+        # A point takes room: the digits on either side of it stand further apart, centre
+        # to centre, than digits do (digits advance by about 0.7 of their height; the point
+        # of "2.0" put 0.95 between them); a speck between digits set as usual is not one.
+        by_x = sorted(tall, key=lambda st: int(st[0]))
+        pitch = (by_x[left][0] + by_x[left][2] / 2) - (by_x[left - 1][0] + by_x[left - 1][2] / 2)
+        if pitch < POINT_PITCH * height:
+            out.append(word)
+            continue
         baseline = max(s[1] + s[3] for s in tall)
         mark = "," if dot[1] + dot[3] > baseline + 0.1 * height else "."
         out.append((text[:left] + mark + text[left:], x0, y0, x1, y1, conf))
@@ -403,7 +413,9 @@ def _second_look(arr: np.ndarray, words: list[_Word], dpi: float, char_px: float
     deadline = time.monotonic() + timeout
     regions: list[tuple[int, int, int, int, int | None]] = []
     for i, (text, x0, y0, x1, y1, conf) in enumerate(words):
-        short_number = len(text) <= 2 and any(ch.isdigit() for ch in text)
+        # A lone letter where a count stands ("2" read "À" at 85 %) is as suspect.
+        short_number = (len(text) <= 2 and any(ch.isdigit() for ch in text)) \
+            or (len(text) == 1 and text.isalpha())
         if (x1 - x0) > 25 * char_px or (y1 - y0) > 3 * char_px:
             continue  # no word is that big: a shadow or a picture read as letters
         if (conf < SECOND_LOOK_CONFIDENCE and len(text) <= 16) \
