@@ -10,24 +10,24 @@ from docproc.checks import status
 from docproc.extractors import fields as field_extraction
 from docproc.extractors.classify import PageKey
 from docproc.extractors.fields import Extraction
-from docproc.extractors.spec import all_specs
+from docproc.extractors.spec import all_specs, derived, paged_kinds, spec_for
 from docproc.extractors.view import PageView
-from docproc.grouping import PAGED_KINDS, Group
+from docproc.grouping import Group
 from docproc.signed import Signed
 
-
-def _spec(kind: str) -> Any:
-    return next(s for s in all_specs() if s.kind == kind)
+#: Grouping keys of paged kinds that are also fields, first in the output.
+PAGE_KEY_FIELDS = ("annee_revenus", "annee_avis")
 
 
 def read_fields(g: Group, views: list[PageView]) -> Extraction:
     """The fields printed on the group's pages, with provenance and missing reasons."""
-    if g.kind not in PAGED_KINDS:
+    spec = spec_for(g.kind)
+    if g.kind not in paged_kinds() or spec is None:
         return _unpaged_fields(g, views)
     first = views[g.first.order] if g.first else None
     rest = [(views[k.order], k.n or 0) for k in g.pages if k.role == "continuation"]
-    ex = field_extraction.extract(_spec(g.kind), first, rest)
-    for name in ("annee_revenus", "annee_avis"):
+    ex = field_extraction.extract(spec, first, rest)
+    for name in PAGE_KEY_FIELDS:
         source = next((k for k in g.pages if getattr(k, name)), None)
         if source is not None:
             ex.fields[name] = getattr(source, name)
@@ -38,7 +38,7 @@ def read_fields(g: Group, views: list[PageView]) -> Extraction:
 
 def _unpaged_fields(g: Group, views: list[PageView]) -> Extraction:
     """A document of one file without page counters: its pages in order, the first as page 1."""
-    spec = next((s for s in all_specs() if s.kind == g.kind), None)
+    spec = spec_for(g.kind)
     if spec is None or not spec.fields or not g.pages:
         return Extraction()
     ordered = [(views[k.order], i + 1) for i, k in enumerate(g.pages)]
@@ -59,9 +59,9 @@ def assemble(g: Group, views: list[PageView], ex: Extraction, signed: Signed | N
         "kind": g.kind,
         "status": status(checks),
         "pages": [_page_entry(k, g) for k in g.pages],
-        "complete": g.complete if g.kind in PAGED_KINDS else True,
+        "complete": g.complete if g.kind in paged_kinds() else True,
         "missing_pages": g.missing,
-        "fields": _ordered(ex.fields),
+        "fields": _ordered(g.kind, ex.fields),
         "provenance": ex.provenance,
         "missing_fields": ex.missing,
         "checks": [c.to_json() for c in checks],
@@ -72,17 +72,24 @@ def assemble(g: Group, views: list[PageView], ex: Extraction, signed: Signed | N
     return doc
 
 
-_ORDER = ("annee_revenus", "annee_avis", "valant_avis_impot", "declarants", "reference_avis",
-          "revenu_fiscal_reference", "revenu_brut_global", "revenu_imposable", "impot_revenu_net",
-          "montant_impot", "nombre_parts", "situation_famille", "personnes_a_charge",
-          "date_mise_en_recouvrement", "adresse", "revenus",
-          # taxe foncière / d'habitation, attestation RSA, justificatif étranger (contract §3)
-          "annee_imposition", "numero_fiscal", "proprietaires", "biens", "valeur_locative_brute",
-          "montant_total", "organisme", "date_attestation", "beneficiaire", "numero_allocataire",
-          "ressources_inferieures_rsa", "pays", "langue", "annee", "revenu_annuel", "devise",
-          "revenu_annuel_eur")
+@derived
+def _field_orders() -> dict[str, dict[str, int]]:
+    """Rank of each field in the output: the grouping keys, then the kind's spec field order;
+    fields of other specs after (first spec first), as a fallback."""
+    everywhere = list(PAGE_KEY_FIELDS)
+    for spec in all_specs():
+        everywhere += [f.name for f in spec.fields if f.name not in everywhere and not f.name.startswith("_")]
+    orders = {}
+    for spec in all_specs():
+        names = list(PAGE_KEY_FIELDS)
+        names += [f.name for f in spec.fields if f.name not in names and not f.name.startswith("_")]
+        names += [n for n in everywhere if n not in names]
+        orders[spec.kind] = {name: i for i, name in enumerate(names)}
+    orders[""] = {name: i for i, name in enumerate(everywhere)}
+    return orders
 
 
-def _ordered(fields: dict[str, Any]) -> dict[str, Any]:
-    rank = {name: i for i, name in enumerate(_ORDER)}
-    return dict(sorted(fields.items(), key=lambda kv: rank.get(kv[0], 99)))
+def _ordered(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    orders = _field_orders()
+    rank = orders.get(kind, orders[""])
+    return dict(sorted(fields.items(), key=lambda kv: rank.get(kv[0], len(rank))))

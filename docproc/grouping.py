@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from docproc.extractors.classify import PageKey
-from docproc.extractors.spec import all_specs
+from docproc.extractors.spec import paged_kinds
 
-#: Kinds whose pages say "n/N" (their spec has a ``counter`` key): grouped across files.
-PAGED_KINDS = frozenset(s.kind for s in all_specs() if "counter" in s.keys)
+
+def __getattr__(name: str) -> Any:
+    """``PAGED_KINDS``, kept for older callers: the kinds whose spec has a ``counter`` key,
+    computed from the loaded specs when asked (``docproc.extractors.spec.paged_kinds``)."""
+    if name == "PAGED_KINDS":
+        return paged_kinds()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -48,8 +54,9 @@ def group_pages(keys: list[PageKey]) -> list[Group]:
     paged: dict[tuple[str, int | None, str | None], list[PageKey]] = {}
     others: dict[tuple[str, str], list[PageKey]] = {}
     orphans: list[PageKey] = []
+    paged_kind = paged_kinds()
     for k in sorted(keys, key=lambda k: k.order):
-        if k.kind in PAGED_KINDS:
+        if k.kind in paged_kind:
             if k.numero_fiscal is None and k.role == "continuation":
                 orphans.append(k)
             else:
@@ -83,7 +90,7 @@ def group_pages(keys: list[PageKey]) -> list[Group]:
 
     files_of: dict[str, set[int]] = {}
     for idx, g in enumerate(groups):
-        if g.kind in PAGED_KINDS:
+        if g.kind in paged_kind:
             for p in g.pages + g.duplicates:
                 files_of.setdefault(p.file, set()).add(idx)
     for idxs in files_of.values():

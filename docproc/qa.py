@@ -22,8 +22,10 @@ OUTCOMES = ("kind", "status", "complete", "missing_pages", "failed_checks")
 #: The outcomes that make a document's completeness decision (complete or not, which pages
 #: are missing): one decision per expected document, right when both are.
 COMPLETENESS = ("document.complete", "document.missing_pages")
-#: Kinds whose page 1 carries a signed 2D-Doc (contract §3; documents.md §1.6 and §2.1).
-TWODDOC_KINDS = ("avis_impot_revenu", "asdir")
+def twoddoc_kinds() -> frozenset[str]:
+    """Kinds whose page 1 carries a signed 2D-Doc: their spec names its types (``classify.twoddoc_types``)."""
+    from docproc.extractors.spec import all_specs
+    return frozenset(s.kind for s in all_specs() if s.classify.twoddoc_types)
 
 #: Targets per sample family, as data. Rates are fractions; None: reported, no target.
 #: ``fields`` covers every scored value but the completeness decision (contract fields, kind,
@@ -69,7 +71,7 @@ def _code_printed(expected: dict[str, Any], want: dict[str, Any]) -> bool:
         return bool(explicit.get("present", True))
     if isinstance(explicit, bool):
         return explicit
-    return (want.get("kind") in TWODDOC_KINDS and bool(expected.get("signed_with_test_authority"))
+    return (want.get("kind") in twoddoc_kinds() and bool(expected.get("signed_with_test_authority"))
             and 1 not in want.get("missing_pages", []) and "reference_avis" in want.get("fields", {}))
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw and raw.strip().isdigit() else default
+
+
+def _paths(name: str) -> tuple[Path, ...]:
+    """Directories separated by ``os.pathsep`` (":" on Linux); empty parts are ignored."""
+    raw = os.environ.get(name, "")
+    return tuple(Path(part) for part in raw.split(os.pathsep) if part.strip())
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,9 @@ class Settings:
     max_image_pixels: int = 40_000_000
     #: Most frames read from a multi-page TIFF.
     max_frames: int = 10
+    #: Extra folders of document specs (``*.toml``), read after ``docproc/specs``: a new kind
+    #: can live outside the package (``DOCPROC_SPEC_DIRS``, separated by ``os.pathsep``).
+    spec_dirs: tuple[Path, ...] = ()
 
 
 def get_settings() -> Settings:
@@ -29,4 +39,5 @@ def get_settings() -> Settings:
         max_pages=_int("DOCPROC_MAX_PAGES", Settings.max_pages),
         max_image_pixels=_int("DOCPROC_MAX_IMAGE_PIXELS", Settings.max_image_pixels),
         max_frames=_int("DOCPROC_MAX_FRAMES", Settings.max_frames),
+        spec_dirs=_paths("DOCPROC_SPEC_DIRS"),
     )

@@ -58,8 +58,6 @@ from worker.storage import BlobStore, load_master_key
 
 log = logging.getLogger("docproc.api")
 
-KINDS = ("avis_impot_revenu", "asdir", "taxe_fonciere", "taxe_habitation", "attestation_rsa",
-         "justificatif_etranger", "declaration_revenus", "inconnu")
 #: Room for the multipart envelope and the small text fields around the file.
 _FORM_OVERHEAD = 64 * 1024
 _FIELD_MAX = 1024
@@ -544,21 +542,29 @@ class Service:
         return text + f"# HELP docproc_redis_up Whether Redis answered.\n# TYPE docproc_redis_up gauge\ndocproc_redis_up {up}\n"
 
 
-_UPLOAD_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"multipart/form-data": {"schema": {
-            "type": "object",
-            "required": ["file"],
-            "properties": {
-                "file": {"type": "string", "format": "binary",
-                         "description": "Un fichier (PDF, JPEG, PNG, TIFF, HEIC, WebP), 2 Mo au plus."},
-                "beneficiaire": {"type": "string", "maxLength": _FIELD_MAX},
-                "kind_hint": {"type": "string", "enum": list(KINDS)},
-            },
-        }}},
-    },
-}
+def kinds() -> tuple[str, ...]:
+    """The kinds a ``kind_hint`` may name: every kind with a spec, then "inconnu"."""
+    from docproc.extractors.spec import kinds as spec_kinds
+
+    return (*spec_kinds(), "inconnu")
+
+
+def _upload_openapi() -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary",
+                             "description": "Un fichier (PDF, JPEG, PNG, TIFF, HEIC, WebP), 2 Mo au plus."},
+                    "beneficiaire": {"type": "string", "maxLength": _FIELD_MAX},
+                    "kind_hint": {"type": "string", "enum": list(kinds())},
+                },
+            }}},
+        },
+    }
 
 
 _bearer = HTTPBearer(auto_error=False, description="Clé d'API (DOCPROC_API_KEYS).")
@@ -686,7 +692,7 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
 
     @app.post("/dossiers/{dossier_id}/files", status_code=202, tags=["dossiers"],
               summary="Déposer un fichier (multipart, champ « file », 2 Mo au plus)",
-              openapi_extra=_UPLOAD_OPENAPI)
+              openapi_extra=_upload_openapi())
     async def upload(dossier_id: str, request: Request,
                      client: Uploader) -> JSONResponse:
         started = time.perf_counter()
@@ -744,8 +750,8 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
         if reader.media_type is None:
             raise ApiError(415, "file.unsupported_type", "Ce type de fichier n'est pas accepté.")
         kind_hint = reader.fields.get("kind_hint") or None
-        if kind_hint is not None and kind_hint not in KINDS:
-            raise ApiError(422, "invalid_form", "kind_hint doit être l'un de : " + ", ".join(KINDS) + ".")
+        if kind_hint is not None and kind_hint not in kinds():
+            raise ApiError(422, "invalid_form", "kind_hint doit être l'un de : " + ", ".join(kinds()) + ".")
         beneficiaire = reader.fields.get("beneficiaire") or None
         file_id, job_id, duplicate = await anyio.to_thread.run_sync(
             service.accept_upload, client, dossier_id, reader.filename, bytes(reader.file), reader.media_type,

@@ -39,16 +39,6 @@ from typing import Any
 import httpx
 
 UPLOAD_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".webp"}
-KIND_LABELS = {
-    "avis_impot_revenu": "Avis d'impôt sur le revenu",
-    "asdir": "Avis de situation déclarative (ASDIR)",
-    "taxe_fonciere": "Avis de taxe foncière",
-    "taxe_habitation": "Avis de taxe d'habitation",
-    "attestation_rsa": "Attestation de ressources inférieures au RSA",
-    "justificatif_etranger": "Justificatif de revenus étrangers",
-    "declaration_revenus": "Déclaration de revenus (pas un avis)",
-    "inconnu": "Document non reconnu",
-}
 STATUS_LABELS = {"accepted": "accepté", "rejected": "refusé", "needs_review": "à vérifier"}
 SITUATIONS = {"M": "marié(e)s", "O": "pacsé(e)s", "D": "divorcé(e)/séparé(e)", "C": "célibataire",
               "V": "veuf(ve)"}
@@ -123,9 +113,27 @@ def _money(value: Any) -> str:
     return str(value)
 
 
+def kind_label(kind: str) -> str:
+    """A kind for people: its spec's ``name``, capitalised ("Avis de taxe foncière")."""
+    from docproc.extractors.spec import spec_for
+
+    spec = spec_for(kind)
+    if spec is None:
+        return "Document non reconnu" if kind == "inconnu" else kind
+    return spec.name[:1].upper() + spec.name[1:]
+
+
+def _reads_declarants(kind: str) -> bool:
+    """An avis of a foyer fiscal (its spec reads the déclarants): shown in its own words."""
+    from docproc.extractors.spec import spec_for
+
+    spec = spec_for(kind)
+    return spec is not None and any(f.parser == "declarants" for f in spec.fields)
+
+
 def _fields_line(kind: str, fields: dict[str, Any]) -> str:
     parts = []
-    if kind in ("avis_impot_revenu", "asdir"):
+    if _reads_declarants(kind):
         if "annee_revenus" in fields:
             parts.append(f"revenus {fields['annee_revenus']}")
         if "annee_avis" in fields:
@@ -169,7 +177,7 @@ def summarize(name: str, dossier: dict[str, Any], eligibility: dict[str, Any] | 
         kind = str(doc.get("kind"))
         pages = doc.get("pages", [])
         complete = "complet" if doc.get("complete") else "incomplet"
-        lines.append(f"  • {KIND_LABELS.get(kind, kind)} — {STATUS_LABELS.get(doc.get('status', ''), doc.get('status'))}"
+        lines.append(f"  • {kind_label(kind)} — {STATUS_LABELS.get(doc.get('status', ''), doc.get('status'))}"
                      f", {complete} ({len(pages)} page(s))")
         lines.append(f"      {_fields_line(kind, doc.get('fields', {}))}")
         code = doc.get("twoddoc")

@@ -1,44 +1,24 @@
 """Document-level checks: kind, pages, identifiers, year, specimen, and per-kind rules.
 
-Avis d'impôt and ASDIR get the page and year checks; taxes foncière and d'habitation their
-numéro fiscal and year; the RSA attestation its date; foreign certificates always go to an
-agent, with their conversion to euros.
+Each spec names its checks (``checks = [...]``) from the registry ``CHECKS`` below, in order;
+the names of kinds and fields in messages are the specs' ``label``s, and ``kind_accepted``
+follows the spec's ``accept`` rule. A document of no known kind ("inconnu") gets only
+``kind_accepted``, which refuses it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from docproc.checks import failed, passed
+from docproc.extractors.spec import paged_kinds, spec_for
 from docproc.extractors.values import nif_key_ok
-from docproc.grouping import PAGED_KINDS, Group
+from docproc.grouping import Group
 from docproc.models import Check
 
-KIND_NAMES = {"avis_impot_revenu": "l'avis d'impôt", "asdir": "l'avis de situation déclarative"}
-
-FIELD_NAMES = {
-    "declarants": "le nom des déclarants", "reference_avis": "la référence de l'avis",
-    "revenu_fiscal_reference": "le revenu fiscal de référence", "nombre_parts": "le nombre de parts",
-    "date_mise_en_recouvrement": "la date de mise en recouvrement", "montant_impot": "le montant à payer ou à rembourser",
-    "situation_famille": "la situation de famille", "personnes_a_charge": "le nombre de personnes à charge",
-    "revenu_brut_global": "le revenu brut global", "revenu_imposable": "le revenu imposable",
-    "impot_revenu_net": "l'impôt sur le revenu net", "revenus": "le détail des revenus",
-    "annee_imposition": "l'année d'imposition", "numero_fiscal": "le numéro fiscal",
-    "proprietaires": "le nom des propriétaires", "biens": "le détail des biens",
-    "montant_total": "le montant de l'impôt", "adresse": "l'adresse",
-    "valeur_locative_brute": "la valeur locative brute", "organisme": "l'organisme (CAF ou MSA)",
-    "date_attestation": "la date de l'attestation", "beneficiaire": "le nom du bénéficiaire",
-    "numero_allocataire": "le numéro allocataire",
-    "ressources_inferieures_rsa": "la mention des ressources inférieures au RSA",
-    "pays": "le pays", "langue": "la langue", "annee": "l'année des revenus",
-    "revenu_annuel": "le revenu annuel", "devise": "la devise",
-}
-
-#: Names of the other kinds in messages ("… de {name}").
-OTHER_NAMES = {"taxe_fonciere": "l'avis de taxe foncière", "taxe_habitation": "l'avis de taxe d'habitation",
-               "attestation_rsa": "l'attestation", "justificatif_etranger": "le justificatif étranger"}
 #: Fields computed from others: their absence is reported by their own check, not as unread.
 DERIVED = frozenset({"revenu_annuel_eur"})
 #: An attestation de ressources is taken as current for this many months after it is issued.
@@ -60,41 +40,44 @@ class DocFacts:
     specimen: bool
 
 
+CheckFn = Callable[[DocFacts], Check]
+#: Every check a spec may name, by its function's name (checked when specs load).
+CHECKS: dict[str, CheckFn] = {}
+
+
+def registered(fn: CheckFn) -> CheckFn:
+    CHECKS[fn.__name__] = fn
+    return fn
+
+
+def _label(kind: str) -> str:
+    """The kind's name in messages (its spec's ``label``)."""
+    spec = spec_for(kind)
+    return spec.label if spec else "l'avis"
+
+
 def _pages_phrase(numbers: list[int]) -> str:
     if len(numbers) == 1:
         return f"la page {numbers[0]}"
     return "les pages " + ", ".join(str(n) for n in numbers[:-1]) + f" et {numbers[-1]}"
 
 
+@registered
 def kind_accepted(f: DocFacts) -> Check:
-    if f.kind == "avis_impot_revenu":
-        return passed("document.type", "critical", "Le document est un avis d'impôt sur le revenu.")
-    if f.kind == "asdir":
-        if f.fields.get("valant_avis_impot"):
-            return passed("document.type", "critical", "L'avis de situation déclarative vaut avis d'impôt.")
+    """Accepted or refused as the kind's spec says (``accept``); a document of no kind is refused."""
+    spec = spec_for(f.kind)
+    if spec is None:
         return failed("document.type", "critical",
-                      "Cet avis de situation déclarative ne vaut pas avis d'impôt : envoyez votre avis d'impôt sur le revenu.")
-    if f.kind == "taxe_fonciere":
-        return passed("document.type", "critical", "Le document est un avis de taxe foncière.")
-    if f.kind == "taxe_habitation":
-        return passed("document.type", "critical", "Le document est un avis de taxe d'habitation.")
-    if f.kind == "attestation_rsa":
-        if f.fields.get("ressources_inferieures_rsa") is False:
-            return failed("document.type", "critical",
-                          "Cette attestation n'indique pas des ressources inférieures au montant forfaitaire du RSA.")
-        return passed("document.type", "critical",
-                      "Le document est une attestation de ressources inférieures au montant forfaitaire du RSA.")
-    if f.kind == "justificatif_etranger":
-        return passed("document.type", "critical", "Le document est un justificatif de revenus étranger.")
-    if f.kind == "declaration_revenus":
-        return failed("document.type", "critical",
-                      "Vous avez envoyé une déclaration de revenus : c'est l'avis d'impôt, reçu après la déclaration, qui est demandé.")
-    return failed("document.type", "critical",
-                  "Ce document n'a pas été reconnu comme un avis d'impôt sur le revenu : vérifiez le fichier envoyé.")
+                      "Ce document n'a pas été reconnu comme un avis d'impôt sur le revenu : vérifiez le fichier envoyé.")
+    rule = spec.accept
+    if rule.decide(f.fields):
+        return passed("document.type", "critical", rule.accepted or f"Le document est {spec.label}.")
+    return failed("document.type", "critical", rule.refused or f"Le document n'est pas {spec.label} attendu.")
 
 
+@registered
 def pages_complete(f: DocFacts) -> Check:
-    g, name = f.group, KIND_NAMES.get(f.kind, "l'avis")
+    g, name = f.group, _label(f.kind)
     if g.total is None:
         return failed("pages.completes", "critical",
                       f"Seule la première page de {name} a été reçue : envoyez toutes ses pages." if g.first
@@ -107,6 +90,7 @@ def pages_complete(f: DocFacts) -> Check:
     return passed("pages.completes", "critical", f"Toutes les pages de {name} ont été reçues.", total=g.total)
 
 
+@registered
 def pages_consistent(f: DocFacts) -> Check:
     if f.group.totals_disagree:
         return failed("pages.numerotation", "warning",
@@ -114,6 +98,7 @@ def pages_consistent(f: DocFacts) -> Check:
     return passed("pages.numerotation", "warning", "La numérotation des pages est cohérente.")
 
 
+@registered
 def pages_not_mixed(f: DocFacts) -> Check:
     if f.group.mixed_with_other:
         return failed("pages.melange", "critical",
@@ -121,6 +106,7 @@ def pages_not_mixed(f: DocFacts) -> Check:
     return passed("pages.melange", "critical", "Les pages appartiennent toutes au même avis.")
 
 
+@registered
 def pages_duplicated(f: DocFacts) -> Check:
     n = len(f.group.duplicates)
     if n:
@@ -128,6 +114,7 @@ def pages_duplicated(f: DocFacts) -> Check:
     return passed("pages.doublons", "info", "Aucune page en double.")
 
 
+@registered
 def numeros_fiscaux(f: DocFacts) -> Check:
     bad = [i + 1 for i, d in enumerate(f.fields.get("declarants", []))
            if d.get("numero_fiscal") and not nif_key_ok(d["numero_fiscal"])]
@@ -138,6 +125,7 @@ def numeros_fiscaux(f: DocFacts) -> Check:
     return passed("numero_fiscal.format", "warning", "Les numéros fiscaux ont un format valide.")
 
 
+@registered
 def reference_year(f: DocFacts) -> Check:
     ref, year = f.fields.get("reference_avis"), f.fields.get("annee_avis")
     if ref and year and int(ref[:2]) < year % 100:
@@ -150,6 +138,7 @@ def latest_avis_year(request: date) -> int:
     return request.year if (request.month, request.day) >= NEW_AVIS_FROM else request.year - 1
 
 
+@registered
 def avis_year(f: DocFacts) -> Check:
     year = f.fields.get("annee_avis")
     if year is None:
@@ -167,6 +156,7 @@ def avis_year(f: DocFacts) -> Check:
                   f"Cet avis est trop ancien : envoyez l'avis d'impôt établi en {latest} (revenus {latest - 1}).", **data)
 
 
+@registered
 def local_numero_fiscal(f: DocFacts) -> Check:
     numero = f.fields.get("numero_fiscal")
     if numero and not nif_key_ok(numero):
@@ -176,6 +166,7 @@ def local_numero_fiscal(f: DocFacts) -> Check:
                   else "Aucun numéro fiscal à contrôler.")
 
 
+@registered
 def local_reference_year(f: DocFacts) -> Check:
     ref, year = f.fields.get("reference_avis"), f.fields.get("annee_imposition")
     if ref and year and int(ref[:2]) < year % 100:
@@ -184,9 +175,10 @@ def local_reference_year(f: DocFacts) -> Check:
     return passed("reference_avis.format", "warning", "La référence de l'avis a un format valide.")
 
 
+@registered
 def local_tax_year(f: DocFacts) -> Check:
     """A local-tax avis older than the previous year is still a proof, but a stale one."""
-    name, year = OTHER_NAMES[f.kind], f.fields.get("annee_imposition")
+    name, year = _label(f.kind), f.fields.get("annee_imposition")
     if year is None:
         return failed("annee.imposition", "warning", f"L'année de {name} n'a pas pu être lue.")
     oldest = f.request_date.year - 1
@@ -208,6 +200,7 @@ def _months_later(d: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
+@registered
 def attestation_date(f: DocFacts) -> Check:
     raw = f.fields.get("date_attestation")
     if raw is None:
@@ -223,11 +216,13 @@ def attestation_date(f: DocFacts) -> Check:
     return passed("attestation.date", "warning", f"L'attestation a moins de {ATTESTATION_MONTHS} mois.")
 
 
+@registered
 def foreign_review(_: DocFacts) -> Check:
     return failed("etranger.verification", "warning",
                   "Ce justificatif étranger sera vérifié par un agent, ainsi que son montant converti en euros.")
 
 
+@registered
 def foreign_conversion(f: DocFacts) -> Check:
     if "revenu_annuel_eur" in f.fields:
         return passed("conversion.taux", "warning", "Le revenu a été converti en euros avec un taux de référence.")
@@ -238,39 +233,35 @@ def foreign_conversion(f: DocFacts) -> Check:
                   "un agent calculera le montant en euros.", reason=f.missing.get("revenu_annuel_eur"))
 
 
+@registered
 def not_specimen(f: DocFacts) -> Check:
     if f.specimen:
         return failed("document.specimen", "critical", "Ce document est un spécimen, pas un avis réel.")
     return passed("document.specimen", "critical", "Le document n'est pas un spécimen.")
 
 
+@registered
 def fields_read(f: DocFacts) -> Check:
     missing = {k: v for k, v in f.missing.items() if k not in DERIVED}
-    if missing and not f.group.complete and f.kind in PAGED_KINDS:
+    if missing and not f.group.complete and f.kind in paged_kinds():
         return passed("champs.illisibles", "warning",
                       "Les informations seront vérifiées quand toutes les pages auront été reçues.",
                       fields=sorted(missing))
     if missing:
-        names = [FIELD_NAMES.get(k, k) for k in sorted(missing)]
+        spec = spec_for(f.kind)
+        names = [spec.field_label(k) if spec else k for k in sorted(missing)]
         return failed("champs.illisibles", "warning",
                       "Certaines informations n'ont pas pu être lues : " + ", ".join(names) + ".",
                       fields=sorted(missing), reasons=missing)
     return passed("champs.illisibles", "warning", "Toutes les informations attendues ont été lues.")
 
 
-AVIS_CHECKS = (kind_accepted, pages_complete, pages_consistent, pages_not_mixed, pages_duplicated,
-               numeros_fiscaux, reference_year, avis_year, not_specimen, fields_read)
-LOCAL_TAX_CHECKS = (kind_accepted, local_numero_fiscal, local_reference_year, local_tax_year,
-                    not_specimen, fields_read)
-CHECKS_BY_KIND = {
-    "taxe_fonciere": LOCAL_TAX_CHECKS,
-    "taxe_habitation": LOCAL_TAX_CHECKS,
-    "attestation_rsa": (kind_accepted, attestation_date, not_specimen, fields_read),
-    "justificatif_etranger": (kind_accepted, foreign_review, foreign_conversion, not_specimen, fields_read),
-}
-OTHER_CHECKS = (kind_accepted,)
+#: The checks of a document of no known kind ("inconnu").
+OTHER_CHECKS: tuple[CheckFn, ...] = (kind_accepted,)
 
 
 def run(f: DocFacts) -> list[Check]:
-    checks = AVIS_CHECKS if f.kind in KIND_NAMES else CHECKS_BY_KIND.get(f.kind, OTHER_CHECKS)
+    """The checks the kind's spec names, in its order."""
+    spec = spec_for(f.kind)
+    checks = tuple(CHECKS[name] for name in spec.checks) if spec else OTHER_CHECKS
     return [c(f) for c in checks]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from docproc.extractors import declarants, locaux, rates, revenus
-from docproc.extractors.spec import DocSpec, FieldSpec
+from docproc.extractors.spec import DocSpec, FieldSpec, all_specs, derived
 from docproc.extractors.values import TYPES, nif_key_ok
 from docproc.extractors.view import PageView
 from docproc.models import Segment
@@ -113,10 +113,8 @@ def _block_below(view: PageView, line: int, start: int, end: int) -> tuple[str, 
     return (" ".join(taken), conf) if taken else None
 
 
-@cache
+@derived
 def _known_labels() -> tuple[re.Pattern[str], ...]:
-    from docproc.extractors.spec import all_specs
-
     return tuple(p for spec in all_specs() for f in spec.fields for p in f.labels)
 
 
@@ -244,6 +242,39 @@ def _converted(fs: FieldSpec, out: Extraction) -> None:
                                "rate_date": conv.rate_date, "rate_source": conv.rate_source}
 
 
+Pages = list[tuple[PageView, int]]
+#: A ``parser`` field's reader: (spec, field, page 1 or None, continuation pages, the pages of
+#: the field's ``pages`` key, the extraction to fill).
+Parser = Callable[[DocSpec, FieldSpec, PageView | None, Pages, Pages, Extraction], None]
+
+
+def _declarants(spec: DocSpec, _fs: FieldSpec, first: PageView | None, _rest: Pages, _views: Pages,
+                out: Extraction) -> None:
+    if first is not None:
+        declarants.extract(spec, first, out)
+
+
+def _revenus(spec: DocSpec, _fs: FieldSpec, _first: PageView | None, rest: Pages, _views: Pages,
+             out: Extraction) -> None:
+    revenus.extract(spec, rest, out)
+
+
+def _proprietaires(spec: DocSpec, fs: FieldSpec, _first: PageView | None, _rest: Pages, views: Pages,
+                   out: Extraction) -> None:
+    locaux.proprietaires(spec, fs, views, out)
+
+
+def _biens(spec: DocSpec, fs: FieldSpec, _first: PageView | None, _rest: Pages, views: Pages,
+           out: Extraction) -> None:
+    locaux.biens(spec, fs, views, out)
+
+
+#: The ``parser`` names a spec may use (checked when specs load).
+PARSERS: dict[str, Parser] = {
+    "declarants": _declarants, "revenus": _revenus, "proprietaires": _proprietaires, "biens": _biens,
+}
+
+
 def extract(spec: DocSpec, first: PageView | None, rest: list[tuple[PageView, int]]) -> Extraction:
     """Fields of one document from its page 1 (if any) and its continuation pages."""
     out = Extraction()
@@ -259,14 +290,8 @@ def extract(spec: DocSpec, first: PageView | None, rest: list[tuple[PageView, in
         if fs.flag:
             out.fields[fs.name] = any(fs.flag in v.folded_text for v, _ in views)
             out.provenance[fs.name] = {"source": views[0][0].page.source, "page": views[0][1], "confidence": 1.0}
-        elif fs.parser == "declarants" and first is not None:
-            declarants.extract(spec, first, out)
-        elif fs.parser == "revenus":
-            revenus.extract(spec, rest, out)
-        elif fs.parser == "proprietaires":
-            locaux.proprietaires(spec, fs, views, out)
-        elif fs.parser == "biens":
-            locaux.biens(spec, fs, views, out)
+        elif fs.parser:
+            PARSERS[fs.parser](spec, fs, first, rest, views, out)
         elif fs.choices:
             _chosen(views, fs, out)
         elif fs.convert:

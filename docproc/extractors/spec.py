@@ -1,23 +1,29 @@
 """Load and validate the per-kind document specs (``docproc/specs/*.toml``).
 
-A spec that names an unknown key, type or parser, or holds a regex that does not compile,
-fails at load time with the file and the field named: a spec error is a CI failure, never a
-wrong extraction at run time.
+A spec that names an unknown key, type, parser or check, or holds a regex that does not
+compile, fails at load time with the file and the field named: a spec error is a CI failure,
+never a wrong extraction at run time.
+
+A kind is its spec: besides how its pages are recognised and its fields read, the spec gives
+the name shown to people (``label``), its checks by name (``checks``, from the registry
+``docproc.checks.documents.CHECKS``) and when it is accepted or refused (``accept``). Specs are
+read from ``docproc/specs`` and from the folders of the ``DOCPROC_SPEC_DIRS`` setting.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from docproc.extractors.values import TYPES
+from docproc.settings import get_settings
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
-PARSERS = frozenset({"declarants", "revenus", "proprietaires", "biens"})
 PAGES = frozenset({"first", "continuation", "any"})
 ROLES = frozenset({"kind", "first", "continuation"})
 ZONES = frozenset({"page", "header"})
@@ -64,6 +70,7 @@ class FieldSpec:
     block: bool = False  # the value is the block of lines under the label (an address)
     below: bool = False  # nothing right of the label: the value is on the line under it
     required: bool = False
+    label: str | None = None  # the field's name in messages ("le revenu fiscal de référence")
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,30 @@ class Classify:
 
 
 @dataclass(frozen=True)
+class Accept:
+    """When a document of the kind is accepted (check ``document.type``).
+
+    ``rule`` is "always", "never", "equals" (accepted only when ``field`` has ``value``) or
+    "not_equals" (refused only when ``field`` has ``value``; a field not read is accepted).
+    """
+
+    rule: str = "always"
+    field: str | None = None
+    value: str | bool | int | None = None
+    accepted: str | None = None  # message when accepted; default "Le document est {label}."
+    refused: str | None = None
+
+    def decide(self, fields: dict[str, Any]) -> bool:
+        if self.rule == "never":
+            return False
+        if self.rule == "always" or self.field is None:
+            return True
+        got = fields.get(self.field)
+        same = type(got) is type(self.value) and got == self.value
+        return same if self.rule == "equals" else not same
+
+
+@dataclass(frozen=True)
 class DocSpec:
     kind: str
     name: str
@@ -138,12 +169,20 @@ class DocSpec:
     proprietaires: ProprietairesSpec | None = None
     biens: BiensSpec | None = None
     classify: Classify = field(default_factory=Classify)
+    label: str = ""  # the kind in messages: "l'avis d'impôt", "l'avis de taxe foncière"
+    checks: tuple[str, ...] = ("kind_accepted",)  # names in docproc.checks.documents.CHECKS
+    accept: Accept = field(default_factory=Accept)
+
+    def field_label(self, name: str) -> str:
+        """The field's name in messages, or its key when the spec gives none."""
+        return next((f.label for f in self.fields if f.name == name and f.label), name)
 
 
 _TOP = {"kind", "name", "extends", "page1", "continuation", "keys", "fields", "declarants", "revenus",
-        "proprietaires", "biens", "classify"}
+        "proprietaires", "biens", "classify", "label", "checks", "accept"}
 _FIELD = {"name", "pages", "labels", "pattern", "type", "parser", "flag", "choice", "choose", "convert",
-          "sign", "next_line", "block", "below", "required"}
+          "sign", "next_line", "block", "below", "required", "label"}
+_ACCEPT = {"never", "field", "equals", "not_equals", "accepted", "refused"}
 _CLASSIFY = {"signals", "min_score", "priority", "twoddoc_types"}
 _SIGNAL = {"name", "pattern", "weight", "role", "zone"}
 _KINDS = ("type", "parser", "flag", "choice", "convert")
@@ -152,6 +191,22 @@ _CHOICE = {"value", "any"}
 _CONVERT = {"amount", "currency", "year"}
 _PROPRIETAIRES = {"start", "item"}
 _BIENS = {"sections", "commune", "adresse", "revenu_cadastral", "stop"}
+
+
+def _text(raw: Any) -> bool:
+    return isinstance(raw, str) and bool(raw.strip())
+
+
+def _parser_names() -> frozenset[str]:
+    from docproc.extractors.fields import PARSERS  # the registry imports this module
+
+    return frozenset(PARSERS)
+
+
+def _check_names() -> frozenset[str]:
+    from docproc.checks.documents import CHECKS  # the checks import this module
+
+    return frozenset(CHECKS)
 
 
 def _compile(where: str, pattern: str, need_value: bool = False) -> re.Pattern[str]:
@@ -231,8 +286,11 @@ def _field(where: str, raw: dict[str, Any], earlier: set[str] | None = None) -> 
         raise SpecError(f"{where}: il faut exactement un de {', '.join(_KINDS)}")
     if "type" in raw and raw["type"] not in TYPES:
         raise SpecError(f"{where}: type inconnu {raw['type']!r}")
-    if "parser" in raw and raw["parser"] not in PARSERS:
-        raise SpecError(f"{where}: parser inconnu {raw['parser']!r}")
+    if "parser" in raw and raw["parser"] not in _parser_names():
+        raise SpecError(f"{where}.parser: parser inconnu {raw['parser']!r} "
+                        f"(connus : {', '.join(sorted(_parser_names()))})")
+    if "label" in raw and not _text(raw["label"]):
+        raise SpecError(f"{where}.label: chaîne non vide attendue (le nom du champ dans les messages)")
     if "type" in raw and bool(raw.get("labels")) == ("pattern" in raw):
         raise SpecError(f"{where}: un champ typé a besoin de 'labels' ou de 'pattern' (un seul des deux)")
     for key in ("labels", "pattern", "next_line", "sign", "block", "below"):
@@ -249,7 +307,7 @@ def _field(where: str, raw: dict[str, Any], earlier: set[str] | None = None) -> 
         name=raw["name"], pages=pages, type=raw.get("type"), parser=raw.get("parser"),
         flag=raw.get("flag"), sign=int(raw.get("sign", 1)), next_line=bool(raw.get("next_line", False)),
         block=bool(raw.get("block", False)), below=bool(raw.get("below", False)),
-        required=bool(raw.get("required", False)), label_texts=labels,
+        required=bool(raw.get("required", False)), label_texts=labels, label=raw.get("label"),
         labels=tuple(_compile(where, _label_regex(lab)) for lab in labels),
         patterns=tuple(_compile(where, p, need_value=True) for p in patterns),
         choices=_choices(where, raw["choice"]) if "choice" in raw else (),
@@ -309,6 +367,43 @@ def _classify(where: str, raw: Any) -> Classify:
     return Classify(tuple(signals), float(min_score), int(priority), tuple(types))
 
 
+def _checks(where: str, raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(_text(x) for x in raw):
+        raise SpecError(f"{where}: liste non vide de noms de contrôles attendue")
+    known = _check_names()
+    for i, name in enumerate(raw):
+        if name not in known:
+            raise SpecError(f"{where}[{i}]: contrôle inconnu {name!r} (connus : {', '.join(sorted(known))})")
+    if len(set(raw)) != len(raw):
+        raise SpecError(f"{where}: un contrôle est nommé deux fois")
+    return tuple(raw)
+
+
+def _accept(where: str, raw: Any, fields: set[str]) -> Accept:
+    """``{never = true, refused}``, ``{field, equals | not_equals, refused}`` or only messages."""
+    raw = _table(where, raw, _ACCEPT, set())
+    for key in ("accepted", "refused"):
+        if key in raw and not _text(raw[key]):
+            raise SpecError(f"{where}.{key}: message non vide attendu")
+    if "never" in raw:
+        if raw["never"] is not True or set(raw) - {"never", "refused"} or "refused" not in raw:
+            raise SpecError(f"{where}: 'never = true' s'emploie seul avec le message 'refused'")
+        return Accept("never", refused=raw["refused"])
+    rules = [k for k in ("equals", "not_equals") if k in raw]
+    if "field" not in raw:
+        if rules or "refused" in raw:
+            raise SpecError(f"{where}: 'field' manquant (le champ qui décide)")
+        return Accept(accepted=raw.get("accepted"))
+    if raw["field"] not in fields:
+        raise SpecError(f"{where}.field: {raw['field']!r} n'est pas un champ de la spécification")
+    if len(rules) != 1 or "refused" not in raw:
+        raise SpecError(f"{where}: 'field' demande un de 'equals' ou 'not_equals', et le message 'refused'")
+    value = raw[rules[0]]
+    if not isinstance(value, str | bool | int):
+        raise SpecError(f"{where}.{rules[0]}: chaîne, booléen ou entier attendu")
+    return Accept(rules[0], raw["field"], value, raw.get("accepted"), raw["refused"])
+
+
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in child.items():
@@ -325,7 +420,12 @@ def _raw(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path.name}: TOML invalide ({exc})") from exc
     if "extends" in raw:
-        raw = _merge(_raw(path.with_name(f"{raw['extends']}.toml")), raw)
+        base = path.with_name(f"{raw['extends']}.toml")
+        if not base.exists() and (SPEC_DIR / base.name).exists():
+            base = SPEC_DIR / base.name  # a spec of another folder may extend a built-in one
+        if not base.exists():
+            raise SpecError(f"{path.name}.extends: spécification {raw['extends']!r} introuvable")
+        raw = _merge(_raw(base), raw)
     return raw
 
 
@@ -352,16 +452,79 @@ def load_spec(path: Path) -> DocSpec:
             raise SpecError(f"{where}: la table [{name}] est requise par le parser {name!r}")
     if "page1" not in raw and not raw.get("classify", {}).get("signals"):
         raise SpecError(f"{where}: 'page1' ou [classify] signals requis")
-    return DocSpec(kind=raw["kind"], name=raw["name"], page1=_markers(f"{where}.page1", raw.get("page1", {})),
-                   continuation=_markers(f"{where}.continuation", raw.get("continuation", {})),
+    page1 = _markers(f"{where}.page1", raw.get("page1", {}))
+    continuation = _markers(f"{where}.continuation", raw.get("continuation", {}))
+    proprietaires = _proprietaires(f"{where}.proprietaires", raw["proprietaires"]) if "proprietaires" in raw else None
+    biens = _biens(f"{where}.biens", raw["biens"]) if "biens" in raw else None
+    classify = _classify(f"{where}.classify", raw.get("classify", {}))
+    if not _text(raw.get("label")):
+        raise SpecError(f"{where}.label: chaîne non vide attendue (le nom du document dans les messages, "
+                        "par exemple « l'avis d'impôt »)")
+    checks = _checks(f"{where}.checks", raw["checks"]) if "checks" in raw else ("kind_accepted",)
+    accept = _accept(f"{where}.accept", raw.get("accept", {}), {f.name for f in fields})
+    return DocSpec(kind=raw["kind"], name=raw["name"], page1=page1,
+                   continuation=continuation,
                    keys=keys, fields=tuple(fields), declarants=dict(raw.get("declarants", {})), revenus=revenus,
-                   proprietaires=_proprietaires(f"{where}.proprietaires", raw["proprietaires"]) if "proprietaires" in raw else None,
-                   biens=_biens(f"{where}.biens", raw["biens"]) if "biens" in raw else None,
-                   classify=_classify(f"{where}.classify", raw.get("classify", {})))
+                   proprietaires=proprietaires, biens=biens, classify=classify,
+                   label=raw["label"].strip(), checks=checks, accept=accept)
 
 
-@cache
+def spec_dirs() -> tuple[Path, ...]:
+    """The built-in specs folder, then the extra folders of the settings (``DOCPROC_SPEC_DIRS``)."""
+    extra = get_settings().spec_dirs
+    for folder in extra:
+        if not folder.is_dir():
+            raise SpecError(f"DOCPROC_SPEC_DIRS : le dossier « {folder} » n'existe pas")
+    return (SPEC_DIR, *extra)
+
+
+_T = TypeVar("_T")
+_CLEARS: list[Callable[[], None]] = []
+
+
+def derived(fn: Callable[[], _T]) -> Callable[[], _T]:
+    """Cache a value computed from the loaded specs; ``reload_specs`` forgets it."""
+    cached = cache(fn)
+    _CLEARS.append(cached.cache_clear)
+    return cached
+
+
+@derived
 def all_specs() -> tuple[DocSpec, ...]:
-    """Every spec of the specs folder, most specific first (lowest classify.priority)."""
-    specs = [load_spec(p) for p in sorted(SPEC_DIR.glob("*.toml"))]
-    return tuple(sorted(specs, key=lambda s: (s.classify.priority, s.kind)))
+    """Every spec of the specs folders, most specific first (lowest classify.priority)."""
+    specs: dict[str, tuple[DocSpec, Path]] = {}
+    for folder in spec_dirs():
+        for path in sorted(folder.glob("*.toml")):
+            spec = load_spec(path)
+            if spec.kind in specs:
+                raise SpecError(f"{path.name}: le type {spec.kind!r} est déjà défini par {specs[spec.kind][1]}")
+            specs[spec.kind] = (spec, path)
+    return tuple(sorted((s for s, _ in specs.values()), key=lambda s: (s.classify.priority, s.kind)))
+
+
+def reload_specs() -> None:
+    """Forget the loaded specs and everything derived from them (tests, a changed setting)."""
+    for clear in _CLEARS:
+        clear()
+
+
+@derived
+def _by_kind() -> dict[str, DocSpec]:
+    return {s.kind: s for s in all_specs()}
+
+
+def spec_for(kind: str) -> DocSpec | None:
+    """The spec of a kind; None for "inconnu" (no spec)."""
+    return _by_kind().get(kind)
+
+
+@derived
+def paged_kinds() -> frozenset[str]:
+    """Kinds whose pages say "n/N" (their spec has a ``counter`` key): grouped across files."""
+    return frozenset(s.kind for s in all_specs() if "counter" in s.keys)
+
+
+@derived
+def kinds() -> tuple[str, ...]:
+    """Every kind with a spec, alphabetically (a document of none of them is "inconnu")."""
+    return tuple(sorted(s.kind for s in all_specs()))
