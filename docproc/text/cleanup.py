@@ -89,7 +89,7 @@ SHADE_UNIFORM = 0.5
 #: A watermark ("SPECIMEN" across the page) is looked for at this character height
 #: (pixels), after a grey closing that erases every stroke of text; what is left at least
 #: WATERMARK_DELTA below the paper, in letters WATERMARK_HEIGHT character heights high…
-WATERMARK_CHAR = 8.0
+WATERMARK_CHAR = 6.0
 WATERMARK_DELTA = 18
 WATERMARK_HEIGHT = (3.0, 40.0)
 #: …at least this many of them, of like size, along one line, is a word worth reading.

@@ -726,11 +726,11 @@ class _Done:
 
 def _scan_pages(directory: Path, limit: int, out: Path) -> list[Path]:
     """Up to ``limit`` 300-dpi greyscale PNGs of scanned pages found under ``directory``:
-    its PNG files, else the pages of its image-only PDFs (``scan_*`` samples) rendered the
-    way a scanner's PNG would be."""
-    pngs = sorted(directory.rglob("*.png"))[:limit]
-    if pngs:
-        return pngs
+    the pages of its image-only PDFs (``scan_*`` samples) rendered the way a scanner's PNG
+    would be, else its PNG files (the samples also hold PNG screen captures, which are not
+    scans: the target is set for scans)."""
+    if not any(directory.glob("scan_*/*.pdf")):
+        return sorted(directory.rglob("*.png"))[:limit]
     import pypdfium2
 
     from docproc.text.images import render_pdf_page
