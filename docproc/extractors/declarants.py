@@ -85,3 +85,29 @@ def extract(spec: DocSpec, view: PageView, out: Extraction) -> None:
         people.append(person)
         conf = min(conf, view.lines[line].conf)
     out.put("declarants", people, view, conf, 1)
+    postal = postal_address(view, names[-1][1], float(cfg.get("min_x", 0.45)))
+    if postal:
+        out.fields["_adresse_postale"] = postal
+
+
+#: The addressee's address has at most this many lines under the names.
+POSTAL_LINES = 3
+
+
+def postal_address(view: PageView, last_name_line: int, min_x: float) -> str | None:
+    """The address lines printed under the addressee's names, in their column."""
+    x0 = min((s.x0 for s in view.lines[last_name_line].segments if s.x0 >= min_x), default=None)
+    if x0 is None:
+        return None
+    taken: list[str] = []
+    last_y = view.lines[last_name_line].y
+    height = max(s.y1 - s.y0 for s in view.lines[last_name_line].segments)
+    for line in view.lines[last_name_line + 1:]:
+        if len(taken) >= POSTAL_LINES or line.y - last_y > 2.2 * height:
+            break
+        segs = [s for s in line.segments if s.x0 >= x0 - 0.03]
+        if not segs or abs(segs[0].x0 - x0) > 0.03:
+            continue
+        taken.append(" ".join(" ".join(s.text for s in segs).split()))
+        last_y = line.y
+    return " ".join(taken) or None

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from docproc.extractors import declarants, locaux, rates, revenus
 from docproc.extractors.spec import DocSpec, FieldSpec, all_specs, derived
 from docproc.extractors.values import TYPES, nif_key_ok
@@ -275,6 +277,21 @@ PARSERS: dict[str, Parser] = {
 }
 
 
+def _agree(name: str, other: str, out: Extraction) -> None:
+    """Two readings of one value printed twice (the address of imposition and the addressee's
+    address): when they differ by a few characters, one of them is a misreading ("ESCALIER 8"
+    for "ESCALIER B") and nothing says which, so the value is not given. Readings far apart
+    are two different addresses: the field keeps its own."""
+    a, b = out.fields.get(name), out.fields.get(other)
+    if not isinstance(a, str) or not isinstance(b, str):
+        return
+    ka, kb = ("".join(ch for ch in fold(x) if ch.isalnum()) for x in (a, b))
+    if ka != kb and Levenshtein.distance(ka, kb) <= max(2, len(ka) // 8):
+        out.fields.pop(name)
+        out.provenance.pop(name, None)
+        out.missing[name] = "lu différemment à deux endroits du document"
+
+
 def extract(spec: DocSpec, first: PageView | None, rest: list[tuple[PageView, int]]) -> Extraction:
     """Fields of one document from its page 1 (if any) and its continuation pages."""
     out = Extraction()
@@ -300,6 +317,9 @@ def extract(spec: DocSpec, first: PageView | None, rest: list[tuple[PageView, in
             _patterned(views, fs, out)
         elif fs.type:
             _labelled(views, fs, out)
+    for fs in spec.fields:
+        if fs.agree_with:
+            _agree(fs.name, fs.agree_with, out)
     for name in [n for n in out.fields if n.startswith("_")]:
         out.fields.pop(name)
         out.provenance.pop(name, None)

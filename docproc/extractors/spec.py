@@ -69,6 +69,7 @@ class FieldSpec:
     next_line: bool = False
     block: bool = False  # the value is the block of lines under the label (an address)
     below: bool = False  # nothing right of the label: the value is on the line under it
+    agree_with: str | None = None  # another reading of the same value: a near miss drops both
     required: bool = False
     label: str | None = None  # the field's name in messages ("le revenu fiscal de référence")
 
@@ -181,7 +182,7 @@ class DocSpec:
 _TOP = {"kind", "name", "extends", "page1", "continuation", "keys", "fields", "declarants", "revenus",
         "proprietaires", "biens", "classify", "label", "checks", "accept"}
 _FIELD = {"name", "pages", "labels", "pattern", "type", "parser", "flag", "choice", "choose", "convert",
-          "sign", "next_line", "block", "below", "required", "label"}
+          "sign", "next_line", "block", "below", "required", "label", "agree_with"}
 _ACCEPT = {"never", "field", "equals", "not_equals", "accepted", "refused"}
 _CLASSIFY = {"signals", "min_score", "priority", "twoddoc_types"}
 _SIGNAL = {"name", "pattern", "weight", "role", "zone"}
@@ -307,6 +308,7 @@ def _field(where: str, raw: dict[str, Any], earlier: set[str] | None = None) -> 
         name=raw["name"], pages=pages, type=raw.get("type"), parser=raw.get("parser"),
         flag=raw.get("flag"), sign=int(raw.get("sign", 1)), next_line=bool(raw.get("next_line", False)),
         block=bool(raw.get("block", False)), below=bool(raw.get("below", False)),
+        agree_with=str(raw["agree_with"]) if "agree_with" in raw else None,
         required=bool(raw.get("required", False)), label_texts=labels, label=raw.get("label"),
         labels=tuple(_compile(where, _label_regex(lab)) for lab in labels),
         patterns=tuple(_compile(where, p, need_value=True) for p in patterns),

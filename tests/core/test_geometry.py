@@ -72,3 +72,20 @@ def test_zeroed_reference_is_masked_not_read() -> None:
     ex = _avis_fields(view)
     assert "reference_avis" not in ex.fields
     assert "masquée" in ex.missing["reference_avis"]
+
+
+def test_address_read_differently_in_its_two_places_is_not_given() -> None:
+    # Regression: a 72-dpi capture read "ESCALIER 8" in one block and "ESCALIER B" in the other.
+    view = _view([("M DUPONT MARC", 0.55, 0.150), ("ESCALIER B", 0.55, 0.164), ("69003 LYON", 0.55, 0.178),
+                  ("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270), ("ESCALIER 8", 0.03, 0.284),
+                  ("69003 LYON", 0.03, 0.298), ("Numéro FIP :", 0.03, 0.312)])
+    ex = _avis_fields(view)
+    assert "adresse" not in ex.fields
+    assert ex.fields["declarants"][0]["identite"] == "DUPONT MARC"
+
+
+def test_address_read_the_same_in_both_places_is_kept() -> None:
+    view = _view([("M DUPONT MARC", 0.55, 0.150), ("ESCALIER B", 0.55, 0.164), ("69003 LYON", 0.55, 0.178),
+                  ("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270), ("ESCALIER B", 0.03, 0.284),
+                  ("69003 LYON", 0.03, 0.298), ("Numéro FIP :", 0.03, 0.312)])
+    assert _avis_fields(view).fields["adresse"] == "ESCALIER B 69003 LYON"
