@@ -174,8 +174,9 @@ def _resize(arr: np.ndarray, factor: float) -> np.ndarray:
 
 def _level(arr: np.ndarray, q: float, mask: np.ndarray | None = None) -> float:
     """The q-th percentile (0..100) of a uint8 image, optionally under a 0/1 mask (fast)."""
-    hist = cv2.calcHist([arr], [0], None if mask is None else mask.astype(np.uint8), [256],
-                        [0, 256]).ravel()
+    hist = cv2.calcHist(
+        [arr], [0], None if mask is None else mask.astype(np.uint8), [256], [0, 256]
+    ).ravel()
     total = float(hist.sum())
     if total <= 0:
         return 255.0
@@ -238,8 +239,14 @@ def find_sheet(grey: np.ndarray) -> np.ndarray | None:
     # dark class there is just its text).
     sh, sw = small.shape
     bh, bw = max(1, sh // 50), max(1, sw // 50)
-    rim = np.concatenate([blurred[:bh].ravel(), blurred[-bh:].ravel(),
-                          blurred[:, :bw].ravel(), blurred[:, -bw:].ravel()])
+    rim = np.concatenate(
+        [
+            blurred[:bh].ravel(),
+            blurred[-bh:].ravel(),
+            blurred[:, :bw].ravel(),
+            blurred[:, -bw:].ravel(),
+        ]
+    )
     if float((rim < level).mean()) < 0.2:
         return None
     frame = float(small.shape[0] * small.shape[1])
@@ -281,10 +288,14 @@ def find_sheet(grey: np.ndarray) -> np.ndarray | None:
     quad = (centre + (quad - centre) * (1.0 - SHEET_INSET)) / factor
     # A sheet touching the frame on three or more sides is a scan or a close-up: leave it.
     margin = 0.01 * max(h, w)
-    touching = sum((
-        bool(quad[:, 0].min() < margin), bool(quad[:, 1].min() < margin),
-        bool(quad[:, 0].max() > w - margin), bool(quad[:, 1].max() > h - margin),
-    ))
+    touching = sum(
+        (
+            bool(quad[:, 0].min() < margin),
+            bool(quad[:, 1].min() < margin),
+            bool(quad[:, 0].max() > w - margin),
+            bool(quad[:, 1].max() > h - margin),
+        )
+    )
     if touching >= 3:
         return None
     return quad
@@ -333,8 +344,12 @@ def _edge_support(support_map: np.ndarray, quad: np.ndarray) -> float:
     for i in range(4):
         p, q = quad[i], quad[(i + 1) % 4]
         # A side along the frame's border (a close-up cuts the sheet): nothing to check.
-        if (max(p[0], q[0]) < edge or min(p[0], q[0]) > w - 1 - edge
-                or max(p[1], q[1]) < edge or min(p[1], q[1]) > h - 1 - edge):
+        if (
+            max(p[0], q[0]) < edge
+            or min(p[0], q[0]) > w - 1 - edge
+            or max(p[1], q[1]) < edge
+            or min(p[1], q[1]) > h - 1 - edge
+        ):
             continue
         t = np.linspace(0.1, 0.9, 40, dtype=np.float32)[:, None]
         pts = p[None, :] * (1 - t) + q[None, :] * t
@@ -385,8 +400,10 @@ def _fit_quad(points: np.ndarray) -> np.ndarray | None:
 def _order_corners(pts: np.ndarray) -> np.ndarray:
     s = pts.sum(axis=1)
     d = np.diff(pts, axis=1).ravel()
-    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]],
-                    dtype=np.float32)
+    return np.array(
+        [pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]],
+        dtype=np.float32,
+    )
 
 
 def _sheet_size(quad: np.ndarray) -> tuple[float, float]:
@@ -532,14 +549,14 @@ def _updown_score(ink: np.ndarray, char_h: float) -> tuple[float, int]:
     above = below = 0.0
     used = 0
     for x, y, w, h, _area in words:
-        rows = ink[y:y + h, x:x + w].sum(axis=1).astype(np.float32)
+        rows = ink[y : y + h, x : x + w].sum(axis=1).astype(np.float32)
         peak = rows.max()
         if peak <= 0:
             continue
         core = np.nonzero(rows >= 0.5 * peak)[0]
         top, bottom = int(core[0]), int(core[-1])
         above += float(rows[:top].sum())
-        below += float(rows[bottom + 1:].sum())
+        below += float(rows[bottom + 1 :].sum())
         used += 1
     total = above + below
     if used == 0 or total <= 0:
@@ -561,7 +578,9 @@ def _erase_rules(page: np.ndarray, ink: np.ndarray, char_px: float) -> np.ndarra
     h, w = ink.shape
     hk = max(25, int(char_px * 6))
     vk = max(15, int(char_px * 3))
-    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
+    horiz = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1))
+    )
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     rules = cv2.bitwise_or(horiz, vert)
     erase = cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
@@ -571,15 +590,17 @@ def _erase_rules(page: np.ndarray, ink: np.ndarray, char_px: float) -> np.ndarra
     rest = cv2.bitwise_and(ink, 1 - rules)
     half = cv2.resize(rest * 255, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
     half = (half >= 64).astype(np.uint8)
-    closed = cv2.morphologyEx(half, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (2, 2)))
+    closed = cv2.morphologyEx(
+        half, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (2, 2))
+    )
     _, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     big = 1.5 * char_px
     for x, y, bw, bh, area in stats[1:]:
         if bw < big or bh < big or not GRAPHIC_FILL[0] <= area / float(bw * bh) <= GRAPHIC_FILL[1]:
             continue
-        if float(half[y:y + bh, x:x + bw].mean()) < GRAPHIC_DENSITY:
+        if float(half[y : y + bh, x : x + bw].mean()) < GRAPHIC_DENSITY:
             continue  # text, or a table's cells
-        erase[max(0, 2 * y - 3):2 * (y + bh) + 3, max(0, 2 * x - 3):2 * (x + bw) + 3] = 1
+        erase[max(0, 2 * y - 3) : 2 * (y + bh) + 3, max(0, 2 * x - 3) : 2 * (x + bw) + 3] = 1
     # The page's outer edge (a scanner lid's shadow, a trace of the surface around a sheet)
     # holds no text.
     my, mx = max(1, int(h * EDGE_BAND)), max(1, int(w * EDGE_BAND))
@@ -609,8 +630,9 @@ def shaded_regions(page: np.ndarray, char_px: float) -> list[tuple[int, int, int
     paper = _level(half, 90)
     dark = (half < paper - SHADE_DELTA).astype(np.uint8)
     k_open = max(3, int(round(0.6 * c)))
-    thick = cv2.morphologyEx(dark, cv2.MORPH_OPEN,
-                             cv2.getStructuringElement(cv2.MORPH_RECT, (k_open, k_open)))
+    thick = cv2.morphologyEx(
+        dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k_open, k_open))
+    )
     # What is left of text (the junctions of bold letters, a bold digit) is small: dropped
     # before closing, so that a banner does not grow into the text beside it.
     _, labels, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
@@ -620,8 +642,9 @@ def shaded_regions(page: np.ndarray, char_px: float) -> list[tuple[int, int, int
         return []
     thick = big[labels].astype(np.uint8)
     k_close = max(3, int(round(1.2 * c)) | 1)
-    solid = cv2.morphologyEx(thick, cv2.MORPH_CLOSE,
-                             cv2.getStructuringElement(cv2.MORPH_RECT, (k_close, k_close)))
+    solid = cv2.morphologyEx(
+        thick, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k_close, k_close))
+    )
     _, _, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     hh, hw = half.shape
     edge = max(2, int(EDGE_BAND * max(hh, hw)))
@@ -635,8 +658,9 @@ def shaded_regions(page: np.ndarray, char_px: float) -> list[tuple[int, int, int
     return out
 
 
-def normalise_shaded(page: np.ndarray, char_px: float
-                     ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+def normalise_shaded(
+    page: np.ndarray, char_px: float
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
     """The page with its banners and shaded boxes turned into dark text on the paper's
     grey (what Tesseract reads best: its own threshold loses light text on a mid-grey
     banner, and takes a tinted box for one block of ink), and the boxes so changed.
@@ -654,15 +678,17 @@ def normalise_shaded(page: np.ndarray, char_px: float
     done = []
     for x0, y0, x1, y1 in boxes:
         # The paper around the box (the light may be uneven: a photo is flattened later).
-        ring = page[max(0, y0 - reach):min(h, y1 + reach), max(0, x0 - reach):min(w, x1 + reach)]
+        ring = page[
+            max(0, y0 - reach) : min(h, y1 + reach), max(0, x0 - reach) : min(w, x1 + reach)
+        ]
         paper = _level(ring, 90)
         for top, bottom in _shade_bands(page[y0:y1, x0:x1], char_px):
-            mapped = _normalise_band(page[y0 + top:y0 + bottom, x0:x1], paper, ink)
+            mapped = _normalise_band(page[y0 + top : y0 + bottom, x0:x1], paper, ink)
             if mapped is None:
                 continue
             if out is page:
                 out = page.copy()
-            out[y0 + top:y0 + bottom, x0:x1] = mapped
+            out[y0 + top : y0 + bottom, x0:x1] = mapped
             done.append((x0, y0 + top, x1, y0 + bottom))
     return out, done
 
@@ -672,8 +698,9 @@ def _shade_bands(crop: np.ndarray, char_px: float) -> list[tuple[int, int]]:
     a lighter row, as in "Somme qu'il vous reste à payer" above "0 €")."""
     # Each row's most frequent grey (in steps of 16): its background, whatever the text.
     bins = crop >> 4
-    rows = np.array([np.bincount(r, minlength=16).argmax() * 16 + 8 for r in bins],
-                    dtype=np.float32)
+    rows = np.array(
+        [np.bincount(r, minlength=16).argmax() * 16 + 8 for r in bins], dtype=np.float32
+    )
     bands: list[tuple[int, int]] = []
     start = 0
     for y in range(1, len(rows) + 1):
@@ -728,8 +755,9 @@ def big_text(page: np.ndarray, char_px: float) -> BigText | None:
     small = _resize(page, factor)
     c = char_px * factor
     k = max(3, int(round(0.6 * c)) | 1)
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE,
-                              cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    closed = cv2.morphologyEx(
+        small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
     paper = _level(small, 90)
     mask = (closed < paper - WATERMARK_DELTA).astype(np.uint8)
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -737,9 +765,14 @@ def big_text(page: np.ndarray, char_px: float) -> BigText | None:
         return None
     bw, bh, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     size = np.maximum(bw, bh)
-    glyph = ((size >= WATERMARK_HEIGHT[0] * c) & (size <= WATERMARK_HEIGHT[1] * c)
-             & (bw <= 3 * bh) & (bh <= 4 * bw)
-             & (area >= 0.12 * bw * bh) & (area <= 0.85 * bw * bh))
+    glyph = (
+        (size >= WATERMARK_HEIGHT[0] * c)
+        & (size <= WATERMARK_HEIGHT[1] * c)
+        & (bw <= 3 * bh)
+        & (bh <= 4 * bw)
+        & (area >= 0.12 * bw * bh)
+        & (area <= 0.85 * bw * bh)
+    )
     idx = np.nonzero(glyph)[0]
     if len(idx) < WATERMARK_MIN_GLYPHS:
         return None
@@ -756,8 +789,7 @@ def big_text(page: np.ndarray, char_px: float) -> BigText | None:
         if len(best) < WATERMARK_MIN_GLYPHS:
             return None
         pts = centroids[best + 1].astype(np.float32)
-        vx, vy, x0, y0 = (float(v) for v in
-                          cv2.fitLine(pts, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
+        vx, vy, x0, y0 = (float(v) for v in cv2.fitLine(pts, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
         across = np.abs((pts[:, 0] - x0) * vy - (pts[:, 1] - y0) * vx)
         height = float(np.median(size[best]))
         best = best[across <= 0.4 * height]
@@ -776,7 +808,7 @@ def big_text(page: np.ndarray, char_px: float) -> BigText | None:
     gx1 = int((stats[best + 1, 0] + stats[best + 1, 2]).max())
     gy1 = int((stats[best + 1, 1] + stats[best + 1, 3]).max())
     pad = int(height * 0.3)
-    crop = letters[max(0, gy0 - pad):gy1 + pad, max(0, gx0 - pad):gx1 + pad]
+    crop = letters[max(0, gy0 - pad) : gy1 + pad, max(0, gx0 - pad) : gx1 + pad]
     # Level the line, then bring its letters to the height Tesseract reads best. The
     # letters' height along the line is about their bounding box's at this angle.
     rad = math.radians(angle)
@@ -786,18 +818,30 @@ def big_text(page: np.ndarray, char_px: float) -> BigText | None:
     m, rw, rh = _rotate_matrix(cw, ch, -angle)
     m[:, :2] *= zoom
     m[:, 2] *= zoom
-    level = cv2.warpAffine(crop, m, (max(1, int(rw * zoom)), max(1, int(rh * zoom))),
-                           flags=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR,
-                           borderValue=255)
+    level = cv2.warpAffine(
+        crop,
+        m,
+        (max(1, int(rw * zoom)), max(1, int(rh * zoom))),
+        flags=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR,
+        borderValue=255,
+    )
     ys_, xs_ = np.nonzero(level < 128)
     if len(xs_):
         margin = max(4, WATERMARK_READ_HEIGHT // 3)
-        level = level[max(0, int(ys_.min()) - margin):int(ys_.max()) + margin + 1,
-                      max(0, int(xs_.min()) - margin):int(xs_.max()) + margin + 1]
+        level = level[
+            max(0, int(ys_.min()) - margin) : int(ys_.max()) + margin + 1,
+            max(0, int(xs_.min()) - margin) : int(xs_.max()) + margin + 1,
+        ]
     inv = 1.0 / factor
     box = (int(gx0 * inv), int(gy0 * inv), int(gx1 * inv), int(gy1 * inv))
-    return BigText(image=np.ascontiguousarray(level), box=box, angle=angle, glyphs=len(best),
-                   mask=keep[labels].astype(np.uint8), factor=factor)
+    return BigText(
+        image=np.ascontiguousarray(level),
+        box=box,
+        angle=angle,
+        glyphs=len(best),
+        mask=keep[labels].astype(np.uint8),
+        factor=factor,
+    )
 
 
 def erase_big_text(page: np.ndarray, big: BigText) -> np.ndarray:
@@ -821,8 +865,9 @@ def ink_rows(page: np.ndarray) -> np.ndarray:
     return cv2.reduce(mask, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)
 
 
-def unread_ink(page: np.ndarray, boxes: list[tuple[int, int, int, int]],
-               char_px: float) -> list[tuple[int, int, int, int]]:
+def unread_ink(
+    page: np.ndarray, boxes: list[tuple[int, int, int, int]], char_px: float
+) -> list[tuple[int, int, int, int]]:
     """Boxes (x0, y0, x1, y1) of character-like ink outside the given word boxes, grouped
     into words: what an OCR pass left unread. Largest first."""
     if char_px <= 0:
@@ -830,18 +875,28 @@ def unread_ink(page: np.ndarray, boxes: list[tuple[int, int, int, int]],
     h, w = page.shape
     ink = _ink_mask(page)
     for x0, y0, x1, y1 in boxes:
-        ink[max(0, y0 - 2):y1 + 3, max(0, x0 - 2):x1 + 3] = 0
+        ink[max(0, y0 - 2) : y1 + 3, max(0, x0 - 2) : x1 + 3] = 0
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
         return []
     st = stats[1:]
     x, y, bw, bh, area = st[:, 0], st[:, 1], st[:, 2], st[:, 3], st[:, 4]
     margin = max(2, int(0.01 * max(h, w)))
-    keep = ((bh >= 0.6 * char_px) & (bh <= 2.5 * char_px) & (bw <= 25 * bh) & (bw >= 2)
-            & (area >= 0.12 * bw * bh) & (x > margin) & (y > margin)
-            & (x + bw < w - margin) & (y + bh < h - margin))
-    found = sorted((int(a), int(b), int(a + c), int(b + d))
-                   for a, b, c, d in zip(x[keep], y[keep], bw[keep], bh[keep], strict=True))
+    keep = (
+        (bh >= 0.6 * char_px)
+        & (bh <= 2.5 * char_px)
+        & (bw <= 25 * bh)
+        & (bw >= 2)
+        & (area >= 0.12 * bw * bh)
+        & (x > margin)
+        & (y > margin)
+        & (x + bw < w - margin)
+        & (y + bh < h - margin)
+    )
+    found = sorted(
+        (int(a), int(b), int(a + c), int(b + d))
+        for a, b, c, d in zip(x[keep], y[keep], bw[keep], bh[keep], strict=True)
+    )
     groups: list[list[int]] = []
     for x0, y0, x1, y1 in found:
         for g in groups:
@@ -879,8 +934,9 @@ def _sharpness(arr: np.ndarray, ink: np.ndarray) -> tuple[float, float]:
 # --------------------------------------------------------------------------- the pipeline
 
 
-def clean(img: Image.Image | np.ndarray, dpi: float | None = None, *,
-          osd: OsdFunc | None = None) -> Cleaned:
+def clean(
+    img: Image.Image | np.ndarray, dpi: float | None = None, *, osd: OsdFunc | None = None
+) -> Cleaned:
     """Clean one page for OCR. ``dpi`` is the resolution the file claims, if trustworthy."""
     import time
 
@@ -906,8 +962,9 @@ def clean(img: Image.Image | np.ndarray, dpi: float | None = None, *,
         aw, ah = max(1, round(sheet_w * a)), max(1, round(sheet_h * a))
         # From the original pixels: the sheet is smaller than the frame, so the reduced
         # copy is too coarse for it (blurred letters would measure taller than they are).
-        analysis = _warp(arr, np.diag([a, a, 1.0]) @ base, aw, ah, zoom=a,
-                         border=cv2.BORDER_REPLICATE)
+        analysis = _warp(
+            arr, np.diag([a, a, 1.0]) @ base, aw, ah, zoom=a, border=cv2.BORDER_REPLICATE
+        )
     else:
         quad = None
         sheet_w, sheet_h = float(w), float(h)
@@ -1018,12 +1075,26 @@ def clean(img: Image.Image | np.ndarray, dpi: float | None = None, *,
     small = analysis if source_blur else _resize(page, 0.5)
     blur, contrast = _sharpness(small, _ink_mask(small))
     timings["sharpness"] = time.perf_counter() - t0
-    return Cleaned(image=page, ocr_image=ocr_page, dpi=out_dpi, rotation=rotation % 360, skew=skew,
-                   sheet=quad is not None, scale=scale, char_height=out_char if char_h else 0.0,
-                   blobs=len(marks), blur=blur, contrast=contrast, osd_used=osd_used,
-                   words=words, axis_ratio=axis_ratio,
-                   timings=timings, shaded=shaded, big_text=big,
-                   source_blur=source_blur)
+    return Cleaned(
+        image=page,
+        ocr_image=ocr_page,
+        dpi=out_dpi,
+        rotation=rotation % 360,
+        skew=skew,
+        sheet=quad is not None,
+        scale=scale,
+        char_height=out_char if char_h else 0.0,
+        blobs=len(marks),
+        blur=blur,
+        contrast=contrast,
+        osd_used=osd_used,
+        words=words,
+        axis_ratio=axis_ratio,
+        timings=timings,
+        shaded=shaded,
+        big_text=big,
+        source_blur=source_blur,
+    )
 
 
 def _nominal_dpi(char_px: float, claimed: float | None) -> float:
@@ -1042,8 +1113,16 @@ def _paper_level(analysis: np.ndarray) -> int:
     return int(_level(analysis, 90)) if analysis.size else 255
 
 
-def _warp(src: np.ndarray, matrix: np.ndarray, out_w: int, out_h: int, *, zoom: float,
-          fill: int = 255, border: int = cv2.BORDER_CONSTANT) -> np.ndarray:
+def _warp(
+    src: np.ndarray,
+    matrix: np.ndarray,
+    out_w: int,
+    out_h: int,
+    *,
+    zoom: float,
+    fill: int = 255,
+    border: int = cv2.BORDER_CONSTANT,
+) -> np.ndarray:
     """Resample ``src`` through a 3x3 matrix into out_w × out_h, avoiding aliasing.
 
     ``zoom`` is the mapping's average scale (output pixels per input pixel).
@@ -1055,18 +1134,34 @@ def _warp(src: np.ndarray, matrix: np.ndarray, out_w: int, out_h: int, *, zoom: 
         src = _resize(src, pre)
         matrix = matrix @ np.diag([1 / pre, 1 / pre, 1.0])
     affine = bool(np.allclose(matrix[2], [0, 0, 1]))
-    if affine and np.allclose(matrix[:2, :2], np.eye(2)) and np.allclose(matrix[:2, 2], 0) \
-            and src.shape == (out_h, out_w):
+    if (
+        affine
+        and np.allclose(matrix[:2, :2], np.eye(2))
+        and np.allclose(matrix[:2, 2], 0)
+        and src.shape == (out_h, out_w)
+    ):
         return np.ascontiguousarray(src)
-    if affine and abs(matrix[0, 1]) < 1e-12 and abs(matrix[1, 0]) < 1e-12 \
-            and abs(matrix[0, 2]) < 1e-6 and abs(matrix[1, 2]) < 1e-6:
+    if (
+        affine
+        and abs(matrix[0, 1]) < 1e-12
+        and abs(matrix[1, 0]) < 1e-12
+        and abs(matrix[0, 2]) < 1e-6
+        and abs(matrix[1, 2]) < 1e-6
+    ):
         # A pure scale: a plain resize is faster and as good.
         if src.shape == (out_h, out_w):
             return np.ascontiguousarray(src)
         interp = cv2.INTER_AREA if matrix[0, 0] < 1 else cv2.INTER_CUBIC
         return cv2.resize(src, (out_w, out_h), interpolation=interp)
     if affine:
-        return cv2.warpAffine(src, matrix[:2], (out_w, out_h), flags=cv2.INTER_LINEAR,
-                              borderMode=border, borderValue=fill)
-    return cv2.warpPerspective(src, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR,
-                               borderMode=border, borderValue=fill)
+        return cv2.warpAffine(
+            src,
+            matrix[:2],
+            (out_w, out_h),
+            flags=cv2.INTER_LINEAR,
+            borderMode=border,
+            borderValue=fill,
+        )
+    return cv2.warpPerspective(
+        src, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=border, borderValue=fill
+    )

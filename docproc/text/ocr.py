@@ -151,10 +151,13 @@ class _ApiPool:
     def _create(self) -> tesserocr.PyTessBaseAPI:
         variables = TESSERACT_VARIABLES if self.lang != "osd" else {}
         try:
-            return tesserocr.PyTessBaseAPI(path=_tessdata(), lang=self.lang, psm=self.psm,
-                                           oem=tesserocr.OEM.LSTM_ONLY if self.lang != "osd"
-                                           else tesserocr.OEM.DEFAULT,
-                                           variables=dict(variables))
+            return tesserocr.PyTessBaseAPI(
+                path=_tessdata(),
+                lang=self.lang,
+                psm=self.psm,
+                oem=tesserocr.OEM.LSTM_ONLY if self.lang != "osd" else tesserocr.OEM.DEFAULT,
+                variables=dict(variables),
+            )
         except RuntimeError as exc:
             raise DocprocError(Reason.ocr_failed, detail="tesseract_init") from exc
 
@@ -216,41 +219,68 @@ def _claimed_dpi(img: Image.Image) -> float | None:
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
-def _checks(quality: dict[str, float], readable: int, cleaned: cleanup.Cleaned,
-            timed_out: bool) -> list[Check]:
+def _checks(
+    quality: dict[str, float], readable: int, cleaned: cleanup.Cleaned, timed_out: bool
+) -> list[Check]:
     checks: list[Check] = []
     data = {"blur": round(quality["blur"], 1), "confidence": round(quality["confidence"], 3)}
     if timed_out:
-        checks.append(Check(
-            "ocr.delai", "warning", False,
-            "La lecture de cette page a pris trop de temps et a été interrompue : "
-            "envoyez une photo plus nette ou un scan de la page.",
-            {"seconds": round(quality.get("seconds", 0.0), 1)}))
+        checks.append(
+            Check(
+                "ocr.delai",
+                "warning",
+                False,
+                "La lecture de cette page a pris trop de temps et a été interrompue : "
+                "envoyez une photo plus nette ou un scan de la page.",
+                {"seconds": round(quality.get("seconds", 0.0), 1)},
+            )
+        )
         return checks
     small_source = cleaned.scale > 1.0 and cleaned.source_blur
     blurry = quality["blur"] < (MIN_BLUR_SMALL if small_source else MIN_BLUR)
     floor = MIN_MEAN_CONFIDENCE_SMALL if small_source and not blurry else MIN_MEAN_CONFIDENCE
     unsure = quality["confidence"] < floor
-    if cleaned.blank and cleaned.blobs >= cleanup.MIN_BLOBS and blurry \
-            and cleaned.axis_ratio >= BLURRY_AXIS_RATIO:
+    if (
+        cleaned.blank
+        and cleaned.blobs >= cleanup.MIN_BLOBS
+        and blurry
+        and cleaned.axis_ratio >= BLURRY_AXIS_RATIO
+    ):
         # Shapes lined up like words, but too blurred to separate into letters.
-        checks.append(Check(
-            "image.floue", "warning", False,
-            "Cette page est trop floue pour être lue : reprenez la photo bien à plat, avec "
-            "plus de lumière et sans bouger, ou envoyez un scan.", data))
+        checks.append(
+            Check(
+                "image.floue",
+                "warning",
+                False,
+                "Cette page est trop floue pour être lue : reprenez la photo bien à plat, avec "
+                "plus de lumière et sans bouger, ou envoyez un scan.",
+                data,
+            )
+        )
         return checks
     if cleaned.blank or (readable < MIN_READABLE_WORDS and not blurry):
-        checks.append(Check(
-            "ocr.texte_absent", "warning", False,
-            "Aucun texte n'a pu être lu sur cette page : vérifiez qu'il s'agit bien du "
-            "document demandé, photographié en entier, à plat et bien éclairé.",
-            {"words": readable}))
+        checks.append(
+            Check(
+                "ocr.texte_absent",
+                "warning",
+                False,
+                "Aucun texte n'a pu être lu sur cette page : vérifiez qu'il s'agit bien du "
+                "document demandé, photographié en entier, à plat et bien éclairé.",
+                {"words": readable},
+            )
+        )
         return checks
     if blurry or unsure or readable < MIN_READABLE_WORDS:
-        checks.append(Check(
-            "image.floue", "warning", False,
-            "Cette page est floue ou peu lisible : reprenez la photo bien à plat, avec "
-            "plus de lumière et sans bouger, ou envoyez un scan.", data))
+        checks.append(
+            Check(
+                "image.floue",
+                "warning",
+                False,
+                "Cette page est floue ou peu lisible : reprenez la photo bien à plat, avec "
+                "plus de lumière et sans bouger, ou envoyez un scan.",
+                data,
+            )
+        )
     return checks
 
 
@@ -275,12 +305,15 @@ def _read_words(api: tesserocr.PyTessBaseAPI, dx: int = 0, dy: int = 0) -> list[
         if not box:
             continue
         x0, y0, x1, y1 = box
-        out.append((text.strip(), x0 + dx, y0 + dy, x1 + dx, y1 + dy, float(word.Confidence(level))))
+        out.append(
+            (text.strip(), x0 + dx, y0 + dy, x1 + dx, y1 + dy, float(word.Confidence(level)))
+        )
     return out
 
 
-def _recognize(arr: np.ndarray, top: int, bottom: int, dpi: float,
-               timeout: float) -> tuple[list[_Word], bool]:
+def _recognize(
+    arr: np.ndarray, top: int, bottom: int, dpi: float, timeout: float
+) -> tuple[list[_Word], bool]:
     """Tesseract (psm 3) on rows top..bottom of the page; (words, finished in time)."""
     band = np.ascontiguousarray(arr[top:bottom])
     h, w = band.shape
@@ -297,8 +330,9 @@ def _recognize(arr: np.ndarray, top: int, bottom: int, dpi: float,
     return words, bool(ok)
 
 
-def _read_band(c: cleanup.Cleaned, top: int, bottom: int, timeout: float,
-               budget: float) -> tuple[list[_Word], bool]:
+def _read_band(
+    c: cleanup.Cleaned, top: int, bottom: int, timeout: float, budget: float
+) -> tuple[list[_Word], bool]:
     """Read rows top..bottom of a cleaned page, then give its unsure words and unread ink
     a second look; words in page pixels, and whether it finished in time."""
     words, ok = _recognize(c.ocr_image, top, bottom, c.dpi, timeout)
@@ -369,16 +403,21 @@ def _restore_points(arr: np.ndarray, words: list[_Word]) -> list[_Word]:
             out.append(word)
             continue
         pad = max(2, height // 4)
-        crop = arr[y0:min(arr.shape[0], y1 + pad), max(0, x0 - 1):x1 + 1]
+        crop = arr[y0 : min(arr.shape[0], y1 + pad), max(0, x0 - 1) : x1 + 1]
         if crop.size == 0:
             out.append(word)
             continue
         _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
         n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
         tall = [s for s in stats[1:] if s[3] >= 0.6 * height]
-        dots = [s for s in stats[1:] if 0.08 * height <= s[3] <= 0.35 * height
-                and 0.08 * height <= s[2] <= 0.35 * height and s[4] >= 0.4 * s[2] * s[3]
-                and s[1] + s[3] >= 0.8 * height]
+        dots = [
+            s
+            for s in stats[1:]
+            if 0.08 * height <= s[3] <= 0.35 * height
+            and 0.08 * height <= s[2] <= 0.35 * height
+            and s[4] >= 0.4 * s[2] * s[3]
+            and s[1] + s[3] >= 0.8 * height
+        ]
         if len(tall) != len(text) or len(dots) != 1 or n - 1 != len(tall) + 1:
             out.append(word)
             continue
@@ -402,8 +441,9 @@ def _restore_points(arr: np.ndarray, words: list[_Word]) -> list[_Word]:
     return out
 
 
-def _second_look(arr: np.ndarray, words: list[_Word], dpi: float, char_px: float,
-                 timeout: float) -> list[_Word]:
+def _second_look(
+    arr: np.ndarray, words: list[_Word], dpi: float, char_px: float, timeout: float
+) -> list[_Word]:
     """Re-read, alone, the short words Tesseract was unsure of, and the ink it left unread
     (a lone "0" in a table cell is easily taken for noise).
 
@@ -414,15 +454,18 @@ def _second_look(arr: np.ndarray, words: list[_Word], dpi: float, char_px: float
     regions: list[tuple[int, int, int, int, int | None]] = []
     for i, (text, x0, y0, x1, y1, conf) in enumerate(words):
         # A lone letter where a count stands ("2" read "À" at 85 %) is as suspect.
-        short_number = (len(text) <= 2 and any(ch.isdigit() for ch in text)) \
-            or (len(text) == 1 and text.isalpha())
+        short_number = (len(text) <= 2 and any(ch.isdigit() for ch in text)) or (
+            len(text) == 1 and text.isalpha()
+        )
         if (x1 - x0) > 25 * char_px or (y1 - y0) > 3 * char_px:
             continue  # no word is that big: a shadow or a picture read as letters
-        if (conf < SECOND_LOOK_CONFIDENCE and len(text) <= 16) \
-                or (short_number and conf < SHORT_NUMBER_CONFIDENCE):
+        if (conf < SECOND_LOOK_CONFIDENCE and len(text) <= 16) or (
+            short_number and conf < SHORT_NUMBER_CONFIDENCE
+        ):
             regions.append((x0, y0, x1, y1, i))
-    for x0, y0, x1, y1 in cleanup.unread_ink(arr, [(wd[1], wd[2], wd[3], wd[4]) for wd in words],
-                                             char_px)[:MAX_ORPHANS]:
+    for x0, y0, x1, y1 in cleanup.unread_ink(
+        arr, [(wd[1], wd[2], wd[3], wd[4]) for wd in words], char_px
+    )[:MAX_ORPHANS]:
         regions.append((x0, y0, x1, y1, None))
     if not regions:
         return words
@@ -440,11 +483,15 @@ def _second_look(arr: np.ndarray, words: list[_Word], dpi: float, char_px: float
             if index is None:
                 text = "".join(wd[0] for wd in found)
                 alnum = sum(ch.isalnum() for ch in text)
-                if (mean >= ORPHAN_MIN_CONFIDENCE and alnum >= 1
-                        and (alnum >= 2 or text.rstrip("€").isdigit())):
+                if (
+                    mean >= ORPHAN_MIN_CONFIDENCE
+                    and alnum >= 1
+                    and (alnum >= 2 or text.rstrip("€").isdigit())
+                ):
                     added.extend(found)
             elif mean >= words[index][5] + 10 or (
-                    mean >= words[index][5] and len(words[index][0]) <= 2):
+                mean >= words[index][5] and len(words[index][0]) <= 2
+            ):
                 replaced[index] = found
         api.SetPageSegMode(tesserocr.PSM.AUTO)
         api.Clear()
@@ -455,8 +502,14 @@ def _second_look(arr: np.ndarray, words: list[_Word], dpi: float, char_px: float
     return out
 
 
-def _read_alone(api: tesserocr.PyTessBaseAPI, arr: np.ndarray, box: tuple[int, int, int, int],
-                dpi: float, char_px: float, deadline: float) -> list[_Word]:
+def _read_alone(
+    api: tesserocr.PyTessBaseAPI,
+    arr: np.ndarray,
+    box: tuple[int, int, int, int],
+    dpi: float,
+    char_px: float,
+    deadline: float,
+) -> list[_Word]:
     """Read one box as a line several ways (tight and wide margin, as is and enlarged 2x)
     and keep the reading most of them agree on, weighed by confidence.
 
@@ -476,10 +529,14 @@ def _read_alone(api: tesserocr.PyTessBaseAPI, arr: np.ndarray, box: tuple[int, i
             continue
         found = _read_line(api, arr[cy0:cy1, cx0:cx1], cx0, cy0, dpi, zoom, deadline)
         # Only what lies in the box: the margin may show a neighbour's edge (read ":").
-        found = [wd for wd in found
-                 if x0 - slack <= (wd[1] + wd[3]) / 2 <= x1 + slack
-                 and y0 - slack <= (wd[2] + wd[4]) / 2 <= y1 + slack
-                 and wd[1] >= x0 - slack and wd[3] <= x1 + slack]
+        found = [
+            wd
+            for wd in found
+            if x0 - slack <= (wd[1] + wd[3]) / 2 <= x1 + slack
+            and y0 - slack <= (wd[2] + wd[4]) / 2 <= y1 + slack
+            and wd[1] >= x0 - slack
+            and wd[3] <= x1 + slack
+        ]
         if not found:
             continue
         text = " ".join(wd[0] for wd in found)
@@ -496,10 +553,20 @@ def _read_alone(api: tesserocr.PyTessBaseAPI, arr: np.ndarray, box: tuple[int, i
     return readings[max(votes, key=lambda t: votes[t])]
 
 
-def _read_line(api: tesserocr.PyTessBaseAPI, crop: np.ndarray, dx: int, dy: int, dpi: float,
-               zoom: float, deadline: float) -> list[_Word]:
-    img = crop if zoom == 1 else cv2.resize(crop, None, fx=zoom, fy=zoom,
-                                              interpolation=cv2.INTER_CUBIC)
+def _read_line(
+    api: tesserocr.PyTessBaseAPI,
+    crop: np.ndarray,
+    dx: int,
+    dy: int,
+    dpi: float,
+    zoom: float,
+    deadline: float,
+) -> list[_Word]:
+    img = (
+        crop
+        if zoom == 1
+        else cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
+    )
     img = np.ascontiguousarray(img)
     ch, cw = img.shape
     remaining = int((deadline - time.monotonic()) * 1000)
@@ -509,8 +576,17 @@ def _read_line(api: tesserocr.PyTessBaseAPI, crop: np.ndarray, dx: int, dy: int,
     api.SetSourceResolution(max(70, round(dpi * zoom)))
     if not api.Recognize(timeout=remaining):
         return []
-    return [(t, dx + round(x0 / zoom), dy + round(y0 / zoom), dx + round(x1 / zoom),
-             dy + round(y1 / zoom), c) for t, x0, y0, x1, y1, c in _read_words(api)]
+    return [
+        (
+            t,
+            dx + round(x0 / zoom),
+            dy + round(y0 / zoom),
+            dx + round(x1 / zoom),
+            dy + round(y1 / zoom),
+            c,
+        )
+        for t, x0, y0, x1, y1, c in _read_words(api)
+    ]
 
 
 def _read_big_text(c: cleanup.Cleaned, deadline: float) -> tuple[str, float] | None:
@@ -532,8 +608,10 @@ def _read_big_text(c: cleanup.Cleaned, deadline: float) -> tuple[str, float] | N
                 found = _read_line(api, img, 0, 0, 300.0, 1.0, deadline)
                 text = "".join(ch for ch in fold(" ".join(wd[0] for wd in found)) if ch.isalpha())
                 for word in WATERMARK_WORDS:
-                    if word in text or (len(text) <= 2 * len(word) and SequenceMatcher(
-                            None, word, text).ratio() >= WATERMARK_SIMILARITY):
+                    if word in text or (
+                        len(text) <= 2 * len(word)
+                        and SequenceMatcher(None, word, text).ratio() >= WATERMARK_SIMILARITY
+                    ):
                         conf = sum(wd[5] for wd in found) / len(found)
                         return word, conf
         finally:
@@ -542,8 +620,9 @@ def _read_big_text(c: cleanup.Cleaned, deadline: float) -> tuple[str, float] | N
     return None
 
 
-def _watermark_segment(word: str, conf: float, box: tuple[int, int, int, int],
-                       segments: list[Segment], w: int, h: int) -> Segment:
+def _watermark_segment(
+    word: str, conf: float, box: tuple[int, int, int, int], segments: list[Segment], w: int, h: int
+) -> Segment:
     """A segment for a watermark word: across the watermark's width, on a thin band within
     its height where no word lies, so that it makes a line of its own (a segment as tall as
     the watermark would pull the words it covers into its line)."""
@@ -561,8 +640,14 @@ def _watermark_segment(word: str, conf: float, box: tuple[int, int, int, int],
         cursor = max(cursor, b)
     y = best[1] if best is not None else mid
     thin = 0.2 / max(1, h)
-    return Segment(text=word, x0=x0 / w, y0=y - thin, x1=x1 / w, y1=y + thin,
-                   conf=max(0.0, min(1.0, conf / 100.0)))
+    return Segment(
+        text=word,
+        x0=x0 / w,
+        y0=y - thin,
+        x1=x1 / w,
+        y1=y + thin,
+        conf=max(0.0, min(1.0, conf / 100.0)),
+    )
 
 
 def _is_noise(text: str, conf: float) -> bool:
@@ -616,23 +701,39 @@ def _segments(words: list[_Word], w: int, h: int) -> list[Segment]:
             continue  # a speck in a logo read as "2." or "a."
         if _diacritic(word, words):
             continue
-        out.append(Segment(text=t, x0=x0 / w, y0=y0 / h, x1=x1 / w, y1=y1 / h,
-                           conf=max(0.0, min(1.0, c / 100.0))))
+        out.append(
+            Segment(
+                text=t,
+                x0=x0 / w,
+                y0=y0 / h,
+                x1=x1 / w,
+                y1=y1 / h,
+                conf=max(0.0, min(1.0, c / 100.0)),
+            )
+        )
     return out
 
 
-def _page_text(file: str, page: int, cleaned: cleanup.Cleaned, words: list[_Word],
-               timed_out: bool, started: float,
-               watermark: tuple[str, float] | None = None) -> PageText:
+def _page_text(
+    file: str,
+    page: int,
+    cleaned: cleanup.Cleaned,
+    words: list[_Word],
+    timed_out: bool,
+    started: float,
+    watermark: tuple[str, float] | None = None,
+) -> PageText:
     h, w = cleaned.ocr_image.shape
     segments = _segments(words, w, h)
     if watermark is not None and cleaned.big_text is not None and not timed_out:
         segments.append(_watermark_segment(*watermark, cleaned.big_text.box, segments, w, h))
     weights = [max(1, len(s.text)) for s in segments]
-    mean_conf = (sum(s.conf * k for s, k in zip(segments, weights, strict=True)) / sum(weights)
-                 if segments else 0.0)
-    readable = sum(1 for s in segments
-                   if s.conf >= 0.6 and sum(ch.isalnum() for ch in s.text) >= 2)
+    mean_conf = (
+        sum(s.conf * k for s, k in zip(segments, weights, strict=True)) / sum(weights)
+        if segments
+        else 0.0
+    )
+    readable = sum(1 for s in segments if s.conf >= 0.6 and sum(ch.isalnum() for ch in s.text) >= 2)
     quality = {
         "blur": round(cleaned.blur, 1),
         "contrast": round(cleaned.contrast, 1),
@@ -647,8 +748,15 @@ def _page_text(file: str, page: int, cleaned: cleanup.Cleaned, words: list[_Word
         "seconds": round(time.perf_counter() - started, 3),
     }
     checks = _checks(quality, readable, cleaned, timed_out)
-    return PageText(file=file, page=page, source="ocr", segments=segments, quality=quality,
-                    checks=checks, image=Image.fromarray(cleaned.image, "L"))
+    return PageText(
+        file=file,
+        page=page,
+        source="ocr",
+        segments=segments,
+        quality=quality,
+        checks=checks,
+        image=Image.fromarray(cleaned.image, "L"),
+    )
 
 
 def _clean(img: Image.Image) -> cleanup.Cleaned:
@@ -658,8 +766,14 @@ def _clean(img: Image.Image) -> cleanup.Cleaned:
         raise DocprocError(Reason.image_unreadable) from exc
 
 
-def ocr_images(images: Sequence[Image.Image], file: str, first_page: int = 1, *,
-               timeout_s: float | None = None, workers: int | None = None) -> list[PageText]:
+def ocr_images(
+    images: Sequence[Image.Image],
+    file: str,
+    first_page: int = 1,
+    *,
+    timeout_s: float | None = None,
+    workers: int | None = None,
+) -> list[PageText]:
     """One PageText per image (pages ``first_page``, ``first_page + 1``, …), in order.
 
     Work runs on ``workers`` threads (default: one per core, at most 2;
@@ -676,9 +790,13 @@ def ocr_images(images: Sequence[Image.Image], file: str, first_page: int = 1, *,
     n_workers = max(1, workers or _workers())
     timeout = timeout_s if timeout_s is not None else _page_timeout()
     started = time.perf_counter()
-    pool = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="ocr") \
-        if n_workers > 1 else None
+    pool = (
+        ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="ocr")
+        if n_workers > 1
+        else None
+    )
     try:
+
         def run(fn: Any, *args: Any) -> Any:
             return pool.submit(fn, *args) if pool else _Done(fn(*args))
 
@@ -688,13 +806,21 @@ def ocr_images(images: Sequence[Image.Image], file: str, first_page: int = 1, *,
         # looked at again, on its own thread.
         budget = max(1.0, timeout * SECOND_LOOK_SHARE)
         jobs: list[list[Any]] = [
-            [] if c.blank else
-            [run(_read_band, c, top, bottom, timeout, budget)
-             for top, bottom in _bands(c.ocr_image, c.char_height, n_workers)]
-            for c in cleaned]
+            []
+            if c.blank
+            else [
+                run(_read_band, c, top, bottom, timeout, budget)
+                for top, bottom in _bands(c.ocr_image, c.char_height, n_workers)
+            ]
+            for c in cleaned
+        ]
         deadline = time.monotonic() + timeout
-        marks = [run(_read_big_text, c, deadline) if c.big_text is not None and not c.blank
-                 else _Done(None) for c in cleaned]
+        marks = [
+            run(_read_big_text, c, deadline)
+            if c.big_text is not None and not c.blank
+            else _Done(None)
+            for c in cleaned
+        ]
         pages = []
         for i, (c, futures) in enumerate(zip(cleaned, jobs, strict=True)):
             words: list[_Word] = []
@@ -703,8 +829,11 @@ def ocr_images(images: Sequence[Image.Image], file: str, first_page: int = 1, *,
                 band_words, band_ok = f.result()
                 words.extend(band_words)
                 ok = ok and band_ok
-            pages.append(_page_text(file, first_page + i, c, words if ok else [], not ok, started,
-                                    marks[i].result()))
+            pages.append(
+                _page_text(
+                    file, first_page + i, c, words if ok else [], not ok, started, marks[i].result()
+                )
+            )
         return pages
     finally:
         if pool is not None:
@@ -777,8 +906,14 @@ def bench_ocr(png_path: str | os.PathLike[str], runs: int = 5, pages: int = 2) -
             raise FileNotFoundError(f"no scanned page under {path}")
         per_page = [_bench_page(f, runs) for f in files]
     total: dict[str, Any] = {"pages": per_page, "runs": runs, "threads": _workers()}
-    for key in ("tesseract_cli_s", "pipeline_s", "pipeline_with_decode_s",
-                "tesseract_cli_cpu_s", "pipeline_cpu_s", "words"):
+    for key in (
+        "tesseract_cli_s",
+        "pipeline_s",
+        "pipeline_with_decode_s",
+        "tesseract_cli_cpu_s",
+        "pipeline_cpu_s",
+        "words",
+    ):
         total[key] = round(sum(p[key] for p in per_page), 3)
     total["ratio"] = round(total["pipeline_s"] / total["tesseract_cli_s"], 3)
     total["cpu_ratio"] = round(total["pipeline_cpu_s"] / total["tesseract_cli_cpu_s"], 3)
@@ -805,8 +940,13 @@ def _bench_page(path: Path, runs: int) -> dict[str, Any]:
     for _ in range(max(1, runs)):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        subprocess.run(["tesseract", str(path), "-", "-l", LANG, "--psm", "3"], env=env,
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            ["tesseract", str(path), "-", "-l", LANG, "--psm", "3"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         cli.append(time.perf_counter() - t)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cli_cpu.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))

@@ -53,8 +53,14 @@ def _line_with(page: PageText, label: str) -> str:
 
 def test_licence_notice_is_next_to_the_copies() -> None:
     notice = (REAL / "LICENCE.md").read_text(encoding="utf-8")
-    for needed in ("MIT", "beta.gouv.fr", "Dossier-Facile-Frontend", "8cfcd9ff",
-                   "avis_ok.png", "avis_ko.png"):
+    for needed in (
+        "MIT",
+        "beta.gouv.fr",
+        "Dossier-Facile-Frontend",
+        "8cfcd9ff",
+        "avis_ok.png",
+        "avis_ko.png",
+    ):
         assert needed in notice
 
 
@@ -71,8 +77,10 @@ def test_avis_banners_title_and_amounts() -> None:
     assert rfr.split()[-1] == "0"
     assert "2,00" in _line_with(page, "NOMBRE DE PARTS")
     # The "0 €" alone in the light-blue box under the banner.
-    assert any(seg.text.replace(" ", "") in ("0€", "0") and seg.x0 > 0.8
-               and 0.33 < seg.y0 < 0.40 for seg in page.segments)
+    assert any(
+        seg.text.replace(" ", "") in ("0€", "0") and seg.x0 > 0.8 and 0.33 < seg.y0 < 0.40
+        for seg in page.segments
+    )
 
 
 def test_asdir_banners_title_and_amounts() -> None:
@@ -117,8 +125,12 @@ def _with_watermark(page: Image.Image, grey: int = 200, angle: float = 35.0) -> 
     layer = Image.new("L", (w, h), 255)
     draw = ImageDraw.Draw(layer)
     left, top, right, bottom = draw.textbbox((0, 0), "SPECIMEN", font=font)
-    draw.text(((w - (right - left)) / 2 - left, (h - (bottom - top)) / 2 - top), "SPECIMEN",
-              font=font, fill=grey)
+    draw.text(
+        ((w - (right - left)) / 2 - left, (h - (bottom - top)) / 2 - top),
+        "SPECIMEN",
+        font=font,
+        fill=grey,
+    )
     layer = layer.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
     out = ImageChops.darker(page.convert("L"), layer)
     out.info = dict(page.info)
@@ -146,9 +158,10 @@ def _upload(img: Image.Image, photo: bool) -> Image.Image:
 
 
 @pytest.mark.skipif(not FONT.is_file(), reason="DejaVu fonts not installed")
-@pytest.mark.parametrize(("kind", "seed", "angle"),
-                         [("scan", 1, 35.0), ("scan", 4, -40.0), ("photo", 2, 35.0),
-                          ("photo", 5, 30.0)])
+@pytest.mark.parametrize(
+    ("kind", "seed", "angle"),
+    [("scan", 1, 35.0), ("scan", 4, -40.0), ("photo", 2, 35.0), ("photo", 5, 30.0)],
+)
 def test_watermark_on_scans_and_photos_is_found(kind: str, seed: int, angle: float) -> None:
     marked = _with_watermark(_sample_page(), angle=angle)
     degraded = degrade.scan(marked, seed) if kind == "scan" else degrade.photo(marked, seed)
@@ -174,8 +187,10 @@ def _sample_images() -> list[tuple[str, Image.Image]]:
             elif f.suffix == ".pdf":
                 pdf = pypdfium2.PdfDocument(f.read_bytes())
                 try:
-                    out.extend((f"{folder.name}#{i + 1}", render_pdf_page(pdf, i, 300))
-                               for i in range(len(pdf)))
+                    out.extend(
+                        (f"{folder.name}#{i + 1}", render_pdf_page(pdf, i, 300))
+                        for i in range(len(pdf))
+                    )
                 finally:
                     pdf.close()
     return out
