@@ -69,14 +69,22 @@ def _row_category(folded: str, rows: dict[str, str], fuzzy: bool) -> tuple[str, 
     return None
 
 
+def _starts(folded: str, labels: list[str], fuzzy: bool) -> bool:
+    """The line starts with one of the labels (fuzzily on OCR: "DEDUETION 10 %")."""
+    return any(folded.startswith(lab) or (fuzzy and fuzz.ratio(lab, folded[: len(lab)]) >= 88)
+               for lab in labels)
+
+
 def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -> None:
+    """Every amount of the table goes to a row and a column, or the table is not given: a
+    list that silently lacks a line would be a wrong value, not a missing one."""
     cfg = spec.revenus
     rows: dict[str, str] = dict(cfg["rows"])
     names: dict[str, int] = dict(cfg["columns"])
     stops = [str(s) for s in cfg.get("stop", [])]
     ignore = [str(s) for s in cfg.get("ignore", [])]
     found: list[dict[str, Any]] = []
-    confidence, where = 1.0, None
+    confidence, where, unplaced = 1.0, None, False
     for view, number in pages:
         fuzzy = view.page.source == "ocr"
         starts = [i for i, t in enumerate(view.folded) if cfg["start"] in t]
@@ -88,12 +96,13 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
             if not cols:
                 cols = _columns(view, i, names) if sum(n in text for n in names) >= 2 else []
                 continue
-            if any(text.startswith(s) for s in stops):
+            if _starts(text, stops, fuzzy):
                 break
-            if any(text.startswith(s) for s in ignore):
+            if _starts(text, ignore, fuzzy):
                 continue
             row = _row_category(text, rows, fuzzy)
             if row is None:
+                unplaced = unplaced or bool(amounts(list(view.lines[i].segments)))
                 continue
             cat, label_len = row
             label_x = view.x_at(i, label_len)
@@ -101,12 +110,16 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
             for value, right, conf in amounts(segs):
                 column, edge = min(cols, key=lambda c: abs(c[1] - right))
                 if abs(edge - right) > _COLUMN_TOLERANCE:
+                    unplaced = True
                     continue
                 found.append({"categorie": cat, "declarant": column or None, "montant": value})
                 confidence = min(confidence, conf)
             where = (view, number)
-        if where:
+        if where or unplaced:
             break
+    if unplaced:
+        out.missing["revenus"] = "une ligne du détail des revenus n'a pas pu être lue en entier"
+        return
     if where is None:
         out.missing["revenus"] = "tableau « Détail des revenus » introuvable"
         return

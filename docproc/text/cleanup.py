@@ -646,15 +646,20 @@ def shaded_regions(page: np.ndarray, char_px: float) -> list[tuple[int, int, int
         thick, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k_close, k_close))
     )
     _, _, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    # Closing may also join a banner to bold digits just under it (the amount's row), and
+    # the union is no rectangle: the banner as it was before closing is looked at too.
+    _, _, before = cv2.connectedComponentsWithStats(thick, connectivity=8)[:3]
     hh, hw = half.shape
     edge = max(2, int(EDGE_BAND * max(hh, hw)))
-    out = []
-    for x, y, bw, bh, area in stats[1:]:
+    out: list[tuple[int, int, int, int]] = []
+    for x, y, bw, bh, area in [*stats[1:], *before[1:]]:
         if bh < 1.2 * c or bw < 4 * c or bw < SHADE_ASPECT * bh or area < 0.85 * bw * bh:
             continue
         if x <= edge or y <= edge or x + bw >= hw - edge or y + bh >= hh - edge:
             continue  # a shadow along the page's edge, not a box
-        out.append((int(2 * x), int(2 * y), min(w, int(2 * (x + bw))), min(h, int(2 * (y + bh)))))
+        box = (int(2 * x), int(2 * y), min(w, int(2 * (x + bw))), min(h, int(2 * (y + bh))))
+        if not any(o[0] <= box[0] and o[1] <= box[1] and box[2] <= o[2] and box[3] <= o[3] for o in out):
+            out.append(box)
     return out
 
 

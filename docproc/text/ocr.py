@@ -495,11 +495,24 @@ def _second_look(
                 replaced[index] = found
         api.SetPageSegMode(tesserocr.PSM.AUTO)
         api.Clear()
-    out: list[_Word] = []
-    for i, wd in enumerate(words):
-        out.extend(replaced.get(i, [wd]))
-    out.extend(added)
+    # A reading with a margin may take in a neighbour already read ("01/01/2024" read again
+    # in place of "d'imposition"): such a reading is not of the word, which stays as it was.
+    kept = [wd for i, wd in enumerate(words) if i not in replaced]
+    out = list(kept)
+    for i in sorted(replaced):
+        good = not any(_same_place(w, k) for w in replaced[i] for k in kept)
+        out.extend(replaced[i] if good else [words[i]])
+    out.extend(wd for wd in added if not any(_same_place(wd, k) for k in out))
     return out
+
+
+def _same_place(a: _Word, b: _Word) -> bool:
+    """Two words over the same ink: they overlap on half the narrower one's width, and on
+    half the lower one's height."""
+    wide = min(a[3], b[3]) - max(a[1], b[1])
+    high = min(a[4], b[4]) - max(a[2], b[2])
+    return (wide > 0.5 * min(a[3] - a[1], b[3] - b[1])
+            and high > 0.5 * min(a[4] - a[2], b[4] - b[2]))
 
 
 def _read_alone(
