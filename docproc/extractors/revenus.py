@@ -46,14 +46,29 @@ def amounts(segments: list[Segment]) -> list[tuple[int, float, float]]:
     return out
 
 
-def _columns(view: PageView, line: int, names: dict[str, int]) -> list[tuple[int, float]]:
+def _columns(view: PageView, line: int, names: dict[str, int], ordinal: str | None = None) -> list[tuple[int, float]]:
     """(déclarant number, right edge) of each column header found on the line; several
-    headers may share a number (0: the foyer and the persons in charge)."""
+    headers may share a number (0: the foyer and the persons in charge).
+
+    A header whose number OCR lost ("Déclarant" alone) takes it from its neighbours: left of
+    "Déclarant 2" it is déclarant 1, right of "Déclarant 1" déclarant 2; with neither, it
+    is not a column (an amount under it then fits none, and the table is not given).
+    """
+    text = view.folded[line]
     cols: list[tuple[int, float]] = []
     for name, number in names.items():
-        pos = view.folded[line].find(name)
+        pos = text.find(name)
         if pos >= 0:
             cols.append((number, view.x_at(line, pos + len(name))))
+    if ordinal:
+        numbered = [(n, x) for n, x in cols if n > 0]
+        for m in re.finditer(rf"{re.escape(ordinal)}(?!\s*\d)", text):
+            x = view.x_at(line, m.end())
+            left = [n for n, nx in numbered if nx < x]
+            right = [n for n, nx in numbered if nx > x]
+            guess = (min(right) - 1) if right and not left else (max(left) + 1) if left and not right else 0
+            if guess in (1, 2) and guess not in {n for n, _ in numbered}:
+                cols.append((guess, x))
     return cols
 
 
@@ -94,7 +109,8 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
         for i in range(starts[0] + 1, len(view.lines)):
             text = view.folded[i].strip()
             if not cols:
-                cols = _columns(view, i, names) if sum(n in text for n in names) >= 2 else []
+                cols = (_columns(view, i, names, cfg.get("ordinal"))
+                        if sum(n in text for n in names) >= 2 else [])
                 continue
             if _starts(text, stops, fuzzy):
                 break

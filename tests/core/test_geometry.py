@@ -91,16 +91,25 @@ def test_address_read_the_same_in_both_places_is_kept() -> None:
     assert _avis_fields(view).fields["adresse"] == "ESCALIER B 69003 LYON"
 
 
-def test_income_table_with_an_amount_under_no_column_is_not_given() -> None:
-    # Regression: a 72-dpi capture lost the "1" of "Déclarant 1"; the salary under it fitted
-    # no column and the table came out as an empty list, a wrong value.
+def _income_table(header: list[tuple[str, float, float]]) -> Extraction:
     from docproc.extractors import revenus
 
-    view = _view([("Détail des revenus", 0.05, 0.17), ("Déclarant", 0.50, 0.20), ("Déclarant 2", 0.62, 0.20),
-                  ("Foyer", 0.85, 0.20), ("Salaires, traitements", 0.05, 0.22), ("21 300", 0.53, 0.22),
-                  ("Revenu brut global 19 170", 0.05, 0.26)])
+    view = _view([("Détail des revenus", 0.05, 0.17), *header, ("Salaires, traitements", 0.05, 0.22),
+                  ("21 300", 0.53, 0.22), ("Revenu brut global 19 170", 0.05, 0.26)])
     spec = next(s for s in all_specs() if s.kind == "avis_impot_revenu")
     ex = Extraction()
     revenus.extract(spec, [(view, 2)], ex)
+    return ex
+
+
+def test_income_table_with_an_amount_under_no_column_is_not_given() -> None:
+    # Regression: a 72-dpi capture lost the "1" of "Déclarant 1"; the salary under it fitted
+    # no column and the table came out as an empty list, a wrong value.
+    ex = _income_table([("Pers. à charge", 0.70, 0.20), ("Foyer", 0.85, 0.20)])
     assert "revenus" not in ex.fields
     assert "revenus" in ex.missing
+
+
+def test_declarant_header_without_its_number_takes_it_from_its_neighbour() -> None:
+    ex = _income_table([("Déclarant", 0.50, 0.20), ("Déclarant 2", 0.62, 0.20), ("Foyer", 0.85, 0.20)])
+    assert ex.fields["revenus"] == [{"categorie": "salaires", "declarant": 1, "montant": 21300}]
