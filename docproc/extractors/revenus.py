@@ -102,7 +102,10 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
     confidence, where, unplaced = 1.0, None, False
     for view, number in pages:
         fuzzy = view.page.source == "ocr"
-        starts = [i for i, t in enumerate(view.folded) if cfg["start"] in t]
+        # The table starts under its heading, or — when OCR lost the heading (a banner) —
+        # at its row of column headers.
+        starts = [i for i, t in enumerate(view.folded) if cfg["start"] in t] or [
+            i - 1 for i, t in enumerate(view.folded) if sum(n in t for n in names) >= 3]
         if not starts:
             continue
         cols: list[tuple[int, float]] = []

@@ -113,3 +113,15 @@ def test_income_table_with_an_amount_under_no_column_is_not_given() -> None:
 def test_declarant_header_without_its_number_takes_it_from_its_neighbour() -> None:
     ex = _income_table([("Déclarant", 0.50, 0.20), ("Déclarant 2", 0.62, 0.20), ("Foyer", 0.85, 0.20)])
     assert ex.fields["revenus"] == [{"categorie": "salaires", "declarant": 1, "montant": 21300}]
+
+
+def test_income_table_found_by_its_column_headers_when_its_heading_is_lost() -> None:
+    from docproc.extractors import revenus
+
+    view = _view([("Nombre de personnes à charge : 0", 0.05, 0.14), ("Déclarant 1", 0.50, 0.20),
+                  ("Déclarant 2", 0.62, 0.20), ("Foyer", 0.85, 0.20), ("Salaires, traitements", 0.05, 0.22),
+                  ("21 300", 0.53, 0.22), ("Revenu brut global 19 170", 0.05, 0.26)])
+    spec = next(s for s in all_specs() if s.kind == "avis_impot_revenu")
+    ex = Extraction()
+    revenus.extract(spec, [(view, 2)], ex)
+    assert ex.fields["revenus"] == [{"categorie": "salaires", "declarant": 1, "montant": 21300}]
