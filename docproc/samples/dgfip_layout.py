@@ -556,18 +556,6 @@ def page_drawer(d: DgfipAvis, n: int, code_image: Any = None) -> Callable[[Page]
     return draw
 
 
-def field_pages(d: AvisData) -> dict[str, int]:
-    """On which page each contract field is printed in this layout."""
-    calc = 3 if d.pages >= 3 else 2
-    pages = dict.fromkeys(("annee_revenus", "annee_avis", "declarants", "reference_avis",
-                           "revenu_fiscal_reference", "nombre_parts", "date_mise_en_recouvrement",
-                           "adresse", "montant_impot", "valant_avis_impot"), 1)
-    pages.update(dict.fromkeys(("situation_famille", "personnes_a_charge", "revenus",
-                                "revenu_brut_global", "revenu_imposable"), 2))
-    pages["impot_revenu_net"] = calc
-    return pages
-
-
 def labels_used(d: AvisData) -> set[str]:
     """The printed labels that differ between styles (for tests)."""
     st = d.style if isinstance(d, DgfipAvis) else Style()

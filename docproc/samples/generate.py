@@ -55,8 +55,7 @@ def expected_documents(case: Case) -> list[dict[str, Any]]:
         if doc.kind == "declaration_revenus":
             out.append({"kind": "declaration_revenus", "status": "rejected", "fields": {}})
             continue
-        where = (dgfip_layout.field_pages(doc) if isinstance(doc, dgfip_layout.DgfipAvis)
-                 else layout.field_pages(doc))
+        where = layout.field_pages(doc)  # the same pages in both layouts
         fields = {k: v for k, v in doc.expected_fields().items() if where.get(k) in present}
         if 1 not in present:
             for k in ("annee_revenus", "annee_avis"):

@@ -42,6 +42,18 @@ IMAGE_BUDGET_S = 4.0
 _MAX_IMAGE_SIDE = 4000
 
 
+def _first_read(variants: Iterator[tuple[np.ndarray, zxingcpp.Binarizer | None]],
+                deadline: float) -> tuple[str | None, bool]:
+    """The first payload read from a series of image variants, and whether the time ran out."""
+    for variant, binarizer in variants:
+        payload = read_array(variant, binarizer=binarizer)
+        if payload is not None:
+            return payload, False
+        if time.monotonic() > deadline:
+            return None, True
+    return None, False
+
+
 def _is_2ddoc(text: str) -> bool:
     return len(text) > 26 and text.startswith("DC")
 
@@ -240,13 +252,7 @@ def find_in_image(img: Image.Image, *, time_budget_s: float = IMAGE_BUDGET_S) ->
         return None
     if gray.size == 0 or min(gray.shape) < 10:
         return None
-    for variant, binarizer in _image_variants(gray):
-        payload = read_array(variant, binarizer=binarizer)
-        if payload is not None:
-            return payload
-        if time.monotonic() > deadline:
-            break
-    return None
+    return _first_read(_image_variants(gray), deadline)[0]
 
 
 # -- every page at read time ----------------------------------------------------------------
@@ -500,18 +506,9 @@ def find_on_scan(img: Image.Image, *, time_budget_s: float = SCAN_BUDGET_S) -> s
         crop = _around(gray, box)
         if min(crop.shape) < 10:
             continue
-        for variant, binarizer in _crop_variants(crop):
-            payload = read_array(variant, binarizer=binarizer)
-            if payload is not None:
-                return payload
-            if time.monotonic() > deadline:
-                return None
+        payload, late = _first_read(_crop_variants(crop), deadline)
+        if payload is not None or late:
+            return payload
     if not squares:
         return None
-    for variant, binarizer in _image_variants(gray):
-        payload = read_array(variant, binarizer=binarizer)
-        if payload is not None:
-            return payload
-        if time.monotonic() > deadline:
-            break
-    return None
+    return _first_read(_image_variants(gray), deadline)[0]
