@@ -73,7 +73,8 @@ def summary(result: dict[str, Any]) -> str:
 
 QA_EPILOG = """codes de sortie :
   0  toutes les familles atteignent leurs cibles et aucun champ requis n'est faux
-  1  un champ requis au moins est faux (contrat §2) — ou erreur interne ;
+  1  une valeur requise au moins est fausse (contrat §2 ; une valeur laissée
+     absente avec sa raison n'est pas fausse : elle compte dans la cible) — ou erreur interne ;
      prime sur 3 quand les deux s'appliquent
   2  usage incorrect : dossier introuvable, dossier du rapport --html inexistant
   3  aucun champ requis faux, mais une famille est sous sa cible (contrat §6)

@@ -116,6 +116,21 @@ def test_a_wrong_required_value_exits_1_which_wins_over_3(samples: Path) -> None
     assert report.exit_code() == qa.EXIT_REQUIRED_WRONG
 
 
+def test_a_required_value_left_missing_is_not_wrong_but_counts_against_the_target() -> None:
+    # A value not read for sure is missing with its reason: honest, never a "wrong" value;
+    # with the "à vérifier" status and the check it brings, it lowers the family's rate.
+    report = qa.QAReport()
+    report.per_family["scan"].samples += 1
+    report.score("s", "scan", 0, "revenu_fiscal_reference", 25123, None, "scan", "avis_impot_revenu")
+    report.score("s", "scan", 0, "document.status", "accepted", "needs_review", "scan", "avis_impot_revenu")
+    report.score("s", "scan", 0, "document.failed_checks", [], ["champs.illisibles"], "scan", "avis_impot_revenu")
+    assert report.required_mismatches() == []
+    assert report.families()["scan"]["status"] == "fail"
+    assert report.exit_code() == qa.EXIT_BELOW_TARGET
+    report.score("s", "scan", 0, "nombre_parts", 2.0, 20.0, "scan", "avis_impot_revenu")
+    assert report.exit_code() == qa.EXIT_REQUIRED_WRONG
+
+
 def test_an_unknown_family_fails(samples: Path) -> None:
     data = _expected(samples, "taxe_habitation_2025_secondaire")
     data["family"] = "fax"
