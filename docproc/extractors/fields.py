@@ -45,7 +45,7 @@ def _gap_before_unit(segs: list[Segment]) -> bool:
 
 
 #: Lines further below a label than this many line heights are not its value.
-BELOW_REACH = 2.6
+BELOW_REACH = 4.5
 #: An address block has at most this many lines.
 BLOCK_LINES = 4
 #: "Label :" at the start of a line: a new label ends a block.

@@ -125,3 +125,12 @@ def test_income_table_found_by_its_column_headers_when_its_heading_is_lost() -> 
     ex = Extraction()
     revenus.extract(spec, [(view, 2)], ex)
     assert ex.fields["revenus"] == [{"categorie": "salaires", "declarant": 1, "montant": 21300}]
+
+
+def test_amount_in_a_padded_row_under_a_small_banner_label() -> None:
+    # Regression (variation seed 7): a 7-pt banner label, the bold amount 3.7 label heights
+    # below it, past the reach measured on the label alone.
+    segs = [Segment("Montant", 0.80, 0.488, 0.85, 0.4957), Segment("remboursé", 0.855, 0.488, 0.925, 0.4957),
+            Segment("2", 0.888, 0.515, 0.897, 0.527), Segment("007", 0.900, 0.515, 0.925, 0.527)]
+    view = PageView(PageText(file="p.pdf", page=1, source="text", segments=segs))
+    assert _avis_fields(view).fields["montant_impot"] == -2007
