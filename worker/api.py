@@ -611,6 +611,9 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        if isinstance(exc, _HouseholdInvalid):
+            return JSONResponse({"error": exc.code, "message": exc.message, "field": exc.field},
+                                status_code=exc.status)
         return _error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -775,17 +778,16 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
 
     @app.put("/dossiers/{dossier_id}/household", tags=["éligibilité"],
              summary="Déclarer le foyer (format §5 ; complété par les documents extraits)",
+             description="Le foyer est validé à l'envoi : un foyer invalide est refusé (422) avec le "
+                         "message précis, en français, et le chemin de la valeur fautive (« field »). "
+                         "« date_demande » absente : la date de demande du dossier.",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": {"type": "object"}}}}})
+                 "schema": _household_schema()}}}})
     async def put_household(dossier_id: str, request: Request,
                             client: Declarer) -> dict[str, Any]:
-        await anyio.to_thread.run_sync(service.visible_dossier, client, dossier_id)
+        dossier = await anyio.to_thread.run_sync(service.visible_dossier, client, dossier_id)
         body = await _read_json(request)
-        if not isinstance(body, dict):
-            raise ApiError(422, "household.invalid", "Le foyer doit être un objet JSON (format §5).")
-        members = body.get("membres")
-        if members is not None and not (isinstance(members, list) and all(isinstance(m, dict) for m in members)):
-            raise ApiError(422, "household.invalid", "« membres » doit être une liste d'objets.")
+        _validate_household(body, dossier.request_date)
         await anyio.to_thread.run_sync(service.set_household, client, dossier_id, body)
         return {"id": dossier_id, "household": body}
 
@@ -828,6 +830,37 @@ def app_from_env() -> FastAPI:
     return app
 
 
+def _household_schema() -> dict[str, Any]:
+    """The household model's JSON schema (one model for the CLI, the engine and the API)."""
+    try:
+        from docproc.eligibility.foyer import schema_foyer
+    except ImportError:  # pragma: no cover - engine not installed
+        return {"type": "object"}
+    schema = schema_foyer()
+    schema["required"] = [k for k in schema.get("required", []) if k != "date_demande"]
+    return schema
+
+
+def _validate_household(body: Any, request_date: date) -> None:
+    """422 with the model's precise French message and the field path for an invalid household."""
+    if not isinstance(body, dict):
+        raise ApiError(422, "household.invalid", "Le foyer doit être un objet JSON (format §5).")
+    try:
+        from docproc.eligibility.foyer import HouseholdError, valider_foyer
+    except ImportError:  # pragma: no cover - engine not installed
+        return
+    try:
+        valider_foyer({"date_demande": request_date.isoformat(), **body})
+    except HouseholdError as exc:
+        raise _HouseholdInvalid(str(exc), exc.chemin) from None
+
+
+class _HouseholdInvalid(ApiError):
+    def __init__(self, message: str, field: str | None) -> None:
+        super().__init__(422, "household.invalid", message)
+        self.field = field
+
+
 def _safe_detail(exc: Exception) -> str | None:
     """The engine's own message, only when it cannot carry a value from the household."""
     text = str(exc)
@@ -852,6 +885,8 @@ def evaluate_dossier(dossier: Dossier, files: list[StoredFile], jobs: list[Job])
         household, warnings = household_from_documents(dossier.household, documents, dossier.request_date)
         out: dict[str, Any] = dict(evaluate(household))
     except (ValueError, KeyError, TypeError) as exc:
+        if hasattr(exc, "chemin"):  # HouseholdError: a precise French message that echoes no value
+            raise _HouseholdInvalid(str(exc), exc.chemin) from exc
         detail = _safe_detail(exc)
         raise ApiError(422, "household.invalid",
                        "Le foyer déclaré est invalide ou incomplet" + (f" : {detail}" if detail else ".")) from exc

@@ -146,6 +146,32 @@ class RevenuCadastral:
 
 
 @dataclass(frozen=True)
+class AbattementActivite:
+    debut: date
+    source: str
+    verifie: bool
+    taux: Decimal
+
+
+@dataclass(frozen=True)
+class JeunesAdultes:
+    debut: date
+    source: str
+    age_limite: int
+
+
+@dataclass(frozen=True)
+class Recevabilite:
+    debut: date
+    age_majorite: int
+    age_mineur_autonome: int
+    source_age: str
+    delai_renouvellement_mois: int
+    source_renouvellement: str
+    source_renouvellement_automatique: str
+
+
+@dataclass(frozen=True)
 class Territoire:
     code: str
     libelle: str
@@ -261,6 +287,9 @@ class Baremes:
     abattement_aah: tuple[AbattementIndividuel, ...]
     abattement_asi: tuple[AbattementFoyer, ...]
     abattement_aspa: tuple[AbattementFoyer, ...]
+    abattement_activite: tuple[AbattementActivite, ...]
+    jeunes_adultes: JeunesAdultes
+    recevabilite: Recevabilite
 
     @property
     def premiere_date(self) -> date:
@@ -632,6 +661,26 @@ def charger(repertoire: Path | None = None) -> Baremes:
                                         mensuel=la.nombre(x, "mensuel", chemin)))
     la.serie(aah, "aah")
 
+    activite = []
+    for i, x in enumerate(lr.liste(regles, "abattement_activite", "")):
+        chemin = f"abattement_activite[{i}]"
+        activite.append(AbattementActivite(debut=lr.debut(x, chemin), source=lr.source(x, chemin),
+                                           verifie=lr.booleen(x, "verifie", chemin, defaut=True),
+                                           taux=lr.nombre(x, "taux", chemin, maximum=UN)))
+    lr.serie(activite, "abattement_activite")
+    j = lr.table(regles, "jeunes_adultes", "")
+    jeunes = JeunesAdultes(debut=lr.debut(j, "jeunes_adultes"), source=lr.source(j, "jeunes_adultes"),
+                           age_limite=lr.entier(j, "age_limite", "jeunes_adultes", minimum=1))
+    rc_ = lr.table(regles, "recevabilite", "")
+    recevabilite = Recevabilite(
+        debut=lr.debut(rc_, "recevabilite"),
+        age_majorite=lr.entier(rc_, "age_majorite", "recevabilite", minimum=1),
+        age_mineur_autonome=lr.entier(rc_, "age_mineur_autonome", "recevabilite", minimum=1),
+        source_age=lr.texte(rc_, "source_age", "recevabilite"),
+        delai_renouvellement_mois=lr.entier(rc_, "delai_renouvellement_mois", "recevabilite", minimum=1),
+        source_renouvellement=lr.texte(rc_, "source_renouvellement", "recevabilite"),
+        source_renouvellement_automatique=lr.texte(rc_, "source_renouvellement_automatique", "recevabilite"))
+
     baremes = Baremes(
         revalorisations=_plafonds(d["plafonds.toml"]),
         composition=composition,
@@ -655,6 +704,9 @@ def charger(repertoire: Path | None = None) -> Baremes:
         abattement_aah=tuple(aah),
         abattement_asi=_abattements_foyer(la, abattements, "asi"),
         abattement_aspa=_abattements_foyer(la, abattements, "aspa"),
+        abattement_activite=tuple(activite),
+        jeunes_adultes=jeunes,
+        recevabilite=recevabilite,
     )
     _verifier_publies(baremes)
     return baremes

@@ -165,7 +165,7 @@ def test_copie_intacte_se_charge(tmp_path: Path) -> None:
     ("plafonds.toml", 'source = "Arrêté du 28 mars 2025', 'sourc = "Arrêté du 28 mars 2025', "clés inconnues"),
     ("regles.toml", "taux = 0.113", "taux = 11.3", "supérieure"),
     ("regles.toml", "premier_mois = 13", "premier_mois = 14", "douze mois"),
-    ("regles.toml", "fin = 2025-06-30", "fin = \"2025-06-30\"", "date"),
+    ("regles.toml", "fin = 2025-07-01", "fin = \"2025-07-01\"", "date"),
     ("participation.toml", "age_min = 50", "age_min = 51", "contiguës"),
     ("participation.toml", "france = 21.0", "france = -21.0", "positif"),
     ("logement.toml", "montant = 646.52", "montant = 0", "positif"),

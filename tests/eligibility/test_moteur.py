@@ -333,7 +333,7 @@ def _membre_modifie(**cles: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("h", "motif"), [
     (_membre_modifie(ressources={"salaire": 1000}), "ressource 'salaire'"),
-    (_membre_modifie(ressources={"salaire_net": -5}), "négatif"),
+    (_membre_modifie(ressources={"salaire_net": -5}), "ne peut pas être négative"),
     (_membre_modifie(ressources={"salaire_net": "1000"}), "nombre"),
     (_membre_modifie(ressources={"salaire_net": True}), "nombre"),
     (_membre_modifie(ressources={"salaire_net": math.nan}), "fini"),

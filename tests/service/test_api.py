@@ -213,12 +213,23 @@ def test_household_and_eligibility(service: Harness, sample_pdf: bytes) -> None:
     out = r.json()
     assert out["decision"] in ("css_gratuite", "css_participation", "non_eligible")
     assert isinstance(out["avertissements"], list)
+    # Issue 11: an invalid household is refused where it is sent (422, precise message, field path),
+    # not accepted with 200 and reported later by GET /eligibility.
     bad = {**household, "membres": [{"role": "demandeur", "date_naissance": "1984-03-02",
                                      "ressources": {"salaire_inconnu": 1}}]}
-    assert service.client("agent").put(f"/dossiers/{dossier}/household", json=bad).status_code == 200
-    r = c.get(f"/dossiers/{dossier}/eligibility")
+    r = service.client("agent").put(f"/dossiers/{dossier}/household", json=bad)
     assert r.status_code == 422 and r.json()["error"] == "household.invalid"
+    assert r.json()["field"] == "membres.0.ressources.salaire_inconnu"
+    assert "La ressource 'salaire_inconnu' du membre n° 1 est inconnue" in r.json()["message"]
+    r = c.put(f"/dossiers/{dossier}/household", json={**household, "membres": []})
+    assert r.status_code == 422 and r.json()["field"] == "membres"
+    assert c.get(f"/dossiers/{dossier}/eligibility").status_code == 200  # the valid household is kept
+    without_date = {k: v for k, v in household.items() if k != "date_demande"}
+    assert c.put(f"/dossiers/{dossier}/household", json=without_date).status_code == 200
     assert c.put(f"/dossiers/{dossier}/household", json=[1, 2]).status_code == 422
+    schema = service.client(None).get("/openapi.json").json()["paths"]["/dossiers/{dossier_id}/household"]
+    body = schema["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["additionalProperties"] is False and "date_demande" not in body["required"]
 
 
 def test_metrics(service: Harness, sample_pdf: bytes) -> None:
