@@ -1,21 +1,23 @@
-"""Limits and switches, each documented, read from the environment once."""
+"""Limits and switches of the library, each documented, read from ``DOCPROC_*`` variables.
+
+Values are checked by a typed pydantic model (``extra="forbid"``): a malformed value is refused
+with a French message naming the variable and the expected type, never replaced by the default
+in silence. pydantic is imported only when a variable is set, so a bare ``docproc extract``
+starts fast (issue 14: cold start).
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw and raw.strip().isdigit() else default
-
-
-def _paths(name: str) -> tuple[Path, ...]:
-    """Directories separated by ``os.pathsep`` (":" on Linux); empty parts are ignored."""
-    raw = os.environ.get(name, "")
-    return tuple(Path(part) for part in raw.split(os.pathsep) if part.strip())
+class SettingsError(ValueError):
+    """A setting is malformed or unknown; the message names it, never a secret value."""
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,148 @@ class Settings:
     spec_dirs: tuple[Path, ...] = ()
 
 
+#: Field → environment variable.
+ENV: dict[str, str] = {
+    "max_bytes": "DOCPROC_MAX_BYTES",
+    "max_pages": "DOCPROC_MAX_PAGES",
+    "max_image_pixels": "DOCPROC_MAX_IMAGE_PIXELS",
+    "max_frames": "DOCPROC_MAX_FRAMES",
+    "spec_dirs": "DOCPROC_SPEC_DIRS",
+}
+
+#: Every ``DOCPROC_*`` variable the project reads (library, service, OCR, trust, tests' faults).
+#: Any other one is a typo and refused (``check_environment``).
+KNOWN_ENV: frozenset[str] = frozenset({
+    *ENV.values(),
+    "DOCPROC_TRUST_TEST_2DDOC", "DOCPROC_TRUST_DIR", "DOCPROC_OCR_THREADS", "DOCPROC_OCR_PAGE_TIMEOUT",
+    "DOCPROC_TESSDATA", "DOCPROC_SETTINGS_FILE", "DOCPROC_DATA_DIR", "DOCPROC_API_KEYS",
+    "DOCPROC_API_KEYS_FILE", "DOCPROC_STORAGE_KEY", "DOCPROC_QUEUE", "DOCPROC_JOB_TIMEOUT_S",
+    "DOCPROC_MAX_ATTEMPTS", "DOCPROC_RETRY_BACKOFF_S", "DOCPROC_HEARTBEAT_S", "DOCPROC_STALE_AFTER_S",
+    "DOCPROC_RECONCILE_S", "DOCPROC_REQUEUE_LOST_S", "DOCPROC_COALESCE_S", "DOCPROC_WORKER_MEMORY_MB",
+    "DOCPROC_API_PROCESSES", "DOCPROC_ACCESS_LOG", "DOCPROC_FAULT_SLEEP_S",
+    "DOCPROC_FAULT_INFRA_FAILURES", "DOCPROC_FAULT_PIPELINE_ERROR", "DOCPROC_RQ_RESULT_TTL_S",
+    "DOCPROC_RQ_FAILURE_TTL_S",
+})
+
+_TYPE_FR = {
+    "int": "un entier",
+    "float": "un nombre",
+    "bool": "un booléen (1/0, true/false, oui/non… : 1, true, yes, on ou 0, false, no, off)",
+    "str": "du texte",
+    "path": "un chemin",
+}
+
+
+def expected_type_fr(annotation: Any) -> str:
+    name = getattr(annotation, "__name__", str(annotation)).lower()
+    if "path" in name:
+        return _TYPE_FR["path"]
+    for key, text in _TYPE_FR.items():
+        if name.startswith(key):
+            return text
+    return str(annotation)
+
+
+def french_errors(exc: Any, names: dict[str, str], types: dict[str, str], values: dict[str, Any]) -> str:
+    """A pydantic ValidationError in French: each key, the value given, the type expected."""
+    out = []
+    for err in exc.errors():
+        key = str(err["loc"][0]) if err.get("loc") else "?"
+        label = names.get(key, key)
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(key, list(types), n=1)
+            hint = f" ; vouliez-vous dire « {names.get(close[0], close[0])} » ?" if close else ""
+            out.append(f"{label} : réglage inconnu{hint}")
+        elif err["type"] in ("greater_than", "greater_than_equal"):
+            out.append(f"{label} : « {values.get(key)} » doit être strictement positif")
+        else:
+            out.append(f"{label} : valeur « {values.get(key)} » invalide, attendu {types.get(key, 'autre chose')}")
+    return " ; ".join(out)
+
+
+def check_environment(env: dict[str, str] | None = None) -> None:
+    """Refuse an unknown ``DOCPROC_*`` variable (a typo would otherwise be silently ignored)."""
+    env = dict(os.environ if env is None else env)
+    unknown = sorted(k for k in env if k.startswith("DOCPROC_") and k not in KNOWN_ENV)
+    if unknown:
+        parts = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, sorted(KNOWN_ENV), n=1)
+            parts.append(f"{name} : variable inconnue" + (f" ; vouliez-vous dire {close[0]} ?" if close else ""))
+        raise SettingsError(" ; ".join(parts))
+
+
+@cache
+def _model() -> Any:
+    """The typed model of the library's settings (pydantic, imported on demand)."""
+    from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+    class LibrarySettings(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        max_bytes: int = Field(Settings.max_bytes, gt=0)
+        max_pages: int = Field(Settings.max_pages, gt=0)
+        max_image_pixels: int = Field(Settings.max_image_pixels, gt=0)
+        max_frames: int = Field(Settings.max_frames, gt=0)
+        spec_dirs: tuple[Path, ...] = ()
+
+        @field_validator("spec_dirs", mode="before")
+        @classmethod
+        def _split(cls, value: Any) -> Any:
+            if isinstance(value, str):
+                return tuple(part for part in value.split(os.pathsep) if part.strip())
+            return value
+
+    return LibrarySettings
+
+
+_EXPECTED = {
+    "max_bytes": "un entier d'octets (ex. 3145728 pour 3 Mio ; pas d'unité)",
+    "max_pages": "un entier positif",
+    "max_image_pixels": "un entier positif (pixels)",
+    "max_frames": "un entier positif",
+    "spec_dirs": f"des chemins de dossiers séparés par « {os.pathsep} »",
+}
+
+
+def _types() -> dict[str, str]:
+    return dict(_EXPECTED)
+
+
+def _raw(env: dict[str, str] | os._Environ[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((key, env[name]) for key, name in ENV.items() if env.get(name, "").strip())
+
+
+@cache
+def _validated(raw: tuple[tuple[str, str], ...]) -> Settings:
+    if not raw:
+        return Settings()
+    from pydantic import ValidationError
+    values = dict(raw)
+    try:
+        model = _model()(**values)
+    except ValidationError as exc:
+        raise SettingsError(french_errors(exc, ENV, _types(), values)) from None
+    return Settings(**model.model_dump())
+
+
 def get_settings() -> Settings:
-    return Settings(
-        max_bytes=_int("DOCPROC_MAX_BYTES", Settings.max_bytes),
-        max_pages=_int("DOCPROC_MAX_PAGES", Settings.max_pages),
-        max_image_pixels=_int("DOCPROC_MAX_IMAGE_PIXELS", Settings.max_image_pixels),
-        max_frames=_int("DOCPROC_MAX_FRAMES", Settings.max_frames),
-        spec_dirs=_paths("DOCPROC_SPEC_DIRS"),
-    )
+    """The library settings from the environment (read at each call, validated once per value)."""
+    return _validated(_raw(os.environ))
+
+
+def describe(env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each library setting, its effective value and its origin (for ``docproc settings``)."""
+    source = dict(os.environ if env is None else env)
+    current = _validated(_raw(source))
+    rows = []
+    for f in fields(Settings):
+        name = ENV[f.name]
+        value = getattr(current, f.name)
+        if isinstance(value, tuple):
+            value = os.pathsep.join(str(p) for p in value)
+        rows.append({"section": "bibliothèque", "name": name, "value": value,
+                     "origin": f"environnement ({name})" if source.get(name, "").strip() else "défaut"})
+    test_key = source.get("DOCPROC_TRUST_TEST_2DDOC", "")
+    rows.append({"section": "bibliothèque", "name": "DOCPROC_TRUST_TEST_2DDOC", "value": test_key == "1",
+                 "origin": "environnement (DOCPROC_TRUST_TEST_2DDOC)" if test_key else "défaut"})
+    return rows

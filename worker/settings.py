@@ -1,8 +1,10 @@
 """Service settings: environment first, then an optional TOML settings file, then defaults.
 
-Every tunable is a documented field (rq ``defaults.py`` style). Secrets (API keys, the storage
-key) are read from the environment or from files with 0600 permissions in the data directory,
-never from the repository.
+Every tunable is a documented field (rq ``defaults.py`` style), checked by one typed
+pydantic-settings model with ``extra="forbid"``: an unknown TOML key or ``DOCPROC_*`` variable,
+or a value of the wrong type, is refused with a French message naming the key and the type
+expected. Secrets (API keys, the storage key) are read from the environment or from files with
+0600 permissions in the data directory, never from the repository.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from docproc.settings import SettingsError, check_environment, french_errors
 from docproc.settings import get_settings as _pipeline_settings
+
+__all__ = ["ROLES", "ApiKey", "Role", "ServiceSettings", "SettingsError", "describe", "load_settings",
+           "parse_api_keys"]
 
 Role = Literal["pipeline", "agent", "qa"]
 ROLES: tuple[Role, ...] = ("pipeline", "agent", "qa")
-
-
-class SettingsError(ValueError):
-    """A setting is malformed; the message names the setting, never a secret."""
 
 
 @dataclass(frozen=True)
@@ -118,34 +120,143 @@ def parse_api_keys(spec: str | list[Any], source: str) -> tuple[ApiKey, ...]:
     return tuple(keys)
 
 
-def _float(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} doit être un nombre") from exc
+#: Field → environment variable (and the TOML key is the field's name).
+ENV: dict[str, str] = {
+    "data_dir": "DOCPROC_DATA_DIR",
+    "database_url": "DATABASE_URL",
+    "redis_url": "REDIS_URL",
+    "storage_key": "DOCPROC_STORAGE_KEY",
+    "queue_name": "DOCPROC_QUEUE",
+    "job_timeout_s": "DOCPROC_JOB_TIMEOUT_S",
+    "max_attempts": "DOCPROC_MAX_ATTEMPTS",
+    "retry_backoff_s": "DOCPROC_RETRY_BACKOFF_S",
+    "heartbeat_s": "DOCPROC_HEARTBEAT_S",
+    "stale_after_s": "DOCPROC_STALE_AFTER_S",
+    "reconcile_every_s": "DOCPROC_RECONCILE_S",
+    "requeue_lost_after_s": "DOCPROC_REQUEUE_LOST_S",
+    "rq_result_ttl_s": "DOCPROC_RQ_RESULT_TTL_S",
+    "rq_failure_ttl_s": "DOCPROC_RQ_FAILURE_TTL_S",
+    "coalesce_images_s": "DOCPROC_COALESCE_S",
+    "worker_memory_mb": "DOCPROC_WORKER_MEMORY_MB",
+    "api_processes": "DOCPROC_API_PROCESSES",
+    "access_log": "DOCPROC_ACCESS_LOG",
+    "fault_sleep_s": "DOCPROC_FAULT_SLEEP_S",
+    "fault_infra_failures": "DOCPROC_FAULT_INFRA_FAILURES",
+    "fault_pipeline_error": "DOCPROC_FAULT_PIPELINE_ERROR",
+}
+#: Read from the environment only (drills), never from the settings file.
+ENV_ONLY = frozenset({"fault_sleep_s", "fault_infra_failures", "fault_pipeline_error"})
+SECRETS = frozenset({"storage_key"})
+
+_EXPECTED = {
+    "data_dir": "un chemin de dossier", "database_url": "une URL SQLAlchemy", "redis_url": "une URL Redis",
+    "storage_key": "du texte (clé en base64 ou hexadécimal)", "queue_name": "du texte",
+    "job_timeout_s": "un entier de secondes", "max_attempts": "un entier ≥ 1",
+    "retry_backoff_s": "un nombre de secondes", "heartbeat_s": "un nombre de secondes",
+    "stale_after_s": "un nombre de secondes", "reconcile_every_s": "un nombre de secondes",
+    "requeue_lost_after_s": "un nombre de secondes", "rq_result_ttl_s": "un entier de secondes",
+    "rq_failure_ttl_s": "un entier de secondes", "coalesce_images_s": "un nombre de secondes",
+    "worker_memory_mb": "un entier de Mio (0 : aucune limite)", "api_processes": "un entier ≥ 1",
+    "access_log": "un booléen (1, true, yes, on ou 0, false, no, off)",
+    "fault_sleep_s": "un nombre de secondes", "fault_infra_failures": "un entier",
+    "fault_pipeline_error": "un booléen (1 ou 0)", "api_keys": "une liste « nom:rôle:clé »",
+}
 
 
-def load_settings(env: dict[str, str] | None = None, data_dir: Path | None = None) -> ServiceSettings:
-    """Read the settings; ``data_dir`` (from ``docproc up --data-dir``) beats the environment."""
-    env = dict(os.environ if env is None else env)
+def _model() -> Any:
+    """The typed model of the service settings (pydantic-settings; values passed explicitly)."""
+    from pydantic import Field
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    class ServiceModel(BaseSettings):
+        model_config = SettingsConfigDict(extra="forbid", frozen=True)
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, *_sources: Any,
+                                       **_named: Any) -> tuple[Any, ...]:
+            return (init_settings,)  # environment and file are read by load_settings, with origins
+
+        data_dir: Path = Path("var")
+        database_url: str | None = None
+        redis_url: str = "redis://127.0.0.1:6379/0"
+        storage_key: str | None = None
+        queue_name: str = "docproc"
+        job_timeout_s: int = Field(120, gt=0)
+        max_attempts: int = Field(3, ge=1)
+        retry_backoff_s: float = Field(2.0, ge=0)
+        heartbeat_s: float = Field(2.0, gt=0)
+        stale_after_s: float = Field(20.0, gt=0)
+        reconcile_every_s: float = Field(5.0, gt=0)
+        requeue_lost_after_s: float = Field(10.0, gt=0)
+        rq_result_ttl_s: int = Field(600, ge=0)
+        rq_failure_ttl_s: int = Field(3 * 24 * 3600, ge=0)
+        coalesce_images_s: float = Field(0.5, ge=0)
+        worker_memory_mb: int = Field(3072, ge=0)
+        api_processes: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1))
+        access_log: bool = False
+        fault_sleep_s: float = Field(0.0, ge=0)
+        fault_infra_failures: int = Field(0, ge=0)
+        fault_pipeline_error: bool = False
+        api_keys: str | list[Any] | None = None
+
+    return ServiceModel
+
+
+def _gather(env: dict[str, str], data_dir: Path | None) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """Raw values with their origin: ``--data-dir``, then environment, then TOML file, then defaults."""
+    check_environment(env)
     file_values: dict[str, Any] = {}
     settings_file = env.get("DOCPROC_SETTINGS_FILE")
     if settings_file:
         try:
             with open(settings_file, "rb") as fh:
                 file_values = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError("DOCPROC_SETTINGS_FILE illisible ou invalide") from exc
+        except OSError as exc:
+            raise SettingsError(f"DOCPROC_SETTINGS_FILE : fichier « {settings_file} » illisible") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"DOCPROC_SETTINGS_FILE : « {settings_file} » n'est pas du TOML valide ({exc})") from exc
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    allowed = (set(ENV) - ENV_ONLY) | {"api_keys"}
+    unknown = sorted(set(file_values) - allowed)
+    if unknown:
+        import difflib
+        parts = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            parts.append(f"clé « {key} » inconnue" + (f" ; vouliez-vous dire « {close[0]} » ?" if close else ""))
+        raise SettingsError(f"fichier de réglages {settings_file} : " + " ; ".join(parts))
+    for key, value in file_values.items():
+        values[key] = value
+        origins[key] = f"fichier {settings_file}"
+    for key, name in ENV.items():
+        if env.get(name, "").strip():
+            values[key] = env[name].strip()
+            origins[key] = f"environnement ({name})"
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+        origins["data_dir"] = "option --data-dir"
+    return values, origins, file_values
 
-    def pick(name: str, key: str, default: Any = None) -> Any:
-        return env.get(name) or file_values.get(key, default)
 
-    root = Path(data_dir or pick("DOCPROC_DATA_DIR", "data_dir", "var")).resolve()
-    database_url = pick("DATABASE_URL", "database_url") or f"sqlite:///{root / 'docproc.sqlite3'}"
-    redis_url = pick("REDIS_URL", "redis_url") or "redis://127.0.0.1:6379/0"
+def _validate(values: dict[str, Any], origins: dict[str, str], settings_file: str | None) -> Any:
+    from pydantic import ValidationError
+    names = {key: (ENV[key] if origins.get(key, "").startswith("environnement") else f"clé « {key} »")
+             for key in [*ENV, "api_keys"]}
+    try:
+        return _model()(**values)
+    except ValidationError as exc:
+        where = f" (fichier de réglages {settings_file})" if settings_file else ""
+        raise SettingsError(french_errors(exc, names, _EXPECTED, values) + where) from None
+
+
+def load_settings(env: dict[str, str] | None = None, data_dir: Path | None = None) -> ServiceSettings:
+    """Read the settings; ``data_dir`` (from ``docproc up --data-dir``) beats the environment."""
+    env = dict(os.environ if env is None else env)
+    values, origins, file_values = _gather(env, data_dir)
+    model = _validate(values, origins, env.get("DOCPROC_SETTINGS_FILE"))
+    root = Path(model.data_dir).resolve()
+    database_url = model.database_url or f"sqlite:///{root / 'docproc.sqlite3'}"
 
     keys: tuple[ApiKey, ...] = ()
     if env.get("DOCPROC_API_KEYS"):
@@ -158,30 +269,50 @@ def load_settings(env: dict[str, str] | None = None, data_dir: Path | None = Non
         keys = _keys_from_file(root / "api_keys", "api_keys")
 
     pipeline = _pipeline_settings()
+    dumped = model.model_dump()
+    for key in ("data_dir", "database_url", "api_keys", "api_processes"):
+        dumped.pop(key)
     return ServiceSettings(
         data_dir=root,
         database_url=database_url,
-        redis_url=redis_url,
         api_keys=keys,
-        storage_key=pick("DOCPROC_STORAGE_KEY", "storage_key"),
-        queue_name=pick("DOCPROC_QUEUE", "queue_name", "docproc"),
         max_upload_bytes=pipeline.max_bytes,
-        job_timeout_s=int(_float(env, "DOCPROC_JOB_TIMEOUT_S", file_values.get("job_timeout_s", 120))),
-        max_attempts=int(_float(env, "DOCPROC_MAX_ATTEMPTS", file_values.get("max_attempts", 3))),
-        retry_backoff_s=_float(env, "DOCPROC_RETRY_BACKOFF_S", file_values.get("retry_backoff_s", 2.0)),
-        heartbeat_s=_float(env, "DOCPROC_HEARTBEAT_S", file_values.get("heartbeat_s", 2.0)),
-        stale_after_s=_float(env, "DOCPROC_STALE_AFTER_S", file_values.get("stale_after_s", 20.0)),
-        reconcile_every_s=_float(env, "DOCPROC_RECONCILE_S", file_values.get("reconcile_every_s", 5.0)),
-        requeue_lost_after_s=_float(env, "DOCPROC_REQUEUE_LOST_S", file_values.get("requeue_lost_after_s", 10.0)),
-        coalesce_images_s=_float(env, "DOCPROC_COALESCE_S", file_values.get("coalesce_images_s", 0.5)),
-        worker_memory_mb=int(_float(env, "DOCPROC_WORKER_MEMORY_MB", file_values.get("worker_memory_mb", 3072))),
-        access_log=env.get("DOCPROC_ACCESS_LOG", "") in ("1", "true", "yes"),
-        api_processes=max(1, int(_float(env, "DOCPROC_API_PROCESSES",
-                                        file_values.get("api_processes", min(2, os.cpu_count() or 1))))),
-        fault_sleep_s=_float(env, "DOCPROC_FAULT_SLEEP_S", 0.0),
-        fault_infra_failures=int(_float(env, "DOCPROC_FAULT_INFRA_FAILURES", 0)),
-        fault_pipeline_error=env.get("DOCPROC_FAULT_PIPELINE_ERROR", "") == "1",
+        api_processes=max(1, model.api_processes),
+        **dumped,
     )
+
+
+def _mask_url(url: str) -> str:
+    """``scheme://user:secret@host`` → ``scheme://user:***@host``."""
+    import re
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def describe(env: dict[str, str] | None = None, data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Each service setting, its effective value (secrets masked) and where it came from."""
+    env = dict(os.environ if env is None else env)
+    _values, origins, _file = _gather(env, data_dir)
+    settings = load_settings(env, data_dir)
+    rows: list[dict[str, Any]] = []
+    for key, name in ENV.items():
+        value: Any = getattr(settings, key)
+        if key in SECRETS and value:
+            value = "*** (masqué)"
+        elif key in ("database_url", "redis_url") and isinstance(value, str):
+            value = _mask_url(value)
+        rows.append({"section": "service", "name": name, "key": key, "value": value,
+                     "origin": origins.get(key, "défaut")})
+    key_origin = ("environnement (DOCPROC_API_KEYS)" if env.get("DOCPROC_API_KEYS")
+                  else "environnement (DOCPROC_API_KEYS_FILE)" if env.get("DOCPROC_API_KEYS_FILE")
+                  else origins.get("api_keys") or ("fichier api_keys du dossier de données" if settings.api_keys
+                                                   else "aucune"))
+    rows.append({"section": "service", "name": "DOCPROC_API_KEYS", "key": "api_keys",
+                 "value": ", ".join(f"{k.name}:{k.role}:***" for k in settings.api_keys) or "—",
+                 "origin": key_origin})
+    rows.append({"section": "service", "name": "DOCPROC_MAX_BYTES", "key": "max_upload_bytes",
+                 "value": settings.max_upload_bytes,
+                 "origin": "environnement (DOCPROC_MAX_BYTES)" if env.get("DOCPROC_MAX_BYTES", "").strip() else "défaut"})
+    return rows
 
 
 def _keys_from_file(path: Path, source: str) -> tuple[ApiKey, ...]:
