@@ -5,14 +5,63 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+#: Exit statuses (contract §2 and §6). QA keeps 1 for "a required value is wrong" (contract §2).
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_QA = 0, 1, 2, 3
 
 
 class UsageError(Exception):
     pass
+
+
+#: argparse's English messages, in French (patterns on the formatted English text).
+_ARGPARSE_FR: tuple[tuple[str, str], ...] = (
+    (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
+    (r"unrecognized arguments: (.*)", r"arguments inconnus : \1"),
+    (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)", r"argument \1 : choix invalide \2 (possibles : \3)"),
+    (r"argument (\S+): invalid (\S+) value: (.*)", r"argument \1 : valeur invalide \3 (attendu : \2)"),
+    (r"argument (\S+): expected one argument", r"argument \1 : une valeur est attendue"),
+    (r"argument (\S+): expected at least one argument", r"argument \1 : au moins une valeur est attendue"),
+    (r"argument (\S+): not allowed with argument (.*)", r"argument \1 : incompatible avec \2"),
+    (r"ambiguous option: (\S+) could match (.*)", r"option ambiguë : \1 peut désigner \2"),
+    (r"argument (\S+): (.*)", r"argument \1 : \2"),
+)
+
+
+def _french(message: str) -> str:
+    for pattern, repl in _ARGPARSE_FR:
+        if re.fullmatch(pattern, message, flags=re.S):
+            return re.sub(pattern, repl, message, flags=re.S)
+    return message
+
+
+class _FrenchFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
+
+
+class FrenchParser(argparse.ArgumentParser):
+    """argparse in French: usage line, section titles, -h, and usage errors (exit 2)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _FrenchFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "arguments"
+        self._optionals.title = "options"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="afficher cette aide et quitter")
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog} : erreur d'usage : {_french(message)}\n")
 
 
 def _date(value: str) -> date:
@@ -22,17 +71,48 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"date invalide « {value} » : attendu AAAA-MM-JJ") from None
 
 
+def _input_file(name: str) -> Path:
+    path = Path(name)
+    if path.is_dir():
+        raise UsageError(f"« {name} » est un dossier : indiquez les fichiers eux-mêmes.")
+    if not path.is_file():
+        raise UsageError(f"Le fichier « {name} » n'existe pas.")
+    return path
+
+
+@contextmanager
+def _file_progress(progress: Any, total: int) -> Iterator[None]:
+    """Report each file as the pipeline starts reading it (text layer or OCR: the slow step)."""
+    from docproc import pipeline
+    original = pipeline.read_file
+    seen = [0]
+
+    def reading(upload: Any, settings: Any) -> Any:
+        seen[0] += 1
+        progress.step(seen[0], total, upload.name)
+        return original(upload, settings)
+
+    pipeline.read_file = reading  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pipeline.read_file = original  # type: ignore[assignment]
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
+    paths = [_input_file(name) for name in args.files]  # every path checked before any work
     from docproc.models import Upload
     from docproc.pipeline import extract
+    from docproc.progress import Progress
     uploads = []
-    for name in args.files:
-        path = Path(name)
+    for path in paths:
         try:
             uploads.append(Upload(path.name, path.read_bytes()))
         except OSError:
-            raise UsageError(f"Impossible de lire le fichier « {name} ».") from None
-    result = extract(uploads, args.date or date.today())
+            raise UsageError(f"Impossible de lire le fichier « {path} ».") from None
+    with Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress, \
+            _file_progress(progress, len(uploads)):
+        result = extract(uploads, args.date or date.today())
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -71,13 +151,21 @@ def summary(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-QA_EPILOG = """codes de sortie :
+QA_EPILOG = """exemples :
+  docproc qa samples --html qa-report.html
+  docproc qa samples --json > qa-precedent.json      # une référence
+  docproc qa samples --baseline qa-precedent.json    # ce qui a changé depuis
+
+codes de sortie :
   0  toutes les familles atteignent leurs cibles et aucun champ requis n'est faux
   1  une valeur requise au moins est fausse (contrat §2 ; une valeur laissée
      absente avec sa raison n'est pas fausse : elle compte dans la cible) — ou erreur interne ;
      prime sur 3 quand les deux s'appliquent
-  2  usage incorrect : dossier introuvable, dossier du rapport --html inexistant
-  3  aucun champ requis faux, mais une famille est sous sa cible (contrat §6)
+  2  usage incorrect : dossier introuvable, dossier du rapport --html inexistant,
+     --baseline illisible (tout est vérifié avant de lancer les extractions)
+  3  aucun champ requis faux, mais une famille est sous sa cible ou, avec --baseline,
+     une régression : un taux en baisse ou un nouvel écart sur un échantillon déjà mesuré
+     (contrat §6)
 
 familles (clé « family » de NAME.expected.json, sinon « variant ») et cibles :
   text 100 % des champs, scan ≥ 98 %, photo et screenshot ≥ 95 %, variation 100 % ;
@@ -97,16 +185,34 @@ def _html_target(value: str) -> Path:
 
 
 def cmd_qa(args: argparse.Namespace) -> int:
-    from docproc import qa
+    from docproc import qa, qa_report
+    from docproc.progress import Progress
     directory = Path(args.dir)
     if not directory.is_dir():
         raise UsageError(f"Le dossier « {args.dir} » n'existe pas.")
     html_target = _html_target(args.html) if args.html else None
-    report = qa.run(directory)
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = qa_report.load_baseline(Path(args.baseline))
+        except qa_report.BaselineError as exc:
+            raise UsageError(str(exc)) from None
+    with Progress("QA", quiet=args.quiet) as progress:
+        report = qa.run(directory, progress=progress.step)
+    details = qa_report.run_details(directory)
+    js = report.to_json()
+    js["run"] = details
+    comparison = qa_report.compare(js, baseline) if baseline is not None else None
+    code = report.exit_code()
+    if comparison is not None:
+        js["comparison"] = comparison
+        if code == qa.EXIT_OK and comparison["regressed"]:
+            code = qa.EXIT_BELOW_TARGET
+    js["exit_code"] = code
     if html_target is not None:
-        html_target.write_text(qa.html_report(report), encoding="utf-8")
-    print(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if args.json else qa.text_summary(report))
-    return report.exit_code()
+        html_target.write_text(qa.html_report(report, details, comparison), encoding="utf-8")
+    print(json.dumps(js, ensure_ascii=False, indent=2) if args.json else qa.text_summary(report, comparison))
+    return code
 
 
 def cmd_eligibility(args: argparse.Namespace) -> int:
@@ -149,61 +255,144 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return 0
 
 
+MAIN_EPILOG = """exemples :
+  docproc extract samples/avis_2025_couple_4p.pdf --json --date 2025-10-01
+  docproc qa samples --html qa-report.html --baseline qa-precedent.json
+  docproc eligibility docproc/eligibility/examples/famille.json
+  docproc settings
+
+codes de sortie :
+  0  succès (un document refusé est un résultat, pas une erreur)
+  1  erreur interne (une phrase sur stderr ; la trace avec --debug) ;
+     pour qa : une valeur requise au moins est fausse (contrat §2)
+  2  usage incorrect ou fichier/dossier d'entrée illisible
+  3  qa : une famille sous sa cible, ou une régression depuis --baseline
+
+variables d'environnement (voir « docproc settings ») :
+  DOCPROC_TRUST_TEST_2DDOC=1  faire confiance à l'autorité de TEST FR00 de l'ANTS
+                              (les échantillons en sont signés ; jamais en production)
+  DOCPROC_MAX_BYTES, DOCPROC_MAX_PAGES, DOCPROC_MAX_IMAGE_PIXELS, DOCPROC_MAX_FRAMES,
+  DOCPROC_SPEC_DIRS           limites et specs supplémentaires de la bibliothèque
+  DOCPROC_SETTINGS_FILE       fichier TOML des réglages du service
+  DOCPROC_API_KEYS, REDIS_URL, DATABASE_URL, DOCPROC_DATA_DIR  service (serve, worker, up)"""
+
+EXTRACT_EPILOG = """exemples :
+  docproc extract avis.pdf
+  docproc extract page_1.jpg page_2.jpg page_3.jpg --json --date 2025-10-01
+
+Les fichiers sont les envois d'un même dossier : les pages d'un avis réparties sur plusieurs
+fichiers sont regroupées. Tous les chemins sont vérifiés avant la lecture (code 2 sinon).
+Sans DOCPROC_TRUST_TEST_2DDOC=1, le 2D-Doc des échantillons (clé de test) n'est pas reconnu."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("docproc")
+    except PackageNotFoundError:
+        return "inconnue"
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from docproc.settings import describe as library
+    from worker.settings import describe as service
+    rows = library() + service()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    for section in ("bibliothèque", "service"):
+        print(f"Réglages effectifs — {section} :")
+        for r in rows:
+            if r["section"] == section:
+                print(f"  {r['name']:{width}s} = {r['value']!s:30s} ({r['origin']})")
+        print()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="docproc", description="Lecture et contrôle des justificatifs CSS.")
+    p = FrenchParser(prog="docproc", description="Lecture et contrôle des justificatifs CSS.", epilog=MAIN_EPILOG)
+    p.add_argument("--version", action="version", version=f"docproc {_version()}",
+                   help="afficher la version et quitter")
     p.add_argument("--debug", action="store_true", help="afficher la trace complète des erreurs internes")
-    sub = p.add_subparsers(dest="command", required=True)
-    e = sub.add_parser("extract", help="extraire les informations de fichiers (sans Redis)")
-    e.add_argument("files", nargs="+")
-    e.add_argument("--json", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True, title="commandes", metavar="COMMANDE")
+    e = sub.add_parser("extract", help="extraire les informations de fichiers (sans Redis)",
+                       description="Lit les fichiers d'un dossier (PDF ou images) et donne documents, champs "
+                                   "et contrôles.", epilog=EXTRACT_EPILOG)
+    e.add_argument("files", nargs="+", metavar="FICHIER", help="PDF ou image (JPEG, PNG, TIFF, HEIC) du dossier")
+    e.add_argument("--json", action="store_true", help="sortie JSON du contrat (§3) au lieu du résumé")
     e.add_argument("--date", type=_date, help="date de la demande (AAAA-MM-JJ), par défaut aujourd'hui")
+    e.add_argument("-q", "--quiet", action="store_true", help="pas de progression sur stderr")
     e.set_defaults(func=cmd_extract)
     q = sub.add_parser("qa", help="mesurer l'exactitude sur les échantillons, par famille et par type",
                        description="Extrait chaque échantillon de DIR qui a un NAME.expected.json et compare "
                                    "au résultat attendu : exactitude par champ, par famille et par type.",
-                       epilog=QA_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    q.add_argument("dir", nargs="?", default="samples", help="dossier des échantillons (défaut : samples)")
-    q.add_argument("--json", action="store_true", help="rapport JSON sur la sortie standard")
-    q.add_argument("--html", help="écrire aussi un rapport HTML dans ce fichier (son dossier doit exister)")
+                       epilog=QA_EPILOG)
+    q.add_argument("dir", nargs="?", default="samples", metavar="DIR",
+                   help="dossier des échantillons (défaut : samples)")
+    q.add_argument("--json", action="store_true", help="rapport JSON sur la sortie standard (sert de --baseline)")
+    q.add_argument("--html", metavar="FICHIER", help="écrire aussi un rapport HTML dans ce fichier (son dossier doit exister)")
+    q.add_argument("--baseline", metavar="JSON",
+                   help="rapport « qa --json » d'un run précédent : ce qui a progressé ou régressé, champ par "
+                        "champ ; code 3 sur une régression")
+    q.add_argument("-q", "--quiet", action="store_true", help="pas de progression sur stderr")
     q.set_defaults(func=cmd_qa)
-    el = sub.add_parser("eligibility", help="décision CSS pour un foyer")
-    el.add_argument("household")
-    el.add_argument("--json", action="store_true")
+    el = sub.add_parser("eligibility", help="décision CSS pour un foyer",
+                        description="Applique le moteur d'éligibilité CSS à un foyer (format : contrat §5).",
+                        epilog="exemple :\n  docproc eligibility docproc/eligibility/examples/famille.json --json")
+    el.add_argument("household", metavar="FOYER.json", help="fichier JSON du foyer")
+    el.add_argument("--json", action="store_true", help="sortie JSON au lieu de l'explication en français")
     el.set_defaults(func=cmd_eligibility)
-    b = sub.add_parser("bench", help="mesures de vitesse")
-    b.add_argument("--json", action="store_true")
-    b.add_argument("--only", action="append", help="text, twoddoc, ocr, service (répétable)")
+    b = sub.add_parser("bench", help="mesures de vitesse", description="Mesures de vitesse, en ratios mesurés dans un même run.")
+    b.add_argument("--json", action="store_true", help="résultats en JSON")
+    b.add_argument("--only", action="append", metavar="SECTION", help="text, twoddoc, ocr, service (répétable)")
     b.set_defaults(func=cmd_bench)
-    s = sub.add_parser("serve", help="l'API seule (REDIS_URL)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s = sub.add_parser("serve", help="l'API seule (REDIS_URL)", description="Démarre l'API FastAPI sur un Redis existant (REDIS_URL).")
+    s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     s.set_defaults(func=cmd_serve)
-    w = sub.add_parser("worker", help="un worker RQ (REDIS_URL)")
+    w = sub.add_parser("worker", help="un worker RQ (REDIS_URL)", description="Démarre un worker RQ sur un Redis existant (REDIS_URL).")
     w.set_defaults(func=cmd_worker)
-    u = sub.add_parser("up", help="tout le service en local (redis privé, workers, API)")
-    u.add_argument("--host", default="127.0.0.1")
-    u.add_argument("--port", type=int, default=8000)
-    u.add_argument("--data-dir", default="./var")
+    u = sub.add_parser("up", help="tout le service en local (redis privé, workers, API)",
+                       description="Redis privé, un worker par cœur et l'API, au premier plan jusqu'à Ctrl-C.")
+    u.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    u.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
+    u.add_argument("--data-dir", default="./var", metavar="DOSSIER", help="dossier des données (défaut : ./var)")
     u.set_defaults(func=cmd_up)
-    d = sub.add_parser("demo", help="démonstration de bout en bout par l'API")
-    d.add_argument("dir", nargs="?", default="samples")
+    d = sub.add_parser("demo", help="démonstration de bout en bout par l'API",
+                       description="Démarre le service, envoie les échantillons par l'API et résume.")
+    d.add_argument("dir", nargs="?", default="samples", metavar="DIR", help="dossier des échantillons (défaut : samples)")
     d.set_defaults(func=cmd_demo)
-    t = sub.add_parser("trust", help="cache des certificats 2D-Doc")
-    t.add_argument("action", choices=["refresh"])
+    t = sub.add_parser("trust", help="cache des certificats 2D-Doc",
+                       description="Télécharge la TSL de l'ANTS et les certificats des autorités (réseau requis).")
+    t.add_argument("action", choices=["refresh"], help="refresh : rafraîchir le cache")
     t.set_defaults(func=cmd_trust)
+    st = sub.add_parser("settings", help="réglages effectifs et leur origine (secrets masqués)",
+                        description="Affiche chaque réglage, sa valeur effective (secrets masqués) et d'où "
+                                    "elle vient : variable d'environnement, fichier TOML ou défaut.")
+    st.add_argument("--json", action="store_true", help="sortie JSON")
+    st.set_defaults(func=cmd_settings)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
+    from docproc.settings import SettingsError, check_environment
     try:
+        check_environment()  # a misspelt DOCPROC_* variable is refused before any work
         return int(args.func(args))
     except UsageError as exc:
         print(f"docproc : {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except SettingsError as exc:
+        print(f"docproc : réglage invalide : {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head`: not an error of ours
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as exc:
         if args.debug:
             raise

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import json
 import os
+import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -84,6 +84,8 @@ class Tally:
     fields: list[int] = field(default_factory=lambda: [0, 0])
     completeness: list[int] = field(default_factory=lambda: [0, 0])
     twoddoc: list[int] = field(default_factory=lambda: [0, 0])  # decoded, printed
+    #: Wall-clock seconds spent extracting this tally's samples (families only).
+    seconds: float = 0.0
 
     def metric(self, name: str) -> list[int]:
         value: list[int] = getattr(self, name)
@@ -107,6 +109,10 @@ class QAReport:
     mismatches: list[dict[str, Any]] = field(default_factory=list)
     per_family: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     per_kind: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    #: Names of the samples run, so a later ``--baseline`` comparison knows which ones are new.
+    sample_names: list[str] = field(default_factory=list)
+    #: (confidence, right) of every expected field the extraction gave with a confidence.
+    confidences: list[tuple[float, bool]] = field(default_factory=list)
 
     def score(self, sample: str, variant: str, doc: int, name: str, want: Any, got: Any,
               family: str | None = None, kind: str | None = None, required: bool = True) -> None:
@@ -182,6 +188,21 @@ class QAReport:
             return EXIT_BELOW_TARGET
         return EXIT_OK
 
+    def timing(self) -> dict[str, dict[str, Any]]:
+        """Seconds of extraction per family (total and per sample), families that ran only."""
+        return {name: {"samples": t.samples, "seconds": round(t.seconds, 3),
+                       "per_sample": round(t.seconds / t.samples, 3)}
+                for name, t in sorted(self.per_family.items()) if t.samples}
+
+    def confidence_histogram(self, bins: int = 10) -> list[dict[str, Any]]:
+        """Counts of right and wrong values per confidence bin ([0, 0.1), … [0.9, 1])."""
+        out = [{"from": round(i / bins, 2), "to": round((i + 1) / bins, 2), "right": 0, "wrong": 0}
+               for i in range(bins)]
+        for conf, right in self.confidences:
+            slot = out[min(bins - 1, max(0, int(conf * bins)))]
+            slot["right" if right else "wrong"] += 1
+        return out
+
     def to_json(self) -> dict[str, Any]:
         families = self.families()
         return {
@@ -196,6 +217,9 @@ class QAReport:
             "passed": not any(f["status"] == "fail" for f in families.values()),
             "exit_code": self.exit_code(),
             "mismatches": self.mismatches,
+            "sample_names": sorted(self.sample_names),
+            "timing": self.timing(),
+            "confidence_histogram": self.confidence_histogram(),
         }
 
 
@@ -275,9 +299,12 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
     name, variant = exp_path.name.removesuffix(".expected.json"), expected.get("variant", "text")
     family = family_of(expected)
     uploads = [Upload(p.name, p.read_bytes()) for p in sample_inputs(exp_path, expected)]
+    started = time.perf_counter()
     with _test_authority(bool(expected.get("signed_with_test_authority"))):
         result = extract(uploads, date.fromisoformat(expected["request_date"]))
+    report.per_family[family].seconds += time.perf_counter() - started
     report.samples += 1
+    report.sample_names.append(name)
     report.per_family[family].samples += 1
     required = _required_fields()
     got_docs = result["documents"]
@@ -309,8 +336,17 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
             report.count_twoddoc(family, kind, bool(got.get("twoddoc", {}).get("present")))
         needed = required.get(kind, set()) | required.get(got.get("kind", kind), set())
         got_fields = got.get("fields", {})
+        provenance = got.get("provenance", {})
         for fname, fvalue in want.get("fields", {}).items():
+            before = len(report.mismatches)
             score(fname, fvalue, got_fields.get(fname), fname in needed)
+            where = provenance.get(fname) if isinstance(provenance.get(fname), dict) else None
+            if where is not None:
+                if isinstance(where.get("confidence"), int | float) and fname in got_fields:
+                    report.confidences.append((float(where["confidence"]), len(report.mismatches) == before))
+                if len(report.mismatches) > before:  # where the wrong value was read
+                    report.mismatches[-1]["where"] = {k: where[k] for k in ("source", "page", "confidence", "bbox")
+                                                      if k in where}
         for extra in sorted(set(got_fields) - set(want.get("fields", {}))):
             score(extra, None, got_fields[extra], extra in needed)  # an invented value
     for j in range(len(expected["documents"]), len(got_docs)):
@@ -319,9 +355,17 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
     return result
 
 
-def run(directory: Path, variants: set[str] | None = None, families: set[str] | None = None) -> QAReport:
+#: Called before each sample: (index from 1, total, sample name).
+Progress = Callable[[int, int, str], None]
+
+
+def run(directory: Path, variants: set[str] | None = None, families: set[str] | None = None,
+        progress: Progress | None = None) -> QAReport:
     report = QAReport()
-    for exp_path in expected_files(directory, variants, families):
+    paths = expected_files(directory, variants, families)
+    for i, exp_path in enumerate(paths, 1):
+        if progress is not None:
+            progress(i, len(paths), exp_path.name.removesuffix(".expected.json"))
         run_one(exp_path, report)
     return report
 
@@ -363,7 +407,7 @@ def kind_table(r: QAReport) -> list[str]:
     return lines
 
 
-def text_summary(r: QAReport) -> str:
+def text_summary(r: QAReport, comparison: dict[str, Any] | None = None) -> str:
     js = r.to_json()
     lines = [f"Échantillons : {r.samples}", "", "Exactitude par champ :"]
     for k, v in js["counts"].items():
@@ -378,70 +422,51 @@ def text_summary(r: QAReport) -> str:
     lines.append("Confusion des types (attendu → obtenu) :")
     for c in js["confusion"]:
         lines.append(f"  {c['expected']:24s} → {c['got']:24s} {c['count']}")
+    timing = r.timing()
+    if timing:
+        lines.append("")
+        lines.append("Temps d'extraction par famille : " + ", ".join(
+            f"{k} {v['seconds']:.1f} s ({v['per_sample']:.2f} s/éch.)" for k, v in timing.items()))
     lines.append("")
     lines.append(f"Écarts : {len(r.mismatches)} (dont {len(r.required_mismatches())} valeur(s) requise(s) fausse(s) ;"
                  " une valeur laissée absente n'est pas fausse, elle compte dans la cible)")
+    from docproc.qa_report import comparison_lines, diff_text
     for m in r.mismatches:
-        lines.append(f"  {m['sample']} doc {m['document']} {m['field']}: attendu {json.dumps(m['expected'], ensure_ascii=False)} "
-                     f"obtenu {json.dumps(m['got'], ensure_ascii=False)}")
+        where = m.get("where") or {}
+        at = f" (lu en {where.get('source')}, page {where.get('page')})" if where else ""
+        lines.append(f"  {m['sample']} doc {m['document'] + 1} {m['field']} : attendu "
+                     f"{json.dumps(m['expected'], ensure_ascii=False)} obtenu {json.dumps(m['got'], ensure_ascii=False)}{at}")
+        if m["expected"] is not None and m["got"] is not None:
+            lines.append(f"      différence : {diff_text(m['expected'], m['got'])}")
+    code = r.exit_code()
+    if comparison is not None:
+        lines.append("")
+        lines.extend(comparison_lines(comparison))
+        if code == EXIT_OK and comparison["regressed"]:
+            code = EXIT_BELOW_TARGET
     lines.append("")
-    lines.append({EXIT_OK: "Résultat : toutes les familles atteignent leurs cibles.",
+    lines.append({EXIT_OK: "Résultat : toutes les familles atteignent leurs cibles"
+                           + (", sans régression." if comparison is not None else "."),
                   EXIT_REQUIRED_WRONG: "Résultat : échec, un champ requis au moins est faux (code de sortie 1).",
-                  EXIT_BELOW_TARGET: "Résultat : échec, une famille au moins est sous sa cible (code de sortie 3)."}
-                 [r.exit_code()])
+                  EXIT_BELOW_TARGET: "Résultat : échec, une famille au moins est sous sa cible"
+                                     + (" ou une régression depuis la référence" if comparison is not None else "")
+                                     + " (code de sortie 3)."}[code])
     return "\n".join(lines)
 
 
-def _html_ratio(ok: int, total: int) -> str:
-    return f"{ok}/{total} ({_pct(ok / total)})" if total else "—"
-
-
-def _html_tables(r: QAReport) -> str:
-    fam_rows = []
-    for name, f in r.families().items():
-        fl, co, tw = f["fields"], f["completeness"], f["twoddoc"]
-        css = {"pass": "pass", "fail": "fail", "absent": "absent"}[f["status"]]
-        why = "<br>".join(html.escape(x) for x in f["failures"])
-        fam_rows.append(f"<tr class={css}><td>{html.escape(name)}</td><td>{f['samples']}</td>"
-                        f"<td>{_html_ratio(fl['ok'], fl['total'])}</td><td>{_html_ratio(co['ok'], co['total'])}</td>"
-                        f"<td>{_html_ratio(tw['decoded'], tw['printed'])}</td>"
-                        f"<td>{html.escape(_targets_fr(f['targets']))}</td>"
-                        f"<td>{html.escape(_STATUS_FR[f['status']])}{'<br>' + why if why else ''}</td></tr>")
-    kind_rows = []
-    for name, k in r.kinds().items():
-        fl, co, tw = k["fields"], k["completeness"], k["twoddoc"]
-        kind_rows.append(f"<tr><td>{html.escape(name)}</td><td>{k['documents']}</td>"
-                         f"<td>{_html_ratio(fl['ok'], fl['total'])}</td><td>{_html_ratio(co['ok'], co['total'])}</td>"
-                         f"<td>{_html_ratio(tw['decoded'], tw['printed'])}</td></tr>")
-    return (f"<h2>Par famille</h2><p class=src>Cibles : {html.escape(TARGETS['source'])}</p>"
-            "<table><tr><th>famille</th><th>échantillons</th><th>champs</th><th>complétude</th>"
-            f"<th>2D-Doc lus/imprimés</th><th>cible</th><th>résultat</th></tr>{''.join(fam_rows)}</table>"
-            "<h2>Par type de document</h2><table><tr><th>type attendu</th><th>documents</th><th>champs</th>"
-            f"<th>complétude</th><th>2D-Doc lus/imprimés</th></tr>{''.join(kind_rows)}</table>")
-
-
-def html_report(r: QAReport) -> str:
+def html_report(r: QAReport, details: dict[str, Any] | None = None,
+                comparison: dict[str, Any] | None = None) -> str:
+    """The HTML report (template ``docproc/qa_report.html``), with the regression view if given."""
+    from docproc import qa_report
     js = r.to_json()
-    rows = []
-    for k, v in js["counts"].items():
-        pct = 100 * v["ok"] / v["total"]
-        colour = "#2e7d32" if pct == 100 else ("#f9a825" if pct >= 95 else "#c62828")
-        rows.append(f"<tr><td>{html.escape(k)}</td><td>{v['ok']}/{v['total']}</td><td><div class=bar>"
-                    f"<div style='width:{pct:.1f}%;background:{colour}'></div></div> {pct:.1f} %</td></tr>")
-    mism = "".join(f"<tr><td>{html.escape(m['sample'])}</td><td>{m['document']}</td><td>{html.escape(m['field'])}</td>"
-                   f"<td><code>{html.escape(json.dumps(m['expected'], ensure_ascii=False))}</code></td>"
-                   f"<td><code>{html.escape(json.dumps(m['got'], ensure_ascii=False))}</code></td></tr>" for m in r.mismatches)
-    conf = "".join(f"<tr><td>{html.escape(c['expected'])}</td><td>{html.escape(c['got'])}</td><td>{c['count']}</td></tr>"
-                   for c in js["confusion"])
-    verdict = "toutes les familles atteignent leurs cibles" if js["passed"] else "une famille au moins est sous sa cible"
-    return f"""<!doctype html><html lang=fr><meta charset=utf-8><title>docproc — rapport QA</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:2em}}
-td,th{{border:1px solid #ccc;padding:4px 8px}}.bar{{display:inline-block;width:200px;height:12px;background:#eee}}
-.bar div{{height:12px}}tr.pass td:last-child{{color:#2e7d32}}tr.fail td:last-child{{color:#c62828;font-weight:bold}}
-tr.absent{{color:#888}}.src{{font-size:small;color:#555}}</style>
-<h1>Rapport QA docproc</h1><p>{r.samples} échantillons, {len(r.mismatches)} écart(s) ; {verdict}.</p>
-{_html_tables(r)}
-<h2>Exactitude par champ</h2><table><tr><th>champ</th><th>justes</th><th>exactitude</th></tr>{''.join(rows)}</table>
-<h2>Confusion des types</h2><table><tr><th>attendu</th><th>obtenu</th><th>nombre</th></tr>{conf}</table>
-<h2>Écarts</h2><table><tr><th>échantillon</th><th>document</th><th>champ</th><th>attendu</th><th>obtenu</th></tr>{mism}</table>
-</html>"""
+    if comparison is not None and comparison["regressed"] and js["exit_code"] == EXIT_OK:
+        js["exit_code"] = EXIT_BELOW_TARGET
+    names = set(js["families"])
+    return qa_report.render_html(js, {
+        "run": details or qa_report.run_details(),
+        "comparison": comparison,
+        "status_fr": _STATUS_FR,
+        "metrics_fr": _METRIC_FR,
+        "targets_fr": {n: _targets_fr(js["families"][n]["targets"]) for n in names},
+        "changes": {"worse": "en baisse", "better": "en hausse", "new": "nouveau", "gone": "disparu"},
+    })
