@@ -18,6 +18,12 @@ DECISIONS = {
     "non_eligible": "NON ÉLIGIBLE à la complémentaire santé solidaire",
 }
 
+RECEVABILITE = {
+    "irrecevable": "DEMANDE NON RECEVABLE",
+    "renouvellement_automatique": "RENOUVELLEMENT AUTOMATIQUE, pas de demande à examiner",
+    "a_verifier": "À VÉRIFIER PAR L'AGENT",
+}
+
 
 def _lire(path: Path) -> Any:
     try:
@@ -39,8 +45,12 @@ def _lire(path: Path) -> Any:
 
 def resume(resultat: dict[str, Any]) -> str:
     """Résumé lisible, en français, d'un résultat d'``evaluate``."""
+    statut = resultat.get("recevabilite", {}).get("statut", "recevable")
+    decision = DECISIONS.get(resultat["decision"], resultat["decision"])
+    if statut in RECEVABILITE:
+        decision = f"{RECEVABILITE[statut]} ({decision})"
     lignes = [
-        f"Décision : {DECISIONS.get(resultat['decision'], resultat['decision'])}",
+        f"Décision : {decision}",
         f"Foyer : {resultat['foyer']} personne{'s' if resultat['foyer'] > 1 else ''}",
         f"Ressources retenues : {euros(Decimal(str(resultat['ressources_retenues'])), True)}"
         f" (dont forfait logement {euros(Decimal(str(resultat['forfait_logement'])), True)})",

@@ -28,13 +28,24 @@ viennent tous des fichiers de ``baremes/`` (chargés par ``regles.py``).
    l'aide au logement est comptée dans la limite du forfait R861-7 sur l'année (montant mensuel
    × 12, pas mois par mois). Le RSA utilisé est celui en vigueur à la date de la demande ; les
    montants mensuels sont arrondis au centime comme dans les notes de la DSS.
-8. Pas d'abattement de 30 % sur les salaires des chômeurs (OpenFisca cite une règle des aides
-   au logement, CCH R822-13, sans équivalent établi pour la CSS).
+8. Abattement de 30 % sur les rémunérations d'activité (salaires, revenus d'activité
+   indépendante) d'un membre en arrêt maladie de plus de six mois, en chômage indemnisé (ou
+   stagiaire rémunéré assimilé), écroué, bénéficiaire de l'ASS ou stagiaire rémunéré sans
+   emploi : c'est l'article R861-8 CSS, 3e alinéa (pas seulement une règle d'OpenFisca). Il
+   s'applique à la situation déclarée à la date de la demande (« situation_particuliere »).
 9. Exclusions de 2025 (aides de la famille, d'une personne morale…) : les clés du contrat ne
    décrivent que des ressources comptées ; ces aides n'ont pas de clé et ne sont donc jamais
    ajoutées.
-10. Jeunes adultes : le moteur fait confiance à la composition déclarée (personnes réellement
-   à charge) ; il ne rejuge pas le rattachement fiscal.
+10. Jeunes adultes (R861-2, 1° et 3°) : un demandeur de moins de 25 ans rattaché au foyer fiscal
+   de ses parents, ou qui perçoit une pension alimentaire (présumée versée par ses parents,
+   art. 80 septies CGI), ne peut demander seul que s'il s'engage à déclarer ses revenus
+   séparément ou à ne plus percevoir la pension (« engagement_autonomie », R861-16) ; sinon la
+   demande n'est pas recevable. Pour les personnes à charge déclarées, le moteur fait confiance
+   à la composition déclarée.
+11. Recevabilité (ce que le téléservice refuse) : demandeur de moins de 16 ans ; mineur de 16 ou
+   17 ans (décision du directeur, L861-1 : à vérifier) ; renouvellement demandé plus de quatre
+   mois avant la fin du droit en cours (R861-18) ; renouvellement des bénéficiaires du RSA ou de
+   l'ASPA, automatique (L861-5, dernier alinéa).
 """
 
 from __future__ import annotations
@@ -47,9 +58,11 @@ from typing import Any
 from .formules import UN, age_au, ajouter_mois, arrondi_centime, arrondi_euro, fin_de_mois
 from .foyer import (
     PATRIMOINE,
+    REMUNERATIONS_ACTIVITE,
     RESSOURCES_ABATTUES,
     RESSOURCES_COMPTEES,
     RESSOURCES_DEDUITES,
+    SITUATIONS_LIBELLES,
     Demande,
     HouseholdError,
     Membre,
@@ -132,6 +145,9 @@ class Ressources:
     patrimoine_detenu: dict[str, Decimal] = field(default_factory=dict)
     patrimoine_compte: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # taux, revenu fictif
     patrimoine_applicable: bool = False
+    # R861-8 : (membre, situation, rémunérations d'activité, abattement de 30 %)
+    abattement_activite: list[tuple[Membre, str, Decimal, Decimal]] = field(default_factory=list)
+    taux_abattement_activite: Decimal = ZERO
     sources: list[str] = field(default_factory=list)
 
     @property
@@ -139,6 +155,7 @@ class Ressources:
         total = sum(self.comptees.values(), ZERO)
         total += sum((percu - abattement for percu, abattement, _ in self.abattues.values()), ZERO)
         total += sum((revenu for _, revenu in self.patrimoine_compte.values()), ZERO)
+        total -= sum((abattement for _, _, _, abattement in self.abattement_activite), ZERO)
         return total - sum(self.deduites.values(), ZERO)
 
     @property
@@ -198,6 +215,17 @@ def calculer_ressources(foyer: list[Personne], jour: date, b: Baremes) -> Ressou
             r.patrimoine_compte[cle] = (taux[cle], arrondi_centime(montant * taux[cle]))
     if r.patrimoine_detenu:
         r.sources.append(b.patrimoine[-1].source)
+    activite = en_vigueur(b.abattement_activite, jour)
+    if activite is not None:
+        for p in foyer:
+            situation = p.membre.situation_particuliere
+            base = sum((p.membre.ressources.get(c, ZERO) for c in REMUNERATIONS_ACTIVITE), ZERO)
+            if situation is None or base <= 0:
+                continue
+            r.taux_abattement_activite = activite.taux
+            r.abattement_activite.append((p.membre, situation, base, arrondi_centime(base * activite.taux)))
+        if r.abattement_activite:
+            r.sources.append(activite.source)
     return r
 
 
@@ -385,6 +413,12 @@ def _phrases_ressources(r: Ressources, b: Baremes) -> list[str]:
                 + ", ".join(PATRIMOINE[c] for c in r.patrimoine_detenu)
                 + f") ne sont plus comptés pour une demande déposée {quand} "
                 "(décret du 28 juin 2025, abrogation de l'article R861-6).")
+    for membre, situation, base, abattement in r.abattement_activite:
+        phrases.append(
+            f"Le membre n° {membre.index + 1} est {SITUATIONS_LIBELLES[situation]} à la date de la demande : "
+            f"ses rémunérations d'activité ({euros(base, True)}) sont réduites de "
+            f"{pourcentage(r.taux_abattement_activite)}, soit un abattement de {euros(abattement, True)} "
+            "(art. R861-8 du code de la sécurité sociale).")
     if r.total_brut < 0:
         phrases.append("Les déductions dépassent les ressources : le total est ramené à 0 €.")
     return phrases
@@ -411,6 +445,93 @@ def _phrase_forfait(f: Forfait, demande: Demande) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# Recevabilité de la demande (avant tout examen des ressources)
+
+RECEVABLE = "recevable"
+A_VERIFIER = "a_verifier"
+IRRECEVABLE = "irrecevable"
+RENOUVELLEMENT_AUTOMATIQUE = "renouvellement_automatique"
+
+
+@dataclass(frozen=True)
+class Recevabilite:
+    statut: str  # recevable, a_verifier, irrecevable, renouvellement_automatique
+    motif: str | None = None  # code stable du motif
+    phrase: str | None = None  # explication en français
+    source: str | None = None
+
+
+def _moins_mois(jour: date, mois: int) -> date:
+    """Le même quantième ``mois`` mois plus tôt (borné au dernier jour du mois)."""
+    premier = ajouter_mois(jour, -mois)
+    return premier.replace(day=min(jour.day, fin_de_mois(premier).day))
+
+
+def examiner_recevabilite(demande: Demande, b: Baremes) -> Recevabilite:
+    jour = demande.date_demande
+    r = b.recevabilite
+    demandeur = next(m for m in demande.membres if m.role == "demandeur")
+    age = age_au(jour, demandeur.date_naissance)
+    if age < r.age_mineur_autonome:
+        return Recevabilite(
+            IRRECEVABLE, "demandeur_mineur",
+            f"Le demandeur a {ans(age)} : avant {r.age_mineur_autonome} ans, un mineur ne peut pas demander "
+            "la complémentaire santé solidaire à titre personnel ; il est couvert au titre du foyer de ses "
+            "parents, qui doivent l'inclure dans leur demande (art. L861-1 du code de la sécurité sociale).",
+            r.source_age)
+    jeunes = b.jeunes_adultes
+    pension = demandeur.ressources.get("pensions_alimentaires_percues", ZERO)
+    rattache = demandeur.rattache_foyer_fiscal_parents is True
+    if age < jeunes.age_limite and (rattache or pension > 0) and not demandeur.engagement_autonomie:
+        pourquoi = ("est rattaché au foyer fiscal de ses parents" if rattache else
+                    f"perçoit une pension alimentaire ({euros(pension, True)} sur la période), présumée "
+                    "versée par ses parents et déductible de leurs revenus (art. 80 septies du CGI)")
+        return Recevabilite(
+            IRRECEVABLE, "jeune_rattache_aux_parents",
+            f"Le demandeur a {ans(age)} et {pourquoi} : il fait partie du foyer de ses parents "
+            f"(art. R861-2, 1° et 3°) et ne peut pas demander seul la complémentaire santé solidaire. "
+            "Il doit être inclus dans la demande de ses parents, sauf s'il s'engage sur l'honneur à "
+            "déclarer seul ses revenus pour l'année à venir ou à ne plus percevoir cette pension "
+            "(« engagement_autonomie »).",
+            jeunes.source)
+    if demande.date_fin_droits is not None and demande.date_fin_droits >= jour:
+        aspa = any(m.ressources.get("aspa", ZERO) > 0 for m in demande.membres)
+        if demande.rsa_beneficiaire or aspa:
+            qui = "du revenu de solidarité active" if demande.rsa_beneficiaire else \
+                "de l'allocation de solidarité aux personnes âgées"
+            return Recevabilite(
+                RENOUVELLEMENT_AUTOMATIQUE, "renouvellement_automatique",
+                f"Le foyer bénéficie {qui} : son droit, qui prend fin le {date_fr(demande.date_fin_droits)}, "
+                "est renouvelé automatiquement tant qu'il perçoit cette allocation ; il n'a pas de "
+                "demande de renouvellement à faire (art. L861-5, dernier alinéa). La demande n'est pas examinée.",
+                r.source_renouvellement_automatique)
+        au_plus_tot = _moins_mois(demande.date_fin_droits, r.delai_renouvellement_mois)
+        if jour < au_plus_tot:
+            return Recevabilite(
+                IRRECEVABLE, "renouvellement_premature",
+                f"Le droit en cours prend fin le {date_fr(demande.date_fin_droits)} : la demande de "
+                f"renouvellement ne peut être déposée qu'à partir du {date_fr(au_plus_tot)}, au plus tôt "
+                f"{r.delai_renouvellement_mois} mois avant cette date (art. R861-18). Elle est à "
+                "redéposer à partir de cette date.",
+                r.source_renouvellement)
+    if age < r.age_majorite:
+        return Recevabilite(
+            A_VERIFIER, "mineur_liens_familiaux_rompus",
+            f"Le demandeur a {ans(age)} : un mineur d'au moins {r.age_mineur_autonome} ans ne peut bénéficier "
+            "de la complémentaire santé solidaire à titre personnel que si ses liens avec la vie familiale "
+            "sont rompus, sur décision du directeur de la caisse (art. L861-1) : à vérifier par l'agent.",
+            r.source_age)
+    if age < jeunes.age_limite and demandeur.engagement_autonomie and (rattache or pension > 0):
+        return Recevabilite(
+            RECEVABLE, "engagement_autonomie",
+            f"Le demandeur a {ans(age)} et relèverait du foyer de ses parents (art. R861-2) ; il s'est "
+            "engagé sur l'honneur à déclarer seul ses revenus ou à ne plus percevoir de pension de ses "
+            "parents : sa demande est examinée pour lui seul (art. R861-16).",
+            jeunes.source)
+    return Recevabilite(RECEVABLE)
+
+
+# --------------------------------------------------------------------------------------
 # Évaluation
 
 
@@ -433,6 +554,8 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
     territoire: Territoire = b.territoires[demande.territoire]
     ouverture = demande.date_ouverture_droit or ajouter_mois(jour, b.ouverture_droit.mois_apres_demande)
 
+    recevable = examiner_recevabilite(demande, b)
+    bloque = recevable.statut in (IRRECEVABLE, RENOUVELLEMENT_AUTOMATIQUE)
     foyer, exclus = composer_foyer(demande, b)
     poids = [p.poids for p in foyer]
     debut, fin = periode_reference(jour, regle_periode)
@@ -482,9 +605,18 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
         if not revalorisation.verifie:
             a_verifier.append(f"Plafond en vigueur depuis le {date_fr(revalorisation.debut)} : {revalorisation.source}.")
 
-    decision = decider(not non_applicable, demande.rsa_beneficiaire, retenues, plafond_gratuite,
-                       plafond_participation)
-    if non_applicable:
+    decision = decider(not non_applicable and not bloque, demande.rsa_beneficiaire, retenues,
+                       plafond_gratuite, plafond_participation)
+    if recevable.phrase is not None and not bloque:
+        explication.append(recevable.phrase)
+    if recevable.statut == A_VERIFIER and recevable.phrase is not None:
+        a_verifier.append(recevable.phrase)
+    if recevable.source is not None:
+        _ajouter(sources, recevable.source)
+    if bloque:
+        assert recevable.phrase is not None
+        explication.append(recevable.phrase)
+    elif non_applicable:
         _ajouter(sources, territoire.source)
         explication.append(
             f"La complémentaire santé solidaire de droit commun ne s'applique pas {territoire.lieu} : "
@@ -535,10 +667,14 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
             + " ; ".join(f"{_designation(p.personne, avec_age=False)}, {ans(p.age)}, {euros(p.montant)}"
                          for p in parts)
             + f". Total : {euros(total)} par mois.")
-    if not revalorisation.verifie and not non_applicable:
+    if not revalorisation.verifie and not non_applicable and not bloque:
         explication.append(
             "Attention : le plafond de ce barème n'a pas été confirmé par un texte officiel ; "
             "vérifier le montant avant de notifier la décision.")
+    for _m, _s, _b, _a in ressources.abattement_activite[:1]:
+        regle_activite = en_vigueur(b.abattement_activite, jour)
+        if regle_activite is not None and not regle_activite.verifie:
+            a_verifier.append(f"Abattement de 30 % : {regle_activite.source}.")
     if not non_applicable and not demande.rsa_beneficiaire and demande.logement != "locataire":
         rsa = en_vigueur(b.rsa, jour)
         taux = en_vigueur(b.forfait_sans_aide_logement if demande.logement != "aide_logement"
@@ -569,6 +705,8 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
             "a_verifier": a_verifier,
         },
         "explication": explication,
+        "recevabilite": {"statut": recevable.statut,
+                         **({"motif": recevable.motif} if recevable.motif else {})},
         "date_demande": jour.isoformat(),
         "territoire": territoire.code,
         "periode_reference": {"debut": debut.isoformat(), "fin": fin.isoformat()},
@@ -586,6 +724,9 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
                                "compte": nombre(v)} for c, (t, v) in ressources.patrimoine_compte.items()},
             "patrimoine_non_compte": {c: nombre(m) for c, m in ressources.patrimoine_detenu.items()
                                       if c not in ressources.patrimoine_compte},
+            "abattement_activite": [
+                {"membre": m.index, "situation": s, "remunerations": nombre(base), "abattement": nombre(a)}
+                for m, s, base, a in ressources.abattement_activite],
             "total_avant_forfait": nombre(ressources.total),
             "forfait_logement": nombre(forfait.montant),
             "total": nombre(retenues),

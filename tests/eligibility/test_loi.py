@@ -71,3 +71,115 @@ def test_schema_openapi_sans_reference_et_ferme() -> None:
     membre_schema = schema["properties"]["membres"]["items"]
     assert "situation_particuliere" in membre_schema["properties"]
     assert membre_schema["properties"]["ressources"]["anyOf"][0]["additionalProperties"] is False
+
+
+# --- R861-2, 1° et 3°, et R861-16 : le jeune de moins de 25 ans rattaché à ses parents -------------
+
+JEUNE = "2003-01-15"  # 22 ans le 10 juin 2025
+
+
+def _jeune(**cles: Any) -> dict[str, Any]:
+    m = {**membre("demandeur", JEUNE, pensions_alimentaires_percues=3000, salaire_net=2000), **cles}
+    return foyer(m)
+
+
+def test_jeune_avec_pension_des_parents_sans_engagement_ne_peut_pas_demander_seul() -> None:
+    r = evaluate(_jeune())
+    assert r["decision"] == "non_eligible"
+    assert r["recevabilite"] == {"statut": "irrecevable", "motif": "jeune_rattache_aux_parents"}
+    texte = " ".join(r["explication"])
+    assert "inclus dans la demande de ses parents" in texte and "R861-2" in texte
+    assert any("R861-2, 1° et 3°" in s for s in r["regles"]["sources"])
+
+
+def test_jeune_avec_engagement_autonomie_est_examine_seul() -> None:
+    r = evaluate(_jeune(engagement_autonomie=True))
+    assert r["decision"] == "css_gratuite" and r["ressources_retenues"] == 5000
+    assert r["recevabilite"] == {"statut": "recevable", "motif": "engagement_autonomie"}
+    assert any("R861-16" in p for p in r["explication"])
+
+
+@pytest.mark.parametrize(("naissance", "cles", "statut"), [
+    ("2003-01-15", {"rattache_foyer_fiscal_parents": True}, "irrecevable"),   # rattaché, sans pension
+    ("2003-01-15", {"rattache_foyer_fiscal_parents": False}, "recevable"),    # autonome, sans pension
+    ("2000-06-11", {"rattache_foyer_fiscal_parents": True}, "irrecevable"),   # 24 ans la veille de ses 25 ans
+    ("2000-06-10", {"rattache_foyer_fiscal_parents": True}, "recevable"),     # 25 ans le jour de la demande
+])
+def test_limite_de_25_ans_et_rattachement(naissance: str, cles: dict[str, Any], statut: str) -> None:
+    r = evaluate(foyer({**membre("demandeur", naissance, salaire_net=2000), **cles}))
+    assert r["recevabilite"]["statut"] == statut
+    assert r["decision"] == ("non_eligible" if statut == "irrecevable" else "css_gratuite")
+
+
+# --- R861-8, 3e alinéa : abattement de 30 % sur les rémunérations d'activité -----------------------
+
+
+@pytest.mark.parametrize("situation", ["arret_maladie_plus_6_mois", "chomage_indemnise", "detenu", "ass",
+                                       "stagiaire_formation_remunere"])
+def test_abattement_30_pour_cent_r861_8(situation: str) -> None:
+    # 16 000 € de salaires : 16 000 > 13 957 (non éligible) ; abattus de 30 % : 11 200 €, entre
+    # 10 339 et 13 957 → avec participation.
+    sans = evaluate(foyer(membre("demandeur", salaire_net=16000)))
+    assert sans["decision"] == "non_eligible"
+    r = evaluate(foyer({**membre("demandeur", salaire_net=16000), "situation_particuliere": situation}))
+    assert r["ressources_retenues"] == 11200 and r["decision"] == "css_participation"
+    assert r["detail_ressources"]["abattement_activite"] == [
+        {"membre": 0, "situation": situation, "remunerations": 16000, "abattement": 4800}]
+    assert any("R861-8" in p and "4 800,00 €" in p for p in r["explication"])
+
+
+def test_abattement_seulement_sur_les_remunerations_du_membre_concerne() -> None:
+    # Demandeur écroué : 10 000 € de salaires → 7 000 ; conjoint : 10 000 € sans abattement ;
+    # 12 000 € d'allocations chômage non abattues. 29 000 € ≤ 20 936 ? non → non éligible ; sans les
+    # allocations : 17 000 € entre 15 508 et 20 936 → avec participation.
+    d = {**membre("demandeur", salaire_net=10000), "situation_particuliere": "detenu"}
+    r = evaluate(foyer(d, membre("conjoint", "1982-02-10", salaire_net=10000)))
+    assert r["ressources_retenues"] == 17000 and r["decision"] == "css_participation"
+    d = {**membre("demandeur", chomage_net=12000, tns_benefice=1000), "situation_particuliere": "chomage_indemnise"}
+    r = evaluate(foyer(d))
+    assert r["ressources_retenues"] == 12700  # 12 000 + 1 000 × 0,7
+
+
+@pytest.mark.parametrize(("jour", "non_verifie"), [("2025-09-30", True), ("2025-10-01", False)])
+def test_abattement_r861_8_redaction_lue_depuis_le_1er_octobre_2025(jour: str, non_verifie: bool) -> None:
+    r = evaluate(foyer({**membre("demandeur", salaire_net=16000), "situation_particuliere": "ass"}, date=jour))
+    assert r["ressources_retenues"] == 11200
+    assert any("Abattement de 30 %" in p for p in r["regles"]["a_verifier"]) is non_verifie
+
+
+# --- recevabilité : L861-1 (âge), R861-18 (délai de renouvellement), L861-5 (renouvellement automatique) --
+
+
+@pytest.mark.parametrize(("naissance", "statut", "decision"), [
+    ("2009-06-11", "irrecevable", "non_eligible"),   # 15 ans la veille de ses 16 ans
+    ("2009-06-10", "a_verifier", "css_gratuite"),    # 16 ans : décision du directeur (L861-1)
+    ("2007-06-11", "a_verifier", "css_gratuite"),    # 17 ans
+    ("2007-06-10", "recevable", "css_gratuite"),     # 18 ans le jour de la demande
+])
+def test_age_du_demandeur(naissance: str, statut: str, decision: str) -> None:
+    r = evaluate(foyer(membre("demandeur", naissance, salaire_net=1000)))
+    assert r["recevabilite"]["statut"] == statut and r["decision"] == decision
+    assert bool(r["regles"]["a_verifier"]) is (statut == "a_verifier")
+
+
+@pytest.mark.parametrize(("jour", "statut", "decision"), [
+    ("2025-06-29", "irrecevable", "non_eligible"),  # plus de 4 mois avant le 31 octobre 2025
+    ("2025-06-30", "recevable", "css_gratuite"),    # 4 mois avant, jour pour jour
+    ("2025-09-15", "recevable", "css_gratuite"),
+])
+def test_renouvellement_au_plus_tot_quatre_mois_avant_la_fin_r861_18(jour: str, statut: str, decision: str) -> None:
+    r = evaluate(foyer(membre("demandeur", salaire_net=1000), date=jour, date_fin_droits="2025-10-31"))
+    assert r["recevabilite"]["statut"] == statut and r["decision"] == decision
+    if statut == "irrecevable":
+        assert any("30 juin 2025" in p and "R861-18" in p for p in r["explication"])
+
+
+@pytest.mark.parametrize(("cles", "ressources"), [({"rsa": True}, {}), ({}, {"aspa": 9000})])
+def test_renouvellement_automatique_rsa_aspa_l861_5(cles: dict[str, Any], ressources: dict[str, float]) -> None:
+    h = foyer(membre("demandeur", "1950-01-01", **ressources), date_fin_droits="2025-09-30", **cles)
+    r = evaluate(h)
+    assert r["recevabilite"]["statut"] == "renouvellement_automatique" and r["decision"] == "non_eligible"
+    assert any("renouvelé automatiquement" in p for p in r["explication"])
+    # Sans droit en cours (première demande), le bénéficiaire du RSA a la CSS sans participation.
+    del h["date_fin_droits"]
+    assert evaluate(h)["decision"] == "css_gratuite"  # ASPA : 9 000 − 12 × 71 = 8 148 ≤ 10 339

@@ -67,13 +67,22 @@ AGES = [
 @pytest.mark.parametrize("territoire", ["metropole", "alsace_moselle"])
 def test_tranches_d_age_au_premier_janvier(naissance: str, age: int, france: float, alsace: float,
                                            territoire: str) -> None:
-    r = evaluate(foyer(membre("demandeur", naissance, salaire_net=12000), territoire=territoire))
-    assert r["decision"] == "css_participation"
-    (part,) = r["participation_mensuelle"]["par_membre"]
-    assert part["age"] == age
     attendu = alsace if territoire == "alsace_moselle" else france
+    if age < 18:
+        # Issue 11 : un demandeur de moins de 16 ans n'est pas recevable (L861-1) ; le nourrisson est
+        # donc l'enfant d'un demandeur de 29 ans au 1er janvier (même tranche), 2 personnes.
+        r = evaluate(foyer(membre("demandeur", "1995-01-02", salaire_net=18000), membre("enfant", naissance),
+                           territoire=territoire))
+        part = r["participation_mensuelle"]["par_membre"][1]
+        total = 2 * attendu
+    else:
+        r = evaluate(foyer(membre("demandeur", naissance, salaire_net=12000), territoire=territoire))
+        (part,) = r["participation_mensuelle"]["par_membre"]
+        total = attendu
+    assert r["decision"] == "css_participation"
+    assert part["age"] == age
     assert part["montant"] == attendu
-    assert r["participation_mensuelle"]["total"] == attendu
+    assert r["participation_mensuelle"]["total"] == pytest.approx(total)
 
 
 def test_age_au_premier_janvier_et_non_a_la_demande() -> None:
