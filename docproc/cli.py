@@ -121,8 +121,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def summary(result: dict[str, Any]) -> str:
-    """A readable French summary of an extraction result."""
-    status_fr = {"accepted": "accepté", "rejected": "refusé", "needs_review": "à vérifier"}
+    """A readable French summary of an extraction result, in the demo's words."""
+    from docproc.labels import STATUS_LABELS, fields_line, kind_label
     lines = []
     for f in result["files"]:
         state = "lu" if f["accepted"] else "refusé"
@@ -130,24 +130,23 @@ def summary(result: dict[str, Any]) -> str:
         for c in f["checks"]:
             if not c["ok"]:
                 lines.append(f"  ✗ {c['message']}")
+    if not result["documents"]:
+        lines.append("  (aucun document reconnu)")
     for i, d in enumerate(result["documents"], 1):
         pages = ", ".join(f"{p['number'] or '?'}/{p['of'] or '?'}" for p in d["pages"])
-        lines.append(f"Document {i} : {d['kind']} — {status_fr[d['status']]} (pages {pages})")
-        f = d["fields"]
-        for key in ("annee_revenus", "revenu_fiscal_reference", "nombre_parts", "situation_famille",
-                    "personnes_a_charge", "montant_impot", "annee_imposition", "montant_total", "organisme",
-                    "date_attestation", "pays", "annee", "revenu_annuel", "devise", "revenu_annuel_eur"):
-            if key in f:
-                lines.append(f"  {key} : {f[key]}")
-        if "declarants" in f:
-            lines.append(f"  déclarants : {len(f['declarants'])}")
-        if d.get("twoddoc"):
-            t = d["twoddoc"]
-            lines.append(f"  2D-Doc : signature {'valide' if t.get('valid_signature') else 'non valide'}"
-                         + (f" ({t['reason']})" if t.get("reason") else ""))
-        for c in d["checks"]:
-            if not c["ok"]:
-                lines.append(f"  ✗ [{c['level']}] {c['message']}")
+        complete = "complet" if d.get("complete") else "incomplet"
+        lines.append(f"Document {i} : {kind_label(d['kind'])} — {STATUS_LABELS.get(d['status'], d['status'])}, "
+                     f"{complete} (pages {pages})")
+        lines.append(f"  {fields_line(d['kind'], d['fields'])}")
+        t = d.get("twoddoc")
+        if isinstance(t, dict) and t.get("present"):
+            state = "signature valide" if t.get("valid_signature") else f"signature non reconnue ({t.get('reason', '')})"
+            lines.append(f"  2D-Doc : {state}")
+        failed = [c for c in d["checks"] if not c["ok"]]
+        for c in failed:
+            lines.append(f"  ✗ [{c['level']}] {c['message']}")
+        if not failed:
+            lines.append("  ✓ tous les contrôles sont satisfaits")
     return "\n".join(lines)
 
 

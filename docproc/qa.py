@@ -298,7 +298,10 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
     expected = json.loads(exp_path.read_text(encoding="utf-8"))
     name, variant = exp_path.name.removesuffix(".expected.json"), expected.get("variant", "text")
     family = family_of(expected)
-    uploads = [Upload(p.name, p.read_bytes()) for p in sample_inputs(exp_path, expected)]
+    inputs = sample_inputs(exp_path, expected)
+    uploads = [Upload(p.name, p.read_bytes()) for p in inputs]
+    by_name = {p.name: p for p in inputs}
+    first_mismatch = len(report.mismatches)
     started = time.perf_counter()
     with _test_authority(bool(expected.get("signed_with_test_authority"))):
         result = extract(uploads, date.fromisoformat(expected["request_date"]))
@@ -349,6 +352,13 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
                                                       if k in where}
         for extra in sorted(set(got_fields) - set(want.get("fields", {}))):
             score(extra, None, got_fields[extra], extra in needed)  # an invented value
+    for m in report.mismatches[first_mismatch:]:  # the page each wrong value was read on
+        page = (m.get("where") or {}).get("page")
+        pages = got_docs[m["document"]].get("pages", []) if m["document"] < len(got_docs) else []
+        if isinstance(page, int) and 1 <= page <= len(pages) and pages[page - 1].get("file") in by_name:
+            ref = pages[page - 1]
+            m["page_image"] = {"path": str(by_name[ref["file"]]), "page": ref.get("page") or 1,
+                               "bbox": m["where"].get("bbox")}
     for j in range(len(expected["documents"]), len(got_docs)):
         report.confusion[("absent", got_docs[j]["kind"])] += 1
         report.score(name, variant, j, "document.kind", None, got_docs[j]["kind"], family, "absent")
@@ -463,6 +473,7 @@ def html_report(r: QAReport, details: dict[str, Any] | None = None,
         js["exit_code"] = EXIT_BELOW_TARGET
     names = set(js["families"])
     return qa_report.render_html(js, {
+        "images": qa_report.page_images(js["mismatches"]),
         "run": details or qa_report.run_details(),
         "comparison": comparison,
         "status_fr": _STATUS_FR,

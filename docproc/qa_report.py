@@ -227,6 +227,58 @@ def comparison_lines(cmp: dict[str, Any]) -> list[str]:
 
 # --- HTML ------------------------------------------------------------------------------------
 
+#: At most this many page images are embedded (the report stays a few megabytes).
+MAX_IMAGES = 120
+#: Resolution of the embedded pages: enough to see the field, small enough to inline.
+IMAGE_DPI = 60
+
+
+def page_thumbnail(path: Path, page: int, bbox: Any = None, dpi: int = IMAGE_DPI) -> str | None:
+    """A ``data:image/png;base64`` URI of one page, with the field's box (fractions of the
+    page, top-left origin) drawn in red when provenance gives one; None if it cannot be read."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+    try:
+        if path.suffix.lower() == ".pdf":
+            import pypdfium2
+            pdf = pypdfium2.PdfDocument(str(path))
+            try:
+                image = pdf[page - 1].render(scale=dpi / 72).to_pil().convert("RGB")
+            finally:
+                pdf.close()
+        else:
+            with Image.open(path) as source:
+                source.seek(max(0, page - 1))
+                image = source.convert("RGB")
+                image.thumbnail((int(8.3 * dpi * 1.5), int(11.7 * dpi * 1.5)))
+    except Exception:  # a page that cannot be shown does not stop the report
+        return None
+    if isinstance(bbox, list | tuple) and len(bbox) == 4:
+        x0, y0, x1, y1 = (float(v) for v in bbox)
+        w, h = image.size
+        ImageDraw.Draw(image).rectangle([x0 * w - 2, y0 * h - 2, x1 * w + 2, y1 * h + 2], outline=(220, 0, 0), width=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def page_images(mismatches: list[dict[str, Any]]) -> dict[int, str]:
+    """Mismatch index → inline page image, for the first ``MAX_IMAGES`` mismatches with a page."""
+    out: dict[int, str] = {}
+    cache: dict[tuple[str, int, str], str | None] = {}
+    for i, m in enumerate(mismatches):
+        ref = m.get("page_image")
+        if not ref or len(out) >= MAX_IMAGES:
+            continue
+        key = (str(ref["path"]), int(ref["page"]), json.dumps(ref.get("bbox")))
+        if key not in cache:
+            cache[key] = page_thumbnail(Path(ref["path"]), int(ref["page"]), ref.get("bbox"))
+        if cache[key]:
+            out[i] = str(cache[key])
+    return out
+
 def render_html(report: dict[str, Any], extras: dict[str, Any]) -> str:
     """The self-contained HTML report (Jinja2, autoescaped, no external resource)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape

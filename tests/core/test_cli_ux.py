@@ -116,3 +116,12 @@ def test_settings_command_masks_secrets_and_names_origins(tmp_path: Path) -> Non
     assert rows["DOCPROC_ACCESS_LOG"]["origin"] == "environnement (DOCPROC_ACCESS_LOG)"
     assert rows["DOCPROC_MAX_ATTEMPTS"]["origin"] == "défaut" and rows["DOCPROC_MAX_ATTEMPTS"]["value"] == 3
     assert rows["DOCPROC_TRUST_TEST_2DDOC"]["value"] is True
+
+
+def test_extract_text_uses_the_demo_labels() -> None:
+    proc = run("extract", str(SAMPLES / "avis_2025_couple_4p.pdf"), "--date", "2025-10-01")
+    assert proc.returncode == 0, proc.stderr
+    assert "Avis d'impôt sur le revenu — accepté, complet" in proc.stdout
+    assert "revenu fiscal de référence" in proc.stdout and "2D-Doc : signature valide" in proc.stdout
+    assert "✓ tous les contrôles sont satisfaits" in proc.stdout
+    assert proc.stderr == ""  # one file: no progress lines

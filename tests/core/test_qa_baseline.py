@@ -113,6 +113,8 @@ def test_baseline_regression_view_and_exit_3(samples: Path, tmp_path: Path) -> N
     page = html.read_text(encoding="utf-8")
     assert "Depuis la référence" in page and "Nouveaux écarts" in page
     assert "<del>E</del>" in page  # PIN<del>E</del>S: the differing character only
+    assert page.count("data:image/png;base64,") >= 1  # the page the wrong value was read on, inline
+    assert all(m["page_image"]["page"] == 1 for m in out["mismatches"])
     text = run_cli("qa", str(samples), "--baseline", str(baseline), "-q")
     assert "PIN[-E-]S" in text.stdout and "▼ champ adresse" in text.stdout
 
@@ -167,3 +169,16 @@ def test_timing_is_per_family() -> None:
     assert report.timing() == {"scan": {"samples": 2, "seconds": 3.0, "per_sample": 1.5}}
 
 
+
+
+def test_page_thumbnail_draws_the_field_box() -> None:
+    import base64
+    import io
+
+    from PIL import Image
+    uri = qa_report.page_thumbnail(SAMPLES / "avis_2025_couple_4p.pdf", 1, [0.25, 0.25, 0.5, 0.5])
+    assert uri is not None and uri.startswith("data:image/png;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
+    w, h = image.size
+    assert image.getpixel((int(0.25 * w) - 2, int(0.375 * h))) == (220, 0, 0)
+    assert qa_report.page_thumbnail(SAMPLES / "absent.pdf", 1) is None
