@@ -561,6 +561,9 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
     debut, fin = periode_reference(jour, regle_periode)
     ressources = calculer_ressources(foyer, jour, b)
     forfait = calculer_forfait(demande, len(foyer), b)
+    forfait_inconnu = territoire.rsa_propre is not None and demande.logement != "locataire"
+    if forfait_inconnu:
+        forfait = Forfait(ZERO, ZERO, ZERO, ZERO, ZERO, len(foyer))
     retenues = arrondi_centime(ressources.total + forfait.montant)
 
     sources: list[str] = []
@@ -586,7 +589,7 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
     explication.append(f"Période de référence des ressources : du {date_fr(debut)} au {date_fr(fin)}, "
                        f"soit {maniere}.")
 
-    non_applicable = not territoire.css_applicable
+    non_applicable = not territoire.applicable(jour)
     dom = territoire.majoration_dom
     if non_applicable:
         plafond_gratuite = plafond_participation = ZERO
@@ -602,6 +605,9 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
             _ajouter(sources, table.source)
         if dom:
             _ajouter(sources, b.majoration_dom.source)
+        if territoire.source_application is not None:
+            _ajouter(sources, territoire.source_application)
+            a_verifier.append(f"Application {territoire.lieu} : {territoire.source_application}.")
         if not revalorisation.verifie:
             a_verifier.append(f"Plafond en vigueur depuis le {date_fr(revalorisation.debut)} : {revalorisation.source}.")
 
@@ -618,6 +624,10 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
         explication.append(recevable.phrase)
     elif non_applicable:
         _ajouter(sources, territoire.source)
+        if territoire.applicable_depuis is not None:
+            explication.append(
+                f"La complémentaire santé solidaire ne s'applique {territoire.lieu} qu'aux demandes déposées "
+                f"à partir du {date_fr(territoire.applicable_depuis)}.")
         explication.append(
             f"La complémentaire santé solidaire de droit commun ne s'applique pas {territoire.lieu} : "
             "la demande n'est pas éligible ici et doit être orientée vers "
@@ -629,8 +639,14 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
             "solidaire sans participation financière, sans examen de ses ressources.")
     else:
         explication.extend(_phrases_ressources(ressources, b))
-        explication.append(_phrase_forfait(forfait, demande))
-        _ajouter(sources, *forfait.sources)
+        if forfait_inconnu:
+            phrase = (f"Forfait logement non calculé {territoire.lieu} : {territoire.rsa_propre}. Il est compté "
+                      "pour 0 € : l'agent doit l'ajouter avant de notifier la décision.")
+            explication.append(phrase)
+            a_verifier.append(phrase)
+        else:
+            explication.append(_phrase_forfait(forfait, demande))
+            _ajouter(sources, *forfait.sources)
         _ajouter(sources, *ressources.sources)
         explication.append(f"Ressources retenues : {euros(retenues, True)}.")
         origine = ("barème publié" if publie else

@@ -181,6 +181,14 @@ class Territoire:
     css_applicable: bool
     majoration_dom: bool
     participation: str
+    # La CSS s'y applique à partir de cette date seulement (Mayotte : 1er janvier 2024).
+    applicable_depuis: date | None = None
+    source_application: str | None = None
+    # Montant forfaitaire du RSA propre au territoire, absent des barèmes : forfait logement non calculé.
+    rsa_propre: str | None = None
+
+    def applicable(self, jour: date) -> bool:
+        return self.css_applicable and (self.applicable_depuis is None or jour >= self.applicable_depuis)
 
 
 @dataclass(frozen=True)
@@ -629,7 +637,11 @@ def charger(repertoire: Path | None = None) -> Baremes:
             debut=lr.debut(t, chemin),
             source=lr.source(t, chemin), css_applicable=lr.booleen(t, "css_applicable", chemin),
             majoration_dom=lr.booleen(t, "majoration_dom", chemin),
-            participation=lr.texte(t, "participation", chemin))
+            participation=lr.texte(t, "participation", chemin),
+            applicable_depuis=lr.date(t, "applicable_depuis", chemin, requis=False),
+            source_application=(lr.texte(t, "source_application", chemin)
+                                if "source_application" in t else None),
+            rsa_propre=lr.texte(t, "rsa_propre", chemin) if "rsa_propre" in t else None)
         colonnes.add(territoire.participation)
         territoires[code] = territoire
     tx = lr.table(regles, "textes", "")

@@ -183,3 +183,47 @@ def test_renouvellement_automatique_rsa_aspa_l861_5(cles: dict[str, Any], ressou
     # Sans droit en cours (première demande), le bénéficiaire du RSA a la CSS sans participation.
     del h["date_fin_droits"]
     assert evaluate(h)["decision"] == "css_gratuite"  # ASPA : 9 000 − 12 × 71 = 8 148 ≤ 10 339
+
+
+# --- Mayotte : C2S au 1er janvier 2024 (LFSS 2023 art. 92, ordonnance 96-1122 art. 21-13 ; décret 2023-1425) --
+
+
+@pytest.mark.parametrize(("jour", "decision", "plafond"), [
+    ("2023-12-31", "non_eligible", 0),
+    ("2024-01-01", "css_gratuite", 10817),   # 9 719 × 1,113 = 10 817,25 → 10 817 (plafonds DOM)
+    ("2025-06-10", "css_gratuite", 11507),   # 10 339 × 1,113 = 11 507,31 → 11 507
+])
+def test_mayotte_css_depuis_le_1er_janvier_2024_plafonds_dom(jour: str, decision: str, plafond: int) -> None:
+    r = evaluate(foyer(membre("demandeur", salaire_net=9000), territoire="mayotte", date=jour))
+    assert r["decision"] == decision and r["plafond_gratuite"] == plafond
+    if plafond:
+        guadeloupe = evaluate(foyer(membre("demandeur", salaire_net=9000), territoire="guadeloupe", date=jour))
+        assert guadeloupe["plafond_gratuite"] == plafond
+        assert any("2023-1425" in s for s in r["regles"]["sources"])
+        assert any("Mayotte" in p for p in r["regles"]["a_verifier"])  # décret non lu : signalé
+
+
+def test_mayotte_forfait_logement_non_invente() -> None:
+    # Le RSA de Mayotte n'est pas dans les barèmes : forfait compté 0 €, signalé à l'agent.
+    r = evaluate(foyer(membre("demandeur", salaire_net=9000), territoire="mayotte", logement="proprietaire"))
+    assert r["forfait_logement"] == 0 and r["ressources_retenues"] == 9000
+    assert any("Forfait logement non calculé à Mayotte" in p for p in r["regles"]["a_verifier"])
+
+
+# --- sources (R861-5, R861-7 lus ; 2026 non vérifié, arrondi L861-1) -------------------------------
+
+
+def test_taux_r861_5_et_r861_7_verifies() -> None:
+    for logement, aide in (("proprietaire", 0), ("aide_logement", 100)):
+        r = evaluate(foyer(membre("demandeur", salaire_net=5000), logement=logement, aide=aide))
+        assert not any("forfait" in p.lower() for p in r["regles"]["a_verifier"])
+    r = evaluate(foyer(membre("demandeur", salaire_net=5000), logement="proprietaire"))
+    assert r["forfait_logement"] == 930.96  # 12 × arrondi(646,52 × 12 %) = 12 × 77,58 (R861-5, 1°)
+
+
+def test_plafond_2026_non_verifie_et_arrondi_l861_1_signale() -> None:
+    r = evaluate(foyer(membre("demandeur", salaire_net=5000), date="2026-06-10", logement="proprietaire"))
+    assert r["plafond_gratuite"] == 10421
+    texte = " ".join(r["regles"]["a_verifier"])
+    assert "10 422" in texte  # arrondi L861-1 de 10 339 × 1,008, dit dans les données
+    assert "2026-220" in texte  # RSA 2026 : décret cité, montant non relu

@@ -210,7 +210,9 @@ def test_rsa_sans_examen_des_ressources() -> None:
 @pytest.mark.parametrize("territoire", ["mayotte", "wallis_et_futuna", "saint_pierre_et_miquelon",
                                         "polynesie_francaise", "nouvelle_caledonie"])
 def test_territoires_sans_css(territoire: str) -> None:
-    r = evaluate(foyer(membre("demandeur"), territoire=territoire, rsa=territoire == "mayotte"))
+    # Issue 11 : Mayotte n'est sans CSS que pour une demande antérieure au 1er janvier 2024.
+    jour = "2023-12-31" if territoire == "mayotte" else "2025-06-10"
+    r = evaluate(foyer(membre("demandeur"), territoire=territoire, rsa=territoire == "mayotte", date=jour))
     assert r["decision"] == "non_eligible"
     assert (r["plafond_gratuite"], r["plafond_participation"]) == (0, 0)
     assert any("ne s'applique pas" in phrase for phrase in r["explication"])
