@@ -445,6 +445,60 @@ def _phrase_forfait(f: Forfait, demande: Demande) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# Présomptions de droit à la CSS avec participation (L861-2, dernier alinéa)
+
+PRESOMPTIONS_LIBELLES = {
+    "aspa": "l'allocation de solidarité aux personnes âgées (ASPA)",
+    "asi": "l'allocation supplémentaire d'invalidité (ASI)",
+    "aah": "l'allocation aux adultes handicapés (AAH)",
+    "ass": "l'allocation de solidarité spécifique (ASS)",
+    "cej": "l'allocation du contrat d'engagement jeune (CEJ)",
+}
+PRESOMPTIONS_ALINEAS = {"aspa": "1°", "asi": "2°", "aah": "3°", "ass": "4°", "cej": "5°"}
+
+
+@dataclass(frozen=True)
+class Presumee:
+    cle: str
+    source: str
+    verifie: bool
+    reserves: tuple[str, ...]  # conditions que le foyer déclaré ne permet pas de vérifier
+
+
+def chercher_presomption(foyer: list[Personne], jour: date, b: Baremes) -> Presumee | None:
+    """La première présomption en vigueur dont le foyer remplit les conditions déclarées."""
+    seul = len(foyer) == 1
+    couple = [p.membre for p in foyer if p.membre.role in ("demandeur", "conjoint")]
+    for regle in b.presomptions:
+        if regle.debut > jour:
+            continue
+        cle = regle.cle
+        beneficiaires = [m for m in couple if m.ressources.get(cle, ZERO) > 0
+                         or (cle == "ass" and m.situation_particuliere == "ass")]
+        if not beneficiaires:
+            continue
+        concernes = couple if cle in ("aspa", "asi") else beneficiaires
+        if cle in ("aah", "ass") and not seul:
+            continue
+        reserves: list[str] = []
+        if cle in ("aspa", "asi", "aah"):
+            if any(m.activite == "actif" for m in concernes):
+                continue
+            if any(sum((m.ressources.get(c, ZERO) for c in REMUNERATIONS_ACTIVITE), ZERO) > 0
+                   for m in concernes):
+                reserves.append("absence d'activité salariée ou indépendante (ou en ESAT) pendant les "
+                                "trois mois civils précédant la demande (art. R861-11), des revenus "
+                                "d'activité figurant sur la période de référence")
+        if cle == "aah":
+            reserves.append("AAH versée à taux plein ou en complément d'un avantage de vieillesse, "
+                            "d'invalidité ou d'une rente d'accident du travail")
+        if cle == "cej":
+            reserves.append("foyer fiscal non imposable à l'impôt sur le revenu (avis d'imposition)")
+        return Presumee(cle, regle.source, regle.verifie, tuple(reserves))
+    return None
+
+
+# --------------------------------------------------------------------------------------
 # Recevabilité de la demande (avant tout examen des ressources)
 
 RECEVABLE = "recevable"
@@ -613,6 +667,11 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
 
     decision = decider(not non_applicable and not bloque, demande.rsa_beneficiaire, retenues,
                        plafond_gratuite, plafond_participation)
+    presumee = None
+    if decision == NON_ELIGIBLE and not bloque and not non_applicable and not demande.rsa_beneficiaire:
+        presumee = chercher_presomption(foyer, jour, b)
+        if presumee is not None:
+            decision = PARTICIPATION
     if recevable.phrase is not None and not bloque:
         explication.append(recevable.phrase)
     if recevable.statut == A_VERIFIER and recevable.phrase is not None:
@@ -636,7 +695,8 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
         _ajouter(sources, b.textes.rsa)
         explication.append(
             "Le foyer bénéficie du revenu de solidarité active : il a droit à la complémentaire santé "
-            "solidaire sans participation financière, sans examen de ses ressources.")
+            "solidaire sans participation financière, sans examen de ses ressources, y compris les "
+            "personnes de moins de 25 ans à sa charge (art. L861-2 du code de la sécurité sociale).")
     else:
         explication.extend(_phrases_ressources(ressources, b))
         if forfait_inconnu:
@@ -666,7 +726,21 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
                            "solidaire avec participation financière.",
             NON_ELIGIBLE: f"{euros(retenues, True)} dépasse {euros(plafond_participation)} : le foyer n'a "
                           "pas droit à la complémentaire santé solidaire.",
-        }[decision])
+        }[decision] if presumee is None else (
+            f"{euros(retenues, True)} dépasse {euros(plafond_participation)}, mais le foyer bénéficie de "
+            f"{PRESOMPTIONS_LIBELLES[presumee.cle]} : il est réputé remplir la condition de ressources de la "
+            "complémentaire santé solidaire avec participation financière (art. L861-2 du code de la sécurité "
+            f"sociale, dernier alinéa, {PRESOMPTIONS_ALINEAS[presumee.cle]})."))
+        if presumee is not None:
+            _ajouter(sources, presumee.source)
+            for reserve in presumee.reserves:
+                phrase = f"Condition de la présomption à vérifier par l'agent : {reserve}."
+                explication.append(phrase)
+                a_verifier.append(phrase)
+            if not presumee.verifie:
+                explication.append("Attention : la date d'effet de cette présomption n'a pas été vérifiée "
+                                   "sur le décret d'application.")
+                a_verifier.append(f"Présomption : {presumee.source}.")
 
     due = decision == PARTICIPATION
     parts = participations(foyer, ouverture, territoire.participation, bareme_participation, due)
@@ -721,6 +795,7 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
             "a_verifier": a_verifier,
         },
         "explication": explication,
+        **({"presomption": presumee.cle} if presumee is not None else {}),
         "recevabilite": {"statut": recevable.statut,
                          **({"motif": recevable.motif} if recevable.motif else {})},
         "date_demande": jour.isoformat(),

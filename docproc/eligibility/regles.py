@@ -154,6 +154,14 @@ class AbattementActivite:
 
 
 @dataclass(frozen=True)
+class Presomption:
+    cle: str  # aspa, asi, aah, ass, cej
+    debut: date
+    source: str
+    verifie: bool
+
+
+@dataclass(frozen=True)
 class JeunesAdultes:
     debut: date
     source: str
@@ -298,6 +306,7 @@ class Baremes:
     abattement_activite: tuple[AbattementActivite, ...]
     jeunes_adultes: JeunesAdultes
     recevabilite: Recevabilite
+    presomptions: tuple[Presomption, ...]
 
     @property
     def premiere_date(self) -> date:
@@ -680,6 +689,14 @@ def charger(repertoire: Path | None = None) -> Baremes:
                                            verifie=lr.booleen(x, "verifie", chemin, defaut=True),
                                            taux=lr.nombre(x, "taux", chemin, maximum=UN)))
     lr.serie(activite, "abattement_activite")
+    presomptions = []
+    for i, x in enumerate(lr.liste(regles, "presomption", "")):
+        chemin = f"presomption[{i}]"
+        cle = lr.texte(x, "cle", chemin)
+        if cle not in ("aspa", "asi", "aah", "ass", "cej"):
+            raise lr.erreur(f"{chemin}.cle", "présomption inconnue (aspa, asi, aah, ass, cej)")
+        presomptions.append(Presomption(cle=cle, debut=lr.debut(x, chemin), source=lr.source(x, chemin),
+                                        verifie=lr.booleen(x, "verifie", chemin, defaut=True)))
     j = lr.table(regles, "jeunes_adultes", "")
     jeunes = JeunesAdultes(debut=lr.debut(j, "jeunes_adultes"), source=lr.source(j, "jeunes_adultes"),
                            age_limite=lr.entier(j, "age_limite", "jeunes_adultes", minimum=1))
@@ -719,6 +736,7 @@ def charger(repertoire: Path | None = None) -> Baremes:
         abattement_activite=tuple(activite),
         jeunes_adultes=jeunes,
         recevabilite=recevabilite,
+        presomptions=tuple(presomptions),
     )
     _verifier_publies(baremes)
     return baremes

@@ -227,3 +227,59 @@ def test_plafond_2026_non_verifie_et_arrondi_l861_1_signale() -> None:
     texte = " ".join(r["regles"]["a_verifier"])
     assert "10 422" in texte  # arrondi L861-1 de 10 339 × 1,008, dit dans les données
     assert "2026-220" in texte  # RSA 2026 : décret cité, montant non relu
+
+
+# --- L861-2, dernier alinéa : présomptions de droit à la CSS avec participation (R861-11, 1er juillet 2025) --
+
+SENIOR = "1950-03-01"
+
+
+@pytest.mark.parametrize(("alinea", "membres", "verifie"), [
+    # 1° ASPA : 20 000 − 12 × 71 = 19 148 € > 13 957 €
+    ("aspa", [membre("demandeur", SENIOR, aspa=20000)], True),
+    # 1° ASPA et conjoint retraité sans activité : 20 000 − 12 × 110 + 5 000 = 23 680 € > 20 936 €
+    ("aspa", [membre("demandeur", SENIOR, aspa=20000), membre("conjoint", SENIOR, retraite_nette=5000)], True),
+    # 2° ASI : 20 000 − 12 × 49 = 19 412 € > 13 957 €
+    ("asi", [membre("demandeur", SENIOR, asi=20000)], True),
+    # 3° AAH, personne seule : 25 000 − 12 × 68 = 24 184 € > 13 957 €
+    ("aah", [membre("demandeur", "1980-06-15", aah=25000)], True),
+    # 4° ASS, personne seule : 16 000 € > 13 957 €
+    ("ass", [membre("demandeur", "1980-06-15", ass=16000)], False),
+    # 5° CEJ : 15 000 € > 13 957 €
+    ("cej", [membre("demandeur", "2004-01-01", cej=15000)], False),
+])
+def test_presomptions_l861_2(alinea: str, membres: list[dict[str, Any]], verifie: bool) -> None:
+    veille = evaluate(foyer(*membres, date="2025-06-30"))
+    assert veille["decision"] == "non_eligible" and "presomption" not in veille
+    r = evaluate(foyer(*membres, date="2025-07-01"))
+    assert r["decision"] == "css_participation" and r["presomption"] == alinea
+    assert r["participation_mensuelle"]["total"] > 0
+    assert any("réputé remplir" in p and "L861-2" in p for p in r["explication"])
+    assert any("L861-2" in s and ("R861-11" in s or not verifie) for s in r["regles"]["sources"])
+    assert any("Présomption" in p for p in r["regles"]["a_verifier"]) is not verifie
+
+
+@pytest.mark.parametrize("membres", [
+    # ASPA, conjoint actif : pas de présomption (1°, sans activité) ; 18 680 + 5 000 > 20 936
+    [membre("demandeur", SENIOR, aspa=20000), {**membre("conjoint", SENIOR, salaire_net=5000), "activite": "actif"}],
+    # AAH avec un enfant à charge : pas de présomption (3°, vivant seul) ; 24 184 > 20 936
+    [membre("demandeur", "1980-06-15", aah=25000), membre("enfant", "2015-01-01")],
+    # ASS en couple : pas de présomption (4°, vivant seul) ; 22 000 > 20 936
+    [membre("demandeur", "1980-06-15", ass=22000), membre("conjoint", "1980-06-15")],
+])
+def test_presomptions_conditions_non_remplies(membres: list[dict[str, Any]]) -> None:
+    r = evaluate(foyer(*membres, date="2025-07-01"))
+    assert r["decision"] == "non_eligible" and "presomption" not in r
+
+
+def test_presomption_aah_reserves_signalees_a_l_agent() -> None:
+    r = evaluate(foyer(membre("demandeur", "1980-06-15", aah=25000, salaire_net=1000), date="2025-07-01"))
+    assert r["decision"] == "css_participation"
+    texte = " ".join(r["regles"]["a_verifier"])
+    assert "taux plein" in texte and "R861-11" in texte
+
+
+def test_rsa_personnes_a_charge_de_moins_de_25_ans() -> None:
+    r = evaluate(foyer(membre("demandeur", salaire_net=50000), membre("enfant", "2002-01-01"), rsa=True))
+    assert r["decision"] == "css_gratuite" and r["foyer"] == 2
+    assert any("moins de 25 ans à sa charge" in p for p in r["explication"])
