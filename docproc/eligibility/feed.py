@@ -8,11 +8,14 @@ avertissement pour l'agent, au format CHECK du contrat.
 
 Règles de reprise (ce que la caisse prend de l'avis d'impôt) :
 
-- revenus de capitaux mobiliers, revenus fonciers et bénéfices d'activité indépendante (BIC,
-  BNC, BA, micro-entreprise) : le montant de l'avis est retenu (R861-8, R861-15 CSS) ;
-- salaires, pensions, chômage, pensions alimentaires : la CSS retient les montants perçus sur
-  la période de référence (M-13 … M-2), que l'avis ne donne pas. Le montant déclaré est gardé ;
-  s'il manque, celui de l'avis est repris comme estimation, avec un avertissement ;
+- revenus de capitaux mobiliers, revenus fonciers, pensions alimentaires reçues : le montant
+  du dernier avis d'imposition connu est retenu (R861-8, 2e phrase : revenus du patrimoine,
+  produits de placement, salaires et pensions de source étrangère, pensions et obligations
+  alimentaires perçues « sont ceux du dernier avis d'imposition connu ») ; bénéfices d'activité
+  indépendante (BIC, BNC, BA, micro-entreprise) : l'avis aussi (R861-15 CSS) ;
+- salaires, pensions, chômage, pensions alimentaires versées : la CSS retient les montants
+  perçus sur la période de référence (M-13 … M-2), que l'avis ne donne pas. Le montant déclaré
+  est gardé ; s'il manque, celui de l'avis est repris comme estimation, avec un avertissement ;
 - plus-values : non reprises (tracées) ; « autres » revenus : signalés à l'agent ;
 - attestation de ressources inférieures au RSA : bénéficiaire du RSA ;
 - justificatif étranger : revenus perçus à l'étranger (montant converti en euros) ;
@@ -43,7 +46,7 @@ CATEGORIES_AVIS: dict[str, tuple[str | None, str]] = {
     "salaires": ("salaire_net", "periode"),
     "pensions_retraites": ("retraite_nette", "periode"),
     "chomage": ("chomage_net", "periode"),
-    "pensions_alimentaires_recues": ("pensions_alimentaires_percues", "periode"),
+    "pensions_alimentaires_recues": ("pensions_alimentaires_percues", "avis"),  # R861-8, 2e phrase
     "pensions_alimentaires_versees": ("pensions_alimentaires_versees", "periode"),
     "revenus_fonciers": ("revenus_locatifs", "avis"),
     "revenus_capitaux_mobiliers": ("revenus_capital", "avis"),
@@ -67,6 +70,13 @@ LIBELLES = {
     "revenus_etrangers": "des revenus perçus à l'étranger",
     "valeur_locative_immo_non_loue": "des biens bâtis non loués",
     "valeur_locative_terrains_non_loues": "des terrains non loués",
+}
+
+# Pourquoi l'avis fait foi pour ces ressources (repris dans la provenance).
+REGLE_AVIS = {
+    "revenus_locatifs": "R861-8 : revenus du patrimoine du dernier avis d'imposition connu",
+    "revenus_capital": "R861-8 : produits de placement du dernier avis d'imposition connu",
+    "pensions_alimentaires_percues": "R861-8 : pensions alimentaires perçues du dernier avis d'imposition connu",
 }
 
 ROLES_DECLARANTS = {"demandeur": "le demandeur", "conjoint": "le conjoint"}
@@ -338,7 +348,8 @@ class _Alimentation:
                              annee_revenus=annee)
                 continue
             entree = self.trace(document, index, champ, categorie=categorie, montant=nombre(montant),
-                                ressource=cle, role=membre.get("role"), annee_revenus=annee)
+                                ressource=cle, role=membre.get("role"), annee_revenus=annee,
+                                **({"regle": REGLE_AVIS.get(cle, "R861-15")} if politique == "avis" else {}))
             total, entrees = cumuls.get((str(membre.get("role")), cle, politique), (Decimal(0), []))
             cumuls[(str(membre.get("role")), cle, politique)] = (total + montant, [*entrees, entree])
         for (role, cle, politique), (total, entrees) in cumuls.items():

@@ -378,6 +378,9 @@ def _majuscule(texte: str) -> str:
     return texte[:1].upper() + texte[1:]
 
 
+# R861-8, 2e phrase : ressources prises « du dernier avis d'imposition connu ».
+SELON_AVIS = ("revenus_locatifs", "revenus_capital", "revenus_etrangers", "pensions_alimentaires_percues")
+
 LOGEMENT_PHRASE = {
     "proprietaire": "Le foyer est propriétaire de son logement",
     "heberge_gratuit": "Le foyer est hébergé gratuitement",
@@ -389,6 +392,12 @@ def _phrases_ressources(r: Ressources, b: Baremes) -> list[str]:
     if r.comptees:
         phrases.append("Ressources comptées sur la période : " + " ; ".join(
             f"{RESSOURCES_COMPTEES[c]} {euros(m, True)}" for c, m in r.comptees.items()) + ".")
+    selon_avis = [RESSOURCES_COMPTEES[c] for c in SELON_AVIS if c in r.comptees]
+    if selon_avis:
+        phrases.append(
+            _majuscule(_enumeration(selon_avis)) + " : ce sont les montants du dernier avis d'imposition "
+            "connu, et non ceux des douze mois de la période de référence (art. R861-8 du code de la "
+            "sécurité sociale, 2e phrase).")
     for cle, (percu, abattement, bareme) in r.abattues.items():
         phrases.append(
             f"{_majuscule(RESSOURCES_ABATTUES[cle])} : "

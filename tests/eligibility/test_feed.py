@@ -290,3 +290,18 @@ def test_documents_mal_formes_sans_plantage(document: Any) -> None:
     foyer, avertissements = household_from_documents(declare(), [document], JOUR)
     assert evaluate(foyer)["decision"] == "css_gratuite"
     assert isinstance(avertissements, list)
+
+
+def test_pensions_alimentaires_recues_prises_du_dernier_avis_r861_8() -> None:
+    # R861-8, 2e phrase : pensions alimentaires perçues, revenus du patrimoine et produits de placement
+    # « sont ceux du dernier avis d'imposition connu » : l'avis fait foi, même si le déclaré diffère.
+    foyer, avertissements = household_from_documents(
+        declare(pensions_alimentaires_percues=1000),
+        [avis([{"categorie": "pensions_alimentaires_recues", "declarant": 1, "montant": 2400}])], JOUR)
+    assert ressources(foyer, "demandeur")["pensions_alimentaires_percues"] == 2400
+    assert "eligibilite.revenu_different" in codes(avertissements)
+    [trace] = [p for p in foyer["provenance"] if p.get("ressource") == "pensions_alimentaires_percues"]
+    assert trace["utilise"] is True and trace["regle"].startswith("R861-8") and trace["page"] == 1
+    r = evaluate(foyer)
+    assert r["detail_ressources"]["comptees"]["pensions_alimentaires_percues"] == 2400
+    assert any("dernier avis d'imposition" in p and "R861-8" in p for p in r["explication"])
