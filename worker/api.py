@@ -375,7 +375,7 @@ class Service:
         self.redis = connect_redis(settings.redis_url)
         self.queue = JobQueue(self.redis, settings)
         self.keys = KeyRing(settings.api_keys)
-        self.uploads = metrics.UploadMetrics()
+        self.uploads = metrics.UploadMetrics(self.redis, metrics.metrics_key(settings.queue_name))
 
     # -- lookups -----------------------------------------------------------------------
     def visible_dossier(self, client: Client, dossier_id: str) -> Dossier:

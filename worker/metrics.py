@@ -1,12 +1,16 @@
 """Prometheus metrics in the text exposition format, without a client library.
 
-Job metrics are written by the workers into one Redis hash, so every API process reports the
-same numbers; they restart from zero when Redis loses its data, which Prometheus treats as a
-counter reset. Upload metrics are per API process. Labels carry reason codes, never content.
+Job metrics are written by the workers, and upload metrics by every API process, into one
+Redis hash: with several API processes behind one port every scrape reports the same, monotonic
+numbers (issue 14: per-process counters alternated between scrapes). They restart from zero
+when Redis loses its data, which Prometheus treats as a counter reset. Labels carry reason
+codes, never content. Family names never collide (OpenMetrics: ``docproc_jobs_total`` is the
+counter family ``docproc_jobs``, so the database gauge is ``docproc_jobs_current``).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,17 +58,40 @@ def record_job(redis: Any, key: str, outcome: str, reason: str | None, processin
     pipe.execute()
 
 
-class UploadMetrics:
-    """Per-process upload counters and the acceptance-time histogram."""
+log = logging.getLogger(__name__)
 
-    def __init__(self) -> None:
+
+class UploadMetrics:
+    """Upload counters and the acceptance-time histogram.
+
+    With ``redis`` and ``key`` (the service), they are counted in the shared Redis hash, so all
+    API processes report the same numbers; without, in this process (tests, tools)."""
+
+    def __init__(self, redis: Any = None, key: str | None = None) -> None:
         self._lock = threading.Lock()
+        self.redis = redis
+        self.key = key
         self.outcomes: dict[str, int] = {}
         self.buckets: dict[str, int] = {}
         self.total = 0.0
         self.count = 0
 
+    @property
+    def shared(self) -> bool:
+        return self.redis is not None and self.key is not None
+
     def observe(self, outcome: str, seconds: float) -> None:
+        if self.shared:
+            try:
+                pipe = self.redis.pipeline(transaction=False)
+                pipe.hincrby(self.key, f"uploads|{outcome}", 1)
+                pipe.hincrby(self.key, f"upload|bucket|{_bucket(UPLOAD_BUCKETS, seconds)}", 1)
+                pipe.hincrbyfloat(self.key, "upload|sum", seconds)
+                pipe.hincrby(self.key, "upload|count", 1)
+                pipe.execute()
+            except Exception as exc:  # a lost observation, never a failed upload
+                log.warning("métriques d'envoi non enregistrées (%s)", type(exc).__name__)
+            return
         with self._lock:
             self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
             key = _bucket(UPLOAD_BUCKETS, seconds)
@@ -94,19 +121,22 @@ def render(*, queue_depth: int, db_jobs: Iterable[tuple[str, int]], redis_hash: 
         "# HELP docproc_workers RQ workers registered on the queue.",
         "# TYPE docproc_workers gauge",
         f"docproc_workers {workers}",
-        "# HELP docproc_jobs Jobs currently in the database, by status.",
-        "# TYPE docproc_jobs gauge",
+        "# HELP docproc_jobs_current Jobs currently in the database, by status.",
+        "# TYPE docproc_jobs_current gauge",
     ]
-    lines += [f'docproc_jobs{{status="{status}"}} {n}' for status, n in db_jobs]
+    lines += [f'docproc_jobs_current{{status="{status}"}} {n}' for status, n in db_jobs]
     lines += ["# HELP docproc_jobs_total Jobs ended by the workers, by outcome and reason code.",
               "# TYPE docproc_jobs_total counter"]
-    buckets: dict[str, dict[str, float]] = {"processing": {}, "latency": {}}
+    buckets: dict[str, dict[str, float]] = {"processing": {}, "latency": {}, "upload": {}}
+    upload_outcomes: dict[str, int] = {}
     sums: dict[str, float] = {}
     counts: dict[str, float] = {}
     for key, raw in sorted(redis_hash.items()):
         parts = key.split("|")
         if parts[0] == "jobs" and len(parts) == 3:
             lines.append(f'docproc_jobs_total{{outcome="{parts[1]}",reason="{parts[2]}"}} {int(float(raw))}')
+        elif parts[0] == "uploads" and len(parts) == 2:
+            upload_outcomes[parts[1]] = int(float(raw))
         elif parts[0] in buckets and len(parts) == 3 and parts[1] == "bucket":
             buckets[parts[0]][parts[2]] = float(raw)
         elif parts[0] in buckets and len(parts) == 2:
@@ -120,9 +150,15 @@ def render(*, queue_depth: int, db_jobs: Iterable[tuple[str, int]], redis_hash: 
     lines += _histogram("docproc_job_latency_seconds", "Time from the upload's acceptance to the stored result.",
                         JOB_BUCKETS, buckets["latency"], sums.get("latency", 0.0),
                         counts.get("latency", 0.0))
-    lines += ["# HELP docproc_uploads_total Upload requests answered by this API process, by outcome.",
+    if uploads.shared:
+        outcomes, up_buckets = upload_outcomes, buckets["upload"]
+        up_sum, up_count = sums.get("upload", 0.0), counts.get("upload", 0.0)
+    else:
+        outcomes, up_buckets = dict(uploads.outcomes), {k: float(v) for k, v in uploads.buckets.items()}
+        up_sum, up_count = uploads.total, float(uploads.count)
+    lines += ["# HELP docproc_uploads_total Upload requests answered by the API, by outcome.",
               "# TYPE docproc_uploads_total counter"]
-    lines += [f'docproc_uploads_total{{outcome="{k}"}} {v}' for k, v in sorted(uploads.outcomes.items())]
-    lines += _histogram("docproc_upload_seconds", "Time to accept an upload (this API process).",
-                        UPLOAD_BUCKETS, uploads.buckets, uploads.total, uploads.count)
+    lines += [f'docproc_uploads_total{{outcome="{k}"}} {v}' for k, v in sorted(outcomes.items())]
+    lines += _histogram("docproc_upload_seconds", "Time to accept an upload.",
+                        UPLOAD_BUCKETS, up_buckets, up_sum, up_count)
     return "\n".join(lines) + "\n"
