@@ -182,3 +182,28 @@ def test_page_thumbnail_draws_the_field_box() -> None:
     w, h = image.size
     assert image.getpixel((int(0.25 * w) - 2, int(0.375 * h))) == (220, 0, 0)
     assert qa_report.page_thumbnail(SAMPLES / "absent.pdf", 1) is None
+
+
+def test_cli_exits_3_on_a_regression_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A scan family at 99 % passes its 98 % target, but was at 100 % in the baseline: exit 3."""
+    from docproc import cli
+
+    def report(wrong: int) -> qa.QAReport:
+        r = qa.QAReport()
+        r.samples = 1
+        r.sample_names.append("scan_1")
+        r.per_family["scan"].samples = 1
+        for i in range(100):
+            r.score("scan_1", "scan", 0, f"f{i % 5}", i, i + 1 if i < wrong else i, "scan", "k", required=False)
+        return r
+
+    baseline = tmp_path / "b.json"
+    baseline.write_text(json.dumps(report(0).to_json()), encoding="utf-8")
+    monkeypatch.setattr(qa, "run", lambda *_a, **_k: report(1))
+    assert report(1).exit_code() == qa.EXIT_OK  # on its own, the run meets its targets
+    code = cli.main(["qa", str(tmp_path), "--baseline", str(baseline), "-q"])
+    out = capsys.readouterr().out
+    assert code == 3 and "3 régression(s)" in out  # field f0, family scan, one new mismatch
+    assert "▼ champ f0" in out and "nouvel écart : scan_1 doc 1 f0" in out
+    assert cli.main(["qa", str(tmp_path), "-q"]) == 0  # without the baseline: targets met
