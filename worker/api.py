@@ -608,6 +608,8 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
         description="Lecture et contrôle des justificatifs de la Complémentaire santé solidaire.",
     )
     app.state.service = service
+    from worker.logs import RequestLog
+    app.add_middleware(RequestLog)  # one structured line per request (issue 14), never content
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -882,7 +884,9 @@ def evaluate_dossier(dossier: Dossier, files: list[StoredFile], jobs: list[Job])
         raise ApiError(503, "unavailable", "Le moteur d'éligibilité n'est pas disponible.") from exc
     documents = (dossier.result or {}).get("documents", [])
     try:
-        household, warnings = household_from_documents(dossier.household, documents, dossier.request_date)
+        beneficiaires = {key: f.beneficiaire for f in files if f.beneficiaire for key in (f.name, f.id)}
+        household, warnings = household_from_documents(dossier.household, documents, dossier.request_date,
+                                                       beneficiaires)
         out: dict[str, Any] = dict(evaluate(household))
     except (ValueError, KeyError, TypeError) as exc:
         if hasattr(exc, "chemin"):  # HouseholdError: a precise French message that echoes no value
