@@ -30,11 +30,21 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from .formules import age_au, arrondi_centime, decimal
+from .identite import (
+    APPROCHE,
+    Identite,
+    apparier,
+    identite,
+    identite_libre,
+    plier,
+    ressemblance_libre,
+)
 from .regles import BAREMES, en_vigueur
 from .texte import nombre
 
@@ -87,6 +97,15 @@ ECART_TOLERE = Decimal(1)  # euros
 ECART_RELATIF_PERIODE = Decimal("0.10")
 
 
+def _personne_declarant(declarant: dict[str, Any], numero: int) -> dict[str, Any]:
+    return {"declarant": numero, "nom": declarant.get("nom"), "prenoms": declarant.get("prenoms")}
+
+
+def _personne_membre(membre: dict[str, Any]) -> dict[str, Any]:
+    return {"role": membre.get("role"), "nom": membre.get("nom"), "prenoms": membre.get("prenoms"),
+            "nom_usage": membre.get("nom_usage")}
+
+
 def _avertissement(code: str, message: str, **data: Any) -> dict[str, Any]:
     return {"code": f"eligibilite.{code}", "level": "warning", "ok": False, "message": message,
             "data": data}
@@ -125,8 +144,10 @@ def _date(valeur: Any) -> date | None:
 
 
 class _Alimentation:
-    def __init__(self, declared: dict[str, Any] | None, request_date: date) -> None:
+    def __init__(self, declared: dict[str, Any] | None, request_date: date,
+                 beneficiaires: Mapping[str, str | None] | None = None) -> None:
         self.declare = declared is not None
+        self.beneficiaires = dict(beneficiaires or {})
         self.jour = request_date
         self.avertissements: list[dict[str, Any]] = []
         self.provenance: list[dict[str, Any]] = []
@@ -273,33 +294,84 @@ class _Alimentation:
             self.avertir("avis_en_trop", "Plus de deux avis d'impôt pour la même année : seuls "
                          "les deux premiers sont utilisés.", annee_revenus=annee)
 
-    def roles_declarants(self, champs: dict[str, Any], premier: bool) -> dict[int, str]:
-        """Rôle dans le foyer de chaque déclarant de l'avis (1, 2)."""
-        # Par la position : 1er avis = demandeur (et conjoint) ; 2e avis (concubins) = conjoint.
+    def roles_declarants(self, champs: dict[str, Any], premier: bool,
+                         document: dict[str, Any] | None = None) -> dict[int, str]:
+        """Rôle dans le foyer de chaque déclarant de l'avis (1, 2), et contrôle des identités.
+
+        Par le nom quand la déclaration le donne (« nom », « prenoms », « nom_usage » des membres,
+        rapprochés par ``identite.apparier``), sinon par la position : 1er avis = demandeur (et
+        conjoint) ; 2e avis (concubins) = conjoint. Un désaccord de noms est un avertissement pour
+        l'agent (les deux côtés dans ``data``), jamais un refus.
+        """
         positions = {1: "demandeur", 2: "conjoint"} if premier else {1: "conjoint"}
-        # Par le nom, quand la déclaration le donne (clés « nom » et « prenoms » des membres).
-        par_nom: dict[int, str] = {}
         declarants = [x for x in _liste(champs.get("declarants")) if isinstance(x, dict)]
-        for numero, declarant in enumerate(declarants, start=1):
-            nom = _normaliser(declarant.get("nom"))
-            prenom = _normaliser(declarant.get("prenoms")).split(" ")[0]
-            for m in self.membres():
-                if not nom or not isinstance(m, dict) or m.get("role") not in ROLES_DECLARANTS:
-                    continue
-                prenom_membre = _normaliser(m.get("prenoms")).split(" ")[0]
-                if _normaliser(m.get("nom")) == nom and (not prenom or not prenom_membre
-                                                         or prenom == prenom_membre):
-                    par_nom[numero] = m["role"]
+        membres = [m for m in self.membres() if isinstance(m, dict) and m.get("role") in ROLES_DECLARANTS]
+        ids_declarants = [identite(d.get("nom"), d.get("prenoms")) for d in declarants]
+        ids_membres = [identite(m.get("nom"), m.get("prenoms"), m.get("nom_usage")) for m in membres]
+        couples = apparier(ids_declarants, ids_membres)
+        par_nom = {i + 1: str(membres[j]["role"]) for i, (j, _) in couples.items()}
         for numero, role in positions.items():
             if numero not in par_nom and role not in par_nom.values():
                 par_nom[numero] = role
+        if self.declare:
+            self.controler_identites(declarants, ids_declarants, membres, ids_membres, couples, premier)
+            if document is not None:
+                self.controler_beneficiaire(document, declarants, ids_declarants)
         return par_nom
+
+    def controler_identites(self, declarants: list[dict[str, Any]], ids_declarants: list[Identite],
+                            membres: list[dict[str, Any]], ids_membres: list[Identite],
+                            couples: dict[int, tuple[int, int]], premier: bool) -> None:
+        if not any(i.connue for i in ids_membres):
+            return  # aucun nom déclaré : rien à comparer
+        cote_membres = [_personne_membre(m) for m in membres if isinstance(m, dict)]
+        for i, declarant in enumerate(declarants):
+            if not ids_declarants[i].connue:
+                continue
+            if i not in couples:
+                self.avertir("identite_inconnue",
+                             "Un déclarant de l'avis d'impôt ne correspond à aucun membre du foyer "
+                             "déclaré (nom et prénoms) : vérifier que l'avis est bien celui du foyer.",
+                             declarant=_personne_declarant(declarant, i + 1), membres=cote_membres)
+            elif couples[i][1] == APPROCHE:
+                self.avertir("identite_approchee",
+                             "Le nom d'un déclarant de l'avis d'impôt ne correspond à celui d'un membre "
+                             "du foyer qu'à une faute de lecture près : à vérifier.",
+                             declarant=_personne_declarant(declarant, i + 1),
+                             membre=_personne_membre(membres[couples[i][0]]))
+        apparies = {j for j, _ in couples.values()}
+        if premier and any(i.connue for i in ids_declarants):
+            for j, m in enumerate(membres):
+                if m.get("role") == "demandeur" and ids_membres[j].connue and j not in apparies:
+                    self.avertir("demandeur_absent_avis",
+                                 "Le demandeur ne figure pas parmi les déclarants de l'avis d'impôt : "
+                                 "vérifier que l'avis est bien le sien.",
+                                 membre=_personne_membre(m),
+                                 declarants=[_personne_declarant(d, k + 1) for k, d in enumerate(declarants)])
+
+    def controler_beneficiaire(self, document: dict[str, Any], declarants: list[dict[str, Any]],
+                               ids_declarants: list[Identite]) -> None:
+        """Le « beneficiaire » indiqué à l'envoi du fichier doit être l'un des déclarants."""
+        if not any(i.connue for i in ids_declarants):
+            return
+        fichiers = {p.get("file") for p in _liste(document.get("pages")) if isinstance(p, dict)}
+        for fichier in sorted(f for f in fichiers if isinstance(f, str)):
+            beneficiaire = self.beneficiaires.get(fichier)
+            if not isinstance(beneficiaire, str) or not plier(beneficiaire):
+                continue
+            libre = identite_libre(beneficiaire)
+            if not any(ressemblance_libre(libre, i) is not None for i in ids_declarants if i.connue):
+                self.avertir("beneficiaire_discordant",
+                             "Le bénéficiaire indiqué à l'envoi de l'avis d'impôt n'en est pas l'un des "
+                             "déclarants : vérifier que le document est rattaché à la bonne personne.",
+                             beneficiaire=beneficiaire,
+                             declarants=[_personne_declarant(d, k + 1) for k, d in enumerate(declarants)])
 
     def un_avis(self, index: int, document: dict[str, Any], premier: bool) -> None:
         champs = _champs(document)
         annee = champs["annee_revenus"]
         origine = f"L'avis d'impôt sur les revenus {annee}"
-        roles = self.roles_declarants(champs, premier)
+        roles = self.roles_declarants(champs, premier, document)
         couple_fiscal = champs.get("situation_famille") in ("M", "O")
         if not self.declare and premier:
             self.membre("demandeur", creer=True)
@@ -478,9 +550,14 @@ class _Alimentation:
 
 
 def household_from_documents(declared: dict[str, Any] | None, documents: list[dict[str, Any]],
-                             request_date: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Foyer du contrat §5 complété par les documents, et avertissements pour l'agent."""
-    alimentation = _Alimentation(declared, request_date)
+                             request_date: date, beneficiaires: Mapping[str, str | None] | None = None,
+                             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Foyer du contrat §5 complété par les documents, et avertissements pour l'agent.
+
+    ``beneficiaires`` : le « beneficiaire » indiqué à l'envoi de chaque fichier, par nom de
+    fichier (celui des ``pages[].file`` des documents) ; comparé aux déclarants des avis.
+    """
+    alimentation = _Alimentation(declared, request_date, beneficiaires)
     utilisables: list[tuple[int, dict[str, Any]]] = []
     for index, document in enumerate(documents):
         if not isinstance(document, dict) or document.get("status") == "rejected":
