@@ -85,7 +85,8 @@ def run_cli(path: Path, as_json: bool, debug: bool = False) -> int:
     try:
         resultat = evaluate(_lire(Path(path)))
     except HouseholdError as exc:
-        sys.stderr.write(f"{exc}\n")
+        chemin = f" (champ : {exc.chemin})" if exc.chemin else ""
+        sys.stderr.write(f"{exc}{chemin}\n")
         return 2
     except Exception as exc:  # pragma: no cover - filet de sécurité, la trace n'est utile qu'en débogage
         if debug:

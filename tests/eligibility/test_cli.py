@@ -59,3 +59,26 @@ def test_fichier_invalide(tmp_path: Path, contenu: str | bytes | None, motif: st
 def test_repertoire(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(tmp_path, as_json=False) == 2
     assert "répertoire" in capsys.readouterr().err
+
+
+def test_foyer_invalide_code_2_message_et_chemin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    h = {"date_demande": "2025-06-10", "territoire": "metropole", "logement": "locataire",
+         "membres": [{"role": "demandeur", "date_naissance": "1990-01-01", "ressources": {"salaire": 3000}}]}
+    fichier = tmp_path / "foyer.json"
+    fichier.write_text(json.dumps(h), encoding="utf-8")
+    assert run_cli(fichier, as_json=False) == 2
+    erreur = capsys.readouterr().err
+    assert "La ressource 'salaire' du membre n° 1 est inconnue" in erreur
+    assert "(champ : membres.0.ressources.salaire)" in erreur
+
+
+def test_jeune_rattache_explication_en_francais(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    h = {"date_demande": "2025-06-10", "territoire": "metropole", "logement": "locataire",
+         "membres": [{"role": "demandeur", "date_naissance": "2003-01-15",
+                      "ressources": {"pensions_alimentaires_percues": 3000, "salaire_net": 2000}}]}
+    fichier = tmp_path / "jeune.json"
+    fichier.write_text(json.dumps(h), encoding="utf-8")
+    assert run_cli(fichier, as_json=False) == 0
+    sortie = capsys.readouterr().out
+    assert "Décision : DEMANDE NON RECEVABLE" in sortie
+    assert "inclus dans la demande de ses parents" in sortie
