@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 
 from tests.service.conftest import Harness
 from worker import logs
@@ -25,6 +26,10 @@ def test_one_json_line_per_request_without_content(service: Harness, sample_pdf:
         given = c.get(f"/dossiers/{dossier}", headers={"X-Request-ID": "essai-12345678"})
         assert given.headers["x-request-id"] == "essai-12345678"
         assert len(r.headers["x-request-id"]) == 16
+        # The line is written once the response is sent: the client may read it first.
+        deadline = time.monotonic() + 5
+        while "essai-12345678" not in buffer.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
     finally:
         logger.removeHandler(handler)
     lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
