@@ -38,10 +38,11 @@ from typing import Any
 
 import httpx
 
+from docproc.labels import STATUS_LABELS, kind_label
+from docproc.labels import fields_line as _fields_line
+from docproc.labels import money as _money
+
 UPLOAD_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".webp"}
-STATUS_LABELS = {"accepted": "accepté", "rejected": "refusé", "needs_review": "à vérifier"}
-SITUATIONS = {"M": "marié(e)s", "O": "pacsé(e)s", "D": "divorcé(e)/séparé(e)", "C": "célibataire",
-              "V": "veuf(ve)"}
 DECISIONS = {"css_gratuite": "CSS sans participation (gratuite)",
              "css_participation": "CSS avec participation financière",
              "non_eligible": "non éligible à la CSS"}
@@ -105,56 +106,6 @@ def _up_command() -> list[str]:
     if script.exists():
         return [str(script), "up"]
     return [sys.executable, "-m", "worker.commands", "up"]
-
-
-def _money(value: Any) -> str:
-    if isinstance(value, int | float):
-        return f"{value:,.0f} €".replace(",", "\u202f")
-    return str(value)
-
-
-def kind_label(kind: str) -> str:
-    """A kind for people: its spec's ``name``, capitalised ("Avis de taxe foncière")."""
-    from docproc.extractors.spec import spec_for
-
-    spec = spec_for(kind)
-    if spec is None:
-        return "Document non reconnu" if kind == "inconnu" else kind
-    return spec.name[:1].upper() + spec.name[1:]
-
-
-def _reads_declarants(kind: str) -> bool:
-    """An avis of a foyer fiscal (its spec reads the déclarants): shown in its own words."""
-    from docproc.extractors.spec import spec_for
-
-    spec = spec_for(kind)
-    return spec is not None and any(f.parser == "declarants" for f in spec.fields)
-
-
-def _fields_line(kind: str, fields: dict[str, Any]) -> str:
-    parts = []
-    if _reads_declarants(kind):
-        if "annee_revenus" in fields:
-            parts.append(f"revenus {fields['annee_revenus']}")
-        if "annee_avis" in fields:
-            parts.append(f"établi en {fields['annee_avis']}")
-        if "revenu_fiscal_reference" in fields:
-            parts.append(f"revenu fiscal de référence {_money(fields['revenu_fiscal_reference'])}")
-        if "nombre_parts" in fields:
-            parts.append(f"{str(fields['nombre_parts']).replace('.', ',')} part(s)")
-        if "situation_famille" in fields:
-            parts.append(SITUATIONS.get(str(fields["situation_famille"]), str(fields["situation_famille"])))
-        if "personnes_a_charge" in fields:
-            parts.append(f"{fields['personnes_a_charge']} personne(s) à charge")
-        if "declarants" in fields:
-            parts.append(f"{len(fields['declarants'])} déclarant(s)")
-        if "montant_impot" in fields:
-            parts.append(f"impôt {_money(fields['montant_impot'])}")
-    else:
-        for key, value in fields.items():
-            if isinstance(value, str | int | float | bool):
-                parts.append(f"{key} : {value}")
-    return " ; ".join(parts) if parts else "aucun champ lu"
 
 
 def summarize(name: str, dossier: dict[str, Any], eligibility: dict[str, Any] | None,
