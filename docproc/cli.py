@@ -122,7 +122,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def summary(result: dict[str, Any]) -> str:
     """A readable French summary of an extraction result, in the demo's words."""
-    from docproc.labels import STATUS_LABELS, fields_line, kind_label
+    from docproc.labels import STATUS_LABELS, fields_line, kind_label, twoddoc_line
     lines = []
     for f in result["files"]:
         state = "lu" if f["accepted"] else "refusé"
@@ -138,10 +138,8 @@ def summary(result: dict[str, Any]) -> str:
         lines.append(f"Document {i} : {kind_label(d['kind'])} — {STATUS_LABELS.get(d['status'], d['status'])}, "
                      f"{complete} (pages {pages})")
         lines.append(f"  {fields_line(d['kind'], d['fields'])}")
-        t = d.get("twoddoc")
-        if isinstance(t, dict) and t.get("present"):
-            state = "signature valide" if t.get("valid_signature") else f"signature non reconnue ({t.get('reason', '')})"
-            lines.append(f"  2D-Doc : {state}")
+        if (code_line := twoddoc_line(d.get("twoddoc"))) is not None:
+            lines.append(f"  {code_line}")
         failed = [c for c in d["checks"] if not c["ok"]]
         for c in failed:
             lines.append(f"  ✗ [{c['level']}] {c['message']}")

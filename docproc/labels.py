@@ -57,3 +57,12 @@ def fields_line(kind: str, fields: dict[str, Any]) -> str:
             if isinstance(value, str | int | float | bool):
                 parts.append(f"{key} : {value}")
     return " ; ".join(parts) if parts else "aucun champ lu"
+
+
+def twoddoc_line(code: Any) -> str | None:
+    """The 2D-Doc of a document in a few words, or None when it carries none."""
+    if not isinstance(code, dict) or not code.get("present"):
+        return None
+    if code.get("valid_signature"):
+        return "2D-Doc : signature valide"
+    return f"2D-Doc : signature non reconnue ({code.get('reason', '')})"

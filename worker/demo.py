@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from docproc.labels import STATUS_LABELS, kind_label
+from docproc.labels import STATUS_LABELS, kind_label, twoddoc_line
 from docproc.labels import fields_line as _fields_line
 from docproc.labels import money as _money
 
@@ -131,10 +131,8 @@ def summarize(name: str, dossier: dict[str, Any], eligibility: dict[str, Any] | 
         lines.append(f"  • {kind_label(kind)} — {STATUS_LABELS.get(doc.get('status', ''), doc.get('status'))}"
                      f", {complete} ({len(pages)} page(s))")
         lines.append(f"      {_fields_line(kind, doc.get('fields', {}))}")
-        code = doc.get("twoddoc")
-        if isinstance(code, dict) and code.get("present"):
-            state = "signature valide" if code.get("valid_signature") else f"signature non reconnue ({code.get('reason', '')})"
-            lines.append(f"      2D-Doc : {state}")
+        if (code_line := twoddoc_line(doc.get("twoddoc"))) is not None:
+            lines.append(f"      {code_line}")
         failed = [c for c in doc.get("checks", []) if not c.get("ok")]
         for check in failed:
             lines.append(f"      ✗ [{check.get('level')}] {check.get('message')}")

@@ -273,6 +273,20 @@ def _quoi(loc: tuple[int | str, ...]) -> tuple[str, bool]:
     return LIBELLES.get(str(loc[0]), (f"« {str(loc[0])[:40]} »", False))
 
 
+#: French message of each validation code, by what is wrong ({quoi}) and its gender ({e}, {ve}).
+_MESSAGES = {
+    "date_format": "{quoi} doit être une date au format AAAA-MM-JJ.",
+    "date_invalide": "{quoi} n'est pas une date valide (format attendu AAAA-MM-JJ).",
+    "nombre": "{quoi} doit être un nombre (en euros).",
+    "fini": "{quoi} doit être un nombre fini.",
+    "negatif": "{quoi} ne peut pas être négati{ve}.",
+    "booleen": "{quoi} doit valoir true ou false.",
+    "texte": "{quoi} doit être un texte.",
+    "choix": "{quoi} est inconnu{e} (attendu : {attendu}).",
+    "list_type": "{quoi} doit être une liste d'objets.",
+}
+
+
 def _traduire(erreur: Any) -> HouseholdError:
     loc: tuple[int | str, ...] = tuple(erreur.get("loc", ()))
     chemin = ".".join(str(x) for x in loc) or None
@@ -291,27 +305,12 @@ def _traduire(erreur: Any) -> HouseholdError:
         message = f"{quoi} est manquant{e}."
         if loc == ("membres",):
             message = "La liste des membres du foyer (« membres ») est absente ou vide."
-    elif code == "date_format":
-        message = f"{quoi} doit être une date au format AAAA-MM-JJ."
-    elif code == "date_invalide":
-        message = f"{quoi} n'est pas une date valide (format attendu AAAA-MM-JJ)."
-    elif code == "nombre":
-        message = f"{quoi} doit être un nombre (en euros)."
-    elif code == "fini":
-        message = f"{quoi} doit être un nombre fini."
-    elif code == "negatif":
-        message = f"{quoi} ne peut pas être négati{'ve' if feminin else 'f'}."
-    elif code == "booleen":
-        message = f"{quoi} doit valoir true ou false."
-    elif code == "texte":
-        message = f"{quoi} doit être un texte."
-    elif code == "choix":
-        message = f"{quoi} est inconnu{e} (attendu : {contexte.get('attendu', '')})."
+    elif code in _MESSAGES:
+        message = _MESSAGES[code].format(quoi=quoi, e=e, ve="ve" if feminin else "f",
+                                         attendu=contexte.get("attendu", ""))
     elif code in ("model_type", "dict_type", "model_attributes_type"):
         message = (f"{quoi} doi{'vent' if quoi.startswith('Les ') else 't'} être un objet JSON"
                    + (" (format §5)." if not loc else "."))
-    elif code == "list_type":
-        message = f"{quoi} doit être une liste d'objets."
     else:
         message = f"{quoi} est invalide."
     return HouseholdError(message, chemin)

@@ -232,12 +232,7 @@ def _image_variants(gray: np.ndarray) -> Iterator[tuple[np.ndarray, zxingcpp.Bin
         yield _scale(gray, 2.0), None
     if side > 1200:
         yield _scale(gray, 0.5), None
-    yield gray, zxingcpp.Binarizer.GlobalHistogram
-    yield _otsu(gray), None
-    yield _clahe(gray), None
-    yield _cv2().medianBlur(gray, 3), None
-    for angle in (10.0, -10.0, 25.0, -25.0, 45.0):
-        yield _rotate(gray, angle), None
+    yield from _harder_variants(gray)
     for region in ((0, 0, 0.55, 0.55), (0.45, 0, 1, 0.55), (0, 0.45, 0.55, 1), (0.45, 0.45, 1, 1)):
         yield _scale(_crop(gray, region), 1.5), None
 
@@ -465,17 +460,22 @@ def _around(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return gray[max(0, y0 - pad):min(h, y1 + pad), max(0, x0 - pad):min(w, x1 + pad)]
 
 
+def _harder_variants(gray: np.ndarray) -> Iterator[tuple[np.ndarray, zxingcpp.Binarizer | None]]:
+    """The passes every search ends with: other binarisations, contrast, denoising, tilts."""
+    yield gray, zxingcpp.Binarizer.GlobalHistogram
+    yield _otsu(gray), None
+    yield _clahe(gray), None
+    yield _cv2().medianBlur(gray, 3), None
+    for angle in (10.0, -10.0, 25.0, -25.0, 45.0):
+        yield _rotate(gray, angle), None
+
+
 def _crop_variants(crop: np.ndarray) -> Iterator[tuple[np.ndarray, zxingcpp.Binarizer | None]]:
     side = max(crop.shape)
     yield crop, None
     if side < 1200:
         yield _scale(crop, 2.0), None
-    yield crop, zxingcpp.Binarizer.GlobalHistogram
-    yield _otsu(crop), None
-    yield _clahe(crop), None
-    yield _cv2().medianBlur(crop, 3), None
-    for angle in (10.0, -10.0, 25.0, -25.0, 45.0):
-        yield _rotate(crop, angle), None
+    yield from _harder_variants(crop)
 
 
 def find_on_scan(img: Image.Image, *, time_budget_s: float = SCAN_BUDGET_S) -> str | None:
