@@ -24,7 +24,7 @@ setup: system $(BIN)/.installed
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy docproc worker
+	$(BIN)/mypy docproc service
 
 test: setup lint
 	$(BIN)/pytest -q -ra

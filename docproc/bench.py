@@ -90,7 +90,7 @@ def _section(name: str) -> dict[str, Any]:
         from docproc.text.ocr import bench_ocr
         return bench_ocr(SAMPLES)
     if name == "service":
-        from worker.bench import bench_service
+        from service.bench import bench_service
         return bench_service()
     raise ValueError(name)
 

@@ -223,22 +223,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from worker.commands import serve
+    from service.commands import serve
     return serve(args.host, args.port)
 
 
 def cmd_worker(_args: argparse.Namespace) -> int:
-    from worker.commands import run_worker
+    from service.commands import run_worker
     return run_worker()
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from worker.commands import up
+    from service.commands import up
     return up(args.host, args.port, Path(args.data_dir))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from worker.demo import run_demo
+    from service.demo import run_demo
     return run_demo(Path(args.dir))
 
 
@@ -292,7 +292,7 @@ def _version() -> str:
 
 def cmd_settings(args: argparse.Namespace) -> int:
     from docproc.settings import describe as library
-    from worker.settings import describe as service
+    from service.settings import describe as service
     rows = library() + service()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from docproc.settings import Settings, SettingsError, get_settings
-from worker.settings import ServiceSettings, load_settings
+from service.settings import ServiceSettings, load_settings
 
 
 def test_library_defaults_are_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:

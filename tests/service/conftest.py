@@ -4,7 +4,7 @@ Everything is private to the test run: redis-server on a free loopback port with
 temporary directory, PostgreSQL in a temporary directory on a Unix socket only (run as
 ``nobody`` when the tests run as root, since PostgreSQL refuses root), the API in a thread of
 the test process on a free loopback port, workers as subprocesses (``python -m
-worker.commands worker``), exactly as ``docproc up`` starts them. Processes are stopped by
+service.commands worker``), exactly as ``docproc up`` starts them. Processes are stopped by
 their own pid. Slow jobs are simulated only by fault injection (``DOCPROC_FAULT_*``).
 """
 
@@ -181,7 +181,7 @@ class Harness:
 
     def __init__(self, tmp: Path, redis_url: str, database_url: str | None = None,
                  env: dict[str, str] | None = None) -> None:
-        from worker.settings import load_settings
+        from service.settings import load_settings
 
         self.tmp = tmp
         self.env = {
@@ -210,8 +210,8 @@ class Harness:
     def start_api(self) -> None:
         import uvicorn
 
-        from worker.api import create_app
-        from worker.db import Database, migrate
+        from service.app import create_app
+        from service.db import Database, migrate
 
         self.db = Database(self.settings.database_url)
         migrate(self.db)
@@ -238,7 +238,7 @@ class Harness:
 
     def start_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log = open(self.tmp / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen([sys.executable, "-m", "worker.commands", "worker"], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "service.commands", "worker"], cwd=ROOT,
                                 env={**self.env, **(env or {})}, stdout=log, stderr=log,
                                 stdin=subprocess.DEVNULL)
         self.workers.append(proc)

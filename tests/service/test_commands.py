@@ -44,7 +44,7 @@ def test_up_runs_everything_and_stops_cleanly(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DOCPROC_API_KEYS", "DATABASE_URL", "REDIS_URL", "DOCPROC_STORAGE_KEY")}
     log = tmp_path / "up.log"
-    proc = subprocess.Popen([sys.executable, "-m", "worker.commands", "up", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "service.commands", "up", "--port", str(port),
                              "--data-dir", str(data)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=log.open("wb"))
     try:
@@ -103,7 +103,7 @@ def test_demo_on_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
                               "ressources": {"salaire_net": 9000}}]}
     (samples / "menage_a.household.json").write_text(json.dumps(household), encoding="utf-8")
 
-    from worker.demo import group_samples, run_demo
+    from service.demo import group_samples, run_demo
 
     groups = {g.name: g for g in group_samples(samples)}
     assert set(groups) == {"menage_a", "avis_2025_pages_separees"}
@@ -120,7 +120,7 @@ def test_demo_on_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 @pytest.mark.slow
 def test_bench_service_quick() -> None:
-    from worker.bench import bench_service
+    from service.bench import bench_service
 
     out = bench_service(quick=True)
     acceptance, overhead, latency = out["upload_acceptance"], out["queue_overhead"], out["upload_to_verdict"]

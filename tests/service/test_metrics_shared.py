@@ -7,8 +7,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from service import metrics
 from tests.service.conftest import KEYS, Harness
-from worker import metrics
 
 
 def _uploads(text: str) -> int:
@@ -21,7 +21,7 @@ def _upload_count(text: str) -> int:
 
 
 def test_two_api_processes_give_the_same_monotonic_counters(service: Harness, sample_pdf: bytes) -> None:
-    from worker.api import create_app
+    from service.app import create_app
 
     other = create_app(service.settings, service.db)  # a second API process: its own Service object
     headers = {"Authorization": f"Bearer {KEYS['qa'][1]}"}

@@ -8,8 +8,8 @@ import json
 import logging
 import time
 
+from service import logs
 from tests.service.conftest import Harness
-from worker import logs
 
 
 def test_one_json_line_per_request_without_content(service: Harness, sample_pdf: bytes) -> None:

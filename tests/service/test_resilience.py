@@ -16,7 +16,7 @@ pytestmark = pytest.mark.redis
 
 
 def _worker_pid(job: dict[str, object], h: Harness) -> int:
-    from worker.db import Job
+    from service.db import Job
 
     with h.db.read() as s:
         row = s.get(Job, str(job["job_id"]))
@@ -68,7 +68,7 @@ def test_redis_restart_between_upload_and_processing(tmp_path: Path, sample_pdf:
                 done = h.wait_job(c, job_id, timeout=30)
                 assert done["status"] == "finished"
                 assert c.get(f"/dossiers/{dossier}").json()["status"] == "complete"
-            from worker.db import Job
+            from service.db import Job
 
             with h.db.read() as s:
                 enqueues = [s.get(Job, j).enqueues for _, j in accepted]  # type: ignore[union-attr]

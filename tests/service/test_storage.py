@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from service.db import Database, Dossier, Job, StoredFile, migrate, new_id, utcnow
+from service.settings import SettingsError, load_settings
+from service.storage import BlobStore, StorageError, load_master_key
 from tests.service.conftest import Harness, PostgresServer, RedisServer, harness
-from worker.db import Database, Dossier, Job, StoredFile, migrate, new_id, utcnow
-from worker.settings import SettingsError, load_settings
-from worker.storage import BlobStore, StorageError, load_master_key
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

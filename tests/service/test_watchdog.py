@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from worker.runner import WATCHDOG_GRACE_S, overdue
+from service.runner import WATCHDOG_GRACE_S, overdue
 
 
 def test_no_job_is_never_overdue() -> None:

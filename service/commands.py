@@ -6,7 +6,7 @@ runs in the foreground; Ctrl-C or SIGTERM stops the API, lets each worker finish
 (warm shutdown, then SIGKILL after a grace period) and shuts Redis down with its AOF synced.
 Children die with ``up`` even when it is killed outright (``PR_SET_PDEATHSIG``).
 
-Also runnable as ``python -m worker.commands {serve,worker,up,migrate}``.
+Also runnable as ``python -m service.commands {serve,worker,up,migrate}``.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: in
 
     if processes > 1:
         # Each process builds its own app (database pool, Redis client) from the environment.
-        uvicorn.run("worker.api:app_from_env", factory=True, host=host, port=port, workers=processes,
+        uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=processes,
                     log_level="warning", access_log=access_log, timeout_graceful_shutdown=10)
         return
 
@@ -83,9 +83,9 @@ def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: in
 def serve(host: str, port: int) -> int:
     """The API alone, on an existing Redis (``REDIS_URL``) and database (``DATABASE_URL``)."""
     _setup_logging()
-    from worker.api import create_app
-    from worker.db import Database, migrate
-    from worker.settings import load_settings
+    from service.app import create_app
+    from service.db import Database, migrate
+    from service.settings import load_settings
 
     settings = load_settings()
     if not settings.api_keys:
@@ -103,16 +103,16 @@ def serve(host: str, port: int) -> int:
 def run_worker() -> int:
     """One RQ worker on an existing Redis (``REDIS_URL``), until SIGTERM/SIGINT."""
     _setup_logging()
-    from worker import runner
-    from worker.settings import load_settings
+    from service import runner
+    from service.settings import load_settings
 
     return runner.run(load_settings())
 
 
 def migrate_only() -> int:
     _setup_logging()
-    from worker.db import Database, migrate
-    from worker.settings import load_settings
+    from service.db import Database, migrate
+    from service.settings import load_settings
 
     migrate(Database(load_settings().database_url))
     return 0
@@ -198,7 +198,7 @@ class WorkerPool:
         self._thread = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
 
     def _spawn(self, i: int) -> None:
-        self.procs[i] = subprocess.Popen([sys.executable, "-m", "worker.commands", "worker"], env=self.env,
+        self.procs[i] = subprocess.Popen([sys.executable, "-m", "service.commands", "worker"], env=self.env,
                                          stdin=subprocess.DEVNULL, start_new_session=True,
                                          preexec_fn=_die_with_parent)
         self.started_at[i] = time.monotonic()
@@ -257,9 +257,9 @@ def _ensure_keys(data_dir: Path) -> None:
 def up(host: str, port: int, data_dir: Path) -> int:
     """Everything on the embedded default, in the foreground until Ctrl-C / SIGTERM."""
     _setup_logging()
-    from worker.api import create_app
-    from worker.db import Database, migrate
-    from worker.settings import load_settings
+    from service.app import create_app
+    from service.db import Database, migrate
+    from service.settings import load_settings
 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -274,7 +274,7 @@ def up(host: str, port: int, data_dir: Path) -> int:
         settings = load_settings(data_dir=data_dir)
         db = Database(settings.database_url)
         migrate(db)
-        from worker.storage import load_master_key
+        from service.storage import load_master_key
 
         load_master_key(settings)  # create the key file before the workers race for it
         pool = WorkerPool(os.cpu_count() or 1, env)
@@ -282,7 +282,7 @@ def up(host: str, port: int, data_dir: Path) -> int:
         _say(f"docproc up : API sur http://{host}:{port} (documentation /docs), "
              f"{pool.count} worker(s), données dans {data_dir} — Ctrl-C pour arrêter.")
         if settings.api_processes > 1:
-            db.dispose()  # each API process opens its own (``worker.api.app_from_env``)
+            db.dispose()  # each API process opens its own (``service.app.app_from_env``)
             _uvicorn_run(None, host, port, settings.access_log, settings.api_processes)
         else:
             _uvicorn_run(create_app(settings, db), host, port, settings.access_log)
@@ -295,7 +295,7 @@ def up(host: str, port: int, data_dir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m worker.commands")
+    p = argparse.ArgumentParser(prog="python -m service.commands")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve")
     s.add_argument("--host", default="127.0.0.1")

@@ -105,7 +105,7 @@ def _up_command() -> list[str]:
     script = Path(sys.executable).with_name("docproc")
     if script.exists():
         return [str(script), "up"]
-    return [sys.executable, "-m", "worker.commands", "up"]
+    return [sys.executable, "-m", "service.commands", "up"]
 
 
 def summarize(name: str, dossier: dict[str, Any], eligibility: dict[str, Any] | None,

@@ -93,7 +93,7 @@ class _Stack:
     """A private redis-server plus service subprocesses, all stopped on exit."""
 
     def __init__(self, tmp: Path) -> None:
-        from worker.commands import RedisProcess
+        from service.commands import RedisProcess
 
         self.tmp = tmp
         self.redis = RedisProcess(tmp)
@@ -107,7 +107,7 @@ class _Stack:
     def spawn(self, args: list[str], data_dir: Path, queue: str) -> subprocess.Popen[bytes]:
         env = {**self.env, "DOCPROC_DATA_DIR": str(data_dir), "DOCPROC_QUEUE": queue}
         log = open(self.tmp / f"proc-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen([sys.executable, "-m", "worker.commands", *args], env=env, stdout=log, stderr=log,
+        proc = subprocess.Popen([sys.executable, "-m", "service.commands", *args], env=env, stdout=log, stderr=log,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         self.procs.append(proc)
         return proc
@@ -154,7 +154,7 @@ def _cpu_s(pid: int) -> float:
 
 
 def _free_port() -> int:
-    from worker.commands import _free_port as free
+    from service.commands import _free_port as free
 
     return free()
 
@@ -226,11 +226,11 @@ def bench_acceptance(stack: _Stack, uploads: int = 1200, clients: int = 32, size
 def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
     from sqlalchemy import func, select
 
-    from worker.api import Service
-    from worker.auth import Client
-    from worker.db import JOB_FINISHED, Job, migrate
-    from worker.metrics import metrics_key
-    from worker.settings import load_settings
+    from service.auth import Client
+    from service.backend import Service
+    from service.db import JOB_FINISHED, Job, migrate
+    from service.metrics import metrics_key
+    from service.settings import load_settings
 
     data_dir, queue = stack.tmp / "overhead", "bench-overhead"
     settings = load_settings(env={**stack.env, "DOCPROC_DATA_DIR": str(data_dir), "DOCPROC_QUEUE": queue})

@@ -31,8 +31,8 @@ from rq.timeouts import JobTimeoutException
 from sqlalchemy import bindparam, literal, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from worker import metrics
-from worker.db import (
+from service import metrics
+from service.db import (
     DOSSIERS,
     FILES,
     JOB_FAILED,
@@ -43,8 +43,8 @@ from worker.db import (
     Database,
     utcnow,
 )
-from worker.settings import ServiceSettings
-from worker.storage import BlobStore, StorageError, load_master_key
+from service.settings import ServiceSettings
+from service.storage import BlobStore, StorageError, load_master_key
 
 log = logging.getLogger("docproc.jobs")
 
@@ -103,8 +103,8 @@ def get_context() -> WorkerContext:
     global _CONTEXT
     with _CONTEXT_LOCK:
         if _CONTEXT is None:
-            from worker.queue import connect_redis
-            from worker.settings import load_settings
+            from service.queue import connect_redis
+            from service.settings import load_settings
 
             settings = load_settings()
             db = Database(settings.database_url)
@@ -114,7 +114,7 @@ def get_context() -> WorkerContext:
 
 
 def process_job(job_id: str) -> dict[str, Any]:
-    """RQ entry point (``worker.jobs.process_job``); returns a small status dict of ids."""
+    """RQ entry point (``service.jobs.process_job``); returns a small status dict of ids."""
     return run_job(get_context(), job_id)
 
 
@@ -321,7 +321,7 @@ def _clean(result: Any, ids: dict[str, str]) -> dict[str, Any]:
 
 def _unpark(conn: Any, dossier_id: str) -> Parked:
     """In the caller's transaction: give the dossier's parked jobs a new RQ id."""
-    from worker.queue import rq_id
+    from service.queue import rq_id
 
     rows = conn.execute(_PARKED, {"dossier_id": dossier_id}).all()
     out: Parked = []
@@ -335,7 +335,7 @@ def _unpark(conn: Any, dossier_id: str) -> Parked:
 
 
 def _push(ctx: WorkerContext, parked: Parked) -> None:
-    from worker.queue import JobQueue
+    from service.queue import JobQueue
 
     queue = JobQueue(ctx.redis, ctx.settings)
     for job_id, enqueue_id in parked:

@@ -29,11 +29,11 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
-from worker import jobs
-from worker.db import Database
-from worker.queue import JobQueue, connect_redis, reconcile, try_lock
-from worker.settings import ServiceSettings
-from worker.storage import BlobStore, load_master_key
+from service import jobs
+from service.db import Database
+from service.queue import JobQueue, connect_redis, reconcile, try_lock
+from service.settings import ServiceSettings
+from service.storage import BlobStore, load_master_key
 
 log = logging.getLogger("docproc.worker")
 

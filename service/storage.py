@@ -22,7 +22,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from worker.settings import ServiceSettings, SettingsError
+from service.settings import ServiceSettings, SettingsError
 
 _BLOB_MAGIC = b"DPF1"
 _KEY_MAGIC = b"DPK1"

@@ -21,12 +21,12 @@ from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import CursorResult, and_, or_, select, update
 
-from worker.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Database, Job, utcnow
-from worker.settings import ServiceSettings
+from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Database, Job, utcnow
+from service.settings import ServiceSettings
 
 log = logging.getLogger("docproc.queue")
 
-JOB_FUNCTION = "worker.jobs.process_job"
+JOB_FUNCTION = "service.jobs.process_job"
 #: RQ states in which the RQ job will still reach a worker.
 _ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 _BATCH = 500

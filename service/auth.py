@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from worker.settings import ApiKey, Role
+from service.settings import ApiKey, Role
 
 
 @dataclass(frozen=True)

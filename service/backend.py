@@ -1,0 +1,259 @@
+"""The API's state and its SQL: settings, database, storage, queue (blocking calls, run in threads).
+
+``202`` is answered once the encrypted file is fsynced, its row and its job row are committed,
+and the job id is pushed to RQ. Nothing here logs a file name or a document value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import date
+from typing import Any
+
+from redis.exceptions import RedisError
+from rq import Worker as RQWorker
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from service import metrics
+from service.auth import Client, KeyRing
+from service.db import (
+    DOSSIERS,
+    FILES,
+    JOB_QUEUED,
+    JOBS,
+    Database,
+    Dossier,
+    Job,
+    StoredFile,
+    new_id,
+    utcnow,
+)
+from service.errors import ApiError, not_found
+from service.queue import JobQueue, connect_redis, rq_id
+from service.settings import ServiceSettings
+from service.storage import BlobStore, load_master_key
+
+log = logging.getLogger("docproc.api")
+
+ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    n = 2
+    while True:
+        candidate = f"{stem} ({n}){'.' + ext if ext else ''}"
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+# The upload path's statements, built once.
+_OWNER = select(DOSSIERS.c.owner).where(DOSSIERS.c.id == bindparam("dossier_id"))
+_BUMP_GENERATION = (update(DOSSIERS).where(DOSSIERS.c.id == bindparam("b_dossier"))
+                    .values(generation=DOSSIERS.c.generation + 1, updated_at=bindparam("b_now"))
+                    .returning(DOSSIERS.c.generation, DOSSIERS.c.owner))
+_FILE_NAMES = select(FILES.c.name, FILES.c.seq).where(FILES.c.dossier_id == bindparam("dossier_id"))
+_LATEST_JOB = (select(JOBS.c.id).where(JOBS.c.file_id == FILES.c.id).order_by(JOBS.c.created_at.desc())
+               .limit(1).scalar_subquery())
+_EXISTING = select(FILES.c.id, _LATEST_JOB.label("job_id")).where(
+    FILES.c.dossier_id == bindparam("dossier_id"), FILES.c.sha256 == bindparam("sha256"))
+_INSERT_FILE = insert(FILES)
+_INSERT_JOB = insert(JOBS)
+_INSERT_DOSSIER = insert(DOSSIERS)
+
+
+def _new_job(job_id: str, dossier_id: str, file_id: str | None, kind: str, generation: int, first_rq: str,
+             now: Any) -> dict[str, Any]:
+    return {"id": job_id, "dossier_id": dossier_id, "file_id": file_id, "kind": kind, "generation": generation,
+            "status": JOB_QUEUED, "reason": None, "attempts": 0, "rq_id": first_rq, "enqueues": 1, "worker": None,
+            "not_before": None, "enqueued_at": now, "created_at": now, "started_at": None, "heartbeat_at": None,
+            "finished_at": None}
+
+
+class Service:
+    """The API's state: settings, database, storage, queue; blocking calls run in threads."""
+
+    def __init__(self, settings: ServiceSettings, db: Database | None = None) -> None:
+        self.settings = settings
+        self.db = db or Database(settings.database_url)
+        self.store = BlobStore(settings.storage_dir, load_master_key(settings))
+        self.redis = connect_redis(settings.redis_url)
+        self.queue = JobQueue(self.redis, settings)
+        self.keys = KeyRing(settings.api_keys)
+        self.uploads = metrics.UploadMetrics(self.redis, metrics.metrics_key(settings.queue_name))
+
+    # -- lookups -----------------------------------------------------------------------
+    def visible_dossier(self, client: Client, dossier_id: str) -> Dossier:
+        if not ID_PATTERN.match(dossier_id):
+            raise not_found()
+        with self.db.read() as s:
+            dossier = s.get(Dossier, dossier_id)
+        if dossier is None or not client.sees(dossier.owner):
+            raise not_found()
+        return dossier
+
+    def check_visible(self, client: Client, dossier_id: str) -> None:
+        """404 unless the dossier exists and the client may see it (cheap: one column)."""
+        if not ID_PATTERN.match(dossier_id):
+            raise not_found()
+        with self.db.read_conn() as conn:
+            owner = conn.execute(_OWNER, {"dossier_id": dossier_id}).scalar()
+        if owner is None or not client.sees(owner):
+            raise not_found()
+
+    def load_dossier(self, client: Client, dossier_id: str) -> tuple[Dossier, list[StoredFile], list[Job]]:
+        if not ID_PATTERN.match(dossier_id):
+            raise not_found()
+        with self.db.read() as s:
+            dossier = s.get(Dossier, dossier_id)
+            if dossier is None or not client.sees(dossier.owner):
+                raise not_found()
+            files = list(s.scalars(select(StoredFile).where(StoredFile.dossier_id == dossier_id)
+                                   .order_by(StoredFile.seq)))
+            jobs = list(s.scalars(select(Job).where(Job.dossier_id == dossier_id).order_by(Job.created_at)))
+        return dossier, files, jobs
+
+    # -- writes ------------------------------------------------------------------------
+    def create_dossier(self, client: Client, request_date: date) -> str:
+        dossier_id, now = new_id(), utcnow()
+        with self.db.write_conn() as conn:
+            conn.execute(_INSERT_DOSSIER, {"id": dossier_id, "owner": client.name, "created_at": now,
+                                           "updated_at": now, "request_date": request_date, "generation": 0})
+        return dossier_id
+
+    def accept_upload(self, client: Client, dossier_id: str, name: str, data: bytes, media_type: str,
+                      beneficiaire: str | None, kind_hint: str | None) -> tuple[str, str, bool]:
+        """Store the file durably, record it and its job, enqueue; (file_id, job_id, duplicate)."""
+        digest = hashlib.sha256(data).hexdigest()
+        duplicate = self._existing(dossier_id, digest)
+        if duplicate:
+            return duplicate
+        file_id, job_id, now = new_id(), new_id(), utcnow()
+        wrapped = self.store.put(file_id, data)
+        first_rq = rq_id(job_id, 1)
+        try:
+            with self.db.write_conn() as conn:
+                row = conn.execute(_BUMP_GENERATION, {"b_dossier": dossier_id, "b_now": now}).first()
+                if row is None or not client.sees(row.owner):
+                    raise not_found()
+                existing = conn.execute(_FILE_NAMES, {"dossier_id": dossier_id}).all()
+                conn.execute(_INSERT_FILE, {
+                    "id": file_id, "dossier_id": dossier_id, "seq": max((r.seq for r in existing), default=0) + 1,
+                    "name": _unique_name(name, {r.name for r in existing}), "sha256": digest, "size": len(data),
+                    "media_type": media_type, "beneficiaire": beneficiaire, "kind_hint": kind_hint,
+                    "wrapped_key": wrapped, "created_at": now})
+                conn.execute(_INSERT_JOB, _new_job(job_id, dossier_id, file_id, "extraction", row.generation,
+                                                   first_rq, now))
+        except IntegrityError:
+            # The same file raced in on another request: that one wins.
+            self.store.delete(file_id)
+            duplicate = self._existing(dossier_id, digest)
+            if duplicate:
+                return duplicate
+            raise
+        except BaseException:
+            self.store.delete(file_id)
+            raise
+        self._push(job_id, first_rq)
+        return file_id, job_id, False
+
+    def _existing(self, dossier_id: str, digest: str) -> tuple[str, str, bool] | None:
+        with self.db.read_conn() as conn:
+            row = conn.execute(_EXISTING, {"dossier_id": dossier_id, "sha256": digest}).first()
+        if row is None:
+            return None
+        return row.id, row.job_id or "", True
+
+    def _push(self, job_id: str, enqueue_id: str) -> None:
+        try:
+            self.queue.enqueue(job_id, enqueue_id)
+        except RedisError as exc:
+            # The job row is committed: the reconciler enqueues it once Redis answers.
+            log.warning("job %s not pushed to Redis (%s): left to the reconciler", job_id, type(exc).__name__)
+
+    def reextract(self, client: Client, dossier_id: str) -> str:
+        job_id, now = new_id(), utcnow()
+        first_rq = rq_id(job_id, 1)
+        with self.db.write() as s:
+            dossier = s.get(Dossier, dossier_id)
+            if dossier is None or not client.sees(dossier.owner):
+                raise not_found()
+            if not s.scalar(select(func.count()).select_from(StoredFile)
+                            .where(StoredFile.dossier_id == dossier_id)):
+                raise ApiError(409, "dossier.empty", "Le dossier ne contient aucun fichier à relire.")
+            dossier.generation += 1
+            dossier.updated_at = now
+            s.add(Job(id=job_id, dossier_id=dossier_id, file_id=None, kind="reextraction",
+                      generation=dossier.generation, status=JOB_QUEUED, attempts=0, rq_id=first_rq,
+                      enqueues=1, enqueued_at=now, created_at=now))
+        self._push(job_id, first_rq)
+        return job_id
+
+    def set_household(self, client: Client, dossier_id: str, household: dict[str, Any]) -> None:
+        with self.db.write() as s:
+            dossier = s.get(Dossier, dossier_id)
+            if dossier is None or not client.sees(dossier.owner):
+                raise not_found()
+            dossier.household = household
+            dossier.updated_at = utcnow()
+
+    def delete_dossier(self, client: Client, dossier_id: str) -> None:
+        with self.db.write() as s:
+            dossier = s.get(Dossier, dossier_id)
+            if dossier is None or not client.sees(dossier.owner):
+                raise not_found()
+            file_ids = list(s.scalars(select(StoredFile.id).where(StoredFile.dossier_id == dossier_id)))
+            rq_ids = [r for r in s.scalars(select(Job.rq_id).where(Job.dossier_id == dossier_id)) if r]
+            s.execute(delete(Job).where(Job.dossier_id == dossier_id))
+            s.execute(delete(StoredFile).where(StoredFile.dossier_id == dossier_id))
+            s.execute(delete(Dossier).where(Dossier.id == dossier_id))
+        # The rows (and with them the wrapped data keys) are gone: the blobs are unreadable
+        # from here on; unlink them now. A crash in between leaves orphans only.
+        for file_id in file_ids:
+            self.store.delete(file_id)
+        try:
+            self.queue.delete_jobs(rq_ids)
+        except RedisError:
+            log.warning("dossier deleted, RQ job ids not purged (Redis unavailable)")
+        try:
+            self.db.compact_after_delete()
+        except SQLAlchemyError:
+            log.warning("WAL checkpoint after deletion deferred")
+
+    def health(self) -> dict[str, str]:
+        status = {"database": "ok", "redis": "ok"}
+        try:
+            self.db.ping()
+        except SQLAlchemyError:
+            status["database"] = "indisponible"
+        try:
+            self.redis.ping()
+        except RedisError:
+            status["redis"] = "indisponible"
+        return status
+
+    def metrics_text(self) -> str:
+        with self.db.read() as s:
+            counts = [(str(st), int(n)) for st, n in s.execute(select(Job.status, func.count()).group_by(Job.status))]
+        try:
+            depth = self.queue.depth()
+            raw = {_text(k): _text(v) for k, v in self.redis.hgetall(metrics.metrics_key(self.settings.queue_name)).items()}
+            workers = RQWorker.count(queue=self.queue.queue)
+            up = 1
+        except RedisError:
+            depth, raw, workers, up = 0, {}, 0, 0
+        text = metrics.render(queue_depth=depth, db_jobs=counts, redis_hash=raw, uploads=self.uploads,
+                              workers=workers)
+        return text + f"# HELP docproc_redis_up Whether Redis answered.\n# TYPE docproc_redis_up gauge\ndocproc_redis_up {up}\n"

@@ -1,0 +1,45 @@
+"""The declared household and the CSS eligibility decision (contract §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+
+from service.deps import Declarer, Reader, ServiceDep
+from service.eligibility_view import evaluate_dossier, household_schema, validate_household
+from service.errors import ApiError
+from service.multipart import read_json
+
+router = APIRouter(tags=["éligibilité"])
+
+
+@router.put("/dossiers/{dossier_id}/household",
+            summary="Déclarer le foyer (format §5 ; complété par les documents extraits)",
+            description="Le foyer est validé à l'envoi : un foyer invalide est refusé (422) avec le "
+                        "message précis, en français, et le chemin de la valeur fautive (« field »). "
+                        "« date_demande » absente : la date de demande du dossier.",
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": household_schema()}}}})
+async def put_household(dossier_id: str, request: Request, service: ServiceDep,
+                        client: Declarer) -> dict[str, Any]:
+    dossier = await anyio.to_thread.run_sync(service.visible_dossier, client, dossier_id)
+    body = await read_json(request)
+    validate_household(body, dossier.request_date)
+    await anyio.to_thread.run_sync(service.set_household, client, dossier_id, body)
+    return {"id": dossier_id, "household": body}
+
+
+@router.get("/dossiers/{dossier_id}/household", summary="Foyer déclaré")
+def get_household(dossier_id: str, service: ServiceDep, client: Reader) -> dict[str, Any]:
+    dossier = service.visible_dossier(client, dossier_id)
+    if dossier.household is None:
+        raise ApiError(404, "household.missing", "Aucun foyer n'a été déclaré pour ce dossier.")
+    return {"id": dossier_id, "household": dossier.household}
+
+
+@router.get("/dossiers/{dossier_id}/eligibility", summary="Décision d'éligibilité à la CSS (§5) et avertissements")
+def eligibility(dossier_id: str, service: ServiceDep, client: Reader) -> dict[str, Any]:
+    dossier, files, jobs = service.load_dossier(client, dossier_id)
+    return evaluate_dossier(dossier, files, jobs)

@@ -1,0 +1,123 @@
+"""Uploads: one file per request, streamed, capped at 2 Mo, sniffed, stored encrypted, queued."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import parse_options_header
+
+from service.auth import Client
+from service.backend import Service
+from service.deps import ServiceDep, Uploader, kinds
+from service.errors import ApiError
+from service.multipart import (
+    DRAIN_MAX,
+    FIELD_MAX,
+    FORM_OVERHEAD,
+    BadForm,
+    Body,
+    ClientGone,
+    FormReader,
+    TooLarge,
+    Unsupported,
+)
+
+router = APIRouter(tags=["dossiers"])
+
+
+def _upload_openapi() -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary",
+                             "description": "Un fichier (PDF, JPEG, PNG, TIFF, HEIC, WebP), 2 Mo au plus."},
+                    "beneficiaire": {"type": "string", "maxLength": FIELD_MAX},
+                    "kind_hint": {"type": "string", "enum": list(kinds())},
+                },
+            }}},
+        },
+    }
+
+
+@router.post("/dossiers/{dossier_id}/files", status_code=202,
+             summary="Déposer un fichier (multipart, champ « file », 2 Mo au plus)",
+             openapi_extra=_upload_openapi())
+async def upload(dossier_id: str, request: Request, service: ServiceDep, client: Uploader) -> JSONResponse:
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        response = await _upload(service, dossier_id, request, client)
+        outcome = "accepted" if response.status_code == 202 else str(response.status_code)
+        return response
+    except ApiError as exc:
+        outcome = exc.code
+        raise
+    finally:
+        service.uploads.observe(outcome, time.perf_counter() - started)
+
+
+async def _upload(service: Service, dossier_id: str, request: Request, client: Client) -> JSONResponse:
+    await anyio.to_thread.run_sync(service.check_visible, client, dossier_id)
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise ApiError(422, "invalid_form", "Envoyez le fichier en multipart/form-data (champ « file »).")
+    cap = service.settings.max_upload_bytes
+    too_large = ApiError(413, "file.too_large", "Le fichier dépasse la taille maximale autorisée (2 Mo).")
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > cap + FORM_OVERHEAD:
+        # Refused on the declared size: nothing of the body is read.
+        raise ApiError(413, too_large.code, too_large.message, {"Connection": "close"})
+    reader = FormReader(boundary, cap)
+    stream = Body(request)
+    received = 0
+    try:
+        async for chunk in stream.chunks():
+            received += len(chunk)
+            if received > cap + FORM_OVERHEAD:
+                raise TooLarge()
+            reader.parser.write(chunk)
+    except TooLarge:
+        raise await _refuse(stream, too_large) from None
+    except Unsupported as exc:
+        raise await _refuse(stream, ApiError(
+            415, "file.unsupported_type",
+            f"Ce type de fichier n'est pas accepté ({exc.what}) : envoyez un PDF ou une photo "
+            "(JPEG, PNG, TIFF, HEIC).")) from None
+    except BadForm as exc:
+        raise await _refuse(stream, ApiError(422, "invalid_form", exc.message)) from None
+    except MultipartParseError:
+        raise await _refuse(stream, ApiError(422, "invalid_form", "Formulaire multipart invalide.")) from None
+    except ClientGone:
+        raise ApiError(400, "request.incomplete", "Envoi interrompu avant la fin.") from None
+    if not reader.done:
+        raise ApiError(422, "invalid_form", "Formulaire multipart incomplet.")
+    if reader.filename is None:
+        raise ApiError(422, "invalid_form", "Le champ « file » est obligatoire.")
+    if not reader.file:
+        raise ApiError(422, "file.empty", "Le fichier est vide.")
+    if reader.media_type is None:
+        raise ApiError(415, "file.unsupported_type", "Ce type de fichier n'est pas accepté.")
+    kind_hint = reader.fields.get("kind_hint") or None
+    if kind_hint is not None and kind_hint not in kinds():
+        raise ApiError(422, "invalid_form", "kind_hint doit être l'un de : " + ", ".join(kinds()) + ".")
+    beneficiaire = reader.fields.get("beneficiaire") or None
+    file_id, job_id, duplicate = await anyio.to_thread.run_sync(
+        service.accept_upload, client, dossier_id, reader.filename, bytes(reader.file), reader.media_type,
+        beneficiaire, kind_hint)
+    return JSONResponse({"job_id": job_id, "file_id": file_id, "dossier_id": dossier_id,
+                         "duplicate": duplicate}, status_code=202, headers={"Location": f"/jobs/{job_id}"})
+
+
+async def _refuse(stream: Body, error: ApiError) -> ApiError:
+    complete = await stream.drain(DRAIN_MAX)
+    return ApiError(error.status, error.code, error.message, None if complete else {"Connection": "close"})
