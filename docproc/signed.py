@@ -35,7 +35,6 @@ from docproc.twoddoc.trust import default_store
 
 log = logging.getLogger(__name__)
 PARTICLES = frozenset(next(s for s in all_specs() if s.kind == "avis_impot_revenu").declarants.get("particles", []))
-SIGNED_KINDS = frozenset({"avis_impot_revenu", "asdir"})
 FIRST_PAGE = frozenset({"declarants", "reference_avis", "revenu_fiscal_reference", "nombre_parts",
                         "date_mise_en_recouvrement", "montant_impot"})
 
@@ -208,7 +207,8 @@ def verify(group: Group, views: list[PageView], reads: list[FileRead], ex: Extra
     """
     del reads
     payload = _payload(group, views)
-    signed_kind = group.kind in SIGNED_KINDS and group.first is not None
+    signed_kinds = _signed_kinds()
+    signed_kind = group.kind in signed_kinds and group.first is not None
     if payload is None:
         if not signed_kind:
             return None
@@ -218,11 +218,17 @@ def verify(group: Group, views: list[PageView], reads: list[FileRead], ex: Extra
     if code is None:
         reason = "Le code 2D-Doc est illisible ou mal formé."
         contract = {"present": True, "valid_signature": False, "fields": {}, "mismatches": [], "reason": reason}
-        level: Level = "warning" if group.kind in SIGNED_KINDS else "info"
+        level: Level = "warning" if group.kind in signed_kinds else "info"
         return Signed(contract, [failed("twoddoc.signature", level, reason)])
-    if group.kind not in SIGNED_KINDS:
+    if group.kind not in signed_kinds:
         return _report_only(code)
     return _reconcile(group, code, ex)
+
+
+def _signed_kinds() -> frozenset[str]:
+    """The kinds whose spec says which 2D-Doc types they carry (``[classify] twoddoc_types``):
+    their printed values are reconciled with the code and a missing code is reported."""
+    return frozenset(s.kind for s in all_specs() if s.classify.twoddoc_types)
 
 
 def _report_only(code: twoddoc.TwoDDoc) -> Signed:
