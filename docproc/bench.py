@@ -87,7 +87,7 @@ def _section(name: str) -> dict[str, Any]:
         ms = [bench_decode(p.read_bytes(), 9) for p in sorted(files)[:5]]
         return {"decode_median_ms_per_avis": round(statistics.median(ms), 2), "target_ms": 50}
     if name == "ocr":
-        from docproc.text.ocr import bench_ocr
+        from docproc.text.ocr_bench import bench_ocr
         return bench_ocr(SAMPLES)
     if name == "service":
         from service.bench import bench_service

@@ -91,7 +91,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     # Preload the PDF/OCR stack in this (long-lived) process: jobs never pay its import.
     try:
         import docproc.pipeline  # noqa: F401
-        from docproc.text.ocr import warm_up
+        from docproc.text.tesseract import warm_up
         warm_up()  # Tesseract instances loaded once, not per scanned page
     except ImportError as exc:
         log.error("docproc.pipeline introuvable (%s)", type(exc).__name__)

@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from docproc.samples.avis import AvisData
+from docproc.samples.cases import Case, ok, rej, review
 from docproc.samples.identities import person, reference_avis
 from docproc.samples.other_cases import other_cases
 from docproc.samples.real_cases import real_cases
-
-
-@dataclass
-class Case:
-    """One QA sample: one or more files uploaded together, and the request date."""
-
-    name: str
-    request_date: str
-    files: list[tuple[str, list[tuple[Any, int]]]]  # (file name, [(document, page number)])
-    font: str = "helvetica"
-    sep: str = " "
-    expect: dict[str, Any] = field(default_factory=dict)  # extra expectations (statuses, checks)
-    tamper: dict[str, Any] = field(default_factory=dict)  # printed values edited after signing
-    variant: str = "text"  # "text" | "scan" | "photo" | "screenshot"
-    shuffle: bool = False  # photos: upload the page files out of order
-    household: dict[str, Any] | None = None  # declared household (contract §5), for the demo
-    #: Written to expected.json when set (the real-layout cases): "text" | "scan" | "photo" |
-    #: "screenshot" | "variation". Older cases leave it unset so their golden files stay as they are.
-    family: str | None = None
-    color: bool = False  # degraded variants: render the page in colour before degrading it
-    max_skew: float = 2.0  # scans: largest rotation, in degrees
 
 
 def _avis(seed: int, **kw: Any) -> AvisData:
@@ -45,18 +25,6 @@ def _avis(seed: int, **kw: Any) -> AvisData:
 
 def whole(doc: AvisData) -> list[tuple[Any, int]]:
     return [(doc, n) for n in range(1, doc.pages + 1)]
-
-
-def ok() -> dict[str, Any]:
-    return {"documents": [{"status": "accepted", "failed_checks": []}]}
-
-
-def rej(code: str, docs: int = 1) -> dict[str, Any]:
-    return {"documents": [{"status": "rejected", "failed_checks": [code]}] * docs}
-
-
-def review(code: str) -> dict[str, Any]:
-    return {"documents": [{"status": "needs_review", "failed_checks": [code]}]}
 
 
 SCANNED_OTHERS = ("taxe_fonciere_2025_indivision", "taxe_habitation_2025_secondaire",

@@ -12,7 +12,8 @@ from typing import Any
 
 from docproc.samples import dgfip_layout, layout
 from docproc.samples.avis import AvisData
-from docproc.samples.catalog import Case, cases
+from docproc.samples.cases import Case
+from docproc.samples.catalog import cases
 from docproc.samples.other_layouts import Sheet
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import random
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stdnum.gb import utr
 
+from docproc.samples.cases import Case, ok, review
 from docproc.samples.identities import person, reference_avis
 from docproc.samples.other_layouts import (
     AttestationRsa,
@@ -20,9 +21,6 @@ from docproc.samples.other_layouts import (
     TaxeFonciere,
     TaxeHabitation,
 )
-
-if TYPE_CHECKING:  # catalog.py imports this module: Case is imported when the cases are built
-    from docproc.samples.catalog import Case
 
 AUTUMN = "2025-10-01"
 
@@ -55,7 +53,6 @@ def foreign_review(*more: str) -> dict[str, Any]:
 
 
 def other_cases() -> list[Case]:
-    from docproc.samples.catalog import Case, ok, review
 
     rng = random.Random(2025)
     indivision = TaxeFonciere(
@@ -109,7 +106,6 @@ def local_tax_editions() -> list[Case]:
     """Taxe foncière and taxe d'habitation avis in their 2023 and 2024 editions (banners,
     other title wordings, values under labels, properties as a table), text PDFs and a scan.
     Their own random stream, so that the earlier cases keep their bytes."""
-    from docproc.samples.catalog import Case, ok
 
     rng = random.Random(2324)
     tf_2023 = TaxeFonciere(

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from docproc.samples.cases import Case, ok, rej
 from docproc.samples.dgfip_layout import DgfipAvis, Style
 from docproc.samples.identities import person, reference_avis
-
-if TYPE_CHECKING:  # catalog.py imports this module: Case is imported when the cases are built
-    from docproc.samples.catalog import Case
 
 AUTUMN_2025 = "2025-10-01"
 SPRING_2025 = "2025-03-15"
@@ -40,7 +38,6 @@ def _whole(doc: DgfipAvis) -> list[tuple[Any, int]]:
 
 
 def real_cases() -> list[Case]:
-    from docproc.samples.catalog import Case, ok, rej
 
     couple = dgfip(1, kind="avis_impot_revenu", annee_avis=2025, situation="M", personnes_a_charge=0,
                    declarants=[("M", "LEFEBVRE", "NICOLAS JEAN"), ("MME", "LEFEBVRE", "SOPHIE MARIE")],

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from docproc.text import cleanup
+from docproc.text import cleanup, sheet
 
 
 def test_sheet_found_in_a_photo_and_flattened_to_a4(photos: dict[int, Image.Image]) -> None:
     for photo in photos.values():
         grey = photo.convert("L")
-        quad = cleanup.find_sheet(np.asarray(grey))
+        quad = sheet.find_sheet(np.asarray(grey))
         assert quad is not None
         page = cleanup.clean(grey)
         assert page.sheet
@@ -26,7 +26,7 @@ def test_sheet_found_in_a_photo_and_flattened_to_a4(photos: dict[int, Image.Imag
 
 def test_scans_have_no_sheet_to_find(scans: dict[int, Image.Image]) -> None:
     for scan in scans.values():
-        assert cleanup.find_sheet(np.asarray(scan)) is None
+        assert sheet.find_sheet(np.asarray(scan)) is None
 
 
 @pytest.mark.parametrize("turn", [0, 90, 180, 270])

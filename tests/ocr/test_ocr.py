@@ -9,8 +9,10 @@ import pytest
 from PIL import Image, ImageFilter
 
 from docproc.models import PageText
+from docproc.text import cleanup
 from docproc.text.images import load_images
-from docproc.text.ocr import bench_ocr, ocr_images
+from docproc.text.ocr import ocr_images
+from docproc.text.ocr_bench import bench_ocr
 from tests.ocr.pages import EXPECTED_LINES, KEY_STRINGS, TABLE_ROWS, missing, normalized
 
 pytestmark = pytest.mark.ocr
@@ -117,12 +119,15 @@ def test_blank_page_gives_no_words_and_a_check() -> None:
     assert check.level == "warning" and not check.ok and "texte" in check.message
 
 
-def test_photo_of_something_else_gives_a_check_fast() -> None:
+def test_photo_of_something_else_gives_a_check_without_full_ocr() -> None:
     rng = np.random.default_rng(3)
     yy, xx = np.mgrid[0:3000, 0:4000]
     scene = (120 + 60 * np.sin(xx / 300) + 40 * np.cos(yy / 200) + rng.normal(0, 15, xx.shape))
-    page = _one(Image.fromarray(scene.clip(0, 255).astype(np.uint8)))
-    assert page.quality["seconds"] < 5
+    img = Image.fromarray(scene.clip(0, 255).astype(np.uint8))
+    # Judged textless by the cleaning step, so Tesseract never reads the whole page (speed is
+    # measured by ``docproc bench``, not by a timed test).
+    assert cleanup.clean(img).blank
+    page = _one(img)
     assert "ocr.texte_absent" in [c.code for c in page.checks]
     assert all(s.conf < 0.6 for s in page.segments)
 
@@ -175,7 +180,7 @@ def test_tesseract_orientation_fallback_agrees(scans: dict[int, Image.Image]) ->
     """When the cheap ascender/descender test is unsure, Tesseract's OSD decides: it must
     give the turn that puts the page upright (counter-clockwise degrees)."""
     from docproc.text import cleanup
-    from docproc.text.ocr import _osd
+    from docproc.text.tesseract import osd as _osd
 
     upright = cleanup.clean(scans[4], 300).image
     for k, expected in ((0, 0), (1, 270), (2, 180), (3, 90)):

@@ -24,6 +24,7 @@ from docproc.samples import degrade
 from docproc.text import cleanup, ocr
 from docproc.text.fold import fold
 from docproc.text.images import load_images, render_pdf_page
+from docproc.text.second_look import read_big_text
 
 pytestmark = pytest.mark.ocr
 
@@ -204,7 +205,7 @@ def test_no_watermark_is_found_on_pages_without_one() -> None:
     for name, img in pages:
         cleaned = cleanup.clean(img, img.info.get("docproc_dpi"))
         spent.append(cleaned.timings["big_text"] - cleaned.timings["light"])
-        if cleaned.big_text is not None and ocr._read_big_text(cleaned, time.monotonic() + 5):
+        if cleaned.big_text is not None and read_big_text(cleaned, time.monotonic() + 5):
             found.append(name)
     assert found == []
     # Cheap: it runs on every OCR page (about 25 ms at 300 dpi when measured alone).

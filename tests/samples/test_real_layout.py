@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from docproc.samples import dgfip_layout
-from docproc.samples.catalog import Case, cases
+from docproc.samples.cases import Case
+from docproc.samples.catalog import cases
 from docproc.samples.dgfip_layout import WORDINGS, DgfipAvis, Style
 from docproc.samples.generate import _render_pages, expected_documents, pdf_bytes, write_case
 
