@@ -17,6 +17,10 @@ Règles de reprise (ce que la caisse prend de l'avis d'impôt) :
   perçus sur la période de référence (M-13 … M-2), que l'avis ne donne pas. Le montant déclaré
   est gardé ; s'il manque, celui de l'avis est repris comme estimation, avec un avertissement ;
 - plus-values : non reprises (tracées) ; « autres » revenus : signalés à l'agent ;
+- lignes sans déclarant (``declarant`` null) : les revenus du patrimoine (capitaux, fonciers)
+  sont ceux du foyer fiscal, tenus par le 1er déclarant ; toute autre ligne vient de la colonne
+  des personnes à charge : elle est du foyer (R861-2, L861-2) mais d'aucun déclarant, et va à
+  une personne à charge du foyer (jamais au demandeur) ;
 - attestation de ressources inférieures au RSA : bénéficiaire du RSA ;
 - justificatif étranger : revenus perçus à l'étranger (montant converti en euros) ;
 - taxe foncière : biens non loués (hors résidence principale), pour les demandes antérieures
@@ -91,6 +95,13 @@ REGLE_AVIS = {
 
 ROLES_DECLARANTS = {"demandeur": "le demandeur", "conjoint": "le conjoint"}
 DU_DECLARANT = {"demandeur": "du demandeur", "conjoint": "du conjoint"}
+ROLES_A_CHARGE = ("enfant", "autre")
+QUI = {**ROLES_DECLARANTS, "enfant": "une personne à charge", "autre": "une personne à charge"}
+DE_QUI = {**DU_DECLARANT, "enfant": "d'une personne à charge", "autre": "d'une personne à charge"}
+# Ressources du patrimoine du foyer (revenus de capitaux, fonciers) : sans déclarant sur l'avis,
+# elles sont du foyer fiscal entier et tenues par le 1er déclarant (aucune règle ne regarde qui
+# les perçoit). Toute autre ligne sans déclarant est celle de la colonne des personnes à charge.
+RESSOURCES_DU_FOYER = ("revenus_capital", "revenus_locatifs")
 ECART_TOLERE = Decimal(1)  # euros
 # Pour les revenus appréciés sur la période de référence, l'avis (année civile précédente)
 # diffère normalement un peu du déclaré : seul un écart de plus de 10 % est signalé.
@@ -201,6 +212,30 @@ class _Alimentation:
                 resultat.append(m)
         return resultat
 
+    def personne_a_charge(self, creer: bool) -> dict[str, Any] | None:
+        """Le membre qui reçoit les revenus de la colonne « personnes à charge » de l'avis.
+
+        Ces revenus sont ceux du foyer (R861-2 : les personnes à charge de moins de 25 ans en
+        font partie, L861-2 : toutes leurs ressources sont comptées) mais d'aucun déclarant :
+        les mettre au compte du demandeur les confondrait avec ses propres revenus (montant
+        déclaré gardé à leur place, présomptions, recevabilité d'un jeune demandeur). L'avis
+        n'en donne que la somme : elle va à la plus âgée des personnes à charge (peu importe
+        laquelle pour le total du foyer). None si le foyer déclaré n'en a aucune.
+        """
+        a_charge = self.personnes_a_charge()
+        if a_charge:
+            return min(a_charge, key=lambda m: (_date(m.get("date_naissance")) or date.max,
+                                                self.membres().index(m)))
+        if not creer:
+            return None
+        nouveau: dict[str, Any] = {"role": "enfant", "ressources": {}}
+        self.membres().append(nouveau)
+        self.declares[id(nouveau)] = {}
+        self.avertir("foyer_incomplet",
+                     "Les personnes à charge indiquées sur l'avis d'impôt ont été ajoutées au "
+                     "foyer : compléter leur date de naissance.", personnes_a_charge=1)
+        return nouveau
+
     def trace(self, document: dict[str, Any], index: int, champ: str, **autres: Any) -> dict[str, Any]:
         provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
         assert isinstance(provenance, dict)
@@ -228,8 +263,8 @@ class _Alimentation:
         if not isinstance(ressources, dict):
             ressources = membre["ressources"] = {}
         declares = self.declares.get(id(membre), {})
-        qui = ROLES_DECLARANTS.get(str(membre.get("role")), "un membre du foyer")
-        de_qui = DU_DECLARANT.get(str(membre.get("role")), "d'un membre du foyer")
+        qui = QUI.get(str(membre.get("role")), "un membre du foyer")
+        de_qui = DE_QUI.get(str(membre.get("role")), "d'un membre du foyer")
         declare = _montant(declares.get(cle)) if cle in declares else None
         montant = arrondi_centime(montant)
         data = {"ressource": cle, "role": membre.get("role"), "document": nombre(montant)}
@@ -386,8 +421,8 @@ class _Alimentation:
                              "foyer : compléter leur date de naissance.", personnes_a_charge=pac)
         if self.declare and premier:
             self.controler_foyer(champs)
-        # Regroupement : (rôle, clé) → montant et traces.
-        cumuls: dict[tuple[str, str, str], tuple[Decimal, list[dict[str, Any]]]] = {}
+        # Regroupement : (membre, clé, politique) → membre, montant et traces.
+        cumuls: dict[tuple[int, str, str], tuple[dict[str, Any], Decimal, list[dict[str, Any]]]] = {}
         for j, ligne in enumerate(_liste(champs.get("revenus"))):
             if not isinstance(ligne, dict):
                 continue
@@ -397,8 +432,12 @@ class _Alimentation:
                 continue
             cle, politique = CATEGORIES_AVIS[categorie]
             numero = ligne.get("declarant")
-            role = roles.get(numero) if isinstance(numero, int) else roles.get(1)
             champ = f"revenus[{j}]"
+            a_charge = not isinstance(numero, int) and cle not in RESSOURCES_DU_FOYER
+            if isinstance(numero, int):
+                role = roles.get(numero)
+            else:
+                role = "personne_a_charge" if a_charge else roles.get(1)
             if cle is None:
                 self.trace(document, index, champ, categorie=categorie, montant=nombre(montant),
                            ressource=None, role=role, utilise=False,
@@ -409,7 +448,21 @@ class _Alimentation:
                                  f"{origine} mentionne d'autres revenus, à qualifier avant la décision.",
                                  montant=nombre(montant), annee_revenus=annee)
                 continue
-            membre = self.membre(role, creer=not self.declare) if role else None
+            if a_charge:
+                membre = self.personne_a_charge(creer=not self.declare)
+                if membre is None:
+                    self.trace(document, index, champ, categorie=categorie, montant=nombre(montant),
+                               ressource=cle, role=None, utilise=False,
+                               motif="personne à charge absente du foyer déclaré")
+                    self.avertir("personne_a_charge_absente",
+                                 f"{origine} comporte des revenus de personnes à charge, mais le foyer "
+                                 "déclaré n'a aucune personne à charge de moins de "
+                                 f"{BAREMES.foyer.age_limite_personne_a_charge} ans : ils ne sont pas "
+                                 "comptés ; vérifier la composition du foyer.",
+                                 ressource=cle, montant=nombre(montant), annee_revenus=annee)
+                    continue
+            else:
+                membre = self.membre(role, creer=not self.declare) if role else None
             if membre is None:
                 self.trace(document, index, champ, categorie=categorie, montant=nombre(montant),
                            ressource=cle, role=None, utilise=False,
@@ -421,12 +474,11 @@ class _Alimentation:
                 continue
             entree = self.trace(document, index, champ, categorie=categorie, montant=nombre(montant),
                                 ressource=cle, role=membre.get("role"), annee_revenus=annee,
+                                **({"colonne": "personnes_a_charge"} if a_charge else {}),
                                 **({"regle": REGLE_AVIS.get(cle, "R861-15")} if politique == "avis" else {}))
-            total, entrees = cumuls.get((str(membre.get("role")), cle, politique), (Decimal(0), []))
-            cumuls[(str(membre.get("role")), cle, politique)] = (total + montant, [*entrees, entree])
-        for (role, cle, politique), (total, entrees) in cumuls.items():
-            membre = self.membre(role, creer=False)
-            assert membre is not None
+            _, total, entrees = cumuls.get((id(membre), cle, politique), (membre, Decimal(0), []))
+            cumuls[(id(membre), cle, politique)] = (membre, total + montant, [*entrees, entree])
+        for (_, cle, politique), (membre, total, entrees) in cumuls.items():
             # Un déficit (revenus fonciers, BIC…) n'est pas une ressource négative : 0.
             self.reprendre(membre, cle, max(total, Decimal(0)), politique, origine, entrees)
 
