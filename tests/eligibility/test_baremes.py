@@ -10,7 +10,7 @@ import pytest
 
 from docproc.eligibility import BAREMES, evaluate
 from docproc.eligibility.formules import arrondi_euro
-from docproc.eligibility.regles import FICHIERS, BaremeError, charger
+from docproc.eligibility.lecture_baremes import FICHIERS, BaremeError, charger
 
 from .aide import foyer, foyer_de, membre
 

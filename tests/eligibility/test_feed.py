@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from docproc.eligibility import evaluate
-from docproc.eligibility.feed import household_from_documents
+from docproc.eligibility.alimentation import household_from_documents
 
 JOUR = date(2025, 6, 10)
 
