@@ -7,9 +7,11 @@ the timing itself is ``docproc bench --only cold_start`` (machines are too noisy
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -27,9 +29,12 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules), "result": js
 """
 
 
-def _extract_in_fresh_process(sample: Path) -> tuple[set[str], dict[str, object]]:
+def _extract_in_fresh_process(sample: Path, trust_test_key: bool = False) -> tuple[set[str], dict[str, Any]]:
+    env = {k: v for k, v in os.environ.items() if k != "DOCPROC_TRUST_TEST_2DDOC"}
+    if trust_test_key:
+        env["DOCPROC_TRUST_TEST_2DDOC"] = "1"
     done = subprocess.run([sys.executable, "-c", _PROBE, str(sample)], capture_output=True, text=True,
-                          check=True, timeout=120)
+                          check=True, timeout=120, env=env)
     report = json.loads(done.stdout)
     assert report["status"] == 0, done.stderr
     tops = {name.split(".")[0] for name in report["modules"]}
@@ -42,9 +47,18 @@ def test_text_pdf_without_a_code_imports_no_image_ocr_or_service_library() -> No
     assert not tops & {*NEVER_FOR_TEXT, "zxingcpp", "cryptography"}
 
 
-def test_text_avis_with_its_2ddoc_needs_only_the_decoder_and_the_signature_check() -> None:
+def test_text_avis_with_its_2ddoc_needs_only_the_decoder() -> None:
+    """The samples' code is signed by the ANTS test authority, refused by policy before any
+    cryptography when that authority is not trusted."""
     tops, result = _extract_in_fresh_process(SAMPLES / "avis_2025_couple_4p.pdf")
-    docs = result["documents"]
-    assert isinstance(docs, list) and docs[0]["twoddoc"]["present"] is True  # the code was still read
-    assert {"zxingcpp", "cryptography"} <= tops  # decoding the embedded image, checking the signature
+    code = result["documents"][0]["twoddoc"]
+    assert code["present"] is True and code["valid_signature"] is False  # read, then refused
+    assert "zxingcpp" in tops  # the embedded image is decoded in place, without numpy or PIL
+    assert not tops & {*NEVER_FOR_TEXT, "cryptography"}
+
+
+def test_text_avis_whose_signature_is_checked_adds_only_cryptography() -> None:
+    tops, result = _extract_in_fresh_process(SAMPLES / "avis_2025_couple_4p.pdf", trust_test_key=True)
+    assert result["documents"][0]["twoddoc"]["valid_signature"] is True
+    assert {"zxingcpp", "cryptography"} <= tops  # certificates and ECDSA: unavoidable here
     assert not tops & set(NEVER_FOR_TEXT)
