@@ -44,6 +44,7 @@ from .reprise_justificatifs import (
     lire_taxes_foncieres,
 )
 
+# Le nom et les paramètres anglais de l'entrée sont ceux du contrat (§5), que le service appelle.
 __all__ = ["household_from_documents"]
 
 

@@ -86,24 +86,24 @@ def date_de(valeur: Any) -> date | None:
 class Reprise:
     """L'état de la reprise : le foyer complété, les avertissements et la provenance des montants."""
 
-    def __init__(self, declared: dict[str, Any] | None, request_date: date,
+    def __init__(self, foyer_declare: dict[str, Any] | None, jour: date,
                  beneficiaires: Mapping[str, str | None] | None = None) -> None:
-        self.declare = declared is not None
+        self.declare = foyer_declare is not None
         self.beneficiaires = dict(beneficiaires or {})
-        self.jour = request_date
+        self.jour = jour
         self.avertissements: list[dict[str, Any]] = []
         self.provenance: list[dict[str, Any]] = []
-        if declared is None:
+        if foyer_declare is None:
             self.foyer: dict[str, Any] = {
-                "date_demande": request_date.isoformat(), "territoire": "metropole",
+                "date_demande": jour.isoformat(), "territoire": "metropole",
                 "logement": "locataire", "aide_logement_mensuelle": 0, "rsa_beneficiaire": False,
                 "membres": []}
             self.avertir("foyer_non_declare",
                          "Aucun foyer n'a été déclaré : il est reconstitué à partir des documents. "
                          "Le territoire, le logement et les dates de naissance sont à compléter.")
         else:
-            self.foyer = copy.deepcopy(declared)
-            self.foyer.setdefault("date_demande", request_date.isoformat())
+            self.foyer = copy.deepcopy(foyer_declare)
+            self.foyer.setdefault("date_demande", jour.isoformat())
         if not isinstance(self.foyer.get("membres"), list):
             self.foyer["membres"] = []
         # Montants déclarés d'origine, avant toute reprise (par rôle de membre).

@@ -32,7 +32,7 @@ from .reprise import (
 )
 from .texte import nombre
 
-KINDS_AVIS = ("avis_impot_revenu", "asdir")
+TYPES_AVIS = ("avis_impot_revenu", "asdir")
 
 # Catégorie de l'avis → (clé de ressource, politique) ; politique « avis » : le montant de
 # l'avis fait foi ; « periode » : le déclaré fait foi, l'avis complète ce qui manque.
@@ -75,7 +75,7 @@ def _personne_membre(membre: dict[str, Any]) -> dict[str, Any]:
 
 
 def lire_avis(reprise: Reprise, documents: list[tuple[int, dict[str, Any]]]) -> None:
-    candidats = [(i, d) for i, d in documents if d.get("kind") in KINDS_AVIS
+    candidats = [(i, d) for i, d in documents if d.get("kind") in TYPES_AVIS
                  and isinstance(champs_de(d).get("annee_revenus"), int)
                  and not isinstance(champs_de(d).get("annee_revenus"), bool)]
     if not candidats:

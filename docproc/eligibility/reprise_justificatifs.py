@@ -9,7 +9,7 @@ from .formules import arrondi_centime
 from .lecture_baremes import BAREMES
 from .modele_baremes import en_vigueur
 from .reprise import Reprise, champs_de, date_de, liste_de, montant_de, normaliser
-from .reprise_avis import KINDS_AVIS
+from .reprise_avis import TYPES_AVIS
 from .texte import nombre
 
 
@@ -57,9 +57,9 @@ def lire_justificatifs_etrangers(reprise: Reprise, documents: list[tuple[int, di
 
 
 def adresse_residence(documents: list[tuple[int, dict[str, Any]]]) -> str:
-    for kinds in (("taxe_habitation",), KINDS_AVIS):
+    for types in (("taxe_habitation",), TYPES_AVIS):
         for _, d in documents:
-            if d.get("kind") in kinds:
+            if d.get("kind") in types:
                 adresse = normaliser(champs_de(d).get("adresse"))
                 if adresse:
                     return adresse
