@@ -267,7 +267,8 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 def _raw(path: Path) -> dict[str, Any]:
-    raw = read_file(path, lambda key, problem: _error(f"{path.name}.{key}" if key else path.name, problem))
+    raw = read_file(path, lambda key, problem: _error(f"{path.name}.{key}" if key else path.name, problem),
+                    cache=True)
     if "extends" in raw:
         base = path.with_name(f"{raw['extends']}.toml")
         if not base.exists() and (SPEC_DIR / base.name).exists():

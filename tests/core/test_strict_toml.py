@@ -65,3 +65,32 @@ def test_specs_and_baremes_both_refuse_a_misspelt_key(tmp_path: Path) -> None:
         (tmp_path / nom).write_text(texte, "utf-8")
     with pytest.raises(BaremeError, match=r"Barème regles\.toml, arrondi : clés inconnues \['modes'\]"):
         charger(tmp_path)
+
+
+def test_parse_cache_is_keyed_by_content_and_never_trusted_blindly(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    spec = tmp_path / "x.toml"
+    spec.write_text('kind = "x"\n', encoding="utf-8")
+    assert read_file(spec, _error, cache=True) == {"kind": "x"}
+    (cached,) = (tmp_path / "__pycache__").iterdir()
+    assert read_file(spec, _error, cache=True) == {"kind": "x"}  # from the cache
+    spec.write_text('kind = "y"\n', encoding="utf-8")
+    assert read_file(spec, _error, cache=True) == {"kind": "y"}  # content changed: parsed again
+    cached.write_bytes(b"not marshal")
+    assert read_file(spec, _error, cache=True) == {"kind": "y"}  # a broken cache is ignored
+    spec.write_text("kind = \n", encoding="utf-8")
+    with pytest.raises(Refused, match="TOML invalide"):
+        read_file(spec, _error, cache=True)  # errors are never cached away
+
+
+def test_nothing_is_written_without_byte_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    (tmp_path / "x.toml").write_text('kind = "x"\n', encoding="utf-8")
+    assert read_file(tmp_path / "x.toml", _error, cache=True) == {"kind": "x"}
+    assert not (tmp_path / "__pycache__").exists()
