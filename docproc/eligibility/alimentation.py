@@ -63,12 +63,12 @@ def household_from_documents(declared: dict[str, Any] | None, documents: list[di
             continue
         if document.get("status") == "needs_review":
             reprise.avertir("document_a_verifier",
-                                 "Un document utilisé pour le calcul doit encore être vérifié.",
-                                 document=index, kind=document.get("kind"))
+                            "Un document utilisé pour le calcul doit encore être vérifié.",
+                            document=index, kind=document.get("kind"))
         if document.get("kind") == "declaration_revenus":
             reprise.avertir("declaration_non_avis",
-                                 "Une déclaration de revenus a été fournie : elle ne remplace pas l'avis "
-                                 "d'impôt et n'est pas utilisée.", document=index)
+                            "Une déclaration de revenus a été fournie : elle ne remplace pas l'avis "
+                            "d'impôt et n'est pas utilisée.", document=index)
             continue
         utilisables.append((index, document))
     lire_avis(reprise, utilisables)
@@ -77,7 +77,7 @@ def household_from_documents(declared: dict[str, Any] | None, documents: list[di
             lire_attestation_rsa(reprise, index, document)
     lire_justificatifs_etrangers(reprise, [x for x in utilisables if x[1].get("kind") == "justificatif_etranger"])
     lire_taxes_foncieres(reprise, [x for x in utilisables if x[1].get("kind") == "taxe_fonciere"],
-                          adresse_residence(utilisables))
+                         adresse_residence(utilisables))
     foyer = reprise.foyer
     foyer["provenance"] = reprise.provenance
     return foyer, reprise.avertissements

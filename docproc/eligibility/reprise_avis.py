@@ -99,17 +99,17 @@ def lire_avis(reprise: Reprise, documents: list[tuple[int, dict[str, Any]]]) -> 
         retenus.append((i, d))
     if annee < reprise.jour.year - 2:
         reprise.avertir("avis_ancien",
-                     "L'avis d'impôt le plus récent fourni porte sur des revenus trop anciens : "
-                     "demander le dernier avis.", annee_revenus=annee)
+                        "L'avis d'impôt le plus récent fourni porte sur des revenus trop anciens : "
+                        "demander le dernier avis.", annee_revenus=annee)
     for rang, (i, d) in enumerate(retenus[:2]):
         _un_avis(reprise, i, d, premier=rang == 0)
     if len(retenus) > 2:
         reprise.avertir("avis_en_trop", "Plus de deux avis d'impôt pour la même année : seuls "
-                     "les deux premiers sont utilisés.", annee_revenus=annee)
+                        "les deux premiers sont utilisés.", annee_revenus=annee)
 
 
 def _roles_declarants(reprise: Reprise, champs: dict[str, Any], premier: bool,
-                     document: dict[str, Any] | None = None) -> dict[int, str]:
+                      document: dict[str, Any] | None = None) -> dict[int, str]:
     """Rôle dans le foyer de chaque déclarant de l'avis (1, 2), et contrôle des identités.
 
     Par le nom quand la déclaration le donne (« nom », « prenoms », « nom_usage » des membres,
@@ -135,8 +135,8 @@ def _roles_declarants(reprise: Reprise, champs: dict[str, Any], premier: bool,
 
 
 def _controler_identites(reprise: Reprise, declarants: list[dict[str, Any]], ids_declarants: list[Identite],
-                        membres: list[dict[str, Any]], ids_membres: list[Identite],
-                        couples: dict[int, tuple[int, int]], premier: bool) -> None:
+                         membres: list[dict[str, Any]], ids_membres: list[Identite],
+                         couples: dict[int, tuple[int, int]], premier: bool) -> None:
     if not any(i.connue for i in ids_membres):
         return  # aucun nom déclaré : rien à comparer
     cote_membres = [_personne_membre(m) for m in membres if isinstance(m, dict)]
@@ -145,28 +145,28 @@ def _controler_identites(reprise: Reprise, declarants: list[dict[str, Any]], ids
             continue
         if i not in couples:
             reprise.avertir("identite_inconnue",
-                         "Un déclarant de l'avis d'impôt ne correspond à aucun membre du foyer "
-                         "déclaré (nom et prénoms) : vérifier que l'avis est bien celui du foyer.",
-                         declarant=_personne_declarant(declarant, i + 1), membres=cote_membres)
+                            "Un déclarant de l'avis d'impôt ne correspond à aucun membre du foyer "
+                            "déclaré (nom et prénoms) : vérifier que l'avis est bien celui du foyer.",
+                            declarant=_personne_declarant(declarant, i + 1), membres=cote_membres)
         elif couples[i][1] == APPROCHE:
             reprise.avertir("identite_approchee",
-                         "Le nom d'un déclarant de l'avis d'impôt ne correspond à celui d'un membre "
-                         "du foyer qu'à une faute de lecture près : à vérifier.",
-                         declarant=_personne_declarant(declarant, i + 1),
-                         membre=_personne_membre(membres[couples[i][0]]))
+                            "Le nom d'un déclarant de l'avis d'impôt ne correspond à celui d'un membre "
+                            "du foyer qu'à une faute de lecture près : à vérifier.",
+                            declarant=_personne_declarant(declarant, i + 1),
+                            membre=_personne_membre(membres[couples[i][0]]))
     apparies = {j for j, _ in couples.values()}
     if premier and any(i.connue for i in ids_declarants):
         for j, m in enumerate(membres):
             if m.get("role") == "demandeur" and ids_membres[j].connue and j not in apparies:
                 reprise.avertir("demandeur_absent_avis",
-                             "Le demandeur ne figure pas parmi les déclarants de l'avis d'impôt : "
-                             "vérifier que l'avis est bien le sien.",
-                             membre=_personne_membre(m),
-                             declarants=[_personne_declarant(d, k + 1) for k, d in enumerate(declarants)])
+                                "Le demandeur ne figure pas parmi les déclarants de l'avis d'impôt : "
+                                "vérifier que l'avis est bien le sien.",
+                                membre=_personne_membre(m),
+                                declarants=[_personne_declarant(d, k + 1) for k, d in enumerate(declarants)])
 
 
 def _controler_beneficiaire(reprise: Reprise, document: dict[str, Any], declarants: list[dict[str, Any]],
-                           ids_declarants: list[Identite]) -> None:
+                            ids_declarants: list[Identite]) -> None:
     """Le « beneficiaire » indiqué à l'envoi du fichier doit être l'un des déclarants."""
     if not any(i.connue for i in ids_declarants):
         return
@@ -178,10 +178,10 @@ def _controler_beneficiaire(reprise: Reprise, document: dict[str, Any], declaran
         libre = identite_libre(beneficiaire)
         if not any(ressemblance_libre(libre, i) is not None for i in ids_declarants if i.connue):
             reprise.avertir("beneficiaire_discordant",
-                         "Le bénéficiaire indiqué à l'envoi de l'avis d'impôt n'en est pas l'un des "
-                         "déclarants : vérifier que le document est rattaché à la bonne personne.",
-                         beneficiaire=beneficiaire,
-                         declarants=[_personne_declarant(d, k + 1) for k, d in enumerate(declarants)])
+                            "Le bénéficiaire indiqué à l'envoi de l'avis d'impôt n'en est pas l'un des "
+                            "déclarants : vérifier que le document est rattaché à la bonne personne.",
+                            beneficiaire=beneficiaire,
+                            declarants=[_personne_declarant(d, k + 1) for k, d in enumerate(declarants)])
 
 
 def _un_avis(reprise: Reprise, index: int, document: dict[str, Any], premier: bool) -> None:
@@ -199,8 +199,8 @@ def _un_avis(reprise: Reprise, index: int, document: dict[str, Any], premier: bo
             for _ in range(pac):
                 reprise.membres().append({"role": "enfant", "ressources": {}})
             reprise.avertir("foyer_incomplet",
-                         "Les personnes à charge indiquées sur l'avis d'impôt ont été ajoutées au "
-                         "foyer : compléter leur date de naissance.", personnes_a_charge=pac)
+                            "Les personnes à charge indiquées sur l'avis d'impôt ont été ajoutées au "
+                            "foyer : compléter leur date de naissance.", personnes_a_charge=pac)
     if reprise.declare and premier:
         _controler_foyer(reprise, champs)
     # Regroupement : (membre, clé, politique) → membre, montant et traces.
@@ -222,42 +222,42 @@ def _un_avis(reprise: Reprise, index: int, document: dict[str, Any], premier: bo
             role = "personne_a_charge" if a_charge else roles.get(1)
         if cle is None:
             reprise.trace(document, index, champ, categorie=categorie, montant=nombre(montant),
-                       ressource=None, role=role, utilise=False,
-                       motif="catégorie non retenue pour la CSS" if politique == "ignore"
-                       else "catégorie à qualifier par l'agent")
+                          ressource=None, role=role, utilise=False,
+                          motif="catégorie non retenue pour la CSS" if politique == "ignore"
+                          else "catégorie à qualifier par l'agent")
             if politique == "signaler":
                 reprise.avertir("revenu_autre",
-                             f"{origine} mentionne d'autres revenus, à qualifier avant la décision.",
-                             montant=nombre(montant), annee_revenus=annee)
+                                f"{origine} mentionne d'autres revenus, à qualifier avant la décision.",
+                                montant=nombre(montant), annee_revenus=annee)
             continue
         if a_charge:
             membre = reprise.personne_a_charge(creer=not reprise.declare)
             if membre is None:
                 reprise.trace(document, index, champ, categorie=categorie, montant=nombre(montant),
-                           ressource=cle, role=None, utilise=False,
-                           motif="personne à charge absente du foyer déclaré")
+                              ressource=cle, role=None, utilise=False,
+                              motif="personne à charge absente du foyer déclaré")
                 reprise.avertir("personne_a_charge_absente",
-                             f"{origine} comporte des revenus de personnes à charge, mais le foyer "
-                             "déclaré n'a aucune personne à charge de moins de "
-                             f"{BAREMES.foyer.age_limite_personne_a_charge} ans : ils ne sont pas "
-                             "comptés ; vérifier la composition du foyer.",
-                             ressource=cle, montant=nombre(montant), annee_revenus=annee)
+                                f"{origine} comporte des revenus de personnes à charge, mais le foyer "
+                                "déclaré n'a aucune personne à charge de moins de "
+                                f"{BAREMES.foyer.age_limite_personne_a_charge} ans : ils ne sont pas "
+                                "comptés ; vérifier la composition du foyer.",
+                                ressource=cle, montant=nombre(montant), annee_revenus=annee)
                 continue
         else:
             membre = reprise.membre(role, creer=not reprise.declare) if role else None
         if membre is None:
             reprise.trace(document, index, champ, categorie=categorie, montant=nombre(montant),
-                       ressource=cle, role=None, utilise=False,
-                       motif="déclarant absent du foyer déclaré")
+                          ressource=cle, role=None, utilise=False,
+                          motif="déclarant absent du foyer déclaré")
             reprise.avertir("declarant_absent",
-                         f"{origine} comporte les revenus d'un second déclarant qui ne figure pas "
-                         "dans le foyer déclaré : vérifier la composition du foyer.",
-                         annee_revenus=annee)
+                            f"{origine} comporte les revenus d'un second déclarant qui ne figure pas "
+                            "dans le foyer déclaré : vérifier la composition du foyer.",
+                            annee_revenus=annee)
             continue
         entree = reprise.trace(document, index, champ, categorie=categorie, montant=nombre(montant),
-                            ressource=cle, role=membre.get("role"), annee_revenus=annee,
-                            **({"colonne": "personnes_a_charge"} if a_charge else {}),
-                            **({"regle": REGLE_AVIS.get(cle, "R861-15")} if politique == "avis" else {}))
+                               ressource=cle, role=membre.get("role"), annee_revenus=annee,
+                               **({"colonne": "personnes_a_charge"} if a_charge else {}),
+                               **({"regle": REGLE_AVIS.get(cle, "R861-15")} if politique == "avis" else {}))
         _, total, entrees = cumuls.get((id(membre), cle, politique), (membre, Decimal(0), []))
         cumuls[(id(membre), cle, politique)] = (membre, total + montant, [*entrees, entree])
     for (_, cle, politique), (membre, total, entrees) in cumuls.items():
@@ -270,14 +270,14 @@ def _controler_foyer(reprise: Reprise, champs: dict[str, Any]) -> None:
     conjoint = reprise.membre("conjoint", creer=False) is not None
     if situation in ("M", "O") and not conjoint:
         reprise.avertir("foyer_conjoint",
-                     "L'avis d'impôt concerne un couple marié ou pacsé, mais aucun conjoint "
-                     "n'est déclaré dans le foyer.", situation_famille=situation)
+                        "L'avis d'impôt concerne un couple marié ou pacsé, mais aucun conjoint "
+                        "n'est déclaré dans le foyer.", situation_famille=situation)
     declares = reprise.personnes_a_charge()
     pac = champs.get("personnes_a_charge")
     if isinstance(pac, int) and pac != len(declares):
         reprise.avertir("foyer_personnes_a_charge",
-                     "Le nombre de personnes à charge de l'avis d'impôt diffère de celui du "
-                     "foyer déclaré.", avis=pac, declare=len(declares))
+                        "Le nombre de personnes à charge de l'avis d'impôt diffère de celui du "
+                        "foyer déclaré.", avis=pac, declare=len(declares))
     parts = champs.get("nombre_parts")
     if isinstance(parts, int | float) and not isinstance(parts, bool):
         attendu = Decimal(2) if situation in ("M", "O") else Decimal(1)
@@ -286,6 +286,6 @@ def _controler_foyer(reprise: Reprise, champs: dict[str, Any]) -> None:
             attendu += part / 2 if m.get("garde_alternee") else part
         if decimal(parts) < attendu or decimal(parts) > attendu + 1:
             reprise.avertir("foyer_nombre_parts",
-                         "Le nombre de parts de l'avis d'impôt ne correspond pas à la composition "
-                         "du foyer déclaré.", avis=parts, attendu=nombre(attendu),
-                         personnes=len(reprise.membres()))
+                            "Le nombre de parts de l'avis d'impôt ne correspond pas à la composition "
+                            "du foyer déclaré.", avis=parts, attendu=nombre(attendu),
+                            personnes=len(reprise.membres()))

@@ -23,14 +23,14 @@ def lire_attestation_rsa(reprise: Reprise, index: int, document: dict[str, Any])
     entree["utilise"] = True
     if reprise.declare and declare is not True:
         reprise.avertir("rsa_non_declare",
-                     "Une attestation de ressources inférieures au RSA est fournie alors que le "
-                     "foyer ne se déclare pas bénéficiaire du RSA : la CSS sans participation "
-                     "est retenue, à confirmer.")
+                        "Une attestation de ressources inférieures au RSA est fournie alors que le "
+                        "foyer ne se déclare pas bénéficiaire du RSA : la CSS sans participation "
+                        "est retenue, à confirmer.")
     emise = date_de(champs.get("date_attestation"))
     if emise is not None and (reprise.jour - emise).days > 92:
         reprise.avertir("attestation_rsa_ancienne",
-                     "L'attestation de ressources inférieures au RSA date de plus de trois mois : "
-                     "en demander une récente.", date_attestation=emise.isoformat())
+                        "L'attestation de ressources inférieures au RSA date de plus de trois mois : "
+                        "en demander une récente.", date_attestation=emise.isoformat())
 
 
 def lire_justificatifs_etrangers(reprise: Reprise, documents: list[tuple[int, dict[str, Any]]]) -> None:
@@ -42,18 +42,18 @@ def lire_justificatifs_etrangers(reprise: Reprise, documents: list[tuple[int, di
         if montant is None:
             if champs.get("revenu_annuel") is not None:
                 reprise.avertir("devise_non_convertie",
-                             "Un justificatif de revenus étrangers n'a pas pu être converti en "
-                             "euros : saisir le montant converti.", devise=champs.get("devise"))
+                                "Un justificatif de revenus étrangers n'a pas pu être converti en "
+                                "euros : saisir le montant converti.", devise=champs.get("devise"))
             continue
         total += montant
         entrees.append(reprise.trace(document, index, "revenu_annuel_eur", ressource="revenus_etrangers",
-                                  montant=nombre(montant), role="demandeur", pays=champs.get("pays"),
-                                  annee=champs.get("annee")))
+                                     montant=nombre(montant), role="demandeur", pays=champs.get("pays"),
+                                     annee=champs.get("annee")))
     if entrees:
         membre = reprise.membre("demandeur", creer=True)
         assert membre is not None
         reprise.reprendre(membre, "revenus_etrangers", total, "periode",
-                       "Le justificatif de revenus étrangers", entrees)
+                          "Le justificatif de revenus étrangers", entrees)
 
 
 def adresse_residence(documents: list[tuple[int, dict[str, Any]]]) -> str:
@@ -85,24 +85,24 @@ def lire_taxes_foncieres(reprise: Reprise, documents: list[tuple[int, dict[str, 
             champ = f"biens[{j}]"
             if residence and adresse and (adresse in residence or residence in adresse):
                 reprise.trace(document, index, champ, ressource=None, utilise=False,
-                           motif="résidence principale (couverte par le forfait logement)")
+                              motif="résidence principale (couverte par le forfait logement)")
                 if reprise.declare and reprise.foyer.get("logement") in ("locataire", "aide_logement") and bati:
                     reprise.avertir("logement_proprietaire",
-                                 "L'avis de taxe foncière porte sur l'adresse du foyer alors que le "
-                                 "foyer se déclare locataire : vérifier le statut d'occupation.")
+                                    "L'avis de taxe foncière porte sur l'adresse du foyer alors que le "
+                                    "foyer se déclare locataire : vérifier le statut d'occupation.")
                 continue
             if regle is None:
                 reprise.trace(document, index, champ, ressource=cle, utilise=False,
-                           motif="biens non productifs de revenu plus comptés (décret du 28 juin 2025)")
+                              motif="biens non productifs de revenu plus comptés (décret du 28 juin 2025)")
                 continue
             valeur = arrondi_centime(rc / (cadastral.bati if bati else cadastral.non_bati))
             totaux[cle] += valeur
             entrees[cle].append(reprise.trace(document, index, champ, ressource=cle, role="demandeur",
-                                           revenu_cadastral=nombre(rc), valeur_locative=nombre(valeur)))
+                                              revenu_cadastral=nombre(rc), valeur_locative=nombre(valeur)))
             reprise.avertir("bien_non_loue",
-                         "Un bien de l'avis de taxe foncière n'est pas la résidence principale : il "
-                         "est compté comme bien non loué ; vérifier qu'il ne produit pas de loyers.",
-                         nature="bati" if bati else "non_bati", valeur_locative=nombre(valeur))
+                            "Un bien de l'avis de taxe foncière n'est pas la résidence principale : il "
+                            "est compté comme bien non loué ; vérifier qu'il ne produit pas de loyers.",
+                            nature="bati" if bati else "non_bati", valeur_locative=nombre(valeur))
     for cle, total in totaux.items():
         if entrees[cle]:
             membre = reprise.membre("demandeur", creer=True)
