@@ -290,6 +290,20 @@ def _version() -> str:
         return "inconnue"
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, read from the package metadata only when asked (importlib.metadata costs
+    more start-up time than the whole argument parsing)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:  # noqa: A002
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> NoReturn:
+        print(f"docproc {_version()}")
+        parser.exit()
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     from docproc.settings import describe as library
     from service.settings import describe as service
@@ -309,8 +323,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = FrenchParser(prog="docproc", description="Lecture et contrôle des justificatifs CSS.", epilog=MAIN_EPILOG)
-    p.add_argument("--version", action="version", version=f"docproc {_version()}",
-                   help="afficher la version et quitter")
+    p.add_argument("--version", action=_VersionAction, help="afficher la version et quitter")
     p.add_argument("--debug", action="store_true", help="afficher la trace complète des erreurs internes")
     sub = p.add_subparsers(dest="command", required=True, title="commandes", metavar="COMMANDE")
     e = sub.add_parser("extract", help="extraire les informations de fichiers (sans Redis)",
@@ -342,7 +355,10 @@ def parser() -> argparse.ArgumentParser:
     el.set_defaults(func=cmd_eligibility)
     b = sub.add_parser("bench", help="mesures de vitesse", description="Mesures de vitesse, en ratios mesurés dans un même run.")
     b.add_argument("--json", action="store_true", help="résultats en JSON")
-    b.add_argument("--only", action="append", metavar="SECTION", help="text, twoddoc, ocr, service (répétable)")
+    b.add_argument("--only", action="append", metavar="SECTION",
+                   choices=["cold_start", "text", "twoddoc", "ocr", "service"],
+                   help="cold_start (démarrage à froid d'extract, cible ≤ 2× un import de pypdfium2), "
+                        "text, twoddoc, ocr, service (répétable)")
     b.set_defaults(func=cmd_bench)
     s = sub.add_parser("serve", help="l'API seule (REDIS_URL)", description="Démarre l'API FastAPI sur un Redis existant (REDIS_URL).")
     s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")

@@ -8,7 +8,6 @@ starts fast (issue 14: cold start).
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, fields
 from functools import cache
@@ -84,6 +83,7 @@ def french_errors(exc: Any, names: dict[str, str], types: dict[str, str], values
         key = str(err["loc"][0]) if err.get("loc") else "?"
         label = names.get(key, key)
         if err["type"] == "extra_forbidden":
+            import difflib  # only to word an error (start-up time)
             close = difflib.get_close_matches(key, list(types), n=1)
             hint = f" ; vouliez-vous dire « {names.get(close[0], close[0])} » ?" if close else ""
             out.append(f"{label} : réglage inconnu{hint}")
@@ -100,6 +100,7 @@ def check_environment(env: dict[str, str] | None = None) -> None:
     unknown = sorted(k for k in env if k.startswith("DOCPROC_") and k not in KNOWN_ENV)
     if unknown:
         parts = []
+        import difflib  # only to word an error (start-up time)
         for name in unknown:
             close = difflib.get_close_matches(name, sorted(KNOWN_ENV), n=1)
             parts.append(f"{name} : variable inconnue" + (f" ; vouliez-vous dire {close[0]} ?" if close else ""))

@@ -6,7 +6,13 @@ API :
   période de référence, composition du foyer, détail des ressources…) ;
 - ``HouseholdError`` : foyer invalide, message en français ;
 - ``BaremeError`` : fichier de barème absent ou incohérent (levée dès l'import) ;
-- ``household_from_documents`` (``feed.py``) et ``run_cli`` (``cli.py``).
+- ``household_from_documents`` (``alimentation.py``) et ``run_cli`` (``cli.py``).
+
+Modules : ``foyer`` (le foyer d'entrée validé) et ``demande`` (le même, typé pour le moteur) ;
+``modele_baremes`` (les barèmes typés) et ``lecture_baremes`` (leur lecture stricte) ;
+``calcul``, ``recevabilite``, ``explication`` et ``moteur`` (la décision) ; ``alimentation``,
+``reprise``, ``reprise_avis`` et ``reprise_justificatifs`` (le foyer complété par les
+documents) ; ``identite``, ``formules``, ``texte`` (outils).
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .foyer import CLES_RESSOURCES, HouseholdError
+from .lecture_baremes import BAREMES
+from .modele_baremes import BaremeError
 from .moteur import evaluate
-from .regles import BAREMES, BaremeError
 
 EXEMPLES = Path(__file__).resolve().parent / "examples"
 
@@ -26,7 +33,7 @@ __all__ = ["BAREMES", "CLES_RESSOURCES", "EXEMPLES", "BaremeError", "HouseholdEr
 def __getattr__(nom: str) -> object:
     # Import paresseux : le module d'alimentation par documents n'est utile qu'à l'API.
     if nom == "household_from_documents":
-        from .feed import household_from_documents
+        from .alimentation import household_from_documents
 
         return household_from_documents
     raise AttributeError(nom)

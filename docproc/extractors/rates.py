@@ -8,13 +8,13 @@ conversion: the caller reports the field missing with a reason, never an estimat
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+
+from docproc.strict_toml import Table, read_file
 
 RATES_FILE = Path(__file__).resolve().with_name("taux_change.toml")
 EURO = "EUR"
@@ -46,47 +46,38 @@ class RateTable:
         return max(found, key=lambda r: r.day) if found else None
 
 
-def _entry(where: str, raw: Any) -> Rate:
-    if not isinstance(raw, dict):
-        raise RatesError(f"{where}: table attendue")
-    unknown = set(raw) - _ENTRY
-    if unknown:
-        raise RatesError(f"{where}: clés inconnues {sorted(unknown)}")
-    missing = _ENTRY - set(raw)
-    if missing:
-        raise RatesError(f"{where}: {', '.join(sorted(missing))} manquant(s)")
-    currency, day, rate, source = raw["devise"], raw["date"], raw["taux"], raw["source"]
+def _error(where: str, problem: str) -> RatesError:
+    return RatesError(f"{where}: {problem}")
+
+
+def _entry(t: Table) -> Rate:
+    t.only(_ENTRY, _ENTRY)
+    currency, day, rate, source = t.get("devise"), t.get("date"), t.get("taux"), t.get("source")
     if not isinstance(currency, str) or not _CURRENCY.match(currency) or currency == EURO:
-        raise RatesError(f"{where}: devise ISO 4217 autre que EUR attendue, pas {currency!r}")
+        raise t.error(f"devise ISO 4217 autre que EUR attendue, pas {currency!r}")
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise RatesError(f"{where}: date TOML (AAAA-MM-JJ) attendue")
+        raise t.error("date TOML (AAAA-MM-JJ) attendue")
     if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
-        raise RatesError(f"{where}: taux strictement positif attendu")
+        raise t.error("taux strictement positif attendu")
     if not isinstance(source, str) or not source.strip():
-        raise RatesError(f"{where}: source manquante")
+        raise t.error("source manquante")
     return Rate(currency, day, float(rate), source.strip())
 
 
 def load_rates(path: Path = RATES_FILE) -> RateTable:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise RatesError(f"{path.name}: TOML invalide ({exc})") from exc
-    unknown = set(raw) - _TOP
-    if unknown:
-        raise RatesError(f"{path.name}: clés inconnues {sorted(unknown)}")
-    if not isinstance(raw.get("version"), str) or not raw["version"]:
-        raise RatesError(f"{path.name}: 'version' manquante")
-    entries = raw.get("taux", [])
-    if not isinstance(entries, list):
-        raise RatesError(f"{path.name}: [[taux]] attendu")
-    rates = tuple(_entry(f"{path.name}.taux[{i}]", e) for i, e in enumerate(entries))
+    """The rate table, read by the project's strict TOML reader (file and key in every error)."""
+    def error(key: str, problem: str) -> RatesError:
+        return _error(f"{path.name}.{key}" if key else path.name, problem)
+
+    top = Table(read_file(path, error), error).only(_TOP, {"version"})
+    version = top.text("version")
+    rates = tuple(_entry(t) for t in top.tables("taux", allow_empty=True)) if "taux" in top else ()
     seen: set[tuple[str, date]] = set()
     for r in rates:
         if (r.currency, r.day) in seen:
-            raise RatesError(f"{path.name}: taux en double pour {r.currency} au {r.day.isoformat()}")
+            raise top.error(f"taux en double pour {r.currency} au {r.day.isoformat()}")
         seen.add((r.currency, r.day))
-    return RateTable(raw["version"], rates)
+    return RateTable(version, rates)
 
 
 @cache

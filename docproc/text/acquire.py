@@ -13,9 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from docproc.checks import files as file_checks
 from docproc.errors import DocprocError, Reason
@@ -24,6 +22,9 @@ from docproc.models import Check, PageText, Upload
 from docproc.settings import Settings
 from docproc.text.pdf_text import open_pdf, read_text_page
 from docproc.twoddoc import find_on_pdf_page, find_on_scan
+
+if TYPE_CHECKING:  # PIL only for scans and photos (CLI start-up time)
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 

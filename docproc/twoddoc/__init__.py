@@ -13,17 +13,42 @@ Public API (other packages call exactly these):
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .crosscheck import cross_check
-from .decode import bench_decode, find_in_image, find_in_pdf, find_on_pdf_page, find_on_scan
-from .encode import build_payload, render_datamatrix
-from .errors import TwoDDocError
-from .fields import contract_fields
-from .model import TwoDDoc
-from .trust import TrustStore
-from .verify import parse_and_verify
+if TYPE_CHECKING:
+    from .crosscheck import cross_check
+    from .decode import bench_decode, find_in_image, find_in_pdf, find_on_pdf_page, find_on_scan
+    from .encode import build_payload, render_datamatrix
+    from .errors import TwoDDocError
+    from .fields import contract_fields
+    from .model import TwoDDoc
+    from .trust import TrustStore
+    from .verify import parse_and_verify
+
+#: Public name -> the submodule that holds it, imported on first use (PEP 562): reading a text
+#: PDF needs neither the generator's drawing (numpy, PIL) nor, without a code, the cryptography.
+_HOMES = {
+    "cross_check": "crosscheck",
+    "bench_decode": "decode", "find_in_image": "decode", "find_in_pdf": "decode",
+    "find_on_pdf_page": "decode", "find_on_scan": "decode",
+    "build_payload": "encode", "render_datamatrix": "encode",
+    "TwoDDocError": "errors",
+    "contract_fields": "fields",
+    "TwoDDoc": "model",
+    "TrustStore": "trust",
+    "parse_and_verify": "verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
 
 
 def refresh_trust_cache(cache_dir: Path, **kwargs: Any) -> int:

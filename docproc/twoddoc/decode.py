@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import statistics
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw  # noqa: F401  (binds pdfium.raw)
-import zxingcpp
-from PIL import Image, ImageOps
+
+if TYPE_CHECKING:  # imported where used: a text PDF is searched without numpy, PIL or OpenCV
+    import numpy as np
+    import zxingcpp
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,12 @@ def _cv2() -> Any:
     import cv2
     return cv2
 
-_DATAMATRIX = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.DataMatrix)
+
+@functools.cache
+def _datamatrix() -> zxingcpp.BarcodeFormats:
+    import zxingcpp
+    return zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.DataMatrix)
+
 #: Region of the page searched first, as fractions (x0, y0, x1, y1), origin top-left.
 TOP_LEFT = (0.0, 0.0, 0.45, 0.28)
 CROP_DPI = 300
@@ -61,9 +69,35 @@ def _is_2ddoc(text: str) -> bool:
 def read_array(gray: np.ndarray, *, binarizer: zxingcpp.Binarizer | None = None,
                try_harder: bool = True) -> str | None:
     """The first 2D-Doc payload zxing-cpp finds in a grayscale image, or None."""
+    import numpy as np
+    return _read_image(np.ascontiguousarray(gray), binarizer=binarizer, try_harder=try_harder)
+
+
+def _read_bitmap(bitmap: pdfium.PdfBitmap, *, try_harder: bool) -> str | None:
+    """:func:`read_array` on a PDFium bitmap, read in place (no numpy, no copy)."""
+    import zxingcpp
+    formats = {pdfium.raw.FPDFBitmap_Gray: zxingcpp.ImageFormat.Lum,
+               pdfium.raw.FPDFBitmap_BGR: zxingcpp.ImageFormat.BGR,
+               pdfium.raw.FPDFBitmap_BGRx: zxingcpp.ImageFormat.BGRA,
+               pdfium.raw.FPDFBitmap_BGRA: zxingcpp.ImageFormat.BGRA}
+    fmt = formats.get(bitmap.format)
+    if fmt is None:
+        return None
+    try:
+        # any buffer will do (nanobind), though the stub names numpy's ndarray
+        buffer: Any = memoryview(bitmap.buffer).cast("B")
+        view = zxingcpp.ImageView(buffer, bitmap.width, bitmap.height, fmt, bitmap.stride, bitmap.n_channels)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        log.debug("zxing-cpp a refusé le bitmap : %s", exc)
+        return None
+    return _read_image(view, binarizer=None, try_harder=try_harder)
+
+
+def _read_image(image: Any, *, binarizer: zxingcpp.Binarizer | None, try_harder: bool) -> str | None:
+    import zxingcpp
     try:
         results = zxingcpp.read_barcodes(
-            np.ascontiguousarray(gray), formats=_DATAMATRIX, text_mode=zxingcpp.TextMode.Plain,
+            image, formats=_datamatrix(), text_mode=zxingcpp.TextMode.Plain,
             try_rotate=try_harder, try_downscale=try_harder, try_invert=False,
             binarizer=binarizer if binarizer is not None else zxingcpp.Binarizer.LocalAverage)
     except (ValueError, RuntimeError) as exc:  # e.g. degenerate image sizes
@@ -79,7 +113,8 @@ def read_array(gray: np.ndarray, *, binarizer: zxingcpp.Binarizer | None = None,
 # -- PDF ------------------------------------------------------------------------------------
 
 def _render(page: pdfium.PdfPage, dpi: int,
-            region: tuple[float, float, float, float] | None = None) -> np.ndarray:
+            region: tuple[float, float, float, float] | None = None) -> pdfium.PdfBitmap:
+    """The page (or ``region`` of it, fractions from the top-left) as a grey bitmap."""
     width, height = page.get_size()
     if page.get_rotation() in (90, 270):
         width, height = height, width
@@ -87,10 +122,12 @@ def _render(page: pdfium.PdfPage, dpi: int,
     if region is not None:
         x0, y0, x1, y1 = region
         crop = (x0 * width, (1 - y1) * height, (1 - x1) * width, y0 * height)
-    bitmap = page.render(scale=dpi / 72, crop=crop, grayscale=True, no_smoothimage=True)
+    return page.render(scale=dpi / 72, crop=crop, grayscale=True, no_smoothimage=True)
+
+
+def _read_rendered(bitmap: pdfium.PdfBitmap, *, try_harder: bool) -> str | None:
     try:
-        arr = bitmap.to_numpy()
-        return arr.reshape(arr.shape[0], arr.shape[1]) if arr.ndim == 3 else arr.copy()
+        return _read_bitmap(bitmap, try_harder=try_harder)
     finally:
         bitmap.close()
 
@@ -108,20 +145,18 @@ def _pdf_attempts(page_indexes: Sequence[int]) -> Iterator[tuple[int, int, tuple
         yield index, PAGE_DPI, None, True
 
 
-def _embedded_images(page: pdfium.PdfPage, max_depth: int = 1) -> Iterator[np.ndarray]:
-    """The page's image objects as grey arrays: a born-digital avis embeds its code as one."""
+def _embedded_images(page: pdfium.PdfPage, max_depth: int = 1) -> Iterator[pdfium.PdfBitmap]:
+    """The page's image objects as bitmaps (owned by PDFium: never closed here), a born-digital
+    avis embeds its code as one."""
     for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=max_depth):
         try:
             width, height = obj.get_px_size()
             if width * height > _MAX_EMBEDDED_PIXELS or min(width, height) < 20:
                 continue
             bitmap = obj.get_bitmap(render=False)
-            arr = bitmap.to_numpy()
         except (pdfium.PdfiumError, ValueError, TypeError):
             continue
-        if arr.ndim == 3:
-            arr = arr[..., :3].mean(axis=2).astype(np.uint8) if arr.shape[2] >= 3 else arr[..., 0]
-        yield np.ascontiguousarray(arr)
+        yield bitmap
 
 
 def find_in_pdf(pdf_bytes: bytes, page_indexes: Sequence[int] = (0,)) -> tuple[str, int] | None:
@@ -147,15 +182,15 @@ def find_in_pdf(pdf_bytes: bytes, page_indexes: Sequence[int] = (0,)) -> tuple[s
                     except pdfium.PdfiumError:
                         continue
                     for image in _embedded_images(page):
-                        payload = read_array(image, try_harder=False)
+                        payload = _read_bitmap(image, try_harder=False)
                         if payload is not None:
                             return payload, index
                 try:
-                    gray = _render(page, dpi, region)
+                    bitmap = _render(page, dpi, region)
                 except pdfium.PdfiumError as exc:
                     log.debug("page %d non rendue : %s", index, exc)
                     continue
-                payload = read_array(gray, try_harder=harder)
+                payload = _read_rendered(bitmap, try_harder=harder)
                 if payload is not None:
                     return payload, index
         finally:
@@ -179,6 +214,8 @@ def bench_decode(pdf_bytes: bytes, repeat: int = 20) -> float:
 # -- photos and scans -----------------------------------------------------------------------
 
 def _to_gray(img: Image.Image) -> np.ndarray:
+    import numpy as np
+    from PIL import ImageOps
     with contextlib.suppress(ValueError, TypeError, OSError):
         img = ImageOps.exif_transpose(img) or img
     if img.mode not in ("L", "RGB"):
@@ -377,7 +414,7 @@ def find_on_pdf_page(pdf: pdfium.PdfDocument, index: int) -> str | None:
         images, regions = _plausible_regions(page)
         if images:
             for image in _embedded_images(page, max_depth=2):
-                payload = read_array(image, try_harder=False)
+                payload = _read_bitmap(image, try_harder=False)
                 if payload is not None:
                     return payload
         whole_page = False
@@ -398,18 +435,20 @@ def find_on_pdf_page(pdf: pdfium.PdfDocument, index: int) -> str | None:
 
 def _read_render(page: pdfium.PdfPage, dpi: int, region: tuple[float, float, float, float] | None) -> str | None:
     try:
-        gray = _render(page, dpi, region)
+        bitmap = _render(page, dpi, region)
     except pdfium.PdfiumError as exc:
         log.debug("rendu impossible pour la recherche de 2D-Doc : %s", exc)
         return None
-    return read_array(gray, try_harder=True)
+    return _read_rendered(bitmap, try_harder=True)
 
 
 def _spots(gray: np.ndarray) -> tuple[str | None, list[tuple[int, int, int, int]]]:
     """One fast zxing pass at native resolution: (payload, boxes of symbols seen but not read)."""
+    import numpy as np
+    import zxingcpp
     try:
         results = zxingcpp.read_barcodes(
-            np.ascontiguousarray(gray), formats=_DATAMATRIX, text_mode=zxingcpp.TextMode.Plain,
+            np.ascontiguousarray(gray), formats=_datamatrix(), text_mode=zxingcpp.TextMode.Plain,
             try_rotate=False, try_downscale=False, try_invert=False, return_errors=True,
             binarizer=zxingcpp.Binarizer.LocalAverage)
     except (ValueError, RuntimeError) as exc:
@@ -462,6 +501,7 @@ def _around(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
 
 def _harder_variants(gray: np.ndarray) -> Iterator[tuple[np.ndarray, zxingcpp.Binarizer | None]]:
     """The passes every search ends with: other binarisations, contrast, denoising, tilts."""
+    import zxingcpp
     yield gray, zxingcpp.Binarizer.GlobalHistogram
     yield _otsu(gray), None
     yield _clahe(gray), None

@@ -10,14 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+if TYPE_CHECKING:  # cryptography is imported where a signature is checked or made (start-up time)
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 #: Raw signature sizes of the specification's table §3.5.2 (bytes).
 RAW_SIZES = (64, 96, 132)
@@ -25,6 +22,7 @@ _BASE32 = re.compile(r"[A-Z2-7]+")
 
 
 def _hash_for(curve: ec.EllipticCurve) -> hashes.HashAlgorithm:
+    from cryptography.hazmat.primitives import hashes
     if curve.key_size >= 521:
         return hashes.SHA512()
     if curve.key_size >= 384:
@@ -56,6 +54,9 @@ def encode_signature(raw: bytes) -> str:
 
 def verify(public_key: ec.EllipticCurvePublicKey, signed: bytes, raw: bytes) -> bool:
     """True when ``raw`` (r||s) is a valid signature of ``signed`` by ``public_key``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
     size = _coord_size(public_key.curve)
     if len(raw) != 2 * size:
         return False
@@ -75,6 +76,8 @@ def sign(private_key: ec.EllipticCurvePrivateKey, signed: bytes) -> bytes:
     Deterministic (RFC 6979): the same sample always gets the same code, so regenerating the
     samples does not rewrite files that did not change.
     """
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
     der = private_key.sign(signed, ec.ECDSA(_hash_for(private_key.curve), deterministic_signing=True))
     r, s = decode_dss_signature(der)
     size = _coord_size(private_key.curve)

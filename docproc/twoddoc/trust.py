@@ -25,14 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from docproc.trust import BUNDLED_TSL, FR00_TEST_CERT
+
+if TYPE_CHECKING:  # cryptography is imported where certificates are read: a PDF without a code needs none
+    from cryptography import x509
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +93,7 @@ def _when(raw: str) -> datetime | None:
 
 def parse_tsl(data: bytes) -> TrustList:
     """Parse an ANTS 2D-Doc TSL. Raises ValueError when it is not one."""
+    from cryptography import x509
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -140,6 +139,7 @@ def parse_tsl(data: bytes) -> TrustList:
 
 def certificate_id(cert: x509.Certificate) -> str | None:
     """The 4-character certificate id of a leaf: its subject CN (spec, test certificate)."""
+    from cryptography.x509.oid import NameOID
     for attr in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
         value = str(attr.value).strip().upper()
         if _CERT_ID.fullmatch(value):
@@ -150,6 +150,9 @@ def certificate_id(cert: x509.Certificate) -> str | None:
 def load_certificates(data: bytes) -> list[x509.Certificate]:
     """Every X.509 certificate found in ``data``: PEM, DER, PKCS#7 (DER or PEM), or DER
     certificates embedded in another envelope (e.g. a multipart answer)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import pkcs7
     found: list[x509.Certificate] = []
     if b"-----BEGIN CERTIFICATE-----" in data:
         with contextlib.suppress(ValueError):
@@ -175,6 +178,7 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
 
 def _scan_der(data: bytes) -> Iterator[x509.Certificate]:
     """DER certificates embedded in arbitrary bytes (SEQUENCE with a 2-byte length)."""
+    from cryptography import x509
     pos = data.find(b"\x30\x82")
     while 0 <= pos < len(data) - 4:
         length = int.from_bytes(data[pos + 2:pos + 4], "big") + 4
@@ -188,6 +192,7 @@ def _scan_der(data: bytes) -> Iterator[x509.Certificate]:
 
 
 def issued_by(leaf: x509.Certificate, ca: x509.Certificate) -> bool:
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
     try:
         leaf.verify_directly_issued_by(ca)
     except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
@@ -254,6 +259,7 @@ class TrustStore:
     # -- leaf certificates --------------------------------------------------------------
     def test_certificate(self) -> x509.Certificate:
         if self._test_cert is None:
+            from cryptography import x509
             self._test_cert = x509.load_pem_x509_certificate(FR00_TEST_CERT.read_bytes())
         return self._test_cert
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from . import signature as sig
 from .c40 import is_payload_char, normalise
 from .errors import TwoDDocError
@@ -131,6 +129,8 @@ def _verdict(header: Header, signed: str, signature: str | None, trust: TrustSto
     if not is_test and not (valid_on(leaf, header.signature_date)
                             and any(valid_on(ca, header.signature_date) for ca in issuers)):
         return False, "date_signature_hors_validite"
+    from cryptography.hazmat.primitives.asymmetric import ec  # only once a signature is checked
+
     public_key = leaf.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         return False, "algorithme_non_pris_en_charge"

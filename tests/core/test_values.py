@@ -59,3 +59,19 @@ def test_dates_and_situation() -> None:
     assert v.situation("Divorcé(e)/séparé(e)")[0] == "D"  # type: ignore[index]
     assert v.situation("Célibataire")[0] == "C"  # type: ignore[index]
     assert v.situation("Veuf(ve)")[0] == "V"  # type: ignore[index]
+
+
+def test_nif_key_agrees_with_python_stdnum() -> None:
+    """The rule is written out (stdnum's import cost more than reading an avis): same answers."""
+    import random
+
+    from stdnum.fr import nif
+
+    rng = random.Random(511)
+    numbers = ["3023217600053", "3001123456789", "4023217600053", "302321760005", "30232176000530"]
+    for _ in range(3000):
+        head = "".join(rng.choice("0123456789") for _ in range(10))
+        key = int(head) % 511 if rng.random() < 0.5 else rng.randrange(1000)
+        numbers.append(f"{head}{key:03d}")
+    for number in numbers:
+        assert v.nif_key_ok(number) == bool(nif.is_valid(number)), number

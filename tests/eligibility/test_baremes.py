@@ -10,7 +10,7 @@ import pytest
 
 from docproc.eligibility import BAREMES, evaluate
 from docproc.eligibility.formules import arrondi_euro
-from docproc.eligibility.regles import FICHIERS, BaremeError, charger
+from docproc.eligibility.lecture_baremes import FICHIERS, BaremeError, charger
 
 from .aide import foyer, foyer_de, membre
 
@@ -170,6 +170,16 @@ def test_copie_intacte_se_charge(tmp_path: Path) -> None:
     ("participation.toml", "france = 21.0", "france = -21.0", "positif"),
     ("logement.toml", "montant = 646.52", "montant = 0", "positif"),
     ("abattements.toml", "[[aspa]]", "[[aspa]\n", "TOML invalide"),
+    # toute table refuse une clé inconnue (faute de frappe), avec le fichier et la table
+    ("regles.toml", "age_limite_personne_a_charge = 25", "age_limite_personne_a_charge = 25\nage_limte = 26",
+     r"Barème regles\.toml, foyer : clés inconnues \['age_limte'\]"),
+    ("regles.toml", "[territoires.metropole]", "[territoires.metropole]\nmajoration = true",
+     r"regles\.toml, territoires\.metropole : clés inconnues"),
+    ("abattements.toml", "[[aah]]", "[[aah]]\nannuel = 1", r"abattements\.toml, aah\[0\] : clés inconnues"),
+    ("logement.toml", "[rsa_composition]", "[rsa_composition]\nquatre_personnes = 2.1",
+     r"logement\.toml, rsa_composition : clés inconnues"),
+    ("participation.toml", "age_min = 50", "age_min = 50\nguyane = 3", r"tranche\[\d\] : clés inconnues"),
+    ("plafonds.toml", "# Plafonds annuels", "plafond = 1\n# Plafonds annuels", r"plafonds\.toml : clés inconnues"),
 ])
 def test_bareme_mal_forme_refuse(tmp_path: Path, fichier: str, avant: str, apres: str, motif: str) -> None:
     repertoire = _copie(tmp_path)

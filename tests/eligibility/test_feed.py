@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from docproc.eligibility import evaluate
-from docproc.eligibility.feed import household_from_documents
+from docproc.eligibility.alimentation import household_from_documents
 
 JOUR = date(2025, 6, 10)
 
@@ -305,3 +305,46 @@ def test_pensions_alimentaires_recues_prises_du_dernier_avis_r861_8() -> None:
     r = evaluate(foyer)
     assert r["detail_ressources"]["comptees"]["pensions_alimentaires_percues"] == 2400
     assert any("dernier avis d'imposition" in p and "R861-8" in p for p in r["explication"])
+
+
+# -- colonne « personnes à charge » de l'avis (declarant null) : du foyer, d'aucun déclarant --
+
+REVENUS_PAC: list[dict[str, Any]] = [
+    {"categorie": "salaires", "declarant": 1, "montant": 14000},
+    {"categorie": "salaires", "declarant": None, "montant": 2500},  # job d'été de l'enfant
+    {"categorie": "revenus_capitaux_mobiliers", "declarant": None, "montant": 120},
+]
+
+
+def test_revenus_des_personnes_a_charge_jamais_au_compte_du_declarant_1() -> None:
+    """Régression : une ligne sans déclarant allait au déclarant 1 ; le salaire de l'enfant s'y
+    confondait avec celui, déclaré, du demandeur (gardé pour la période) et disparaissait."""
+    foyer, avertissements = household_from_documents(declare(salaire_net=14400), [avis(REVENUS_PAC)], JOUR)
+    assert ressources(foyer, "demandeur") == {"salaire_net": 14400, "revenus_capital": 120}
+    assert ressources(foyer, "enfant") == {"salaire_net": 2500}
+    trace = next(p for p in foyer["provenance"] if p["champ"] == "revenus[1]")
+    assert (trace["role"], trace["colonne"], trace["utilise"]) == ("enfant", "personnes_a_charge", True)
+    assert "eligibilite.revenu_different" not in codes(avertissements)
+    # le moteur les compte avec les ressources du foyer (L861-2), l'enfant ayant moins de 25 ans
+    decision = evaluate(foyer)
+    assert decision["detail_ressources"]["comptees"]["salaire_net"] == 14400 + 2500
+
+
+def test_revenus_des_personnes_a_charge_sans_personne_a_charge_declaree() -> None:
+    h = declare(salaire_net=14400)
+    h["membres"] = h["membres"][:2]
+    foyer, avertissements = household_from_documents(h, [avis(REVENUS_PAC, personnes_a_charge=0)], JOUR)
+    assert ressources(foyer, "demandeur") == {"salaire_net": 14400, "revenus_capital": 120}
+    assert "eligibilite.personne_a_charge_absente" in codes(avertissements)
+    trace = next(p for p in foyer["provenance"] if p["champ"] == "revenus[1]")
+    assert (trace["role"], trace["utilise"]) == (None, False)
+
+
+def test_revenus_des_personnes_a_charge_vont_a_la_plus_agee_sans_foyer_declare() -> None:
+    foyer, _ = household_from_documents(None, [avis(REVENUS_PAC, personnes_a_charge=0)], JOUR)
+    assert [m["role"] for m in foyer["membres"]] == ["demandeur", "conjoint", "enfant"]
+    assert ressources(foyer, "enfant") == {"salaire_net": 2500}
+    h = declare()
+    h["membres"].append({"role": "enfant", "date_naissance": "2008-01-15"})
+    foyer, _ = household_from_documents(h, [avis(REVENUS_PAC, personnes_a_charge=2)], JOUR)
+    assert [m.get("ressources") for m in foyer["membres"][2:]] == [None, {"salaire_net": 2500}]

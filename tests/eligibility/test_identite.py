@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from docproc.eligibility.feed import household_from_documents
+from docproc.eligibility.alimentation import household_from_documents
 from docproc.eligibility.identite import APPROCHE, EXACT, apparier, identite, ressemblance
 
 from .test_feed import JOUR, avis, codes, declare

@@ -1,0 +1,65 @@
+"""Cold start of ``docproc extract`` (issue 14 §2): what a text PDF pulls in, not how long it takes.
+
+Each case runs the CLI in a fresh interpreter and lists the heavy modules left in ``sys.modules``;
+the timing itself is ``docproc bench --only cold_start`` (machines are too noisy for a test).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+#: Never needed to read a PDF with a text layer: OCR, image processing, progress bars, the service.
+NEVER_FOR_TEXT = ("cv2", "numpy", "PIL", "tesserocr", "pytesseract", "rich", "fastapi", "sqlalchemy",
+                  "pydantic", "redis", "rq", "httpx", "jinja2", "reportlab", "pdfplumber", "stdnum")
+
+_PROBE = """
+import contextlib, io, json, sys
+from docproc.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    status = main(["extract", sys.argv[1], "--json", "--date", "2025-10-01"])
+print(json.dumps({"status": status, "modules": sorted(sys.modules), "result": json.loads(out.getvalue())}))
+"""
+
+
+def _extract_in_fresh_process(sample: Path, trust_test_key: bool = False) -> tuple[set[str], dict[str, Any]]:
+    # default settings: a DOCPROC_* variable would bring pydantic in to check it
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPROC_")}
+    if trust_test_key:
+        env["DOCPROC_TRUST_TEST_2DDOC"] = "1"
+    done = subprocess.run([sys.executable, "-c", _PROBE, str(sample)], capture_output=True, text=True,
+                          check=True, timeout=120, env=env)
+    report = json.loads(done.stdout)
+    assert report["status"] == 0, done.stderr
+    tops = {name.split(".")[0] for name in report["modules"]}
+    return tops, report["result"]
+
+
+def test_text_pdf_without_a_code_imports_no_image_ocr_or_service_library() -> None:
+    tops, result = _extract_in_fresh_process(SAMPLES / "attestation_rsa_caf_2025.pdf")
+    assert result["documents"], "the attestation was read"
+    assert not tops & {*NEVER_FOR_TEXT, "zxingcpp", "cryptography"}
+
+
+def test_text_avis_with_its_2ddoc_needs_only_the_decoder() -> None:
+    """The samples' code is signed by the ANTS test authority, refused by policy before any
+    cryptography when that authority is not trusted."""
+    tops, result = _extract_in_fresh_process(SAMPLES / "avis_2025_couple_4p.pdf")
+    code = result["documents"][0]["twoddoc"]
+    assert code["present"] is True and code["valid_signature"] is False  # read, then refused
+    assert "zxingcpp" in tops  # the embedded image is decoded in place, without numpy or PIL
+    assert not tops & {*NEVER_FOR_TEXT, "cryptography"}
+
+
+def test_text_avis_whose_signature_is_checked_adds_only_cryptography() -> None:
+    tops, result = _extract_in_fresh_process(SAMPLES / "avis_2025_couple_4p.pdf", trust_test_key=True)
+    assert result["documents"][0]["twoddoc"]["valid_signature"] is True
+    assert {"zxingcpp", "cryptography"} <= tops  # certificates and ECDSA: unavoidable here
+    assert not tops & set(NEVER_FOR_TEXT)
