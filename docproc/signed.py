@@ -166,7 +166,7 @@ def _key(value: Any) -> str:
     return "".join(ch for ch in fold(str(value)) if ch.isalnum())
 
 
-def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str], place: Place) -> list[str]:
+def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str], place: Place | None = None) -> list[str]:
     """Mismatches that are OCR misreadings of the signed value, replaced by it in ``ex``.
 
     Only for values read by OCR with a valid signature, and only when the reading is one or two
@@ -188,7 +188,7 @@ def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str], place: Place
         else:
             continue
         printed = ex.provenance.get(name, {})
-        ex.provenance[name] = place.provenance(ocr_corrected=True)
+        ex.provenance[name] = (place or Place(1, None)).provenance(ocr_corrected=True)
         if "bbox" in printed:  # where the misread print is, for whoever checks it
             ex.provenance[name]["printed_page"] = printed.get("page")
             ex.provenance[name]["printed_bbox"] = printed["bbox"]
@@ -266,7 +266,7 @@ def _report_only(code: twoddoc.TwoDDoc) -> Signed:
     return Signed(code.to_contract([]), [check])
 
 
-def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction, place: Place) -> None:
+def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction, place: Place | None = None) -> None:
     """Numéros fiscaux the print did not give (unreadable) taken from a valid code, for the
     printed déclarants whose name is the signed one at the same rank."""
     printed, signed = ex.fields.get("declarants"), twoddoc.contract_fields(code).get("declarants")
@@ -283,7 +283,7 @@ def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction, place: Place) -> None
     if filled:
         prov = ex.provenance.setdefault("declarants", {})
         prov["numero_fiscal_from_2ddoc"] = filled
-        box = contract_box(place.box)
+        box = contract_box(place.box) if place is not None else None
         if box is not None:  # those numbers were read in the code: its box
             boxes = list(prov.get("numero_fiscal_bbox") or [None] * len(printed))
             for rank in filled:
