@@ -410,7 +410,8 @@ def _link_page(report: QAReport, index: int, got_docs: list[dict[str, Any]], by_
         qa_report.render_pdf_page(by_name[ref["file"]].read_bytes(), read.page)
         if by_name[ref["file"]].suffix.lower() == ".pdf" else None)
     if image is not None:
-        report.images[index] = qa_report.field_images(image, m["page_image"]["bbox"], m["page_image"]["label_bbox"])
+        report.images[index] = qa_report.field_images(image, m["page_image"]["bbox"], m["page_image"]["label_bbox"],
+                                                      scanned=read.source == "ocr")
 
 
 #: At most this many mismatches get their page drawn in the HTML report.

@@ -263,11 +263,12 @@ def _frame(draw: Any, box: Any, size: tuple[int, int], colour: tuple[int, int, i
     draw.rectangle([x0 * w - ox - 2, y0 * h - oy - 2, x1 * w - ox + 2, y1 * h - oy + 2], outline=colour, width=2)
 
 
-def field_images(page: Any, bbox: Any = None, label_bbox: Any = None) -> dict[str, str]:
+def field_images(page: Any, bbox: Any = None, label_bbox: Any = None, *, scanned: bool = False) -> dict[str, str]:
     """Inline images of a field on its page (a PIL image as the boxes refer to it): ``page``,
     the whole page at about :data:`IMAGE_DPI`, and ``crop``, the field and its label at about
     :data:`CROP_DPI` with a margin (only when the field has a box). The value's box is red,
-    the label's blue."""
+    the label's blue. ``scanned``: the page is a scan or a photo (its noise is smoothed out of
+    the overview)."""
     from PIL import Image, ImageDraw, ImageFilter
     width_px = page.width
     out: dict[str, str] = {}
@@ -276,7 +277,9 @@ def field_images(page: Any, bbox: Any = None, label_bbox: Any = None) -> dict[st
                                     Image.Resampling.LANCZOS)
     # the overview shows where the field is, the crop shows what it says: four greys and white
     # keep a scan's noise out of the PNG (a tenth of the bytes)
-    grey = grey.filter(ImageFilter.MedianFilter(3)).point(lambda v: (v // 64) * 85 if v < 192 else 255)
+    if scanned:
+        grey = grey.filter(ImageFilter.MedianFilter(3))
+    grey = grey.point(lambda v: (v // 64) * 85 if v < 192 else 255)
     thumb = grey.convert("RGB")
     draw = ImageDraw.Draw(thumb)
     _frame(draw, label_bbox, thumb.size, LABEL_COLOUR)
