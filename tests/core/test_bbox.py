@@ -144,3 +144,16 @@ def test_boxes_in_the_json_output_of_extract(tmp_path: Path) -> None:
     found = [b for (_, n), page in page1.items() if n == prov["page"]
              for b in drawn.boxes_of(page, doc["fields"]["numero_fiscal"])]
     assert drawn.nearest(found, prov["bbox"]) < TOLERANCE
+
+
+def test_address_block_box_holds_each_of_its_lines() -> None:
+    """An address printed on several lines under its label: the union of those lines."""
+    name = "reel_avis_2025_couple_4p"
+    doc = _avis(name)
+    box = doc["provenance"]["adresse"]["bbox"]
+    label = doc["provenance"]["adresse"]["label_bbox"]
+    page1 = drawn.drawn_pages(name)[("avis_impot_revenu", 1)]
+    lines = [b for text, b in page1 if text.strip() and text in doc["fields"]["adresse"]
+             and abs(b[0] - label[0]) < TOLERANCE and label[1] < b[1] < label[3] + 0.06]
+    assert len(lines) >= 2
+    assert drawn.distance(union_box(lines), box) < TOLERANCE
