@@ -139,6 +139,15 @@ class Place:
     page: int
     box: Box | None
 
+    def mark(self, signed: Signed) -> Signed:
+        """The document's ``twoddoc`` gains where the code is: ``page`` and ``bbox`` (when known)."""
+        if signed.contract is not None:
+            signed.contract["page"] = self.page
+            box = contract_box(self.box)
+            if box is not None:
+                signed.contract["bbox"] = box
+        return signed
+
     def provenance(self, **extra: Any) -> dict[str, Any]:
         """Provenance of a value taken from the code: the code's own box on its page."""
         return {**provenance_entry("2ddoc", self.page, 1.0, self.box), **extra}
@@ -238,10 +247,10 @@ def verify(group: Group, views: list[PageView], reads: list[FileRead], ex: Extra
         reason = "Le code 2D-Doc est illisible ou mal formé."
         contract = {"present": True, "valid_signature": False, "fields": {}, "mismatches": [], "reason": reason}
         level: Level = "warning" if group.kind in signed_kinds else "info"
-        return Signed(contract, [failed("twoddoc.signature", level, reason)])
+        return place.mark(Signed(contract, [failed("twoddoc.signature", level, reason)]))
     if group.kind not in signed_kinds:
-        return _report_only(code)
-    return _reconcile(group, code, ex, place)
+        return place.mark(_report_only(code))
+    return place.mark(_reconcile(group, code, ex, place))
 
 
 def _signed_kinds() -> frozenset[str]:

@@ -157,3 +157,11 @@ def test_address_block_box_holds_each_of_its_lines() -> None:
              and abs(b[0] - label[0]) < TOLERANCE and label[1] < b[1] < label[3] + 0.06]
     assert len(lines) >= 2
     assert drawn.distance(union_box(lines), box) < TOLERANCE
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_document_twoddoc_says_where_the_code_is(name: str) -> None:
+    code = _avis(name)["twoddoc"]
+    assert code["present"] and code["page"] == 1
+    want = drawn.code_box(drawn.drawn_pages(name)[("avis_impot_revenu", 1)])
+    assert drawn.distance(code["bbox"], want) < TOLERANCE
