@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := tesseract-ocr tesseract-ocr-fra redis-server postgresql poppler-utils fonts-dejavu-core python3-venv
+APT_PACKAGES := tesseract-ocr tesseract-ocr-fra redis-server postgresql poppler-utils fonts-dejavu-core python3-venv chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: system setup test lint demo samples qa bench clean

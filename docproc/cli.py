@@ -195,7 +195,7 @@ def cmd_qa(args: argparse.Namespace) -> int:
         except qa_report.BaselineError as exc:
             raise UsageError(str(exc)) from None
     with Progress("QA", quiet=args.quiet) as progress:
-        report = qa.run(directory, progress=progress.step)
+        report = qa.run(directory, progress=progress.step, images=html_target is not None)
     details = qa_report.run_details(directory)
     js = report.to_json()
     js["run"] = details

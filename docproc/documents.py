@@ -9,10 +9,11 @@ from docproc.checks import documents as doc_checks
 from docproc.checks import status
 from docproc.extractors import fields as field_extraction
 from docproc.extractors.classify import PageKey
-from docproc.extractors.fields import Extraction
-from docproc.extractors.spec import all_specs, derived, paged_kinds, spec_for
+from docproc.extractors.fields import Extraction, provenance_entry
+from docproc.extractors.spec import DocSpec, all_specs, derived, paged_kinds, spec_for
 from docproc.extractors.view import PageView
 from docproc.grouping import Group
+from docproc.models import union_box
 from docproc.signed import Signed
 
 #: Grouping keys of paged kinds that are also fields, first in the output.
@@ -31,9 +32,24 @@ def read_fields(g: Group, views: list[PageView]) -> Extraction:
         source = next((k for k in g.pages if getattr(k, name)), None)
         if source is not None:
             ex.fields[name] = getattr(source, name)
-            ex.provenance[name] = {"source": views[source.order].page.source,
-                                   "page": 1 if source.role == "first" else source.n, "confidence": 1.0}
+            ex.provenance[name] = _key_provenance(spec, name, getattr(source, name), views[source.order],
+                                                  1 if source.role == "first" else source.n or 0)
     return ex
+
+
+def _key_provenance(spec: DocSpec, name: str, value: Any, view: PageView, page: int) -> dict[str, Any]:
+    """Where a grouping key (a year) was read: its words on the page, else the page's 2D-Doc
+    when the classifier took it from the code."""
+    rx = spec.keys.get(name)
+    for m in rx.finditer(view.folded_text) if rx else ():
+        if m.group("value").isdigit() and int(m.group("value")) == value:
+            start, end = m.span("value")
+            label = union_box([view.box_in(m.start(), start) if start > m.start() else None,
+                               view.box_in(end, m.end()) if m.end() > end else None])
+            return provenance_entry(view.page.source, page, 1.0, view.box_in(start, end), label)
+    if view.page.twoddoc_box is not None:
+        return provenance_entry("2ddoc", page, 1.0, view.page.twoddoc_box)
+    return provenance_entry(view.page.source, page, 1.0)
 
 
 def _unpaged_fields(g: Group, views: list[PageView]) -> Extraction:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -49,6 +50,39 @@ class Segment:
     conf: float = 1.0
 
 
+#: A box on a page: (x0, y0, x1, y1) as fractions of the page width and height, origin top-left.
+Box = tuple[float, float, float, float]
+
+
+def union_box(boxes: Iterable[Box | Segment | None]) -> Box | None:
+    """The smallest box holding every given box (segments count by their own box); None when
+    none is given."""
+    xs0, ys0, xs1, ys1 = [], [], [], []
+    for b in boxes:
+        if b is None:
+            continue
+        x0, y0, x1, y1 = (b.x0, b.y0, b.x1, b.y1) if isinstance(b, Segment) else b
+        xs0.append(x0)
+        ys0.append(y0)
+        xs1.append(x1)
+        ys1.append(y1)
+    if not xs0:
+        return None
+    return min(xs0), min(ys0), max(xs1), max(ys1)
+
+
+def contract_box(box: Box | None) -> list[float] | None:
+    """A box as the contract gives it (``bbox``): ``[x0, y0, x1, y1]`` within [0, 1], rounded to
+    4 decimals, x0 < x1 and y0 < y1; None for no box or an empty one."""
+    if box is None:
+        return None
+    x0, y0, x1, y1 = (min(1.0, max(0.0, float(v))) for v in box)
+    out = [round(x0, 4), round(y0, 4), round(x1, 4), round(y1, 4)]
+    if out[0] >= out[2] or out[1] >= out[3]:
+        return None
+    return out
+
+
 @dataclass(frozen=True)
 class Line:
     """Segments that share a baseline, left to right."""
@@ -80,6 +114,7 @@ class PageText:
     checks: list[Check] = field(default_factory=list)  # page-level warnings (blur…)
     image: Any = None  # PIL image when the page was OCR'd (kept in memory for 2D-Doc only)
     twoddoc: str | None = None  # 2D-Doc payload found on the page as it was read
+    twoddoc_box: Box | None = None  # where that code is on the page (same geometry as segments)
 
     def lines(self) -> list[Line]:
         """Group segments into lines, each sorted by x.

@@ -9,15 +9,21 @@ from docproc import documents, signed
 from docproc.extractors.classify import classify
 from docproc.extractors.view import PageView
 from docproc.grouping import group_pages
-from docproc.models import Upload
+from docproc.models import PageText, Upload
 from docproc.settings import get_settings
 from docproc.text.acquire import read_file
 
 
-def extract(uploads: list[Upload], request_date: date, *, verify_codes: bool = True) -> dict[str, Any]:
-    """Read the uploads of one dossier; a rejected file is a result, never an exception."""
+def extract(uploads: list[Upload], request_date: date, *, verify_codes: bool = True,
+            pages: list[PageText] | None = None) -> dict[str, Any]:
+    """Read the uploads of one dossier; a rejected file is a result, never an exception.
+
+    ``pages``, when given, receives every page as it was read (QA draws the fields' boxes on
+    them: an OCR'd page keeps the image its word boxes refer to)."""
     settings = get_settings()
     reads = [read_file(u, settings) for u in _unique_names(uploads)]        # size, type, text or OCR
+    if pages is not None:
+        pages.extend(page for r in reads for page in r.pages)
     views = [PageView(page) for r in reads for page in r.pages]
     keys = [classify(view, order) for order, view in enumerate(views)]      # kind, page 1 or n/N
     out = []

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from docproc.models import Upload
+from docproc.models import PageText, Upload
 from docproc.pipeline import extract
 
 TEST_SWITCH = "DOCPROC_TRUST_TEST_2DDOC"
@@ -113,6 +113,13 @@ class QAReport:
     sample_names: list[str] = field(default_factory=list)
     #: (confidence, right) of every expected field the extraction gave with a confidence.
     confidences: list[tuple[float, bool]] = field(default_factory=list)
+    #: [ok, total] per (field, family): the accuracy map of the HTML report.
+    per_field_family: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    #: Draw each mismatch's page (field box included) as it is found (for the HTML report).
+    keep_images: bool = False
+    #: Mismatch index → inline images (``page`` and, with a box, ``crop``): see
+    #: :func:`docproc.qa_report.field_images`.
+    images: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def score(self, sample: str, variant: str, doc: int, name: str, want: Any, got: Any,
               family: str | None = None, kind: str | None = None, required: bool = True) -> None:
@@ -122,6 +129,8 @@ class QAReport:
         self.per_field[name][1] += 1
         self.per_variant[variant][0] += ok
         self.per_variant[variant][1] += 1
+        self.per_field_family[(name, family or variant)][0] += ok
+        self.per_field_family[(name, family or variant)][1] += 1
         if name not in COMPLETENESS:  # the completeness decision is counted once per document
             for table, key in ((self.per_family, family), (self.per_kind, kind)):
                 if key is not None:
@@ -194,6 +203,13 @@ class QAReport:
                        "per_sample": round(t.seconds / t.samples, 3)}
                 for name, t in sorted(self.per_family.items()) if t.samples}
 
+    def accuracy_by_family(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Field → family → ok, total and rate: which field fails on which kind of input."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for (name, family), (ok, total) in sorted(self.per_field_family.items()):
+            out.setdefault(name, {})[family] = {"ok": ok, "total": total, "rate": _rate([ok, total])}
+        return out
+
     def confidence_histogram(self, bins: int = 10) -> list[dict[str, Any]]:
         """Counts of right and wrong values per confidence bin ([0, 0.1), … [0.9, 1])."""
         out = [{"from": round(i / bins, 2), "to": round((i + 1) / bins, 2), "right": 0, "wrong": 0}
@@ -209,6 +225,7 @@ class QAReport:
             "samples": self.samples,
             "accuracy": {k: round(v[0] / v[1], 4) for k, v in sorted(self.per_field.items())},
             "accuracy_by_variant": {k: round(v[0] / v[1], 4) for k, v in sorted(self.per_variant.items())},
+            "accuracy_by_family": self.accuracy_by_family(),
             "counts": {k: {"ok": v[0], "total": v[1]} for k, v in sorted(self.per_field.items())},
             "confusion": [{"expected": e, "got": g, "count": n} for (e, g), n in sorted(self.confusion.items())],
             "families": families,
@@ -303,8 +320,9 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
     by_name = {p.name: p for p in inputs}
     first_mismatch = len(report.mismatches)
     started = time.perf_counter()
+    pages: list[PageText] | None = [] if report.keep_images else None
     with _test_authority(bool(expected.get("signed_with_test_authority"))):
-        result = extract(uploads, date.fromisoformat(expected["request_date"]))
+        result = extract(uploads, date.fromisoformat(expected["request_date"]), pages=pages)
     report.per_family[family].seconds += time.perf_counter() - started
     report.samples += 1
     report.sample_names.append(name)
@@ -348,30 +366,65 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
                 if isinstance(where.get("confidence"), int | float) and fname in got_fields:
                     report.confidences.append((float(where["confidence"]), len(report.mismatches) == before))
                 if len(report.mismatches) > before:  # where the wrong value was read
-                    report.mismatches[-1]["where"] = {k: where[k] for k in ("source", "page", "confidence", "bbox")
-                                                      if k in where}
+                    report.mismatches[-1]["where"] = {k: where[k] for k in WHERE_KEYS if k in where}
         for extra in sorted(set(got_fields) - set(want.get("fields", {}))):
             score(extra, None, got_fields[extra], extra in needed)  # an invented value
-    for m in report.mismatches[first_mismatch:]:  # the page each wrong value was read on
-        page = (m.get("where") or {}).get("page")
-        pages = got_docs[m["document"]].get("pages", []) if m["document"] < len(got_docs) else []
-        if isinstance(page, int) and 1 <= page <= len(pages) and pages[page - 1].get("file") in by_name:
-            ref = pages[page - 1]
-            m["page_image"] = {"path": str(by_name[ref["file"]]), "page": ref.get("page") or 1,
-                               "bbox": m["where"].get("bbox")}
+    for index in range(first_mismatch, len(report.mismatches)):
+        _link_page(report, index, got_docs, by_name, pages)
     for j in range(len(expected["documents"]), len(got_docs)):
         report.confusion[("absent", got_docs[j]["kind"])] += 1
         report.score(name, variant, j, "document.kind", None, got_docs[j]["kind"], family, "absent")
     return result
 
 
+#: Provenance keys copied to a mismatch's ``where``.
+WHERE_KEYS = ("source", "page", "confidence", "bbox", "label_bbox")
+
+
+def _link_page(report: QAReport, index: int, got_docs: list[dict[str, Any]], by_name: dict[str, Path],
+               pages: list[PageText] | None) -> None:
+    """Link a mismatch to its page: the page the wrong value was read on, with its box; for a
+    value left missing (or a document-level outcome), the document's first page, no box
+    (``located`` false). With ``report.keep_images``, draw it now, while the page as it was
+    read (an OCR'd page's upright image) is at hand."""
+    m = report.mismatches[index]
+    where = m.get("where") or {}
+    doc_pages = got_docs[m["document"]].get("pages", []) if m["document"] < len(got_docs) else []
+    page = where.get("page")
+    located = False
+    ref = doc_pages[0] if doc_pages else None
+    if isinstance(page, int) and 1 <= page <= len(doc_pages):
+        located, ref = True, doc_pages[page - 1]
+    if ref is None or ref.get("file") not in by_name:
+        return
+    m["page_image"] = {"path": str(by_name[ref["file"]]), "page": ref.get("page") or 1,
+                       "bbox": where.get("bbox") if located else None,
+                       "label_bbox": where.get("label_bbox") if located else None, "located": located}
+    if pages is None or len(report.images) >= MAX_IMAGES:
+        return
+    read = next((p for p in pages if p.file == ref["file"] and p.page == (ref.get("page") or 1)), None)
+    if read is None:
+        return
+    from docproc import qa_report
+    image = read.image if read.image is not None else (
+        qa_report.render_pdf_page(by_name[ref["file"]].read_bytes(), read.page)
+        if by_name[ref["file"]].suffix.lower() == ".pdf" else None)
+    if image is not None:
+        report.images[index] = qa_report.field_images(image, m["page_image"]["bbox"], m["page_image"]["label_bbox"],
+                                                      scanned=read.source == "ocr")
+
+
+#: At most this many mismatches get their page drawn in the HTML report.
+MAX_IMAGES = 120
+
 #: Called before each sample: (index from 1, total, sample name).
 Progress = Callable[[int, int, str], None]
 
 
 def run(directory: Path, variants: set[str] | None = None, families: set[str] | None = None,
-        progress: Progress | None = None) -> QAReport:
-    report = QAReport()
+        progress: Progress | None = None, images: bool = False) -> QAReport:
+    """Score every sample of ``directory``; ``images``: draw each mismatch's page for the HTML."""
+    report = QAReport(keep_images=images)
     paths = expected_files(directory, variants, families)
     for i, exp_path in enumerate(paths, 1):
         if progress is not None:
@@ -464,6 +517,14 @@ def text_summary(r: QAReport, comparison: dict[str, Any] | None = None) -> str:
     return "\n".join(lines)
 
 
+def _by_field(mismatches: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """Field → numbers (from 1) of its mismatches, for the links of the HTML report."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for n, m in enumerate(mismatches, 1):
+        out[str(m["field"])].append(n)
+    return dict(out)
+
+
 def html_report(r: QAReport, details: dict[str, Any] | None = None,
                 comparison: dict[str, Any] | None = None) -> str:
     """The HTML report (template ``docproc/qa_report.html``), with the regression view if given."""
@@ -473,9 +534,11 @@ def html_report(r: QAReport, details: dict[str, Any] | None = None,
         js["exit_code"] = EXIT_BELOW_TARGET
     names = set(js["families"])
     return qa_report.render_html(js, {
-        "images": qa_report.page_images(js["mismatches"]),
+        "images": r.images or {i: {"page": uri} for i, uri in qa_report.page_images(js["mismatches"]).items()},
         "run": details or qa_report.run_details(),
         "comparison": comparison,
+        "families_run": [name for name, f in js["families"].items() if f["samples"]],
+        "by_field": _by_field(js["mismatches"]),
         "status_fr": _STATUS_FR,
         "metrics_fr": _METRIC_FR,
         "targets_fr": {n: _targets_fr(js["families"][n]["targets"]) for n in names},

@@ -24,11 +24,11 @@ from rapidfuzz.distance import Levenshtein
 from docproc import twoddoc
 from docproc.checks import failed, passed
 from docproc.extractors.declarants import split_name
-from docproc.extractors.fields import Extraction
+from docproc.extractors.fields import Extraction, provenance_entry
 from docproc.extractors.spec import all_specs
 from docproc.extractors.view import PageView
 from docproc.grouping import Group
-from docproc.models import Check, Level
+from docproc.models import Box, Check, Level, contract_box
 from docproc.text.acquire import FileRead
 from docproc.text.fold import fold
 from docproc.twoddoc.trust import default_store
@@ -132,14 +132,37 @@ def _parse_now(payload: str) -> twoddoc.TwoDDoc | None:
     return None
 
 
-def _payload(group: Group, views: list[PageView]) -> str | None:
-    """The code found on the group's pages as they were read: page 1 first, then the others."""
+@dataclass(frozen=True)
+class Place:
+    """Where the code is: its page's number in the document and its box on that page."""
+
+    page: int
+    box: Box | None
+
+    def mark(self, signed: Signed) -> Signed:
+        """The document's ``twoddoc`` gains where the code is: ``page`` and ``bbox`` (when known)."""
+        if signed.contract is not None:
+            signed.contract["page"] = self.page
+            box = contract_box(self.box)
+            if box is not None:
+                signed.contract["bbox"] = box
+        return signed
+
+    def provenance(self, **extra: Any) -> dict[str, Any]:
+        """Provenance of a value taken from the code: the code's own box on its page."""
+        return {**provenance_entry("2ddoc", self.page, 1.0, self.box), **extra}
+
+
+def _payload(group: Group, views: list[PageView]) -> tuple[str, Place] | None:
+    """The code found on the group's pages as they were read (page 1 first, then the others)
+    and where it is."""
     first = group.first
     ordered = ([first] if first is not None else []) + [k for k in group.pages if k is not first]
     for key in ordered:
-        found = views[key.order].page.twoddoc
-        if found:
-            return str(found)
+        page = views[key.order].page
+        if page.twoddoc:
+            number = 1 if key.role == "first" else (key.n or 1)
+            return str(page.twoddoc), Place(number, page.twoddoc_box)
     return None
 
 
@@ -152,7 +175,7 @@ def _key(value: Any) -> str:
     return "".join(ch for ch in fold(str(value)) if ch.isalnum())
 
 
-def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str]) -> list[str]:
+def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str], place: Place | None = None) -> list[str]:
     """Mismatches that are OCR misreadings of the signed value, replaced by it in ``ex``.
 
     Only for values read by OCR with a valid signature, and only when the reading is one or two
@@ -173,7 +196,11 @@ def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str]) -> list[str]
             ex.fields[name] = signed[name]
         else:
             continue
-        ex.provenance[name] = {"source": "2ddoc", "page": 1, "confidence": 1.0, "ocr_corrected": True}
+        printed = ex.provenance.get(name, {})
+        ex.provenance[name] = (place or Place(1, None)).provenance(ocr_corrected=True)
+        if "bbox" in printed:  # where the misread print is, for whoever checks it
+            ex.provenance[name]["printed_page"] = printed.get("page")
+            ex.provenance[name]["printed_bbox"] = printed["bbox"]
         corrected.append(name)
     return corrected
 
@@ -206,23 +233,24 @@ def verify(group: Group, views: list[PageView], reads: list[FileRead], ex: Extra
     for the pipeline's call; the pages already hold what was found.
     """
     del reads
-    payload = _payload(group, views)
+    found = _payload(group, views)
     signed_kinds = _signed_kinds()
     signed_kind = group.kind in signed_kinds and group.first is not None
-    if payload is None:
+    if found is None:
         if not signed_kind:
             return None
         return Signed(None, [failed("twoddoc.present", "info",
                                     "Aucun code 2D-Doc lisible n'a été trouvé : les montants imprimés n'ont pas pu être authentifiés.")])
+    payload, place = found
     code = _parse(payload)
     if code is None:
         reason = "Le code 2D-Doc est illisible ou mal formé."
         contract = {"present": True, "valid_signature": False, "fields": {}, "mismatches": [], "reason": reason}
         level: Level = "warning" if group.kind in signed_kinds else "info"
-        return Signed(contract, [failed("twoddoc.signature", level, reason)])
+        return place.mark(Signed(contract, [failed("twoddoc.signature", level, reason)]))
     if group.kind not in signed_kinds:
-        return _report_only(code)
-    return _reconcile(group, code, ex)
+        return place.mark(_report_only(code))
+    return place.mark(_reconcile(group, code, ex, place))
 
 
 def _signed_kinds() -> frozenset[str]:
@@ -247,7 +275,7 @@ def _report_only(code: twoddoc.TwoDDoc) -> Signed:
     return Signed(code.to_contract([]), [check])
 
 
-def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction) -> None:
+def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction, place: Place | None = None) -> None:
     """Numéros fiscaux the print did not give (unreadable) taken from a valid code, for the
     printed déclarants whose name is the signed one at the same rank."""
     printed, signed = ex.fields.get("declarants"), twoddoc.contract_fields(code).get("declarants")
@@ -262,14 +290,21 @@ def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction) -> None:
         shown["numero_fiscal"] = true["numero_fiscal"]
         filled.append(rank)
     if filled:
-        ex.provenance.setdefault("declarants", {})["numero_fiscal_from_2ddoc"] = filled
+        prov = ex.provenance.setdefault("declarants", {})
+        prov["numero_fiscal_from_2ddoc"] = filled
+        box = contract_box(place.box) if place is not None else None
+        if box is not None:  # those numbers were read in the code: its box
+            boxes = list(prov.get("numero_fiscal_bbox") or [None] * len(printed))
+            for rank in filled:
+                boxes[rank - 1] = box
+            prov["numero_fiscal_bbox"] = boxes
 
 
-def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction) -> Signed:
+def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction, place: Place) -> Signed:
     mismatches = sorted(twoddoc.cross_check(code, ex.fields))
     checks: list[Check] = []
     if code.valid_signature is True:
-        corrected = _ocr_misreads(code, ex, mismatches)
+        corrected = _ocr_misreads(code, ex, mismatches, place)
         if corrected:
             mismatches = [m for m in mismatches if m not in corrected]
             checks.append(failed("twoddoc.correction", "info",
@@ -284,8 +319,8 @@ def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction) -> Signed:
                     group.complete or (name in FIRST_PAGE and group.first is not None)):
                 ex.fields[name] = value
                 ex.missing.pop(name, None)
-                ex.provenance[name] = {"source": "2ddoc", "page": 1, "confidence": 1.0}
-        _signed_numeros(code, ex)
+                ex.provenance[name] = place.provenance()
+        _signed_numeros(code, ex, place)
     elif code.valid_signature is None:
         checks.append(failed("twoddoc.signature", "warning", code.reason or "Le code 2D-Doc n'a pas pu être vérifié hors ligne.",
                              reason=code.reason_code))

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from docproc.extractors.view import PageView
+from docproc.models import Box, union_box
 from docproc.text.fold import fold
 
 if TYPE_CHECKING:
@@ -29,16 +30,18 @@ def split_name(identite: str, particles: Collection[str]) -> tuple[str, str]:
     return nom, " ".join(words[i + 1:])
 
 
-def find_names(view: PageView, civilities: list[str], second: str, min_x: float) -> list[tuple[str, int]]:
+def find_names(view: PageView, civilities: list[str], second: str,
+               min_x: float) -> list[tuple[str, int, Box | None]]:
     """Déclarant 1 on a line starting with a civility, then "OU" + déclarant 2 on the next
     such line. A name line may share its row with something on its left (the "2D-DOC"
     caption, a heading of the left column): it is read from its civility on, wherever
-    that stands right of ``min_x``."""
+    that stands right of ``min_x``. Each name comes with its line and the box of what was
+    read on that line from the civility on."""
     civ = "|".join(re.escape(c) for c in sorted(civilities, key=len, reverse=True))
     rx = re.compile(rf"^(?P<ou>{re.escape(second)}\s+)?(?:{civ})\s+(?P<name>[A-Z][A-Z' -]+[A-Z])\s*$")
-    names: list[tuple[str, int]] = []
+    names: list[tuple[str, int, Box | None]] = []
     for i, line in enumerate(view.lines):
-        m, text = None, ""
+        m, text, k = None, "", 0
         for k, seg in enumerate(line.segments):
             if seg.x0 < min_x:
                 continue
@@ -53,7 +56,7 @@ def find_names(view: PageView, civilities: list[str], second: str, min_x: float)
         if names and not m.group("ou"):
             break
         start = m.start("name")
-        names.append((text[start:m.end("name")], i))
+        names.append((text[start:m.end("name")], i, union_box(line.segments[k:])))
         if len(names) == 2:
             break
     return names
@@ -77,14 +80,18 @@ def extract(spec: DocSpec, view: PageView, out: Extraction) -> None:
         numbers[1] = None
     people: list[dict[str, Any]] = []
     conf = 1.0
-    for k, (identite, line) in enumerate(names):
+    for k, (identite, line, _) in enumerate(names):
         nom, prenoms = split_name(identite, particles)
         person: dict[str, Any] = {"nom": nom, "prenoms": prenoms, "identite": identite}
         if numbers[k]:
             person["numero_fiscal"] = numbers[k]
         people.append(person)
         conf = min(conf, view.lines[line].conf)
-    out.put("declarants", people, view, conf, 1)
+    out.put("declarants", people, view, conf, 1, union_box(box for _, _, box in names))
+    numero_boxes = [out.provenance.get(f"_nf{k + 1}", {}).get("bbox") if numbers[k] else None
+                    for k in range(len(people))]
+    if any(numero_boxes):
+        out.provenance["declarants"]["numero_fiscal_bbox"] = numero_boxes
     postal = postal_address(view, names[-1][1], float(cfg.get("min_x", 0.45)))
     if postal:
         out.fields["_adresse_postale"] = postal

@@ -13,7 +13,7 @@ from docproc.extractors import declarants, locaux, rates, revenus
 from docproc.extractors.spec import DocSpec, FieldSpec, all_specs, derived
 from docproc.extractors.values import TYPES, nif_key_ok
 from docproc.extractors.view import PageView
-from docproc.models import Segment
+from docproc.models import Box, Segment, contract_box, union_box
 from docproc.text.fold import fold
 
 #: Below this OCR confidence (0–1) a value is not trusted: reported missing, for review.
@@ -26,11 +26,24 @@ class Extraction:
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)  # field -> French reason
 
-    def put(self, name: str, value: Any, view: PageView, conf: float, page_number: int) -> None:
+    def put(self, name: str, value: Any, view: PageView, conf: float, page_number: int,
+            box: Box | None = None, label: Box | None = None) -> None:
+        """A value read on a page: ``box`` is where it was read (union of its words), ``label``
+        where its label was, when one was used (fractions of the page, origin top-left)."""
         self.fields[name] = value
         self.missing.pop(name, None)
-        self.provenance[name] = {"source": view.page.source, "page": page_number,
-                                 "confidence": round(conf, 3)}
+        self.provenance[name] = provenance_entry(view.page.source, page_number, conf, box, label)
+
+
+def provenance_entry(source: str, page: int, conf: float, box: Box | None = None,
+                     label: Box | None = None) -> dict[str, Any]:
+    """A provenance entry: ``bbox`` and ``label_bbox`` only when known (never guessed)."""
+    out: dict[str, Any] = {"source": source, "page": page, "confidence": round(conf, 3)}
+    if (b := contract_box(box)) is not None:
+        out["bbox"] = b
+    if (lb := contract_box(label)) is not None:
+        out["label_bbox"] = lb
+    return out
 
 
 def _gap_before_unit(segs: list[Segment]) -> bool:
@@ -56,7 +69,11 @@ def _line_height(view: PageView, i: int) -> float:
     return max((s.y1 - s.y0 for s in view.lines[i].segments), default=0.012) or 0.012
 
 
-def _parse_segments(fs: FieldSpec, segs: list[Segment]) -> tuple[Any, float] | None:
+#: What a label's reader gives: (value, confidence, where the value was read).
+Read = tuple[Any, float, Box | None]
+
+
+def _parse_segments(fs: FieldSpec, segs: list[Segment]) -> Read | None:
     parse = TYPES[fs.type or "text"]
     text = " ".join(s.text for s in segs)
     got = parse(text)
@@ -65,10 +82,10 @@ def _parse_segments(fs: FieldSpec, segs: list[Segment]) -> tuple[Any, float] | N
     value = got[0]
     if fs.sign < 0 and isinstance(value, int):
         value = -value
-    return value, min((s.conf for s in segs), default=1.0)
+    return value, min((s.conf for s in segs), default=1.0), union_box(segs)
 
 
-def _value_below(view: PageView, fs: FieldSpec, line: int, start: int, end: int) -> tuple[Any, float] | None:
+def _value_below(view: PageView, fs: FieldSpec, line: int, start: int, end: int) -> Read | None:
     """The value printed under its label: an amount in the row under a banner, right-aligned
     within the banner's width. Only the first line under the label that has ink in that
     span is looked at, and it must hold nothing but the value."""
@@ -91,12 +108,13 @@ def _value_below(view: PageView, fs: FieldSpec, line: int, start: int, end: int)
     return None
 
 
-def _block_below(view: PageView, line: int, start: int, end: int) -> tuple[str, float] | None:
+def _block_below(view: PageView, line: int, start: int, end: int) -> Read | None:
     """The lines under a label, in the label's column, until a blank gap or the next label."""
     x0, x1 = view.x_at(line, start), view.x_at(line, end)
     labels = _known_labels()
     taken: list[str] = []
     conf = 1.0
+    boxes: list[Segment] = []
     last_y = view.lines[line].y
     height = _line_height(view, line)
     for j in range(line + 1, len(view.lines)):
@@ -110,9 +128,10 @@ def _block_below(view: PageView, line: int, start: int, end: int) -> tuple[str, 
         if _LABEL_START.match(folded) or any(p.match(folded) for p in labels):
             break
         taken.append(text)
+        boxes += segs
         conf = min(conf, *(s.conf for s in segs))
         last_y = view.lines[j].y
-    return (" ".join(taken), conf) if taken else None
+    return (" ".join(taken), conf, union_box(boxes)) if taken else None
 
 
 @derived
@@ -120,7 +139,7 @@ def _known_labels() -> tuple[re.Pattern[str], ...]:
     return tuple(p for spec in all_specs() for f in spec.fields for p in f.labels)
 
 
-def _value_after(view: PageView, fs: FieldSpec, line: int, start: int, end: int) -> tuple[Any, float] | None:
+def _value_after(view: PageView, fs: FieldSpec, line: int, start: int, end: int) -> Read | None:
     parse = TYPES[fs.type or "text"]
     if fs.block:
         return _block_below(view, line, start, end)
@@ -133,7 +152,7 @@ def _value_after(view: PageView, fs: FieldSpec, line: int, start: int, end: int)
             return None
         text = " ".join(s.text for s in segs)
         got = parse(text)
-        return (got[0], min(s.conf for s in segs)) if got else None
+        return (got[0], min(s.conf for s in segs), union_box(segs)) if got else None
     text = view.texts[line][end:]
     got = parse(text)
     if not got:
@@ -141,12 +160,13 @@ def _value_after(view: PageView, fs: FieldSpec, line: int, start: int, end: int)
     value, consumed = got
     value_start = end + text.find(consumed[:1]) if consumed else end
     segs = view.segments_between(line, value_start, value_start + len(consumed))
+    box = view.line_box(line, value_start, value_start + len(consumed)) if consumed else union_box(segs)
     conf = min((s.conf for s in segs), default=view.lines[line].conf)
     if view.page.source == "ocr" and _gap_before_unit(segs):
         conf = 0.0  # "13 … €": OCR dropped the digits between, the amount is not whole
     if fs.sign < 0 and isinstance(value, int):
         value = -value
-    return value, conf
+    return value, conf, box
 
 
 def _masked(fs: FieldSpec, value: Any) -> bool:
@@ -166,7 +186,7 @@ def _labelled(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction)
                 got = _value_after(view, fs, hit.line, hit.start, hit.end)
                 if got is None:
                     continue
-                value, conf = got
+                value, conf, box = got
                 if _masked(fs, value):
                     masked = True
                     continue
@@ -176,7 +196,7 @@ def _labelled(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction)
                 if fs.type == "numero_fiscal" and view.page.source == "ocr" and not nif_key_ok(value):
                     low_conf = True
                     continue
-                out.put(fs.name, value, view, conf, number)
+                out.put(fs.name, value, view, conf, number, box, view.line_box(hit.line, hit.start, hit.end))
                 return
     if fs.name not in out.fields and fs.name not in out.missing:
         out.missing[fs.name] = ("valeur masquée sur le document (uniquement des zéros)" if masked
@@ -199,14 +219,16 @@ def _patterned(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction
                 if view.page.source == "ocr" and conf < MIN_CONFIDENCE:
                     low_conf = True
                     continue
-                out.put(fs.name, got[0], view, conf, number)
+                label = union_box([view.box_in(m.start(), start) if start > m.start() else None,
+                                   view.box_in(end, m.end()) if m.end() > end else None])
+                out.put(fs.name, got[0], view, conf, number, view.box_in(start, end), label)
                 return
     out.missing[fs.name] = "lu avec une confiance insuffisante" if low_conf else "introuvable dans le document"
 
 
 def _chosen(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction) -> None:
     """The choice whose markers match earliest (or most often) in the pages' text."""
-    best: tuple[tuple[int, ...], Any, PageView, float, int] | None = None  # key, value, view, conf, page
+    best: tuple[tuple[int, ...], Any, PageView, float, int, Box | None] | None = None  # key, value, view, conf, page, box
     for rank, choice in enumerate(fs.choices):
         count, earliest = 0, None
         for page_index, (view, number) in enumerate(views):
@@ -215,16 +237,30 @@ def _chosen(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction) -
                     count += 1
                     where = (page_index, m.start())
                     if earliest is None or where < earliest[0]:
-                        earliest = (where, view, view.conf_between(m.start(), m.end()), number)
+                        earliest = (where, view, view.conf_between(m.start(), m.end()), number,
+                                    view.box_in(m.start(), m.end()))
         if earliest is None:
             continue
         key = (-count, rank) if fs.choose == "most" else (*earliest[0], rank)
         if best is None or key < best[0]:
-            best = (key, choice.value, earliest[1], earliest[2], earliest[3])
+            best = (key, choice.value, earliest[1], earliest[2], earliest[3], earliest[4])
     if best is None:
         out.missing[fs.name] = "introuvable dans le document"
         return
-    out.put(fs.name, best[1], best[2], best[3], best[4])
+    out.put(fs.name, best[1], best[2], best[3], best[4], best[5])
+
+
+def _flag(fs: FieldSpec, views: list[tuple[PageView, int]], out: Extraction) -> None:
+    """True when the wording is on one of the pages (its box then), else False (no box: the
+    wording is nowhere)."""
+    assert fs.flag is not None
+    for view, number in views:
+        at = view.folded_text.find(fs.flag)
+        if at >= 0:
+            out.put(fs.name, True, view, 1.0, number, view.box_in(at, at + len(fs.flag)))
+            return
+    out.fields[fs.name] = False
+    out.provenance[fs.name] = provenance_entry(views[0][0].page.source, views[0][1], 1.0)
 
 
 def _converted(fs: FieldSpec, out: Extraction) -> None:
@@ -305,8 +341,7 @@ def extract(spec: DocSpec, first: PageView | None, rest: list[tuple[PageView, in
         if not views or fs.name in out.fields:
             continue
         if fs.flag:
-            out.fields[fs.name] = any(fs.flag in v.folded_text for v, _ in views)
-            out.provenance[fs.name] = {"source": views[0][0].page.source, "page": views[0][1], "confidence": 1.0}
+            _flag(fs, views, out)
         elif fs.parser:
             PARSERS[fs.parser](spec, fs, first, rest, views, out)
         elif fs.choices:

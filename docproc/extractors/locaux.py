@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from docproc.extractors.values import euros, line_text
 from docproc.extractors.view import PageView
+from docproc.models import Box, union_box
 
 if TYPE_CHECKING:
     from docproc.extractors.fields import Extraction
@@ -71,6 +72,11 @@ def cells(view: PageView, i: int) -> list[Cell]:
     return out
 
 
+def cell_box(view: PageView, c: Cell) -> Box | None:
+    """Where a cell is on its page: its segments' box."""
+    return union_box(s for s in view.lines[c.line].segments if s.x0 >= c.x0 - 1e-9 and s.x1 <= c.x1 + 1e-9)
+
+
 def _fold(text: str) -> str:
     from docproc.text.fold import fold
     return fold(text)
@@ -96,16 +102,18 @@ def proprietaires(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]
             for head in cells(view, i):
                 if not cfg.start.search(head.folded):
                     continue
-                names, conf = _owners_under(view, i, head, cfg.item)
+                names, conf, boxes = _owners_under(view, i, head, cfg.item)
                 if names:
-                    out.put(fs.name, names, view, conf, number)
+                    out.put(fs.name, names, view, conf, number, union_box(boxes), cell_box(view, head))
                     return
     out.missing[fs.name] = "liste des propriétaires introuvable"
 
 
-def _owners_under(view: PageView, i: int, head: Cell, item: re.Pattern[str]) -> tuple[list[str], float]:
+def _owners_under(view: PageView, i: int, head: Cell,
+                  item: re.Pattern[str]) -> tuple[list[str], float, list[Box | None]]:
     """Owner lines under a heading, in its column; lines of other columns only are skipped."""
     names: list[str] = []
+    boxes: list[Box | None] = []
     conf, last = 1.0, i
     for j in range(i + 1, len(view.lines)):
         if _too_far(view, last, j):
@@ -125,8 +133,9 @@ def _owners_under(view: PageView, i: int, head: Cell, item: re.Pattern[str]) -> 
         if found[0] not in names:
             names.append(found[0])
         conf = min(conf, *(c.conf for c in found[1]))
+        boxes += [cell_box(view, c) for c in found[1]]
         last = j
-    return names, conf
+    return names, conf, boxes
 
 
 def _relaxed(rx: re.Pattern[str]) -> re.Pattern[str]:
@@ -144,17 +153,17 @@ def _parse(key: str, text: str) -> Any:
     return got[0] if got else None
 
 
-def _value_of(view: PageView, key: str, row: list[Cell], k: int, end: int) -> tuple[Any, float] | None:
+def _value_of(view: PageView, key: str, row: list[Cell], k: int, end: int) -> tuple[Any, float, Cell] | None:
     """The value of a label ending at ``end`` in cell ``row[k]``: the rest of that cell, else
     the next cell right of it, else the cell under the label."""
     c = row[k]
     rest = c.text[end:]
     value = _parse(key, rest)
     if value is not None:
-        return value, c.conf
+        return value, c.conf, c
     if k + 1 < len(row):
         value = _parse(key, row[k + 1].text)
-        return (value, row[k + 1].conf) if value is not None else None
+        return (value, row[k + 1].conf, row[k + 1]) if value is not None else None
     i = c.line
     for j in range(i + 1, min(i + 3, len(view.lines))):
         if _too_far(view, i, j):
@@ -162,7 +171,7 @@ def _value_of(view: PageView, key: str, row: list[Cell], k: int, end: int) -> tu
         under = [d for d in cells(view, j) if _overlaps(d, c.x0, c.x1)]
         if under:
             value = _parse(key, under[0].text)
-            return (value, under[0].conf) if value is not None else None
+            return (value, under[0].conf, under[0]) if value is not None else None
     return None
 
 
@@ -178,9 +187,10 @@ def _labels_in(row: list[Cell], labels: dict[str, re.Pattern[str]]) -> list[tupl
 
 
 def _table_rows(view: PageView, i: int, header: dict[str, Cell], cfg: BiensSpec,
-                labels: dict[str, re.Pattern[str]]) -> tuple[list[dict[str, Any]], float, int]:
+                labels: dict[str, re.Pattern[str]]) -> tuple[list[dict[str, Any]], float, int, list[Box | None]]:
     """Rows under a table header: each cell goes to the column it overlaps most."""
     rows: list[dict[str, Any]] = []
+    boxes: list[Box | None] = []
     conf, last = 1.0, i
     for j in range(i + 1, len(view.lines)):
         if _too_far(view, last, j):
@@ -202,11 +212,12 @@ def _table_rows(view: PageView, i: int, header: dict[str, Cell], cfg: BiensSpec,
             if value is not None:
                 values[key] = value
                 conf = min(conf, c.conf)
+                boxes.append(cell_box(view, c))
         if not values:
             continue
         rows.append(values)
         last = j
-    return rows, conf, last
+    return rows, conf, last, boxes
 
 
 def biens(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: Extraction) -> None:
@@ -216,6 +227,8 @@ def biens(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: 
     items: list[dict[str, Any]] = []
     first: tuple[PageView, int] | None = None
     conf = 1.0
+    boxes: list[Box | None] = []  # on the first page that holds items
+    heads: list[Box | None] = []
     for view, number in views:
         nature: str | None = None
         commune: str | None = None
@@ -237,7 +250,7 @@ def biens(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: 
             found = _labels_in(row, labels)
             header = {key: row[k] for k, key, m in found if not row[k].text[m.end():].strip(" :")}
             if len(header) >= 2 and len(header) == len(found) and "adresse" in header:
-                table, tconf, skip_to = _table_rows(view, i, header, cfg, labels)
+                table, tconf, skip_to, tboxes = _table_rows(view, i, header, cfg, labels)
                 for values in table:
                     commune = values.get("commune", commune)
                     current = {"commune": commune, "adresse": values.get("adresse"), "nature": nature,
@@ -246,6 +259,9 @@ def biens(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: 
                 if table:
                     conf = min(conf, tconf)
                     first = first or (view, number)
+                    if first[0] is view:
+                        boxes += tboxes
+                        heads += [cell_box(view, c) for c in header.values()]
                 continue
             for k, key, m in found:
                 got = _value_of(view, key, row, k, m.end())
@@ -259,6 +275,10 @@ def biens(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: 
                     current["revenu_cadastral"] = value
                 conf = min(conf, got[1] if got else view.lines[i].conf)
                 first = first or (view, number)
+                if first[0] is view:
+                    heads.append(cell_box(view, row[k]))
+                    if got:
+                        boxes.append(cell_box(view, got[2]))
     if not items:
         out.missing[fs.name] = "détail des biens introuvable"
         return
@@ -266,4 +286,5 @@ def biens(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: 
         out.missing[fs.name] = "détail des biens incomplet"
         return
     assert first is not None
-    out.put(fs.name, [{k: item[k] for k in BIEN_KEYS} for item in items], first[0], conf, first[1])
+    out.put(fs.name, [{k: item[k] for k in BIEN_KEYS} for item in items], first[0], conf, first[1],
+            union_box(boxes), union_box(heads))

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 
 from docproc.extractors.values import euros
 from docproc.extractors.view import PageView
-from docproc.models import Segment
+from docproc.models import Box, Segment, union_box
 
 if TYPE_CHECKING:
     from docproc.extractors.fields import Extraction
@@ -100,11 +100,14 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
     ignore = [str(s) for s in cfg.get("ignore", [])]
     found: list[dict[str, Any]] = []
     confidence, where, unplaced = 1.0, None, False
+    rows_box: list[Box | None] = []
+    heading: Box | None = None
     for view, number in pages:
         fuzzy = view.page.source == "ocr"
         # The table starts under its heading, or — when OCR lost the heading (a banner) —
         # at its row of column headers.
-        starts = [i for i, t in enumerate(view.folded) if cfg["start"] in t] or [
+        titled = [i for i, t in enumerate(view.folded) if cfg["start"] in t]
+        starts = titled or [
             i - 1 for i, t in enumerate(view.folded) if sum(n in t for n in names) >= 3]
         if not starts:
             continue
@@ -133,6 +136,11 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
                     continue
                 found.append({"categorie": cat, "declarant": column or None, "montant": value})
                 confidence = min(confidence, conf)
+            rows_box.append(view.line_box(i))
+            if titled and heading is None:
+                t = titled[0]
+                at = view.folded[t].find(cfg["start"])
+                heading = view.line_box(t, at, at + len(cfg["start"]))
             where = (view, number)
         if where or unplaced:
             break
@@ -142,4 +150,4 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
     if where is None:
         out.missing["revenus"] = "tableau « Détail des revenus » introuvable"
         return
-    out.put("revenus", found, where[0], confidence, where[1])
+    out.put("revenus", found, where[0], confidence, where[1], union_box(rows_box), heading)

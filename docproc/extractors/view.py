@@ -9,7 +9,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz
 
-from docproc.models import Line, PageText, Segment
+from docproc.models import Box, Line, PageText, Segment, union_box
 from docproc.text.fold import fold
 
 #: Least similarity (0–100) for a label read by OCR to count as found.
@@ -55,13 +55,31 @@ class PageView:
 
     def conf_between(self, start: int, end: int) -> float:
         """Least confidence of the segments under a span of ``folded_text``."""
+        return min((s.conf for s in self.segments_in(start, end)), default=1.0)
+
+    def _line_spans(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """(line, start, end) of each line's part of a span of ``folded_text``."""
         (l0, c0), (l1, c1) = self.locate(start), self.locate(max(end - 1, start))
-        confs = []
-        for i in range(l0, l1 + 1):
-            lo = c0 if i == l0 else 0
-            hi = c1 + 1 if i == l1 else len(self.texts[i])
-            confs += [s.conf for s in self.segments_between(i, lo, hi)]
-        return min(confs, default=1.0)
+        return [(i, c0 if i == l0 else 0, c1 + 1 if i == l1 else len(self.texts[i]))
+                for i in range(l0, l1 + 1)]
+
+    def segments_in(self, start: int, end: int) -> list[Segment]:
+        """The segments under a span of ``folded_text`` (it may cross lines)."""
+        return [seg for i, lo, hi in self._line_spans(start, end) for seg in self.segments_between(i, lo, hi)]
+
+    def box_in(self, start: int, end: int) -> Box | None:
+        """The box of a span of ``folded_text`` (union over its lines)."""
+        return union_box(self.line_box(i, lo, hi) for i, lo, hi in self._line_spans(start, end))
+
+    def line_box(self, i: int, start: int = 0, end: int | None = None) -> Box | None:
+        """The box of a span of line i's text (the whole line by default). A segment that holds
+        more than the span (a text layer run "Label : value") is cut in proportion."""
+        end = len(self.texts[i]) if end is None else end
+        box = union_box(self.segments_between(i, start, end))
+        if box is None:
+            return None
+        x0, x1 = max(box[0], self.x_at(i, start)), min(box[2], self.x_at(i, end))
+        return (x0, box[1], x1, box[3]) if x1 > x0 else box
 
     def spans(self, i: int) -> list[tuple[int, int, Segment]]:
         """(start, end, segment) of each segment in line i's text."""

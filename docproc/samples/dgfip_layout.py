@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from docproc.samples.avis import INCOME_ROWS, AvisData
@@ -395,7 +394,7 @@ def draw_page1(p: Page, d: AvisData, st: Style, code_image: Any = None) -> None:
     code_top = _title(p, d, st) + (st.head_dy if st.name != "real" else 0)
     code_x = (178.0 if d.kind == "asdir" else 130.0) + st.code_dx
     if code_image is not None:
-        p.c.drawImage(ImageReader(code_image), code_x, H - code_top - 72, 72, 72)
+        p.code(code_image, code_x, code_top, 72)
         p.text(code_x + 22, code_top + 82, "2D-DOC", 5.5)
     dy = st.head_dy
     asdir_drop = 48.0 if d.kind == "asdir" else 0.0

@@ -35,8 +35,9 @@ def _drawer(doc: Any, n: int) -> Any:
     return layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
 
 
-def pdf_bytes(case: Case, pages: list[tuple[Any, int]]) -> bytes:
-    return layout.render([(_drawer(doc, n), case.font, case.sep) for doc, n in pages])
+def pdf_bytes(case: Case, pages: list[tuple[Any, int]], drawn: list[layout.Drawn] | None = None) -> bytes:
+    """The PDF of some pages of a case; ``drawn`` receives what each page drew where."""
+    return layout.render([(_drawer(doc, n), case.font, case.sep) for doc, n in pages], drawn)
 
 
 def expected_documents(case: Case) -> list[dict[str, Any]]:

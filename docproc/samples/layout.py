@@ -41,20 +41,40 @@ def parts(value: float) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
+#: What a page drawer put where: (text, or "<2D-Doc>" for the code, box as fractions of the
+#: page, origin top-left). The tests compare the boxes of extracted values with these.
+Drawn = list[tuple[str, tuple[float, float, float, float]]]
+
+
 class Page:
     """A thin helper over the canvas with y measured from the top of the page."""
 
     def __init__(self, c: Canvas, font: str, sep: str) -> None:
         self.c, self.sep = c, sep
         self.regular, self.bold = FONTS[font]
+        self.drawn: Drawn = []
+
+    def _record(self, s: str, x0: float, top: float, font: str, size: float) -> None:
+        ascent, descent = pdfmetrics.getAscentDescent(font, size)
+        x1 = x0 + pdfmetrics.stringWidth(s, font, size)
+        self.drawn.append((s, (x0 / W, (top - ascent) / H, x1 / W, (top - descent) / H)))
 
     def text(self, x: float, top: float, s: str, size: float = 9, bold: bool = False) -> None:
-        self.c.setFont(self.bold if bold else self.regular, size)
+        font = self.bold if bold else self.regular
+        self.c.setFont(font, size)
         self.c.drawString(x, H - top, s)
+        self._record(s, x, top, font, size)
 
     def right(self, x: float, top: float, s: str, size: float = 9, bold: bool = False) -> None:
-        self.c.setFont(self.bold if bold else self.regular, size)
+        font = self.bold if bold else self.regular
+        self.c.setFont(font, size)
         self.c.drawRightString(x, H - top, s)
+        self._record(s, x - pdfmetrics.stringWidth(s, font, size), top, font, size)
+
+    def code(self, image: Any, x: float, top: float, side: float) -> None:
+        """The 2D-Doc image, its top-left corner at (x, top), ``side`` points wide and high."""
+        self.c.drawImage(ImageReader(image), x, H - top - side, side, side)
+        self.drawn.append(("<2D-Doc>", (x / W, top / H, (x + side) / W, (top + side) / H)))
 
     def box(self, x: float, top: float, w: float, h: float) -> None:
         self.c.rect(x, H - top - h, w, h)
@@ -77,7 +97,7 @@ def _titles(d: AvisData) -> tuple[str, str]:
 
 def draw_page1(p: Page, d: AvisData, code_image: Any = None) -> None:
     if code_image is not None:
-        p.c.drawImage(ImageReader(code_image), 36, H - 112, 76, 76)
+        p.code(code_image, 36, 36, 76)
         p.text(52, 122, "2D-DOC", 6)
     t1, t2 = _titles(d)
     p.text(130, 42, "DIRECTION GÉNÉRALE DES FINANCES PUBLIQUES", 10, bold=True)
@@ -262,8 +282,9 @@ def field_pages(d: AvisData) -> dict[str, int]:
     return pages
 
 
-def render(pages: list[tuple[Callable[[Page], None], str, str]]) -> bytes:
-    """A PDF from page drawers: (drawer, font key, thousands separator)."""
+def render(pages: list[tuple[Callable[[Page], None], str, str]], drawn: list[Drawn] | None = None) -> bytes:
+    """A PDF from page drawers: (drawer, font key, thousands separator). ``drawn``, when given,
+    receives what each page drew where (:data:`Drawn`)."""
     import io
     _register_fonts()
     buf = io.BytesIO()
@@ -271,7 +292,10 @@ def render(pages: list[tuple[Callable[[Page], None], str, str]]) -> bytes:
     c.setTitle("Document synthétique docproc")
     c.setAuthor("docproc")
     for draw, font, sep in pages:
-        draw(Page(c, font, sep))
+        page = Page(c, font, sep)
+        draw(page)
+        if drawn is not None:
+            drawn.append(page.drawn)
         c.showPage()
     c.save()
     return buf.getvalue()

@@ -21,7 +21,7 @@ from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, sniff
 from docproc.models import Check, PageText, Upload
 from docproc.settings import Settings
 from docproc.text.pdf_text import open_pdf, read_text_page
-from docproc.twoddoc import find_on_pdf_page, find_on_scan
+from docproc.twoddoc import find_on_pdf_page_at, find_on_scan, locate_in_image
 
 if TYPE_CHECKING:  # PIL only for scans and photos (CLI start-up time)
     from PIL import Image
@@ -51,7 +51,7 @@ class FileRead:
                 "checks": [c.to_json() for c in self.checks]}
 
 
-def _code(search: Callable[..., str | None], *args: Any) -> str | None:
+def _code(search: Callable[..., Any], *args: Any) -> Any:
     """A 2D-Doc search that never fails the read: a code not found is only a code not found."""
     try:
         return search(*args)
@@ -78,6 +78,10 @@ def _ocr_with_codes(images: Sequence[Image.Image], file: str) -> list[PageText]:
             raise
         for page, found in zip(pages, codes, strict=True):
             page.twoddoc = found.result()
+            if page.twoddoc and page.image is not None:
+                # where the code is in the geometry of the words: the page as OCR read it
+                # (upright, deskewed), not the image as given
+                page.twoddoc_box = _code(locate_in_image, page.image, page.twoddoc)
     return pages
 
 
@@ -91,7 +95,9 @@ def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
             if page is None:
                 scans.append(i)
             else:
-                page.twoddoc = _code(find_on_pdf_page, pdf, i)
+                found = _code(find_on_pdf_page_at, pdf, i)
+                if found is not None:
+                    page.twoddoc, page.twoddoc_box = found
                 pages.append(page)
         if scans:
             from docproc.text.images import render_pdf_page

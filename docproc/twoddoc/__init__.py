@@ -5,6 +5,8 @@ Public API (other packages call exactly these):
 - :func:`parse_and_verify` — payload text -> :class:`TwoDDoc` (verdict included)
 - :func:`find_in_pdf`, :func:`find_in_image` — locate and decode the DataMatrix
 - :func:`find_on_pdf_page`, :func:`find_on_scan` — the cheap per-page search run as pages are read
+  (:func:`find_on_pdf_page_at` also says where the code is; :func:`locate_in_image` finds a
+  code already read on a page image)
 - :func:`contract_fields`, :func:`cross_check` — contract fields and printed-vs-signed check
 - :func:`build_payload`, :func:`render_datamatrix` — signed codes for the sample generator
 - :class:`TrustStore`, :func:`refresh_trust_cache` — trust data (offline / `trust refresh`)
@@ -19,7 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .crosscheck import cross_check
-    from .decode import bench_decode, find_in_image, find_in_pdf, find_on_pdf_page, find_on_scan
+    from .decode import (
+        bench_decode,
+        find_in_image,
+        find_in_pdf,
+        find_on_pdf_page,
+        find_on_pdf_page_at,
+        find_on_scan,
+        locate_in_image,
+    )
     from .encode import build_payload, render_datamatrix
     from .errors import TwoDDocError
     from .fields import contract_fields
@@ -33,6 +43,7 @@ _HOMES = {
     "cross_check": "crosscheck",
     "bench_decode": "decode", "find_in_image": "decode", "find_in_pdf": "decode",
     "find_on_pdf_page": "decode", "find_on_scan": "decode",
+    "find_on_pdf_page_at": "decode", "locate_in_image": "decode",
     "build_payload": "encode", "render_datamatrix": "encode",
     "TwoDDocError": "errors",
     "contract_fields": "fields",
@@ -72,7 +83,9 @@ __all__ = [
     "find_in_image",
     "find_in_pdf",
     "find_on_pdf_page",
+    "find_on_pdf_page_at",
     "find_on_scan",
+    "locate_in_image",
     "parse_and_verify",
     "refresh_trust_cache",
     "render_datamatrix",

@@ -69,12 +69,39 @@ def _is_2ddoc(text: str) -> bool:
 def read_array(gray: np.ndarray, *, binarizer: zxingcpp.Binarizer | None = None,
                try_harder: bool = True) -> str | None:
     """The first 2D-Doc payload zxing-cpp finds in a grayscale image, or None."""
+    found = read_array_at(gray, binarizer=binarizer, try_harder=try_harder)
+    return found[0] if found else None
+
+
+#: A box in an image's pixels: left, top, right, bottom.
+PixelBox = tuple[float, float, float, float]
+#: A box on a page as fractions of its width and height, origin top-left: x0, y0, x1, y1.
+PageBox = tuple[float, float, float, float]
+
+
+def _pixel_box(result: Any) -> PixelBox:
+    pos = result.position
+    corners = (pos.top_left, pos.top_right, pos.bottom_left, pos.bottom_right)
+    xs, ys = [float(p.x) for p in corners], [float(p.y) for p in corners]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def read_array_at(gray: np.ndarray, *, binarizer: zxingcpp.Binarizer | None = None,
+                  try_harder: bool = True) -> tuple[str, PixelBox] | None:
+    """The first 2D-Doc payload zxing-cpp finds in a grayscale image and where the symbol is
+    (pixels of ``gray``), or None."""
     import numpy as np
-    return _read_image(np.ascontiguousarray(gray), binarizer=binarizer, try_harder=try_harder)
+    return _read_image_at(np.ascontiguousarray(gray), binarizer=binarizer, try_harder=try_harder)
 
 
 def _read_bitmap(bitmap: pdfium.PdfBitmap, *, try_harder: bool) -> str | None:
     """:func:`read_array` on a PDFium bitmap, read in place (no numpy, no copy)."""
+    found = _read_bitmap_at(bitmap, try_harder=try_harder)
+    return found[0] if found else None
+
+
+def _read_bitmap_at(bitmap: pdfium.PdfBitmap, *, try_harder: bool) -> tuple[str, PixelBox] | None:
+    """:func:`read_array_at` on a PDFium bitmap, read in place (no numpy, no copy)."""
     import zxingcpp
     formats = {pdfium.raw.FPDFBitmap_Gray: zxingcpp.ImageFormat.Lum,
                pdfium.raw.FPDFBitmap_BGR: zxingcpp.ImageFormat.BGR,
@@ -90,10 +117,11 @@ def _read_bitmap(bitmap: pdfium.PdfBitmap, *, try_harder: bool) -> str | None:
     except (ValueError, TypeError, RuntimeError) as exc:
         log.debug("zxing-cpp a refusé le bitmap : %s", exc)
         return None
-    return _read_image(view, binarizer=None, try_harder=try_harder)
+    return _read_image_at(view, binarizer=None, try_harder=try_harder)
 
 
-def _read_image(image: Any, *, binarizer: zxingcpp.Binarizer | None, try_harder: bool) -> str | None:
+def _read_image_at(image: Any, *, binarizer: zxingcpp.Binarizer | None,
+                   try_harder: bool) -> tuple[str, PixelBox] | None:
     import zxingcpp
     try:
         results = zxingcpp.read_barcodes(
@@ -106,7 +134,50 @@ def _read_image(image: Any, *, binarizer: zxingcpp.Binarizer | None, try_harder:
     for result in results:
         text = result.text
         if _is_2ddoc(text):
-            return text
+            return text, _pixel_box(result)
+    return None
+
+
+def _fractions(box: PixelBox, shape: tuple[int, ...],
+               region: tuple[float, float, float, float] | None = None) -> PageBox:
+    """A pixel box of an image that shows ``region`` of a page (the whole page by default) as
+    fractions of the page."""
+    h, w = shape[0], shape[1]
+    rx0, ry0, rx1, ry1 = region or (0.0, 0.0, 1.0, 1.0)
+    return (rx0 + box[0] / w * (rx1 - rx0), ry0 + box[1] / h * (ry1 - ry0),
+            rx0 + box[2] / w * (rx1 - rx0), ry0 + box[3] / h * (ry1 - ry0))
+
+
+#: Resolution of the page rendered only to find where a code already read is.
+LOCATE_DPI = 100
+
+
+def locate_in_image(img: Image.Image, payload: str) -> PageBox | None:
+    """Where the 2D-Doc ``payload`` is on a page image, as fractions of the image: zxing's own
+    position of the symbol (read or only seen), else the one square of dense texture that
+    looks like a DataMatrix; None when neither says for sure."""
+    import numpy as np
+    import zxingcpp
+    try:
+        gray = _to_gray(img)
+    except (OSError, ValueError):
+        return None
+    if gray.size == 0 or min(gray.shape) < 10:
+        return None
+    try:
+        results = zxingcpp.read_barcodes(
+            np.ascontiguousarray(gray), formats=_datamatrix(), text_mode=zxingcpp.TextMode.Plain,
+            try_rotate=True, try_downscale=True, try_invert=False, return_errors=True,
+            binarizer=zxingcpp.Binarizer.LocalAverage)
+    except (ValueError, RuntimeError):
+        results = []
+    same = [r for r in results if r.valid and r.text == payload]
+    seen = same or ([r for r in results if not r.valid] if len(results) == 1 else [])
+    if seen:
+        return _fractions(_pixel_box(seen[0]), gray.shape)
+    squares = _dense_squares(gray)
+    if len(squares) == 1:
+        return _fractions(tuple(float(v) for v in squares[0]), gray.shape)  # type: ignore[arg-type]
     return None
 
 
@@ -148,6 +219,14 @@ def _pdf_attempts(page_indexes: Sequence[int]) -> Iterator[tuple[int, int, tuple
 def _embedded_images(page: pdfium.PdfPage, max_depth: int = 1) -> Iterator[pdfium.PdfBitmap]:
     """The page's image objects as bitmaps (owned by PDFium: never closed here), a born-digital
     avis embeds its code as one."""
+    for bitmap, _ in _embedded_images_at(page, max_depth):
+        yield bitmap
+
+
+def _embedded_images_at(page: pdfium.PdfPage,
+                        max_depth: int = 1) -> Iterator[tuple[pdfium.PdfBitmap, Box | None]]:
+    """The page's image objects as bitmaps, with their bounds (user space) for those drawn on
+    the page itself (None inside a form XObject)."""
     for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=max_depth):
         try:
             width, height = obj.get_px_size()
@@ -156,7 +235,11 @@ def _embedded_images(page: pdfium.PdfPage, max_depth: int = 1) -> Iterator[pdfiu
             bitmap = obj.get_bitmap(render=False)
         except (pdfium.PdfiumError, ValueError, TypeError):
             continue
-        yield bitmap
+        bounds: Box | None = None
+        if getattr(obj, "level", 1) == 0:
+            with contextlib.suppress(pdfium.PdfiumError, RuntimeError):
+                bounds = tuple(float(v) for v in obj.get_bounds())  # type: ignore[assignment]
+        yield bitmap, bounds
 
 
 def find_in_pdf(pdf_bytes: bytes, page_indexes: Sequence[int] = (0,)) -> tuple[str, int] | None:
@@ -398,7 +481,40 @@ def _fraction(page: pdfium.PdfPage, box: Box) -> tuple[float, float, float, floa
 
 
 def find_on_pdf_page(pdf: pdfium.PdfDocument, index: int) -> str | None:
-    """The 2D-Doc payload on page ``index`` of an open PDF with a text layer, or None.
+    """The 2D-Doc payload on page ``index`` of an open PDF with a text layer, or None
+    (:func:`find_on_pdf_page_at` without the place)."""
+    found = find_on_pdf_page_at(pdf, index)
+    return found[0] if found else None
+
+
+def _user_to_page(page: pdfium.PdfPage, box: Box) -> PageBox | None:
+    """A user-space box as fractions of the page, origin top-left, in the geometry of the text
+    layer (``docproc.text.pdf_text``); None on a rotated page."""
+    if page.get_rotation() not in (0, None):
+        return None
+    width, height = page.get_size()
+    if width <= 0 or height <= 0:
+        return None
+    return box[0] / width, 1 - box[3] / height, box[2] / width, 1 - box[1] / height
+
+
+def _locate_render(page: pdfium.PdfPage, payload: str) -> PageBox | None:
+    """Where a code already read is, from a modest render of the whole page."""
+    try:
+        bitmap = _render(page, LOCATE_DPI, None)
+    except pdfium.PdfiumError:
+        return None
+    try:
+        found = _read_bitmap_at(bitmap, try_harder=True)
+        shape = (bitmap.height, bitmap.width)
+    finally:
+        bitmap.close()
+    return _fractions(found[1], shape) if found and found[0] == payload else None
+
+
+def find_on_pdf_page_at(pdf: pdfium.PdfDocument, index: int) -> tuple[str, PageBox | None] | None:
+    """The 2D-Doc payload on page ``index`` of an open PDF with a text layer and where the code
+    is on the page (fractions, origin top-left; None when that is not known), or None.
 
     Embedded image objects are decoded first (a born-digital avis embeds its code as one);
     the page is rendered only where something could be a code (an image that did not decode,
@@ -413,19 +529,20 @@ def find_on_pdf_page(pdf: pdfium.PdfDocument, index: int) -> str | None:
     try:
         images, regions = _plausible_regions(page)
         if images:
-            for image in _embedded_images(page, max_depth=2):
+            for image, bounds in _embedded_images_at(page, max_depth=2):
                 payload = _read_bitmap(image, try_harder=False)
                 if payload is not None:
-                    return payload
+                    at = _user_to_page(page, bounds) if bounds is not None else None
+                    return payload, at if at is not None else _locate_render(page, payload)
         whole_page = False
         for box in regions:
             region = _fraction(page, box)
             if region is None:
                 whole_page = True
                 continue
-            payload = _read_render(page, CROP_DPI, region)
-            if payload is not None:
-                return payload
+            found = _read_render(page, CROP_DPI, region)
+            if found is not None:
+                return found
         if whole_page:
             return _read_render(page, PAGE_DPI, None)
         return None
@@ -433,13 +550,22 @@ def find_on_pdf_page(pdf: pdfium.PdfDocument, index: int) -> str | None:
         page.close()
 
 
-def _read_render(page: pdfium.PdfPage, dpi: int, region: tuple[float, float, float, float] | None) -> str | None:
+def _read_render(page: pdfium.PdfPage, dpi: int,
+                 region: tuple[float, float, float, float] | None) -> tuple[str, PageBox | None] | None:
     try:
         bitmap = _render(page, dpi, region)
     except pdfium.PdfiumError as exc:
         log.debug("rendu impossible pour la recherche de 2D-Doc : %s", exc)
         return None
-    return _read_rendered(bitmap, try_harder=True)
+    try:
+        found = _read_bitmap_at(bitmap, try_harder=True)
+        shape = (bitmap.height, bitmap.width)
+    finally:
+        bitmap.close()
+    if found is None:
+        return None
+    rotated = page.get_rotation() not in (0, None)
+    return found[0], None if rotated else _fractions(found[1], shape, region)
 
 
 def _spots(gray: np.ndarray) -> tuple[str | None, list[tuple[int, int, int, int]]]:
