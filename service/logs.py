@@ -183,8 +183,8 @@ class RequestLog:
         request_id = given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
         started = time.perf_counter()
         status = [500]
-        tokens = (_request_id.set(request_id), _notes.set({}), _dossier_id.set(None), _job_id.set(None))
-        notes = _notes.get() or {}
+        notes: dict[str, str] = {}
+        tokens = (_request_id.set(request_id), _notes.set(notes), _dossier_id.set(None), _job_id.set(None))
 
         async def send_with_id(message: dict[str, Any]) -> None:
             if message.get("type") == "http.response.start":

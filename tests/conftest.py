@@ -38,7 +38,7 @@ def run_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     logging.getLogger().addHandler(tee)
     yield path
     logging.getLogger().removeHandler(tee)
-    tee.close()
+    tee.finish()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -53,6 +53,11 @@ class Tee(logging.Handler):
             self.handleError(record)
 
     def close(self) -> None:
+        # logging.config.dictConfig (uvicorn's start-up) closes every handler: stay open.
+        with self._lock_file:
+            self._fh.flush()
+
+    def finish(self) -> None:
         with self._lock_file:
             self._fh.close()
         super().close()
