@@ -81,9 +81,12 @@ def prepare_dir(data_dir: Path, *, wipe: str | None = None) -> Path:
 
     ``wipe="all"`` (``up``, which owns every process) empties it; ``wipe="stale"`` (``serve``)
     removes the files of processes that no longer run, keeping those of workers started apart
-    on the same data directory; ``None`` (``worker``) leaves it as it is."""
+    on the same data directory; ``None`` (``worker``) leaves it as it is. A directory given in
+    the environment is shared with processes we did not start: only stale files go."""
     given = os.environ.get(ENV, "").strip()
     path = Path(given) if given else Path(data_dir).resolve() / "metrics"
+    if given and wipe == "all":
+        wipe = "stale"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     if wipe is not None:
         for file in path.glob("*.db"):

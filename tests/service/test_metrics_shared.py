@@ -6,6 +6,7 @@ family name collisions (OpenMetrics)."""
 from __future__ import annotations
 
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -182,3 +183,29 @@ def test_metric_families_do_not_collide_and_are_documented() -> None:
     assert plain.startswith("text/plain") and b"# TYPE docproc_jobs_total counter" in text
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert [name for name in metrics.FAMILIES if name not in readme] == []
+
+
+def test_metrics_directory_is_chosen_and_cleaned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    monkeypatch.delenv(metrics.ENV, raising=False)
+    data = tmp_path / "data"
+    path = metrics.prepare_dir(data)  # a worker: chosen, not wiped
+    assert path == data.resolve() / "metrics" and os.environ[metrics.ENV] == str(path)
+    mine, stale = path / f"counter_{os.getpid()}.db", path / f"counter_{gone.pid}.db"
+    live_gauge = path / f"gauge_livesum_{gone.pid}.db"
+    for f in (mine, stale, live_gauge):
+        f.write_bytes(b"")
+    metrics.prepare_dir(data)
+    assert mine.exists() and stale.exists()
+    metrics.process_ended(gone.pid)  # its live gauges go, its counters stay
+    assert not live_gauge.exists() and stale.exists()
+    metrics.prepare_dir(data, wipe="stale")  # serve: processes still running keep their files
+    assert mine.exists() and not stale.exists()
+    monkeypatch.delenv(metrics.ENV)
+    metrics.prepare_dir(data, wipe="all")  # up: everything
+    assert list(path.iterdir()) == []
+    # A directory given in the environment may be shared: only stale files go, even for up.
+    mine.write_bytes(b"")
+    metrics.prepare_dir(tmp_path / "other", wipe="all")
+    assert mine.exists() and not (tmp_path / "other" / "metrics").exists()
