@@ -41,10 +41,6 @@ log = logging.getLogger("docproc.api")
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def _unique_name(name: str, taken: set[str]) -> str:
     if name not in taken:
         return name
@@ -92,7 +88,7 @@ class Service:
         self.redis = connect_redis(settings.redis_url)
         self.queue = JobQueue(self.redis, settings)
         self.keys = KeyRing(settings.api_keys)
-        self.uploads = metrics.UploadMetrics(self.redis, metrics.metrics_key(settings.queue_name))
+        self.uploads = metrics.UploadMetrics()
 
     # -- lookups -----------------------------------------------------------------------
     def visible_dossier(self, client: Client, dossier_id: str) -> Dossier:
@@ -244,16 +240,14 @@ class Service:
             status["redis"] = "indisponible"
         return status
 
-    def metrics_text(self) -> str:
+    def metrics_text(self, accept: str | None = None) -> tuple[bytes, str]:
+        """The /metrics body (every process's counters, summed) and its content type."""
         with self.db.read() as s:
             counts = [(str(st), int(n)) for st, n in s.execute(select(Job.status, func.count()).group_by(Job.status))]
+        present = metrics.Present(db_jobs=counts)
         try:
-            depth = self.queue.depth()
-            raw = {_text(k): _text(v) for k, v in self.redis.hgetall(metrics.metrics_key(self.settings.queue_name)).items()}
-            workers = RQWorker.count(queue=self.queue.queue)
-            up = 1
+            present.queue_depth = self.queue.depth()
+            present.workers = RQWorker.count(queue=self.queue.queue)
         except RedisError:
-            depth, raw, workers, up = 0, {}, 0, 0
-        text = metrics.render(queue_depth=depth, db_jobs=counts, redis_hash=raw, uploads=self.uploads,
-                              workers=workers)
-        return text + f"# HELP docproc_redis_up Whether Redis answered.\n# TYPE docproc_redis_up gauge\ndocproc_redis_up {up}\n"
+            present.redis_up = False
+        return metrics.render(present, accept)

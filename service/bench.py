@@ -103,6 +103,7 @@ class _Stack:
         self.env = {**os.environ, "REDIS_URL": self.redis.url, "DOCPROC_API_KEYS": f"bench:pipeline:{self.key}",
                     "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(), "DOCPROC_TRUST_TEST_2DDOC": "1"}
         self.env.pop("DATABASE_URL", None)
+        self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each data dir's own metrics/ directory
 
     def spawn(self, args: list[str], data_dir: Path, queue: str) -> subprocess.Popen[bytes]:
         env = {**self.env, "DOCPROC_DATA_DIR": str(data_dir), "DOCPROC_QUEUE": queue}
@@ -229,7 +230,7 @@ def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
     from service.auth import Client
     from service.backend import Service
     from service.db import JOB_FINISHED, Job, migrate
-    from service.metrics import metrics_key
+    from service.metrics import read_sums
     from service.settings import load_settings
 
     data_dir, queue = stack.tmp / "overhead", "bench-overhead"
@@ -254,14 +255,13 @@ def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
         time.sleep(0.2)
     with service.db.read() as s:
         first, last = s.execute(select(func.min(Job.started_at), func.max(Job.finished_at))).one()
-    raw = {(k.decode() if isinstance(k, bytes) else k): float(v)
-           for k, v in service.redis.hgetall(metrics_key(queue)).items()}
+    raw = read_sums(data_dir / "metrics", ["docproc_extract_seconds_total"]) if (data_dir / "metrics").is_dir() else {}
     worker.terminate()
     service.db.dispose()
     if done < jobs or first is None or last is None:
         return {"error": f"{done}/{jobs} jobs finished"}
     window = (last - first).total_seconds()
-    extract_s = raw.get("extract|sum", 0.0)
+    extract_s = raw.get("docproc_extract_seconds_total", 0.0)
     per_job = (window - extract_s) / jobs * 1000
     return {"jobs": jobs, "worker": "SimpleWorker (no fork), pipeline preloaded",
             "rq_noop_per_job_ms": round(_rq_noop_ms(stack), 2),

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from service import metrics
+
 log = logging.getLogger("docproc.up")
 
 #: Seconds a worker gets to finish its job after SIGTERM before it is killed.
@@ -48,8 +50,9 @@ def _say(line: str) -> None:
 def _setup_logging() -> None:
     # Everything the service writes (database, blobs, keys, Redis files) is for it alone.
     os.umask(0o077)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from service import logs
+
+    logs.configure()  # JSON lines on stderr unless it is a terminal (service/logs.py)
 
 
 def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: int = 1) -> None:
@@ -88,6 +91,7 @@ def serve(host: str, port: int) -> int:
     from service.settings import load_settings
 
     settings = load_settings()
+    metrics.prepare_dir(settings.data_dir, wipe="stale")  # before any metric, for every API process
     if not settings.api_keys:
         log.warning("aucune clé d'API configurée (DOCPROC_API_KEYS) : toutes les requêtes seront refusées")
     db = Database(settings.database_url)
@@ -106,7 +110,9 @@ def run_worker() -> int:
     from service import runner
     from service.settings import load_settings
 
-    return runner.run(load_settings())
+    settings = load_settings()
+    metrics.prepare_dir(settings.data_dir)  # shared with the API processes, never wiped here
+    return runner.run(settings)
 
 
 def migrate_only() -> int:
@@ -222,6 +228,7 @@ class WorkerPool:
                         self.backoff[i] = 0.0 if lived > 60 else min(max(self.backoff[i] * 2, 0.5), 30.0)
                         self.died_at[i] = died = now
                         log.warning("worker %d ended (code %s): restarting", i, proc.returncode)
+                        metrics.process_ended(proc.pid)
                     if now - died >= self.backoff[i]:
                         self._spawn(i)
                         self.died_at[i] = None
@@ -263,6 +270,7 @@ def up(host: str, port: int, data_dir: Path) -> int:
 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    metrics.prepare_dir(data_dir, wipe="all")  # before the workers and the API start counting
     redis = RedisProcess(data_dir)
     pool: WorkerPool | None = None
     try:

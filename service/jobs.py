@@ -17,6 +17,7 @@ are retried with exponential backoff through the reconciler; anything the file c
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import logging
 import threading
@@ -31,7 +32,7 @@ from rq.timeouts import JobTimeoutException
 from sqlalchemy import bindparam, literal, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import metrics
+from service import logs, metrics
 from service.db import (
     DOSSIERS,
     FILES,
@@ -79,6 +80,7 @@ class WorkerContext:
     current: str | None = None  # the job id being run, for the heartbeat thread
     current_since: float | None = None  # time.monotonic() when it started, for the watchdog
     last_extract_s: float | None = None  # time spent in the pipeline by the last job
+    last_pages: int | None = None  # pages read by the last job (its log line)
     extract: Any = None  # docproc.pipeline.extract, imported once by the worker parent
 
     def pipeline_extract(self) -> Any:
@@ -115,7 +117,8 @@ def get_context() -> WorkerContext:
 
 def process_job(job_id: str) -> dict[str, Any]:
     """RQ entry point (``service.jobs.process_job``); returns a small status dict of ids."""
-    return run_job(get_context(), job_id)
+    # The job's log context (job, dossier, request ids) ends with the job.
+    return contextvars.copy_context().run(run_job, get_context(), job_id)
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ class Claim:
     dossier_id: str
     attempt: int
     created_at: datetime
+    enqueued_at: datetime | None = None
 
 
 def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
@@ -131,7 +135,13 @@ def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
     if claim is None:
         return {"job_id": job_id, "status": "skipped"}
     started = time.monotonic()
-    ctx.current, ctx.current_since, ctx.last_extract_s = job_id, started, None
+    ctx.current, ctx.current_since, ctx.last_extract_s, ctx.last_pages = job_id, started, None, None
+    logs.bind_job(job_id, claim.dossier_id)
+    wait = (utcnow() - claim.enqueued_at).total_seconds() if claim.enqueued_at is not None else None
+    if wait is not None:
+        metrics.record_queue_wait(wait)
+    log.info("job started", extra={"event": "job.start", "attempt": claim.attempt,
+                                   "queue_wait_ms": None if wait is None else round(wait * 1000, 1)})
     try:
         outcome, reason, parked = _work(ctx, claim)
     finally:
@@ -142,10 +152,10 @@ def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
     elapsed = time.monotonic() - started
     if outcome in (JOB_FINISHED, JOB_FAILED):
         latency = (utcnow() - claim.created_at).total_seconds()
-        with contextlib.suppress(RedisError):
-            metrics.record_job(ctx.redis, metrics.metrics_key(ctx.settings.queue_name), outcome, reason, elapsed,
-                               latency, ctx.last_extract_s)
-    log.info("job %s %s%s in %.0f ms", job_id, outcome, f" ({reason})" if reason else "", elapsed * 1000)
+        metrics.record_job(outcome, reason, elapsed, latency, ctx.last_extract_s)
+    log.info("job %s%s", outcome, f" ({reason})" if reason else "",
+             extra={"event": "job.end", "outcome": outcome, "reason": reason, "attempt": claim.attempt,
+                    "duration_ms": round(elapsed * 1000, 1), "pages": ctx.last_pages})
     return {"job_id": job_id, "status": outcome, "reason": reason}
 
 
@@ -158,7 +168,7 @@ _busy = (select(literal(1)).select_from(_J.alias("other"))
                 text("other.heartbeat_at >= :fresh"))
          .limit(1).scalar_subquery())
 _CLAIM_READ = (select(_J.c.status, _J.c.not_before, _J.c.attempts, _J.c.generation, _J.c.dossier_id,
-                      _J.c.created_at, _D.c.result_generation, _busy.label("busy"))
+                      _J.c.created_at, _J.c.enqueued_at, _D.c.result_generation, _busy.label("busy"))
                .join_from(_J, _D, _D.c.id == _J.c.dossier_id).where(_J.c.id == bindparam("job_id")))
 _JOB_UPDATE = update(_J).where(_J.c.id == bindparam("b_job"))
 _LOAD_DOSSIER = select(_D.c.generation, _D.c.request_date).where(_D.c.id == bindparam("dossier_id"))
@@ -202,7 +212,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
         attempt = row.attempts + 1
         conn.execute(_JOB_UPDATE.values(status=JOB_STARTED, attempts=attempt, worker=ctx.name, started_at=now,
                                         heartbeat_at=now, reason=None), {"b_job": job_id})
-    return Claim(job_id, row.dossier_id, attempt, row.created_at)
+    return Claim(job_id, row.dossier_id, attempt, row.created_at, row.enqueued_at)
 
 
 Parked = list[tuple[str, str]]
@@ -226,6 +236,7 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
         result = extract(uploads, request_date)
         ctx.last_extract_s = time.perf_counter() - t0
         result = _clean(result, ids)
+        ctx.last_pages = sum(int(f.get("pages") or 0) for f in result.get("files", []) if isinstance(f, dict))
     except JobTimeoutException:
         return _fail(ctx, claim, REASON_TIMEOUT)
     except MemoryError:

@@ -56,10 +56,14 @@ class JobQueue:
                            default_timeout=settings.job_timeout_s)
 
     def enqueue(self, job_id: str, enqueue_id: str) -> None:
-        """Push the job id (and nothing else) to RQ."""
+        """Push the job id to RQ (and the request id that queued it, for the worker's log lines)."""
+        from service.logs import current_request_id
+
+        request_id = current_request_id()
         self.queue.enqueue(
             JOB_FUNCTION, job_id,
             job_id=enqueue_id,
+            meta={"request_id": request_id} if request_id else None,
             job_timeout=self.settings.job_timeout_s,
             result_ttl=self.settings.rq_result_ttl_s,
             failure_ttl=self.settings.rq_failure_ttl_s,

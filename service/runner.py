@@ -29,7 +29,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import jobs
+from service import jobs, metrics
 from service.db import Database
 from service.queue import JobQueue, connect_redis, reconcile, try_lock
 from service.settings import ServiceSettings
@@ -96,6 +96,9 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     except ImportError as exc:
         log.error("docproc.pipeline introuvable (%s)", type(exc).__name__)
         return 1
+    from docproc.observe import add_observer
+
+    add_observer(metrics.observe_library)  # OCR seconds per page → docproc_ocr_page_seconds
     _limit_memory(settings.worker_memory_mb)
     ctx = build_context(settings, name)
     jobs.set_context(ctx)

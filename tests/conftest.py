@@ -1,11 +1,15 @@
-"""Shared fixtures: the committed samples, and the 2D-Doc test-authority switch."""
+"""Shared fixtures: the committed samples, the 2D-Doc test-authority switch, the run's logs."""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests import run_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -17,3 +21,26 @@ os.environ.setdefault("DOCPROC_TRUST_TEST_2DDOC", "1")
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(scope="session", autouse=True)
+def run_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every log record of the run, in one file (``tests/run_logs.py``), searched for personal
+    values by the run's last test; and one Prometheus metrics directory for the run's service
+    processes (the API in this process, the workers it starts)."""
+    base = tmp_path_factory.getbasetemp()
+    metrics_dir = base / "metrics"
+    metrics_dir.mkdir(exist_ok=True)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+    logging.getLogger("docproc").setLevel(logging.INFO)  # as the service runs
+    path = base / "run-logs.txt"
+    tee = run_logs.Tee(path)
+    logging.getLogger().addHandler(tee)
+    yield path
+    logging.getLogger().removeHandler(tee)
+    tee.finish()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The check of the whole run's logs runs after everything else (a stable sort).
+    items.sort(key=lambda item: item.get_closest_marker("run_logs") is not None)

@@ -34,6 +34,7 @@ from PIL import Image  # noqa: E402
 
 from docproc.errors import DocprocError, Reason  # noqa: E402
 from docproc.models import Check, PageText, Segment  # noqa: E402
+from docproc.observe import observe  # noqa: E402
 from docproc.text import cleanup  # noqa: E402
 from docproc.text.images import DPI_KEY  # noqa: E402
 from docproc.text.ink import ink_rows  # noqa: E402
@@ -409,6 +410,7 @@ def ocr_images(
                     file, first_page + i, c, words if ok else [], not ok, started, marks[i].result()
                 )
             )
+        observe("ocr.page", (time.perf_counter() - started) / len(pages), len(pages))
         return pages
     finally:
         if pool is not None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from service.deps import Reader, ServiceDep
 
@@ -19,5 +19,6 @@ def healthz(service: ServiceDep) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Métriques Prometheus", response_class=PlainTextResponse)
-def metrics_endpoint(service: ServiceDep, _client: Reader) -> PlainTextResponse:
-    return PlainTextResponse(service.metrics_text(), media_type="text/plain; version=0.0.4")
+def metrics_endpoint(request: Request, service: ServiceDep, _client: Reader) -> Response:
+    body, content_type = service.metrics_text(request.headers.get("accept"))
+    return Response(body, headers={"Content-Type": content_type})

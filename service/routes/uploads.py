@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
+from service import logs
 from service.auth import Client
 from service.backend import Service
 from service.deps import ServiceDep, Uploader, kinds
@@ -114,6 +115,7 @@ async def _upload(service: Service, dossier_id: str, request: Request, client: C
     file_id, job_id, duplicate = await anyio.to_thread.run_sync(
         service.accept_upload, client, dossier_id, reader.filename, bytes(reader.file), reader.media_type,
         beneficiaire, kind_hint)
+    logs.note(job_id=job_id)  # on the request's log line
     return JSONResponse({"job_id": job_id, "file_id": file_id, "dossier_id": dossier_id,
                          "duplicate": duplicate}, status_code=202, headers={"Location": f"/jobs/{job_id}"})
 
