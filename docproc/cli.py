@@ -84,7 +84,7 @@ def _input_file(name: str) -> Path:
 def _file_progress(progress: Any, total: int) -> Iterator[None]:
     """Report each file as the pipeline starts reading it (text layer or OCR: the slow step)."""
     from docproc import pipeline
-    original = pipeline.read_file
+    original = vars(pipeline)["read_file"]
     seen = [0]
 
     def reading(upload: Any, settings: Any) -> Any:
@@ -92,11 +92,11 @@ def _file_progress(progress: Any, total: int) -> Iterator[None]:
         progress.step(seen[0], total, upload.name)
         return original(upload, settings)
 
-    pipeline.read_file = reading  # type: ignore[assignment]
+    vars(pipeline)["read_file"] = reading
     try:
         yield
     finally:
-        pipeline.read_file = original  # type: ignore[assignment]
+        vars(pipeline)["read_file"] = original
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

@@ -255,7 +255,7 @@ def _honestly_missing(m: dict[str, Any]) -> bool:
     if m["got"] is None:
         return True
     if m["field"] == "document.status":
-        return m["expected"] == "accepted" and m["got"] == "needs_review"
+        return bool(m["expected"] == "accepted" and m["got"] == "needs_review")
     if m["field"] == "document.failed_checks" and isinstance(m["got"], list):
         return set(m["got"]) - set(m["expected"] or []) == {"champs.illisibles"}
     return False

@@ -50,8 +50,8 @@ def evaluate_dossier(dossier: Dossier, files: list[StoredFile], jobs: list[Job])
                        "Aucun foyer n'a été déclaré pour ce dossier : envoyez-le avec "
                        "PUT /dossiers/{id}/household avant de demander l'éligibilité.")
     try:
-        from docproc.eligibility import evaluate  # type: ignore[attr-defined]
-        from docproc.eligibility.feed import household_from_documents  # type: ignore[import-not-found]
+        from docproc.eligibility import evaluate
+        from docproc.eligibility.feed import household_from_documents
     except ImportError as exc:
         raise ApiError(503, "unavailable", "Le moteur d'éligibilité n'est pas disponible.") from exc
     documents = (dossier.result or {}).get("documents", [])

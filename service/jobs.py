@@ -301,7 +301,8 @@ def _settle_wait(ctx: WorkerContext, files: Any) -> float:
     if quiet <= 0 or not any(str(f.media_type).startswith("image/") for f in files):
         return 0.0
     last = max(f.created_at for f in files)
-    return quiet - (utcnow() - last).total_seconds()
+    waited: float = (utcnow() - last).total_seconds()
+    return float(quiet) - waited
 
 
 #: Keys that would carry a document's text: never stored, whatever the pipeline returns.

@@ -45,7 +45,7 @@ class DocprocWorker(SimpleWorker):
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         DocprocWorker.stop_requested = True
-        super().request_stop(signum, frame)
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
 
 def _limit_memory(mb: int) -> None:

@@ -113,7 +113,7 @@ def parse_api_keys(spec: str | list[Any], source: str) -> tuple[ApiKey, ...]:
             raise SettingsError(f"{source} : rôle inconnu pour « {name} » (pipeline, agent ou qa)")
         if not name or len(key) < 16:
             raise SettingsError(f"{source} : la clé de « {name} » doit faire au moins 16 caractères")
-        keys.append(ApiKey(name=name, role=role, key=key))  # type: ignore[arg-type]
+        keys.append(ApiKey(name=name, role=role, key=key))
     names = [k.name for k in keys]
     if len(set(names)) != len(names) or len({k.key for k in keys}) != len(keys):
         raise SettingsError(f"{source} : noms ou clés en double")

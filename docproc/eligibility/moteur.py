@@ -59,7 +59,6 @@ from .calcul import (
     GRATUITE,
     NON_ELIGIBLE,
     PARTICIPATION,
-    UN,
     ZERO,
     Forfait,
     calculer_forfait,
@@ -82,7 +81,7 @@ from .explication import (
     phrases_ressources,
     taille,
 )
-from .formules import ajouter_mois, arrondi_centime
+from .formules import UN, ajouter_mois, arrondi_centime
 from .foyer import HouseholdError
 from .lecture_baremes import BAREMES
 from .modele_baremes import Baremes, Territoire, en_vigueur

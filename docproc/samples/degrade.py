@@ -31,7 +31,8 @@ def _source_dpi(img: Image.Image) -> float:
 
 
 def _to_uint8(arr: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+    return out
 
 
 def scan(img: Image.Image, seed: int, max_angle: float = 2.0) -> Image.Image:

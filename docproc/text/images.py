@@ -246,7 +246,7 @@ def render_pdf_page(pdf: pypdfium2.PdfDocument, index: int, dpi: int) -> Image.I
                 raise DocprocError(Reason.image_too_large, width_pt=round(w_pt), height_pt=round(h_pt))
         bitmap = page.render(scale=scale, grayscale=True)
         try:
-            img = bitmap.to_pil()
+            img: Image.Image = bitmap.to_pil()
             img = img.convert("L") if img.mode != "L" else img.copy()
         finally:
             bitmap.close()

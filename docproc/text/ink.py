@@ -241,7 +241,8 @@ def _normalise_band(crop: np.ndarray, paper: float, ink: float) -> np.ndarray | 
         mapped = values * (paper / max(1.0, bg))
     else:
         return None
-    return np.clip(mapped, 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(mapped, 0, 255).astype(np.uint8)
+    return out
 
 
 def big_text(page: np.ndarray, char_px: float) -> BigText | None:

@@ -9,7 +9,7 @@ from docproc.settings import get_settings
 # OpenCV reads this once, at import: cap it before the first ``import cv2`` (engineering.md B.4).
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(get_settings().max_image_pixels))
 
-import cv2  # noqa: E402
+import cv2 as cv2  # noqa: E402  (re-exported: every page-cleaning module imports OpenCV from here)
 import numpy as np  # noqa: E402
 
 

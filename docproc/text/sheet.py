@@ -118,7 +118,8 @@ def find_sheet(grey: np.ndarray) -> np.ndarray | None:
     )
     if touching >= 3:
         return None
-    return quad
+    found: np.ndarray = quad
+    return found
 
 
 def _refine_quad(magnitude: np.ndarray, quad: np.ndarray, reach: int = 8) -> np.ndarray:

@@ -313,7 +313,8 @@ def _to_gray(img: Image.Image) -> np.ndarray:
 
 def _scale(gray: np.ndarray, factor: float) -> np.ndarray:
     interpolation = _cv2().INTER_CUBIC if factor > 1 else _cv2().INTER_AREA
-    return _cv2().resize(gray, None, fx=factor, fy=factor, interpolation=interpolation)
+    out: np.ndarray = _cv2().resize(gray, None, fx=factor, fy=factor, interpolation=interpolation)
+    return out
 
 
 def _crop(gray: np.ndarray, region: tuple[float, float, float, float]) -> np.ndarray:
@@ -329,18 +330,21 @@ def _rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
     matrix[0, 2] += nw / 2 - w / 2
     matrix[1, 2] += nh / 2 - h / 2
-    return _cv2().warpAffine(gray, matrix, (nw, nh), flags=_cv2().INTER_LINEAR,
-                          borderMode=_cv2().BORDER_CONSTANT, borderValue=255)
+    out: np.ndarray = _cv2().warpAffine(gray, matrix, (nw, nh), flags=_cv2().INTER_LINEAR,
+                                        borderMode=_cv2().BORDER_CONSTANT, borderValue=255)
+    return out
 
 
 def _otsu(gray: np.ndarray) -> np.ndarray:
     _, binary = _cv2().threshold(_cv2().GaussianBlur(gray, (3, 3), 0), 0, 255,
                               _cv2().THRESH_BINARY + _cv2().THRESH_OTSU)
-    return binary
+    out: np.ndarray = binary
+    return out
 
 
 def _clahe(gray: np.ndarray) -> np.ndarray:
-    return _cv2().createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(gray)
+    out: np.ndarray = _cv2().createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(gray)
+    return out
 
 
 def _image_variants(gray: np.ndarray) -> Iterator[tuple[np.ndarray, zxingcpp.Binarizer | None]]:
