@@ -40,7 +40,8 @@ FORM_MAX = 64 * 1024
 
 LEVELS = {"critical": ("bloquant", "error"), "error": ("bloquant", "error"), "warning": ("avertissement", "warning"),
           "info": ("information", "info")}
-SOURCES = {"text": "texte du PDF", "ocr": "lecture optique (OCR)", "2ddoc": "2D-Doc signé", "agent": "agent"}
+SOURCES = {"text": "texte du PDF", "ocr": "OCR", "2ddoc": "2D-Doc", "agent": "agent"}
+EXTRA_LABELS = {"annee_revenus": "l'année des revenus", "annee_avis": "l'année de l'avis"}
 DOSSIER_STATUSES = {"empty": "vide", "processing": "en cours de lecture", "failed": "en échec",
                     "complete": "lu", "needs_review": "à vérifier", "reviewed": "vérifié"}
 REVIEW_REASONS = {"statut": "lecture incertaine", "champ_obligatoire_manquant": "champ obligatoire manquant",
@@ -238,9 +239,13 @@ def _fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, indent=1)
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int):
         return f"{value:,}".replace(",", "\u202f")
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) >= 1000:
+            return f"{int(value):,}".replace(",", "\u202f")
+        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") if abs(value) >= 1000 else str(value).replace(".", ",")
     return str(value)
 
 
@@ -254,12 +259,25 @@ def _form_value(value: Any) -> str:
     return str(value)
 
 
+class _Labels:
+    """Field names for people: the spec's label, or ours for the page-counter fields."""
+
+    def __init__(self, kind: str) -> None:
+        from docproc.extractors.spec import spec_for
+
+        self.spec = spec_for(kind)
+
+    def field_label(self, name: str) -> str:
+        label = self.spec.field_label(name) if self.spec else name
+        return EXTRA_LABELS.get(name, label) if label == name else label
+
+
 def _document_context(dossier_id: str, doc: dict[str, Any], dpi: int) -> dict[str, Any]:
     from docproc.extractors.spec import spec_for
     from docproc.labels import kind_label
 
     kind = str(doc.get("kind"))
-    spec = spec_for(kind)
+    spec: Any = _Labels(kind)
     provenance = doc.get("provenance") or {}
     fields = doc.get("fields") or {}
     rows = []
@@ -297,15 +315,17 @@ def _document_context(dossier_id: str, doc: dict[str, Any], dpi: int) -> dict[st
                       "file_page": page.get("page"), "file_id": file_id, "boxes": boxes,
                       "src": f"/agent/dossiers/{dossier_id}/fichiers/{file_id}/pages/{page.get('page')}.png?dpi={dpi}"})
     correctable: list[dict[str, Any]] = []
-    if spec is not None:
-        for fs in spec.fields:
+    spec_fields = spec_for(kind)
+    if spec_fields is not None:
+        for fs in spec_fields.fields:
             if fs.name.startswith("_") or fs.name in [c["name"] for c in correctable]:
                 continue
             correctable.append({"name": fs.name, "label": spec.field_label(fs.name), "type": field_type(kind, fs.name),
                                 "current": _form_value(fields.get(fs.name))})
     for name in ("annee_revenus", "annee_avis"):
         if field_type(kind, name) and name not in [c["name"] for c in correctable]:
-            correctable.append({"name": name, "label": name, "type": "year", "current": _form_value(fields.get(name))})
+            correctable.append({"name": name, "label": spec.field_label(name), "type": "year",
+                                "current": _form_value(fields.get(name))})
     checks = [{"message": c.get("message"), "ok": c.get("ok"), "level": LEVELS.get(str(c.get("level")), ("", "info"))}
               for c in doc.get("checks") or [] if isinstance(c, dict)]
     checks.sort(key=lambda c: (c["ok"] is not False, c["level"] != LEVELS["critical"]))
