@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := tesseract-ocr tesseract-ocr-fra redis-server postgresql poppler-utils fonts-dejavu-core python3-venv
+APT_PACKAGES := tesseract-ocr tesseract-ocr-fra redis-server postgresql poppler-utils fonts-dejavu-core python3-venv chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: system setup test lint demo samples qa bench clean
@@ -20,7 +20,16 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-setup: system $(BIN)/.installed
+# Front-end assets served by the app itself (DSFR for /agent/, Swagger UI for /docs): npm, no CDN.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --ignore-scripts --no-audit --no-fund -q || npm install --ignore-scripts --no-audit --no-fund -q; \
+	  touch $@; \
+	else \
+	  echo "npm absent : pages des agents sans DSFR et /docs sans Swagger UI (paquet Debian npm)"; \
+	fi
+
+setup: system $(BIN)/.installed node_modules/.installed
 
 lint: setup
 	$(BIN)/ruff check .
@@ -43,4 +52,4 @@ demo: setup
 	DOCPROC_TRUST_TEST_2DDOC=1 $(BIN)/docproc demo samples
 
 clean:
-	rm -rf $(VENV) var qa-report.html
+	rm -rf $(VENV) var qa-report.html node_modules

@@ -3,7 +3,7 @@
 Each dossier gets a status: ``empty``, ``processing``, ``failed``, ``complete``, and once its
 result is there, ``needs_review`` (a document needs an agent: see ``service.review``) or
 ``reviewed`` (an agent decided on every document). Filters: ``status``, ``kind`` (a document of
-that kind), ``created_since``. Order: newest first by default (as before); oldest first when a
+that kind), ``created_since`` (alias ``since``, the contract's name: a date or an ISO datetime). Order: newest first by default (as before); oldest first when a
 status is asked for (the queue: the oldest ``needs_review`` first) or with ``order=oldest``.
 The cursor is opaque (the last row's creation time and id, base64).
 

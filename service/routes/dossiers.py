@@ -44,10 +44,10 @@ async def create_dossier(request: Request, service: ServiceDep, client: Creator)
 @router.get("/dossiers", summary="Lister les dossiers visibles (et la file des agents)",
             description=worklist.__doc__, response_model=DossierList, responses=errors(*AUTH, 422))
 def list_dossiers(service: ServiceDep, client: Reader, limit: int = 100, status: str | None = None,
-                  kind: str | None = None, created_since: str | None = None, cursor: str | None = None,
-                  order: str | None = None) -> dict[str, Any]:
+                  kind: str | None = None, created_since: str | None = None, since: str | None = None,
+                  cursor: str | None = None, order: str | None = None) -> dict[str, Any]:
     return worklist.list_dossiers(service, client, limit=limit, status=status, kind=kind,
-                                  created_since=created_since, cursor=cursor, order=order)
+                                  created_since=created_since or since, cursor=cursor, order=order)
 
 
 @router.get("/dossiers/{dossier_id}", summary="Documents, champs et contrôles du dossier",

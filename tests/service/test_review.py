@@ -202,6 +202,9 @@ def test_queue_statuses_filters_and_cursor(service: Harness, sample_pdf: bytes) 
     assert review_id in [d["id"] for d in kinds["dossiers"]] and plain_id not in [d["id"] for d in kinds["dossiers"]]
     future = agent.get("/dossiers", params={"created_since": "2999-01-01"}).json()
     assert future["dossiers"] == []
+    assert agent.get("/dossiers", params={"since": "2999-01-01T00:00:00Z"}).json()["dossiers"] == []
+    assert review_id in [d["id"] for d in agent.get("/dossiers", params={"since": "2000-01-01", "limit": 1000})
+                         .json()["dossiers"]]
     assert agent.get("/dossiers", params={"created_since": "hier"}).status_code == 422
     assert agent.get("/dossiers", params={"status": "inconnu"}).status_code == 422
     assert agent.get("/dossiers", params={"cursor": "%%%"}).status_code == 422
