@@ -329,3 +329,28 @@ def test_agent_pages_session_and_csrf(service: Harness, sample_pdf: bytes) -> No
     r = web.post("/agent/deconnexion", data={"csrf": token.group(1)})
     assert r.status_code == 303
     assert web.get("/agent/").status_code == 303
+
+
+@pytest.mark.postgres
+def test_review_on_postgresql(tmp_path: Any, redis_server: Any, postgres: Any, sample_pdf: bytes) -> None:
+    """Migration 0002 on PostgreSQL: correction, decision, audit, queue, and DELETE cascades."""
+    from tests.service.conftest import harness
+
+    with harness(tmp_path, redis_server.url, database_url=postgres.new_database()) as h:
+        dossier, _file_id, body = _dossier_with(h, sample_pdf)
+        doc_id = body["documents"][0]["id"]
+        agent = h.client("agent")
+        assert agent.patch(f"/dossiers/{dossier}/documents/{doc_id}/fields/situation_famille",
+                           json={"value": "m", "reason": "Mariage en 2024."}).status_code == 200
+        assert agent.post(f"/dossiers/{dossier}/documents/{doc_id}/decision",
+                          json={"status": "accepted", "reason": "ok"}).status_code == 200
+        d = agent.get(f"/dossiers/{dossier}").json()["documents"][0]
+        assert d["fields"]["situation_famille"] == "M" and d["status"] == "accepted"
+        assert len(agent.get(f"/dossiers/{dossier}/audit").json()["entries"]) == 2
+        assert dossier in [x["id"] for x in agent.get("/dossiers", params={"status": "reviewed"}).json()["dossiers"]]
+        assert agent.delete(f"/dossiers/{dossier}").status_code == 204
+        from service.db import AuditEntry, Correction, Decision
+
+        with h.db.read() as s:
+            for table in (Correction, Decision, AuditEntry):
+                assert s.scalar(select(func.count()).select_from(table)) == 0
