@@ -238,8 +238,10 @@ def _fmt(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} : {_fmt(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "\n".join(_fmt(v) for v in value) if value else "—"
     if isinstance(value, int):
         return f"{value:,}".replace(",", "\u202f")
     if isinstance(value, float):

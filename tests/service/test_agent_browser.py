@@ -22,6 +22,8 @@ from tests.service.conftest import KEYS, SAMPLES, Harness
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.ocr]
 
 SCAN = SAMPLES / "scan_avis_2025_seul_2p" / "avis.pdf"
+# A function, not an expression: the pages' CSP forbids eval.
+ALL_IMAGES_LOADED = "() => Array.from(document.querySelectorAll('.page-image img')).every(i => i.complete && i.naturalWidth > 0)"
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +130,7 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
 
         shot_dir = Path(tempfile.mkdtemp(prefix="docproc-agent-"))
         shot = shot_dir / "dossier.png"
-        page.wait_for_function("Array.from(document.querySelectorAll('.page-image img'))"
-                               ".every(i => i.complete && i.naturalWidth > 0)")
+        page.wait_for_function(ALL_IMAGES_LOADED)
         page.screenshot(path=str(shot), full_page=True)
         print(f"\nCapture de la page du dossier : {shot}")
 
@@ -142,8 +143,7 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
         expect(row.locator(".valeur")).to_have_text(f"{corrected:,}".replace(",", "\u202f"))
         expect(row.locator(".valeur-machine")).to_have_text(f"{machine:,}".replace(",", "\u202f"))
         expect(page.locator(f"#document-{doc_id} .statut-document")).to_have_text("accepté")
-        page.wait_for_function("Array.from(document.querySelectorAll('.page-image img'))"
-                               ".every(i => i.complete && i.naturalWidth > 0)")
+        page.wait_for_function(ALL_IMAGES_LOADED)
         page.screenshot(path=str(shot_dir / "dossier-apres-relecture.png"), full_page=True)
 
         # Sign out: the pages ask for a key again.
