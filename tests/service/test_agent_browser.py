@@ -154,3 +154,33 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_docs_render_offline(service: Harness, browser: Any) -> None:
+    """/docs renders with every request outside the service refused (no CDN)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=service.base_url)
+    outside: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(service.base_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    try:
+        if page.goto("/docs").status == 503:
+            pytest.skip("swagger-ui-dist absent (make setup)")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("docproc", timeout=30_000)
+        expect(page.locator(".opblock-summary-path").first).to_be_visible()
+        page.goto("/agent/connexion")
+        assert page.locator("link[rel=stylesheet]").count() >= 2
+        if page.request.get("/agent/static/dsfr/dsfr.min.css").ok:  # DSFR installed by make setup
+            assert page.evaluate("() => getComputedStyle(document.body).fontFamily").startswith("Marianne")
+        assert not outside, outside
+    finally:
+        context.close()
