@@ -7,8 +7,13 @@ PDFs are rendered by pypdfium2, images by Pillow (HEIC through pillow-heif when 
 from __future__ import annotations
 
 import io
+import threading
 
 from service.errors import ApiError
+
+#: PDFium is not thread-safe: one rendering at a time in this process (the API renders in
+#: worker threads; the workers are separate processes).
+_PDFIUM = threading.Lock()
 
 DPI_MIN, DPI_MAX, DPI_DEFAULT = 50, 200, 100
 #: A page never renders to more pixels than this (a hostile PDF may declare a huge page).
@@ -34,6 +39,11 @@ def render_page(data: bytes, media_type: str, number: int, dpi: int) -> bytes:
 
 
 def _render_pdf(data: bytes, number: int, dpi: int):  # type: ignore[no-untyped-def]
+    with _PDFIUM:
+        return _render_pdf_locked(data, number, dpi)
+
+
+def _render_pdf_locked(data: bytes, number: int, dpi: int):  # type: ignore[no-untyped-def]
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)

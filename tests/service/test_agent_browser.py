@@ -65,6 +65,7 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    shot_dir = Path(tempfile.mkdtemp(prefix="docproc-agent-"))
     try:
         # Sign in (the page asked for first sends us there), keyboard first: the skip link.
         page.goto("/agent/")
@@ -79,6 +80,7 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
         # The queue, every status, then the dossier.
         page.get_by_label("Statut").select_option("")
         page.get_by_role("button", name="Filtrer").click()
+        page.screenshot(path=str(shot_dir / "file.png"), full_page=True)
         page.get_by_role("link", name=f"Dossier {dossier[:8]}").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(f"Dossier {dossier[:8]}")
         expect(page.locator("#eligibilite")).to_contain_text("CSS")  # the household is declared
@@ -128,7 +130,6 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
         refused = page.request.post(f"/agent/dossiers/{dossier}/relecture", form={})
         assert refused.status == 403
 
-        shot_dir = Path(tempfile.mkdtemp(prefix="docproc-agent-"))
         shot = shot_dir / "dossier.png"
         page.wait_for_function(ALL_IMAGES_LOADED)
         page.screenshot(path=str(shot), full_page=True)

@@ -314,6 +314,13 @@ def test_agent_pages_session_and_csrf(service: Harness, sample_pdf: bytes) -> No
         assert r.status_code == 403
     assert web.post(f"/agent/dossiers/{dossier}/relecture").status_code == 403
     assert service.client("agent").get(f"/dossiers/{dossier}/audit").json()["entries"] == []
+    # What agents type is escaped in the pages.
+    r = service.client("agent").patch(f"/dossiers/{dossier}/documents/{doc_id}/fields/adresse",
+                                      json={"value": "<b>1 RUE</b>", "reason": "<script>alert(1)</script>"})
+    assert r.status_code == 200
+    page = web.get(f"/agent/dossiers/{dossier}")
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<b>1 RUE</b>" not in page.text
     # QA reads, without forms.
     qa, r = _sign_in(service, "qa")
     assert r.status_code == 303
