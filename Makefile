@@ -13,6 +13,8 @@ system:
 	  echo "Installation des paquets Debian :$$missing"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+	@command -v npm >/dev/null 2>&1 || { echo "Installation de npm (paquet Debian)"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends npm; }
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,7 +22,16 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-setup: system $(BIN)/.installed
+# Front-end assets served by the app itself (DSFR for /agent/, Swagger UI for /docs): npm, no CDN.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --ignore-scripts --no-audit --no-fund -q || npm install --ignore-scripts --no-audit --no-fund -q; \
+	  touch $@; \
+	else \
+	  echo "npm absent : pages des agents sans DSFR et /docs sans Swagger UI (paquet Debian npm)"; \
+	fi
+
+setup: system $(BIN)/.installed node_modules/.installed
 
 lint: setup
 	$(BIN)/ruff check .
@@ -43,4 +54,4 @@ demo: setup
 	DOCPROC_TRUST_TEST_2DDOC=1 $(BIN)/docproc demo samples
 
 clean:
-	rm -rf $(VENV) var qa-report.html
+	rm -rf $(VENV) var qa-report.html node_modules

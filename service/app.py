@@ -14,11 +14,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.assets import install_docs
 from service.backend import Service
 from service.db import Database
 from service.errors import ApiError, HouseholdInvalid, error_response
 from service.logs import RequestLog
-from service.routes import dossiers, health, household, jobs, uploads
+from service.routes import agent, dossiers, health, household, jobs, review, uploads
 from service.settings import ServiceSettings
 
 log = logging.getLogger("docproc.api")
@@ -30,12 +31,15 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
         title="docproc",
         version="0.1.0",
         description="Lecture et contrôle des justificatifs de la Complémentaire santé solidaire.",
+        docs_url=None, redoc_url=None,  # served from local assets (service.assets), no CDN
     )
     app.state.service = Service(settings, db)
     app.add_middleware(RequestLog)  # one structured line per request (issue 14), never content
     _add_error_handlers(app)
-    for module in (health, dossiers, uploads, household, jobs):
+    for module in (health, dossiers, uploads, household, jobs, review):
         app.include_router(module.router)
+    agent.install(app)  # the agents' pages under /agent/ (issue 13)
+    install_docs(app)
     return app
 
 

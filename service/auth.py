@@ -44,6 +44,10 @@ class KeyRing:
             return None
         return Client(name=key.name, role=key.role)
 
+    def clients(self) -> dict[str, Client]:
+        """Every configured client by name (the agents' web sessions are checked against it)."""
+        return {k.name: Client(name=k.name, role=k.role) for k in self._by_digest.values()}
+
 
 #: Which roles may do what.
 CAN_CREATE: frozenset[Role] = frozenset({"pipeline"})
@@ -52,3 +56,5 @@ CAN_READ: frozenset[Role] = frozenset({"pipeline", "agent", "qa"})
 CAN_REEXTRACT: frozenset[Role] = frozenset({"agent"})
 CAN_DECLARE: frozenset[Role] = frozenset({"pipeline", "agent"})
 CAN_DELETE: frozenset[Role] = frozenset({"pipeline", "agent"})
+CAN_REVIEW: frozenset[Role] = frozenset({"agent"})  # correct a field, decide on a document
+CAN_SEE_REVIEW: frozenset[Role] = frozenset({"agent", "qa"})  # page images, corrections, audit

@@ -31,6 +31,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     UniqueConstraint,
     create_engine,
     event,
@@ -121,6 +122,67 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Correction(Base):
+    """An agent's value for one field of one document (issue 13); the latest one stands.
+
+    ``value``, ``machine_value`` and ``reason`` are personal data: written and read only
+    through ``service.personal`` (``seal`` / ``unseal``).
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (UniqueConstraint("dossier_id", "document_id", "field", name="uq_corrections_field"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    #: The machine's value when the agent corrected it (sealed JSON; "null" when it was missing).
+    machine_value: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Decision(Base):
+    """An agent's decision on one document: accepted or rejected, with a reason."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("dossier_id", "document_id", name="uq_decisions_document"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One line of the audit trail: who, when, what (field or decision), old → new, why."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    document_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))  # correction | decision
+    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 #: Core tables, for the hot paths (the ORM costs more than the SQL there).

@@ -2,7 +2,8 @@
 
 Starts ``docproc up`` in a temporary data directory, uploads the samples as the upload
 pipeline would (one dossier per household, one request per file), waits for the jobs and
-prints a French summary per dossier, then stops everything it started.
+prints a French summary per dossier and the address of the agents' pages with a key to sign in
+with (in a terminal, the service stays up until Entrée), then stops everything it started.
 
 How samples are grouped into dossiers (by file-name prefix):
 
@@ -200,7 +201,9 @@ def run_demo(samples_dir: Path) -> int:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
                               headers={"Authorization": f"Bearer {pipeline_key}"}) as client:
                 _wait_ready(client, proc)
-                return _run(client, groups)
+                code = _run(client, groups)
+                _agent_pages(f"http://127.0.0.1:{port}", agent_key)
+                return code
         except (RuntimeError, httpx.HTTPError) as exc:
             sys.stderr.write(f"docproc demo : {exc}\n")
             sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-2000:])
@@ -208,6 +211,22 @@ def run_demo(samples_dir: Path) -> int:
         finally:
             _say("Arrêt du service…")
             _stop(proc)
+
+
+def _agent_pages(base_url: str, agent_key: str) -> None:
+    """The agents' pages (issue 13): their URL and a key to sign in with; in a terminal, the
+    service stays up until Entrée so that they can be visited."""
+    _say("Espace des agents (vérification des dossiers) :")
+    _say(f"  adresse : {base_url}/agent/")
+    _say(f"  clé d'agent pour se connecter : {agent_key}")
+    _say(f"  documentation de l'API : {base_url}/docs")
+    if sys.stdin is not None and sys.stdin.isatty():
+        _say("Appuyez sur Entrée pour arrêter le service.")
+        with contextlib.suppress(EOFError, KeyboardInterrupt):
+            input()
+    else:
+        _say("(sans terminal, le service s'arrête tout de suite : lancez « make demo » dans un terminal "
+             "pour visiter ces pages)")
 
 
 def _run(client: httpx.Client, groups: list[SampleDossier]) -> int:

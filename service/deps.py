@@ -52,5 +52,7 @@ Uploader = Annotated[Client, Depends(role(auth.CAN_UPLOAD))]
 Reextractor = Annotated[Client, Depends(role(auth.CAN_REEXTRACT))]
 Declarer = Annotated[Client, Depends(role(auth.CAN_DECLARE))]
 Deleter = Annotated[Client, Depends(role(auth.CAN_DELETE))]
+Reviewer = Annotated[Client, Depends(role(auth.CAN_REVIEW))]
+ReviewReader = Annotated[Client, Depends(role(auth.CAN_SEE_REVIEW))]
 
 ServiceDep = Annotated[Service, Depends(get_service)]

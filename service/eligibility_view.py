@@ -43,8 +43,10 @@ def _safe_detail(exc: Exception) -> str | None:
     return text
 
 
-def evaluate_dossier(dossier: Dossier, files: list[StoredFile], jobs: list[Job]) -> dict[str, Any]:
-    """Feed the declared household and the extracted documents to the eligibility engine."""
+def evaluate_dossier(dossier: Dossier, files: list[StoredFile], jobs: list[Job],
+                     documents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Feed the declared household and the extracted documents to the eligibility engine
+    (``documents``: the agents' overlay applied; the stored result when None)."""
     if dossier.household is None:
         raise ApiError(409, "household.missing",
                        "Aucun foyer n'a été déclaré pour ce dossier : envoyez-le avec "
@@ -54,7 +56,8 @@ def evaluate_dossier(dossier: Dossier, files: list[StoredFile], jobs: list[Job])
         from docproc.eligibility.feed import household_from_documents
     except ImportError as exc:
         raise ApiError(503, "unavailable", "Le moteur d'éligibilité n'est pas disponible.") from exc
-    documents = (dossier.result or {}).get("documents", [])
+    if documents is None:
+        documents = (dossier.result or {}).get("documents", [])
     try:
         beneficiaires = {key: f.beneficiaire for f in files if f.beneficiaire for key in (f.name, f.id)}
         household, warnings = household_from_documents(dossier.household, documents, dossier.request_date,

@@ -8,14 +8,16 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
+from service import worklist
+from service.auth import CAN_SEE_REVIEW
 from service.backend import ID_PATTERN
-from service.db import Dossier
 from service.deps import Creator, Deleter, Reader, Reextractor, ServiceDep
 from service.errors import ApiError, not_found
 from service.multipart import read_json
-from service.views import dossier_view, iso
+from service.review_backend import reviewed_documents
+from service.schemas import AUTH, DossierCreated, DossierList, DossierView, JobAccepted, errors
+from service.views import dossier_view
 
 router = APIRouter(tags=["dossiers"])
 
@@ -23,7 +25,8 @@ _CREATE_BODY = {"requestBody": {"required": False, "content": {"application/json
     "type": "object", "properties": {"request_date": {"type": "string", "format": "date"}}}}}}}
 
 
-@router.post("/dossiers", status_code=201, summary="Créer un dossier", openapi_extra=_CREATE_BODY)
+@router.post("/dossiers", status_code=201, summary="Créer un dossier", openapi_extra=_CREATE_BODY,
+             response_model=DossierCreated, responses=errors(*AUTH, 422))
 async def create_dossier(request: Request, service: ServiceDep, client: Creator) -> JSONResponse:
     body = await read_json(request)
     if body is not None and not isinstance(body, dict):
@@ -38,24 +41,28 @@ async def create_dossier(request: Request, service: ServiceDep, client: Creator)
                         headers={"Location": f"/dossiers/{dossier_id}"})
 
 
-@router.get("/dossiers", summary="Lister les dossiers visibles")
-def list_dossiers(service: ServiceDep, client: Reader, limit: int = 100) -> dict[str, Any]:
-    limit = max(1, min(limit, 1000))
-    query = select(Dossier.id, Dossier.created_at).order_by(Dossier.created_at.desc()).limit(limit)
-    if client.role == "pipeline":
-        query = query.where(Dossier.owner == client.name)
-    with service.db.read() as s:
-        rows = s.execute(query).all()
-    return {"dossiers": [{"id": i, "created_at": iso(c)} for i, c in rows]}
+@router.get("/dossiers", summary="Lister les dossiers visibles (et la file des agents)",
+            description=worklist.__doc__, response_model=DossierList, responses=errors(*AUTH, 422))
+def list_dossiers(service: ServiceDep, client: Reader, limit: int = 100, status: str | None = None,
+                  kind: str | None = None, created_since: str | None = None, since: str | None = None,
+                  cursor: str | None = None, order: str | None = None) -> dict[str, Any]:
+    return worklist.list_dossiers(service, client, limit=limit, status=status, kind=kind,
+                                  created_since=created_since or since, cursor=cursor, order=order)
 
 
-@router.get("/dossiers/{dossier_id}", summary="Documents, champs et contrôles du dossier")
+@router.get("/dossiers/{dossier_id}", summary="Documents, champs et contrôles du dossier",
+            response_model=DossierView, responses=errors(*AUTH, 404))
 def get_dossier(dossier_id: str, service: ServiceDep, client: Reader) -> dict[str, Any]:
-    return dossier_view(*service.load_dossier(client, dossier_id))
+    dossier, files, jobs = service.load_dossier(client, dossier_id)
+    view = dossier_view(dossier, files, jobs)
+    # Agents' corrections and decisions, applied at read time (the pipeline sees the machine's).
+    view["documents"] = reviewed_documents(service, dossier, reveal=client.role in CAN_SEE_REVIEW)
+    return view
 
 
 @router.delete("/dossiers/{dossier_id}", status_code=204,
-               summary="Supprimer définitivement le dossier, ses fichiers et ses résultats")
+               summary="Supprimer définitivement le dossier, ses fichiers et ses résultats",
+               responses=errors(*AUTH, 404))
 def delete_dossier(dossier_id: str, service: ServiceDep, client: Deleter) -> Response:
     if not ID_PATTERN.match(dossier_id):
         raise not_found()
@@ -64,7 +71,8 @@ def delete_dossier(dossier_id: str, service: ServiceDep, client: Deleter) -> Res
 
 
 @router.post("/dossiers/{dossier_id}/reextract", status_code=202,
-             summary="Relancer l'extraction de tout le dossier (agents)")
+             summary="Relancer l'extraction de tout le dossier (agents)",
+             response_model=JobAccepted, responses=errors(*AUTH, 404, 409))
 def reextract(dossier_id: str, service: ServiceDep, client: Reextractor) -> JSONResponse:
     if not ID_PATTERN.match(dossier_id):
         raise not_found()

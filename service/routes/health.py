@@ -6,11 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from service.deps import Reader, ServiceDep
+from service.schemas import AUTH, Health, errors
 
 router = APIRouter(tags=["exploitation"])
 
 
-@router.get("/healthz", summary="État du service (sans clé)")
+@router.get("/healthz", summary="État du service (sans clé)", response_model=Health,
+            responses={503: {"model": Health, "description": "La base ou Redis ne répond pas."}})
 def healthz(service: ServiceDep) -> JSONResponse:
     status = service.health()
     if all(v == "ok" for v in status.values()):
@@ -18,7 +20,8 @@ def healthz(service: ServiceDep) -> JSONResponse:
     return JSONResponse({"error": "unavailable", "message": "Service indisponible.", **status}, status_code=503)
 
 
-@router.get("/metrics", summary="Métriques Prometheus", response_class=PlainTextResponse)
+@router.get("/metrics", summary="Métriques Prometheus", response_class=PlainTextResponse,
+            responses=errors(*AUTH))
 def metrics_endpoint(request: Request, service: ServiceDep, _client: Reader) -> Response:
     body, content_type = service.metrics_text(request.headers.get("accept"))
     return Response(body, headers={"Content-Type": content_type})

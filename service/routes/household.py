@@ -11,6 +11,8 @@ from service.deps import Declarer, Reader, ServiceDep
 from service.eligibility_view import evaluate_dossier, household_schema, validate_household
 from service.errors import ApiError
 from service.multipart import read_json
+from service.review_backend import reviewed_documents
+from service.schemas import AUTH, Eligibility, HouseholdView, errors
 
 router = APIRouter(tags=["éligibilité"])
 
@@ -21,7 +23,8 @@ router = APIRouter(tags=["éligibilité"])
                         "message précis, en français, et le chemin de la valeur fautive (« field »). "
                         "« date_demande » absente : la date de demande du dossier.",
             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                "schema": household_schema()}}}})
+                "schema": household_schema()}}}},
+            response_model=HouseholdView, responses=errors(*AUTH, 404, 422, household=True))
 async def put_household(dossier_id: str, request: Request, service: ServiceDep,
                         client: Declarer) -> dict[str, Any]:
     dossier = await anyio.to_thread.run_sync(service.visible_dossier, client, dossier_id)
@@ -31,7 +34,8 @@ async def put_household(dossier_id: str, request: Request, service: ServiceDep,
     return {"id": dossier_id, "household": body}
 
 
-@router.get("/dossiers/{dossier_id}/household", summary="Foyer déclaré")
+@router.get("/dossiers/{dossier_id}/household", summary="Foyer déclaré", response_model=HouseholdView,
+            responses=errors(*AUTH, 404))
 def get_household(dossier_id: str, service: ServiceDep, client: Reader) -> dict[str, Any]:
     dossier = service.visible_dossier(client, dossier_id)
     if dossier.household is None:
@@ -39,7 +43,10 @@ def get_household(dossier_id: str, service: ServiceDep, client: Reader) -> dict[
     return {"id": dossier_id, "household": dossier.household}
 
 
-@router.get("/dossiers/{dossier_id}/eligibility", summary="Décision d'éligibilité à la CSS (§5) et avertissements")
+@router.get("/dossiers/{dossier_id}/eligibility", summary="Décision d'éligibilité à la CSS (§5) et avertissements",
+            responses={200: {"model": Eligibility, "description": "Décision (§5)."},
+                       **errors(*AUTH, 404, 409, 422, 503, household=True)})
 def eligibility(dossier_id: str, service: ServiceDep, client: Reader) -> dict[str, Any]:
     dossier, files, jobs = service.load_dossier(client, dossier_id)
-    return evaluate_dossier(dossier, files, jobs)
+    # Agents' corrections and decisions count (service.review).
+    return evaluate_dossier(dossier, files, jobs, reviewed_documents(service, dossier))

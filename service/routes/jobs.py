@@ -11,12 +11,14 @@ from service.backend import ID_PATTERN
 from service.db import Dossier, Job
 from service.deps import Reader, ServiceDep
 from service.errors import not_found
+from service.schemas import AUTH, JobView, errors
 from service.views import job_view
 
 router = APIRouter(tags=["jobs"])
 
 
-@router.get("/jobs/{job_id}", summary="État d'un traitement")
+@router.get("/jobs/{job_id}", summary="État d'un traitement", response_model=JobView,
+            responses=errors(*AUTH, 404))
 def get_job(job_id: str, service: ServiceDep, client: Reader) -> dict[str, Any]:
     if not ID_PATTERN.match(job_id):
         raise not_found()

@@ -27,6 +27,7 @@ from service.multipart import (
     TooLarge,
     Unsupported,
 )
+from service.schemas import AUTH, UploadAccepted, errors
 
 router = APIRouter(tags=["dossiers"])
 
@@ -51,7 +52,8 @@ def _upload_openapi() -> dict[str, Any]:
 
 @router.post("/dossiers/{dossier_id}/files", status_code=202,
              summary="Déposer un fichier (multipart, champ « file », 2 Mo au plus)",
-             openapi_extra=_upload_openapi())
+             openapi_extra=_upload_openapi(), response_model=UploadAccepted,
+             responses=errors(*AUTH, 400, 404, 413, 415, 422))
 async def upload(dossier_id: str, request: Request, service: ServiceDep, client: Uploader) -> JSONResponse:
     started = time.perf_counter()
     outcome = "error"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -116,6 +117,8 @@ def test_demo_on_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "Déclaration de revenus" in out and "Avis d'impôt sur le revenu" in out
     assert "⇒ Éligibilité : CSS" in out or "⇒ Éligibilité : non éligible" in out
     assert "Dossier « avis_2025_pages_separees » — 3 fichier(s)" in out
+    assert re.search(r"adresse : http://127\.0\.0\.1:\d+/agent/", out)
+    assert re.search(r"clé d'agent pour se connecter : \S{20,}", out)
 
 
 @pytest.mark.slow

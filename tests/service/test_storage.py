@@ -33,9 +33,17 @@ def test_migrations_create_the_schema_once(db: Database) -> None:
     migrate(db)
     migrate(db)  # idempotent
     names = set(inspect(db.engine).get_table_names())
-    assert {"dossiers", "files", "jobs", "alembic_version"} <= names
+    assert {"dossiers", "files", "jobs", "corrections", "decisions", "audit", "alembic_version"} <= names
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from service.db import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with db.read() as s:
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == \
+            ScriptDirectory.from_config(cfg).get_current_head()
 
 
 def test_rows_results_and_cascade(db: Database) -> None:
