@@ -8,6 +8,7 @@ bytes as they arrive, and the type is sniffed from the first bytes.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
@@ -22,6 +23,8 @@ from service.errors import ApiError
 FORM_OVERHEAD = 64 * 1024
 FIELD_MAX = 1024
 JSON_MAX = 256 * 1024
+#: Deepest nesting of arrays/objects a JSON body may have (a household is 4 levels deep).
+JSON_MAX_DEPTH = 64
 #: After a 413/415, the rest of a body this size is read and thrown away so the client gets
 #: the answer (rather than a reset connection); a larger body is cut off.
 DRAIN_MAX = 8 * 1024 * 1024
@@ -182,7 +185,37 @@ async def read_json(request: Request) -> Any:
         raise ApiError(400, "request.incomplete", "Envoi interrompu avant la fin.") from None
     if not body.strip():
         return None
+    return parse_json(bytes(body))
+
+
+_INVALID_JSON = "Le corps de la requête n'est pas un JSON valide."
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_too_deep(body: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether ``body`` nests arrays/objects more than ``limit`` deep (or unbalances them).
+
+    Checked before parsing, so that ``[`` × 100 000 never reaches the recursive parser: strings
+    are blanked, everything but brackets dropped, then innermost pairs removed ``limit`` times;
+    whatever is left is deeper than ``limit`` (or not balanced, which is invalid JSON anyway).
+    """
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if len(shorter) == len(brackets):
+            return True  # unbalanced or mismatched
+        brackets = shorter
+    return bool(brackets)
+
+
+def parse_json(body: bytes) -> Any:
+    """A JSON body, or 422 ``invalid_json`` (malformed, or nested deeper than allowed)."""
+    if json_too_deep(body):
+        raise ApiError(422, "invalid_json", _INVALID_JSON + f" (imbrication limitée à {JSON_MAX_DEPTH} niveaux)")
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(422, "invalid_json", "Le corps de la requête n'est pas un JSON valide.") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ApiError(422, "invalid_json", _INVALID_JSON) from None
