@@ -27,10 +27,11 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import jobs
-from service.db import Database
+from service.db import Database, Job
 from service.queue import JobQueue, connect_redis, reconcile, try_lock
 from service.settings import ServiceSettings
 from service.storage import BlobStore, load_master_key
@@ -46,6 +47,26 @@ class DocprocWorker(SimpleWorker):
     def request_stop(self, signum: Any, frame: Any) -> None:
         DocprocWorker.stop_requested = True
         super().request_stop(signum, frame)
+
+    def execute_job(self, job: Any, queue: Any) -> None:
+        try:
+            super().execute_job(job, queue)
+        finally:
+            _forget_if_deleted(job)
+
+
+def _forget_if_deleted(rq_job: Any) -> None:
+    """Once RQ is done with a job whose dossier was deleted meanwhile, purge what RQ wrote of it
+    (hash, result or failure record, registries): DELETE leaves nothing behind in Redis."""
+    try:
+        ctx = jobs.get_context()
+        job_id = str((rq_job.args or [""])[0])
+        with ctx.db.read_conn() as conn:
+            if conn.execute(select(Job.id).where(Job.id == job_id)).first() is not None:
+                return
+        JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
+    except (SQLAlchemyError, RedisError) as exc:
+        log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
 
 
 def _limit_memory(mb: int) -> None:

@@ -61,8 +61,9 @@ class ServiceSettings:
     reconcile_every_s: float = 5.0
     #: A queued job missing from Redis for this long is enqueued again.
     requeue_lost_after_s: float = 10.0
-    #: How long RQ keeps finished / failed job hashes (ids only) in Redis.
-    rq_result_ttl_s: int = 600
+    #: How long RQ keeps finished / failed job hashes (ids only) in Redis; 0: a finished job's
+    #: hash is deleted as soon as it ends (nothing of a deleted dossier is left behind).
+    rq_result_ttl_s: int = 0
     rq_failure_ttl_s: int = 3 * 24 * 3600
     #: A dossier holding images (OCR, seconds per page) is read once it has had no new upload
     #: for this long, so the pages of one avis sent as several photos are OCR'd once, together.
@@ -188,7 +189,7 @@ def _model() -> Any:
         stale_after_s: float = Field(20.0, gt=0)
         reconcile_every_s: float = Field(5.0, gt=0)
         requeue_lost_after_s: float = Field(10.0, gt=0)
-        rq_result_ttl_s: int = Field(600, ge=0)
+        rq_result_ttl_s: int = Field(0, ge=0)
         rq_failure_ttl_s: int = Field(3 * 24 * 3600, ge=0)
         coalesce_images_s: float = Field(0.5, ge=0)
         worker_memory_mb: int = Field(3072, ge=0)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from service.db import Database, Dossier, Job, StoredFile, migrate, new_id, utcnow
+from service.sealed import Sealer
 from service.settings import SettingsError, load_settings
 from service.storage import BlobStore, StorageError, load_master_key
 from tests.service.conftest import Harness, PostgresServer, RedisServer, harness
@@ -35,18 +36,21 @@ def test_migrations_create_the_schema_once(db: Database) -> None:
     names = set(inspect(db.engine).get_table_names())
     assert {"dossiers", "files", "jobs", "alembic_version"} <= names
     with db.read() as s:
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
 
 
 def test_rows_results_and_cascade(db: Database) -> None:
     migrate(db)
     now = utcnow()
     d_id, f_id, j_id = new_id(), new_id(), new_id()
+    sealer = Sealer(secrets.token_bytes(32))
+    key = sealer.new_key(d_id)
     with db.write() as s:
         s.add(Dossier(id=d_id, owner="pipe", created_at=now, updated_at=now, request_date=date(2025, 10, 1),
-                      generation=1))
+                      generation=1, data_key=key))
         s.flush()
-        s.add(StoredFile(id=f_id, dossier_id=d_id, seq=1, name="avis.pdf", sha256="a" * 64, size=3,
+        s.add(StoredFile(id=f_id, dossier_id=d_id, seq=1, sha256="a" * 64, size=3,
+                         name_sealed=sealer.seal(key, d_id, "files.name", f_id, "avis.pdf"),
                          media_type="application/pdf", wrapped_key=b"k" * 60, created_at=now))
         s.add(Job(id=j_id, dossier_id=d_id, file_id=f_id, kind="extraction", generation=1, status="queued",
                   attempts=0, enqueues=1, created_at=now))
@@ -54,15 +58,18 @@ def test_rows_results_and_cascade(db: Database) -> None:
     with db.write() as s:
         dossier = s.get(Dossier, d_id)
         assert dossier is not None
-        dossier.result, dossier.result_generation = result, 1
+        dossier.result_sealed = sealer.seal(key, d_id, "dossiers.result", d_id, result)
+        dossier.result_generation = 1
     with db.read() as s:
         dossier = s.get(Dossier, d_id)
-        assert dossier is not None and dossier.result == result
+        assert dossier is not None and sealer.open_dossier(dossier).result == result
+        stored = s.get(StoredFile, f_id)
+        assert stored is not None and sealer.open_file(stored, key).name == "avis.pdf"
     # The same file twice in one dossier is refused by the database itself.
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError), db.write() as s:
-        s.add(StoredFile(id=new_id(), dossier_id=d_id, seq=2, name="copie.pdf", sha256="a" * 64, size=3,
+        s.add(StoredFile(id=new_id(), dossier_id=d_id, seq=2, sha256="a" * 64, size=3,
                          media_type="application/pdf", wrapped_key=b"k", created_at=now))
     with db.write() as s:
         s.delete(s.get(Dossier, d_id))
