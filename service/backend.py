@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from datetime import date
 from typing import Any
 
@@ -32,7 +33,7 @@ from service.db import (
     utcnow,
 )
 from service.errors import ApiError, not_found
-from service.queue import JobQueue, connect_redis, rq_id
+from service.queue import JobQueue, connect_redis, live_workers, rq_id
 from service.sealed import Sealer
 from service.settings import ServiceSettings
 from service.storage import BlobStore, load_master_key
@@ -96,6 +97,7 @@ class Service:
         self.redis = connect_redis(settings.redis_url)
         self.queue = JobQueue(self.redis, settings)
         self.keys = KeyRing(settings.api_keys)
+        self._workers_seen: tuple[float, int | None] = (-1e9, None)
         self.uploads = metrics.UploadMetrics(self.redis, metrics.metrics_key(settings.queue_name))
 
     # -- lookups -----------------------------------------------------------------------
@@ -253,7 +255,31 @@ class Service:
             self.redis.ping()
         except RedisError:
             status["redis"] = "indisponible"
+        if self.settings.require_worker:
+            alive = self.workers_alive(cached=False)
+            status["workers"] = "ok" if alive else ("aucun" if alive is not None else "inconnu")
         return status
+
+    def workers_alive(self, cached: bool = True) -> int | None:
+        """Workers that beat lately (``queue.live_workers``), None if Redis does not answer;
+        cached for a second on the upload path."""
+        now = time.monotonic()
+        if cached and now - self._workers_seen[0] < 1.0:
+            return self._workers_seen[1]
+        try:
+            alive: int | None = live_workers(self.redis, self.settings.queue_name, self.settings.worker_alive_s)
+        except RedisError:
+            alive = None
+        self._workers_seen = (now, alive)
+        return alive
+
+    def check_worker(self) -> None:
+        """503 ``service.no_worker`` while Redis answers and no worker is alive: an upload
+        accepted now would wait for nobody (with Redis down, the upload is kept for later)."""
+        if self.settings.require_worker and self.workers_alive() == 0:
+            raise ApiError(503, "service.no_worker",
+                           "Aucun traitement n'est disponible pour le moment : réessayez dans quelques minutes.",
+                           {"Retry-After": "30", "Connection": "close"})
 
     def metrics_text(self) -> str:
         with self.db.read() as s:

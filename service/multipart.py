@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from docproc.intake import describe, sniff
 from service.errors import ApiError
+from service.httpguard import BodyLimits, too_slow
 
 #: Room for the multipart envelope and the small text fields around the file.
 FORM_OVERHEAD = 64 * 1024
@@ -136,21 +139,44 @@ class FormReader:
 
 
 class Body:
-    """The request body read message by message, remembering whether it was read to the end."""
+    """The request body read message by message, remembering whether it was read to the end.
 
-    def __init__(self, request: Request) -> None:
+    A client too slow (``httpguard.BodyLimits``: idle gap, whole-body deadline, minimum
+    average rate) gets 408 ``request.timeout`` and its connection is closed."""
+
+    def __init__(self, request: Request, limits: BodyLimits | None = None) -> None:
         self.request = request
         self.complete = False
         self.disconnected = False
+        if limits is None:
+            service = getattr(request.app.state, "service", None)
+            limits = BodyLimits.from_settings(service.settings) if service is not None else BodyLimits()
+        self.limits = limits
+        self._started = time.monotonic()
+        self._seen = 0
+
+    async def _receive(self) -> Any:
+        limits = self.limits
+        left = limits.total_timeout_s - (time.monotonic() - self._started)
+        with anyio.move_on_after(max(min(limits.idle_timeout_s, left), 0.0)) as scope:
+            message = await self.request.receive()
+        if scope.cancelled_caught:
+            raise too_slow()
+        return message
 
     async def chunks(self) -> AsyncIterator[bytes]:
         while not self.complete:
-            message = await self.request.receive()
+            message = await self._receive()
             if message["type"] != "http.request":
                 self.disconnected = True
                 raise ClientGone()
             self.complete = not message.get("more_body", False)
             body = message.get("body", b"")
+            self._seen += len(body)
+            elapsed = time.monotonic() - self._started
+            if (not self.complete and elapsed > self.limits.rate_grace_s
+                    and self._seen < self.limits.min_rate * elapsed):
+                raise too_slow()
             if body:
                 yield body
 

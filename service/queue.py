@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -196,6 +197,25 @@ def _still_alive(rq_job: RQJob, lost_before: Any) -> bool:
         started = rq_job.started_at
         return started is None or started.replace(tzinfo=None) >= lost_before
     return True
+
+
+def presence_key(queue_name: str) -> str:
+    """Sorted set of the queue's workers, scored by their last beat (Unix time)."""
+    return f"docproc:{queue_name}:workers"
+
+
+def beat_presence(redis: Redis, queue_name: str, worker: str, window_s: float) -> None:
+    """A worker says it is alive (its heartbeat thread); entries older than the window go."""
+    now = time.time()
+    pipe = redis.pipeline(transaction=False)
+    pipe.zadd(presence_key(queue_name), {worker: now})
+    pipe.zremrangebyscore(presence_key(queue_name), "-inf", now - 10 * window_s)
+    pipe.execute()
+
+
+def live_workers(redis: Redis, queue_name: str, window_s: float) -> int:
+    """Workers that beat within the last ``window_s`` seconds."""
+    return int(redis.zcount(presence_key(queue_name), time.time() - window_s, "+inf"))
 
 
 def try_lock(redis: Redis, queue_name: str, owner: str, ttl_s: float) -> bool:

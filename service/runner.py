@@ -15,6 +15,7 @@ is that a job shares the worker's process, so a hostile file is contained by oth
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import resource
@@ -32,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service import jobs
 from service.db import Database, Job
-from service.queue import JobQueue, connect_redis, reconcile, try_lock
+from service.queue import JobQueue, beat_presence, connect_redis, presence_key, reconcile, try_lock
 from service.settings import ServiceSettings
 from service.storage import BlobStore, load_master_key
 
@@ -137,7 +138,14 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
             log.error("job %s bloqué au-delà de son délai : le worker s'arrête pour être relancé", ctx.current)
             os._exit(70)
 
+    def present() -> None:  # the API refuses uploads while no worker beats (``require_worker``)
+        beat_presence(ctx.redis, settings.queue_name, name, settings.worker_alive_s)
+
+    with contextlib.suppress(RedisError):
+        present()
     threads = [
+        threading.Thread(target=_loop, args=(stop, min(settings.heartbeat_s, settings.worker_alive_s / 4), present,
+                                             "presence"), name="presence", daemon=True),
         threading.Thread(target=_loop, args=(stop, 5.0, watchdog, "watchdog"), name="watchdog", daemon=True),
         threading.Thread(target=_loop, args=(stop, settings.heartbeat_s, lambda: jobs.beat(ctx), "heartbeat"),
                          name="heartbeat", daemon=True),
@@ -161,5 +169,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
                 time.sleep(1.0)  # RQ quit on a Redis error: reconnect with a fresh worker
     finally:
         stop.set()
+        with contextlib.suppress(RedisError):
+            ctx.redis.zrem(presence_key(settings.queue_name), name)
         ctx.db.dispose()
     return 0
