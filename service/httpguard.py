@@ -19,6 +19,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,10 +96,25 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
 
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def _give_memory_back() -> None:
+    """glibc: blocks of 128 kio and more (an upload being received) are mmapped and unmapped
+    when freed, whatever sizes came before (the threshold is fixed, not raised by each free),
+    and the heap's free top is trimmed above 1 Mio: memory held by cut-off uploads goes back
+    to the system instead of staying in the process's heap."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+        libc.mallopt(_M_TRIM_THRESHOLD, 1024 * 1024)
+
+
 def configure(settings: ServiceSettings) -> None:
     """Set the protocol's limits in this process (each API process builds its app)."""
     GuardedH11Protocol.header_timeout_s = settings.http_header_timeout_s
     GuardedH11Protocol.max_connections = settings.http_max_connections
+    _give_memory_back()
 
 
 def uvicorn_options(settings: ServiceSettings) -> dict[str, Any]:

@@ -85,6 +85,16 @@ async def _upload(service: Service, dossier_id: str, request: Request, client: C
         # Refused on the declared size: nothing of the body is read.
         raise ApiError(413, too_large.code, too_large.message, {"Connection": "close"})
     reader = FormReader(boundary, cap)
+    try:
+        return await _receive(service, dossier_id, request, client, reader)
+    finally:
+        reader.release()
+
+
+async def _receive(service: Service, dossier_id: str, request: Request, client: Client,
+                   reader: FormReader) -> JSONResponse:
+    cap = service.settings.max_upload_bytes
+    too_large = ApiError(413, "file.too_large", "Le fichier dépasse la taille maximale autorisée (2 Mo).")
     stream = Body(request)
     received = 0
     try:
