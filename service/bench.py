@@ -102,7 +102,8 @@ class _Stack:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.env = {**os.environ, "REDIS_URL": self.redis.url, "DOCPROC_API_KEYS": f"bench:pipeline:{self.key}",
                     "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(), "DOCPROC_TRUST_TEST_2DDOC": "1",
-                    "DOCPROC_REQUIRE_WORKER": "0"}  # the acceptance phase runs without workers
+                    # The acceptance phase runs without workers, 32 clients on one key.
+                    "DOCPROC_REQUIRE_WORKER": "0", "DOCPROC_MAX_UPLOADS_PER_KEY": "64"}
         self.env.pop("DATABASE_URL", None)
 
     def spawn(self, args: list[str], data_dir: Path, queue: str) -> subprocess.Popen[bytes]:

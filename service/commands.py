@@ -188,10 +188,11 @@ class RedisProcess:
         got SIGTERM with its parent: let it finish syncing its AOF, then kill what is left."""
         try:
             pid = int(self.pidfile.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            # Ours only: a redis-server working in this very directory (``dir`` chdirs there).
+            cmdline, cwd = Path(f"/proc/{pid}/cmdline").read_bytes(), os.readlink(f"/proc/{pid}/cwd")
         except (OSError, ValueError):
             return
-        if b"redis-server" not in cmdline or (self.proc is not None and self.proc.pid == pid):
+        if b"redis-server" not in cmdline or cwd != str(self.dir) or (self.proc is not None and self.proc.pid == pid):
             return
         deadline = time.monotonic() + timeout
         while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:

@@ -102,9 +102,9 @@ class ServiceSettings:
     #: Listen backlog of the API socket.
     http_backlog: int = 2048
     #: Uploads received at once per API process; beyond, 503 ``service.busy`` with Retry-After.
-    max_uploads: int = 64
+    max_uploads: int = 128
     #: Uploads received at once per API key and API process; beyond, 429 ``uploads.too_many``.
-    max_uploads_per_key: int = 16
+    max_uploads_per_key: int = 32
     #: Fault injection for tests and drills only (never set in production):
     #: every job sleeps this long after it is claimed and before extraction.
     fault_sleep_s: float = 0.0
@@ -264,8 +264,8 @@ def _model() -> Any:
         http_limit_concurrency: int = Field(500, gt=0)
         http_max_header_bytes: int = Field(16384, gt=0)
         http_backlog: int = Field(2048, gt=0)
-        max_uploads: int = Field(64, gt=0)
-        max_uploads_per_key: int = Field(16, gt=0)
+        max_uploads: int = Field(128, gt=0)
+        max_uploads_per_key: int = Field(32, gt=0)
         fault_sleep_s: float = Field(0.0, ge=0)
         fault_infra_failures: int = Field(0, ge=0)
         fault_pipeline_error: bool = False
