@@ -95,10 +95,21 @@ def test_rows_written_before_0003_are_sealed_by_the_migration(tmp_path: Path) ->
         assert stored.beneficiaire == BENEFICIAIRE
         columns = {r[1] for r in s.execute(text("PRAGMA table_info(files)"))}
         assert "name" not in columns and "beneficiaire" not in columns
-    db.dispose()
     db.compact_after_delete()
     raw = (tmp_path / "old.sqlite3").read_bytes().lower()
     assert b"solenn" not in raw and b"kerbrat" not in raw
+    # And back: the downgrade opens the values into the clear columns again.
+    with db.write_engine.begin() as conn:
+        cfg.attributes.update(connection=conn, master_key=master)
+        command.downgrade(cfg, "0001")
+    with db.read_conn() as conn:
+        assert conn.execute(text("SELECT name, beneficiaire FROM files")).one() == (FILE_NAME, BENEFICIAIRE)
+        assert "SOLENN" in conn.execute(text("SELECT result FROM dossiers")).scalar()
+    migrate(db, master)
+    with db.read() as s:
+        dossier = s.get(Dossier, d_id)
+        assert dossier is not None and sealer.open_dossier(dossier).household == {"commentaire": "Kerbrat"}
+    db.dispose()
 
 
 def _raw_database(h: Harness) -> bytes:
