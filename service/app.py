@@ -7,6 +7,7 @@ content, and nothing here logs a file name or a document value.
 from __future__ import annotations
 
 import logging
+import os
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service import httpguard
 from service.assets import install_docs
 from service.backend import Service
 from service.db import Database
@@ -34,6 +36,8 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
         docs_url=None, redoc_url=None,  # served from local assets (service.assets), no CDN
     )
     app.state.service = Service(settings, db)
+    app.state.upload_slots = httpguard.UploadSlots(settings.max_uploads, settings.max_uploads_per_key)
+    httpguard.configure(settings)  # request-head deadline and connection cap of this process
     app.add_middleware(RequestLog)  # one structured line per request (issue 14), never content
     _add_error_handlers(app)
     for module in (health, dossiers, uploads, household, jobs, review):
@@ -81,6 +85,11 @@ def app_from_env() -> FastAPI:
 
     from service.settings import load_settings
 
+    parent = os.environ.get("DOCPROC_PARENT_PID", "")
+    if parent.isdigit():  # an API process of ``docproc up`` / ``serve``: it dies with its parent
+        from service.commands import _die_with_parent
+
+        _die_with_parent(int(parent))
     app = create_app(load_settings())
     gc.collect()
     gc.freeze()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from datetime import date
 from typing import Any
 
@@ -32,7 +33,8 @@ from service.db import (
     utcnow,
 )
 from service.errors import ApiError, not_found
-from service.queue import JobQueue, connect_redis, rq_id
+from service.queue import JobQueue, connect_redis, live_workers, rq_id
+from service.sealed import Sealer
 from service.settings import ServiceSettings
 from service.storage import BlobStore, load_master_key
 
@@ -59,8 +61,9 @@ def _unique_name(name: str, taken: set[str]) -> str:
 _OWNER = select(DOSSIERS.c.owner).where(DOSSIERS.c.id == bindparam("dossier_id"))
 _BUMP_GENERATION = (update(DOSSIERS).where(DOSSIERS.c.id == bindparam("b_dossier"))
                     .values(generation=DOSSIERS.c.generation + 1, updated_at=bindparam("b_now"))
-                    .returning(DOSSIERS.c.generation, DOSSIERS.c.owner))
-_FILE_NAMES = select(FILES.c.name, FILES.c.seq).where(FILES.c.dossier_id == bindparam("dossier_id"))
+                    .returning(DOSSIERS.c.generation, DOSSIERS.c.owner, DOSSIERS.c.data_key))
+_FILE_NAMES = (select(FILES.c.id, FILES.c.name_sealed, FILES.c.seq)
+               .where(FILES.c.dossier_id == bindparam("dossier_id")))
 _LATEST_JOB = (select(JOBS.c.id).where(JOBS.c.file_id == FILES.c.id).order_by(JOBS.c.created_at.desc())
                .limit(1).scalar_subquery())
 _EXISTING = select(FILES.c.id, _LATEST_JOB.label("job_id")).where(
@@ -84,10 +87,13 @@ class Service:
     def __init__(self, settings: ServiceSettings, db: Database | None = None) -> None:
         self.settings = settings
         self.db = db or Database(settings.database_url)
-        self.store = BlobStore(settings.storage_dir, load_master_key(settings))
+        master_key = load_master_key(settings)
+        self.store = BlobStore(settings.storage_dir, master_key)
+        self.sealer = Sealer(master_key)  # personal columns (``service.sealed``)
         self.redis = connect_redis(settings.redis_url)
         self.queue = JobQueue(self.redis, settings)
         self.keys = KeyRing(settings.api_keys)
+        self._workers_seen: tuple[float, int | None] = (-1e9, None)
         self.uploads = metrics.UploadMetrics()
 
     # -- lookups -----------------------------------------------------------------------
@@ -98,7 +104,7 @@ class Service:
             dossier = s.get(Dossier, dossier_id)
         if dossier is None or not client.sees(dossier.owner):
             raise not_found()
-        return dossier
+        return self.sealer.open_dossier(dossier)
 
     def check_visible(self, client: Client, dossier_id: str) -> None:
         """404 unless the dossier exists and the client may see it (cheap: one column)."""
@@ -119,14 +125,17 @@ class Service:
             files = list(s.scalars(select(StoredFile).where(StoredFile.dossier_id == dossier_id)
                                    .order_by(StoredFile.seq)))
             jobs = list(s.scalars(select(Job).where(Job.dossier_id == dossier_id).order_by(Job.created_at)))
-        return dossier, files, jobs
+        for f in files:
+            self.sealer.open_file(f, dossier.data_key or b"")
+        return self.sealer.open_dossier(dossier), files, jobs
 
     # -- writes ------------------------------------------------------------------------
     def create_dossier(self, client: Client, request_date: date) -> str:
         dossier_id, now = new_id(), utcnow()
         with self.db.write_conn() as conn:
             conn.execute(_INSERT_DOSSIER, {"id": dossier_id, "owner": client.name, "created_at": now,
-                                           "updated_at": now, "request_date": request_date, "generation": 0})
+                                           "updated_at": now, "request_date": request_date, "generation": 0,
+                                           "data_key": self.sealer.new_key(dossier_id)})
         return dossier_id
 
     def accept_upload(self, client: Client, dossier_id: str, name: str, data: bytes, media_type: str,
@@ -145,11 +154,14 @@ class Service:
                 if row is None or not client.sees(row.owner):
                     raise not_found()
                 existing = conn.execute(_FILE_NAMES, {"dossier_id": dossier_id}).all()
+                key, seal = row.data_key, self.sealer.seal
+                taken = {self.sealer.open(key, dossier_id, "files.name", r.id, r.name_sealed) for r in existing}
                 conn.execute(_INSERT_FILE, {
                     "id": file_id, "dossier_id": dossier_id, "seq": max((r.seq for r in existing), default=0) + 1,
-                    "name": _unique_name(name, {r.name for r in existing}), "sha256": digest, "size": len(data),
-                    "media_type": media_type, "beneficiaire": beneficiaire, "kind_hint": kind_hint,
-                    "wrapped_key": wrapped, "created_at": now})
+                    "name_sealed": seal(key, dossier_id, "files.name", file_id, _unique_name(name, taken)),
+                    "sha256": digest, "size": len(data), "media_type": media_type,
+                    "beneficiaire_sealed": seal(key, dossier_id, "files.beneficiaire", file_id, beneficiaire),
+                    "kind_hint": kind_hint, "wrapped_key": wrapped, "created_at": now})
                 conn.execute(_INSERT_JOB, _new_job(job_id, dossier_id, file_id, "extraction", row.generation,
                                                    first_rq, now))
         except IntegrityError:
@@ -202,7 +214,8 @@ class Service:
             dossier = s.get(Dossier, dossier_id)
             if dossier is None or not client.sees(dossier.owner):
                 raise not_found()
-            dossier.household = household
+            dossier.household_sealed = self.sealer.seal(dossier.data_key or b"", dossier_id, "dossiers.household",
+                                                        dossier_id, household)
             dossier.updated_at = utcnow()
 
     def delete_dossier(self, client: Client, dossier_id: str) -> None:
@@ -238,7 +251,31 @@ class Service:
             self.redis.ping()
         except RedisError:
             status["redis"] = "indisponible"
+        if self.settings.require_worker:
+            alive = self.workers_alive(cached=False)
+            status["workers"] = "ok" if alive else ("aucun" if alive is not None else "inconnu")
         return status
+
+    def workers_alive(self, cached: bool = True) -> int | None:
+        """Workers that beat lately (``queue.live_workers``), None if Redis does not answer;
+        cached for a second on the upload path."""
+        now = time.monotonic()
+        if cached and now - self._workers_seen[0] < 1.0:
+            return self._workers_seen[1]
+        try:
+            alive: int | None = live_workers(self.redis, self.settings.queue_name, self.settings.worker_alive_s)
+        except RedisError:
+            alive = None
+        self._workers_seen = (now, alive)
+        return alive
+
+    def check_worker(self) -> None:
+        """503 ``service.no_worker`` while Redis answers and no worker is alive: an upload
+        accepted now would wait for nobody (with Redis down, the upload is kept for later)."""
+        if self.settings.require_worker and self.workers_alive() == 0:
+            raise ApiError(503, "service.no_worker",
+                           "Aucun traitement n'est disponible pour le moment : réessayez dans quelques minutes.",
+                           {"Retry-After": "30", "Connection": "close"})
 
     def metrics_text(self, accept: str | None = None) -> tuple[bytes, str]:
         """The /metrics body (every process's counters, summed) and its content type."""

@@ -101,7 +101,9 @@ class _Stack:
         self.key = secrets.token_urlsafe(24)
         self.procs: list[subprocess.Popen[bytes]] = []
         self.env = {**os.environ, "REDIS_URL": self.redis.url, "DOCPROC_API_KEYS": f"bench:pipeline:{self.key}",
-                    "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(), "DOCPROC_TRUST_TEST_2DDOC": "1"}
+                    "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(), "DOCPROC_TRUST_TEST_2DDOC": "1",
+                    # The acceptance phase runs without workers, 32 clients on one key.
+                    "DOCPROC_REQUIRE_WORKER": "0", "DOCPROC_MAX_UPLOADS_PER_KEY": "64"}
         self.env.pop("DATABASE_URL", None)
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each data dir's own metrics/ directory
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 import secrets
@@ -36,10 +37,19 @@ WORKER_STOP_GRACE_S = 30.0
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: receive SIGTERM when the parent dies (Linux)."""
+def _die_with_parent(parent: int | None = None) -> None:
+    """In the child (before exec, or first thing in a spawned process): receive SIGTERM when
+    the parent dies (Linux). ``parent``: the pid it must still have, else it is already gone
+    (killed between the fork and this call) and the child ends at once."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if parent is not None and os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _child_of_me() -> Any:
+    """``preexec_fn`` for a child that must die with this process."""
+    return functools.partial(_die_with_parent, os.getpid())
 
 
 def _say(line: str) -> None:
@@ -55,7 +65,7 @@ def _setup_logging() -> None:
     logs.configure()  # JSON lines on stderr unless it is a terminal (service/logs.py)
 
 
-def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: int = 1) -> None:
+def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: int = 1, **http: Any) -> None:
     import gc
 
     import uvicorn
@@ -67,9 +77,11 @@ def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: in
         signal.signal(sig, lambda _signum, _frame: None)
 
     if processes > 1:
-        # Each process builds its own app (database pool, Redis client) from the environment.
+        # Each process builds its own app (database pool, Redis client) from the environment,
+        # and dies with this one (``service.app.app_from_env``).
+        os.environ["DOCPROC_PARENT_PID"] = str(os.getpid())
         uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=processes,
-                    log_level="warning", access_log=access_log, timeout_graceful_shutdown=10)
+                    log_level="warning", access_log=access_log, timeout_graceful_shutdown=10, **http)
         return
 
     # Everything imported so far lives for the whole process: keep it out of the collector's
@@ -79,7 +91,7 @@ def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: in
     gc.set_threshold(20_000, 20, 20)
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=access_log,
-                            timeout_graceful_shutdown=10)
+                            timeout_graceful_shutdown=10, **http)
     uvicorn.Server(config).run()
 
 
@@ -88,6 +100,7 @@ def serve(host: str, port: int) -> int:
     _setup_logging()
     from service.app import create_app
     from service.db import Database, migrate
+    from service.httpguard import uvicorn_options
     from service.settings import load_settings
 
     settings = load_settings()
@@ -96,11 +109,12 @@ def serve(host: str, port: int) -> int:
         log.warning("aucune clé d'API configurée (DOCPROC_API_KEYS) : toutes les requêtes seront refusées")
     db = Database(settings.database_url)
     migrate(db)
+    http = uvicorn_options(settings)  # slow and many clients (service.httpguard)
     if settings.api_processes > 1:
         db.dispose()
-        _uvicorn_run(None, host, port, settings.access_log, settings.api_processes)
+        _uvicorn_run(None, host, port, settings.access_log, settings.api_processes, **http)
     else:
-        _uvicorn_run(create_app(settings, db), host, port, settings.access_log)
+        _uvicorn_run(create_app(settings, db), host, port, settings.access_log, **http)
     return 0
 
 
@@ -134,6 +148,8 @@ class RedisProcess:
         # A Unix socket path is limited to 107 bytes: fall back to a loopback port.
         self.port = 0 if len(str(self.socket)) < 100 else _free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.pidfile = self.dir / "redis.pid"
+        self.stopping = threading.Event()
 
     @property
     def url(self) -> str:
@@ -148,16 +164,17 @@ class RedisProcess:
             f"port {self.port}", "bind 127.0.0.1", "protected-mode yes",
             f"dir {self.dir}", "logfile redis.log", "daemonize no",
             "appendonly yes", "appendfsync everysec", 'save ""',
-            "maxmemory-policy noeviction",
+            "maxmemory-policy noeviction", f"pidfile {self.pidfile}",
         ]
         if self.port == 0:
             lines += [f"unixsocket {self.socket}", "unixsocketperm 700"]
         conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self._wait_previous()
         with contextlib.suppress(FileNotFoundError):
             self.socket.unlink()
         self.proc = subprocess.Popen([binary, str(conf)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True,
-                                     preexec_fn=_die_with_parent)
+                                     preexec_fn=_child_of_me())
         from redis import Redis
         from redis.exceptions import RedisError
 
@@ -172,7 +189,38 @@ class RedisProcess:
                 time.sleep(0.05)
         raise RuntimeError("redis-server ne répond pas")
 
+    def _wait_previous(self, timeout: float = 10.0) -> None:
+        """A redis-server of a previous ``up`` (killed with ``kill -9``) still on this directory
+        got SIGTERM with its parent: let it finish syncing its AOF, then kill what is left."""
+        try:
+            pid = int(self.pidfile.read_text().strip())
+            # Ours only: a redis-server working in this very directory (``dir`` chdirs there).
+            cmdline, cwd = Path(f"/proc/{pid}/cmdline").read_bytes(), os.readlink(f"/proc/{pid}/cwd")
+        except (OSError, ValueError):
+            return
+        if b"redis-server" not in cmdline or cwd != str(self.dir) or (self.proc is not None and self.proc.pid == pid):
+            return
+        deadline = time.monotonic() + timeout
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+    def watch(self) -> None:
+        """Restart the private redis-server whenever it dies (until ``stop``)."""
+        def loop() -> None:
+            while not self.stopping.wait(0.5):
+                if self.proc is None or self.proc.poll() is None:
+                    continue
+                log.warning("redis-server ended (code %s): restarting", self.proc.returncode)
+                try:
+                    self.start()
+                except RuntimeError as exc:
+                    log.error("redis-server: %s", exc)
+        threading.Thread(target=loop, name="redis-supervisor", daemon=True).start()
+
     def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.terminate()  # SIGTERM: redis fsyncs the AOF and exits
@@ -206,7 +254,7 @@ class WorkerPool:
     def _spawn(self, i: int) -> None:
         self.procs[i] = subprocess.Popen([sys.executable, "-m", "service.commands", "worker"], env=self.env,
                                          stdin=subprocess.DEVNULL, start_new_session=True,
-                                         preexec_fn=_die_with_parent)
+                                         preexec_fn=_child_of_me())
         self.started_at[i] = time.monotonic()
 
     def start(self) -> None:
@@ -249,6 +297,22 @@ class WorkerPool:
                     p.wait()
 
 
+def _wait_port_free(host: str, port: int, timeout: float = 15.0) -> None:
+    """After a ``kill -9`` of a previous ``up``, its API processes got SIGTERM and are closing
+    their sockets: wait for the port (SO_REUSEADDR, as uvicorn binds) instead of failing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((host, port))
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    return  # uvicorn reports it
+        time.sleep(0.2)
+
+
 def _ensure_keys(data_dir: Path) -> None:
     """Local API keys (0600 file) when none are configured, so ``up`` is usable as is."""
     path = data_dir / "api_keys"
@@ -266,6 +330,7 @@ def up(host: str, port: int, data_dir: Path) -> int:
     _setup_logging()
     from service.app import create_app
     from service.db import Database, migrate
+    from service.httpguard import uvicorn_options
     from service.settings import load_settings
 
     data_dir = data_dir.resolve()
@@ -275,6 +340,7 @@ def up(host: str, port: int, data_dir: Path) -> int:
     pool: WorkerPool | None = None
     try:
         redis.start()
+        redis.watch()
         env = {**os.environ, "REDIS_URL": redis.url, "DOCPROC_DATA_DIR": str(data_dir)}
         if not (env.get("DOCPROC_API_KEYS") or env.get("DOCPROC_API_KEYS_FILE")):
             _ensure_keys(data_dir)
@@ -287,13 +353,15 @@ def up(host: str, port: int, data_dir: Path) -> int:
         load_master_key(settings)  # create the key file before the workers race for it
         pool = WorkerPool(os.cpu_count() or 1, env)
         pool.start()
+        _wait_port_free(host, port)
         _say(f"docproc up : API sur http://{host}:{port} (documentation /docs), "
              f"{pool.count} worker(s), données dans {data_dir} — Ctrl-C pour arrêter.")
+        http = uvicorn_options(settings)  # slow and many clients (service.httpguard)
         if settings.api_processes > 1:
             db.dispose()  # each API process opens its own (``service.app.app_from_env``)
-            _uvicorn_run(None, host, port, settings.access_log, settings.api_processes)
+            _uvicorn_run(None, host, port, settings.access_log, settings.api_processes, **http)
         else:
-            _uvicorn_run(create_app(settings, db), host, port, settings.access_log)
+            _uvicorn_run(create_app(settings, db), host, port, settings.access_log, **http)
     finally:
         if pool is not None:
             pool.stop(WORKER_STOP_GRACE_S)

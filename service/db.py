@@ -18,10 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
-    JSON,
     Connection,
     Date,
     DateTime,
@@ -70,10 +69,17 @@ class Dossier(Base):
     request_date: Mapped[date] = mapped_column(Date)
     #: Bumped at every upload and re-extraction; a result is current when it covers it.
     generation: Mapped[int] = mapped_column(Integer, default=0)
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     result_generation: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    #: Declared household (§5 format), from ``PUT /dossiers/{id}/household``.
-    household: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: The dossier's data key, wrapped by the master key: its personal columns are sealed under
+    #: it (``service.sealed``); deleting the row shreds them all.
+    data_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    #: The §3 result, and the household declared with ``PUT /dossiers/{id}/household``, sealed.
+    result_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    household_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    if TYPE_CHECKING:
+        #: In memory only, filled by ``Sealer.open_dossier`` (not mapped: never written in clear).
+        result: dict[str, Any] | None
+        household: dict[str, Any] | None
 
 
 class StoredFile(Base):
@@ -85,15 +91,20 @@ class StoredFile(Base):
         String(32), ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
     )
     seq: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(255))
+    #: Original file name and beneficiaire, sealed under the dossier's data key.
+    name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     media_type: Mapped[str] = mapped_column(String(64))
-    beneficiaire: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    beneficiaire_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     kind_hint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: The blob's data key wrapped by the master key (see ``storage``).
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    if TYPE_CHECKING:
+        #: In memory only, filled by ``Sealer.open_file``.
+        name: str
+        beneficiaire: str | None
 
 
 class Job(Base):
@@ -300,8 +311,10 @@ class Database:
             self._lock_fd = None
 
 
-def migrate(db: Database) -> None:
-    """Bring the schema to the latest Alembic revision; safe to run from several processes."""
+def migrate(db: Database, master_key: bytes | None = None) -> None:
+    """Bring the schema to the latest Alembic revision; safe to run from several processes.
+
+    ``master_key`` seals rows written before revision 0003 (else read from the settings)."""
     from alembic import command
     from alembic.config import Config
 
@@ -312,4 +325,5 @@ def migrate(db: Database) -> None:
             # Serialise concurrent upgrades (API and workers starting together).
             conn.execute(text("SELECT pg_advisory_xact_lock(7245193)"))
         cfg.attributes["connection"] = conn
+        cfg.attributes["master_key"] = master_key
         command.upgrade(cfg, "head")

@@ -154,7 +154,7 @@ def summarize(name: str, dossier: dict[str, Any], eligibility: dict[str, Any] | 
     return lines
 
 
-def _wait_ready(client: httpx.Client, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+def _wait_ready(client: httpx.Client, proc: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -44,6 +44,7 @@ from service.db import (
     Database,
     utcnow,
 )
+from service.sealed import Sealer
 from service.settings import ServiceSettings
 from service.storage import BlobStore, StorageError, load_master_key
 
@@ -82,6 +83,12 @@ class WorkerContext:
     last_extract_s: float | None = None  # time spent in the pipeline by the last job
     last_pages: int | None = None  # pages read by the last job (its log line)
     extract: Any = None  # docproc.pipeline.extract, imported once by the worker parent
+    sealer: Sealer | None = None  # the personal columns' sealing (``service.sealed``)
+
+    def sealing(self) -> Sealer:
+        if self.sealer is None:
+            self.sealer = Sealer(load_master_key(self.settings))
+        return self.sealer
 
     def pipeline_extract(self) -> Any:
         if self.extract is None:
@@ -171,13 +178,15 @@ _CLAIM_READ = (select(_J.c.status, _J.c.not_before, _J.c.attempts, _J.c.generati
                       _J.c.created_at, _J.c.enqueued_at, _D.c.result_generation, _busy.label("busy"))
                .join_from(_J, _D, _D.c.id == _J.c.dossier_id).where(_J.c.id == bindparam("job_id")))
 _JOB_UPDATE = update(_J).where(_J.c.id == bindparam("b_job"))
-_LOAD_DOSSIER = select(_D.c.generation, _D.c.request_date).where(_D.c.id == bindparam("dossier_id"))
-_LOAD_FILES = (select(_F.c.id, _F.c.name, _F.c.wrapped_key, _F.c.media_type, _F.c.created_at)
+_LOAD_DOSSIER = (select(_D.c.generation, _D.c.request_date, _D.c.data_key)
+                 .where(_D.c.id == bindparam("dossier_id")))
+_DATA_KEY = select(_D.c.data_key).where(_D.c.id == bindparam("dossier_id"))
+_LOAD_FILES = (select(_F.c.id, _F.c.name_sealed, _F.c.wrapped_key, _F.c.media_type, _F.c.created_at)
                .where(_F.c.dossier_id == bindparam("dossier_id")).order_by(_F.c.seq))
 _STORE_RESULT = (update(_D).where(_D.c.id == bindparam("b_dossier"),
                                   or_(_D.c.result_generation.is_(None),
                                       _D.c.result_generation < bindparam("b_generation")))
-                 .values(result=bindparam("b_result"), result_generation=bindparam("b_generation"),
+                 .values(result_sealed=bindparam("b_result"), result_generation=bindparam("b_generation"),
                          updated_at=bindparam("b_now")))
 _END_MINE = (update(_J).where(_J.c.id == bindparam("b_job"), _J.c.status == JOB_STARTED,
                               _J.c.attempts == bindparam("b_attempt")))
@@ -281,7 +290,7 @@ def _load(ctx: WorkerContext, dossier_id: str) -> tuple[int, date, list[Any], di
         if wait <= 0 or time.monotonic() + wait > deadline:
             break
         time.sleep(wait)
-    uploads = []
+    uploads, ids = [], {}
     for f in files:
         try:
             data = ctx.store.get(f.id, f.wrapped_key)
@@ -290,8 +299,10 @@ def _load(ctx: WorkerContext, dossier_id: str) -> tuple[int, date, list[Any], di
                 if conn.execute(select(_D.c.id).where(_D.c.id == dossier_id)).first() is None:
                     return None  # deleted while we were reading
             raise
-        uploads.append(Upload(name=f.name, data=data))
-    return dossier.generation, dossier.request_date, uploads, {f.name: f.id for f in files}
+        name = ctx.sealing().open(dossier.data_key, dossier_id, "files.name", f.id, f.name_sealed)
+        uploads.append(Upload(name=name, data=data))
+        ids[name] = f.id
+    return dossier.generation, dossier.request_date, uploads, ids
 
 
 def _settle_wait(ctx: WorkerContext, files: Any) -> float:
@@ -357,7 +368,11 @@ def _push(ctx: WorkerContext, parked: Parked) -> None:
 def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, Any]) -> Parked:
     now = utcnow()
     with ctx.db.write_conn() as conn:
-        conn.execute(_STORE_RESULT, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_result": result,
+        key = conn.execute(_DATA_KEY, {"dossier_id": claim.dossier_id}).scalar()
+        if key is None:
+            return []  # the dossier was deleted during the run: nothing of it is written
+        sealed = ctx.sealing().seal(key, claim.dossier_id, "dossiers.result", claim.dossier_id, result)
+        conn.execute(_STORE_RESULT, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_result": sealed,
                                      "b_now": now})
         conn.execute(_END_MINE.values(status=JOB_FINISHED, finished_at=now, reason=None, worker=None),
                      {"b_job": claim.job_id, "b_attempt": claim.attempt})

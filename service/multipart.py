@@ -8,20 +8,26 @@ bytes as they arrive, and the type is sniffed from the first bytes.
 from __future__ import annotations
 
 import json
+import re
+import time
 import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from docproc.intake import describe, sniff
 from service.errors import ApiError
+from service.httpguard import BodyLimits, too_slow
 
 #: Room for the multipart envelope and the small text fields around the file.
 FORM_OVERHEAD = 64 * 1024
 FIELD_MAX = 1024
 JSON_MAX = 256 * 1024
+#: Deepest nesting of arrays/objects a JSON body may have (a household is 4 levels deep).
+JSON_MAX_DEPTH = 64
 #: After a 413/415, the rest of a body this size is read and thrown away so the client gets
 #: the answer (rather than a reset connection); a larger body is cut off.
 DRAIN_MAX = 8 * 1024 * 1024
@@ -131,23 +137,54 @@ class FormReader:
     def _finish(self) -> None:
         self.done = True
 
+    def release(self) -> None:
+        """Drop the received bytes now: the parser's callbacks make a reference cycle, which
+        alone would keep up to 2 Mo per request alive until the cyclic GC runs (issue 12:
+        uploads cut off mid-body must give their memory back at once)."""
+        self.parser = None  # type: ignore[assignment]
+        self.file = bytearray()
+        self._buf = bytearray()
+
 
 class Body:
-    """The request body read message by message, remembering whether it was read to the end."""
+    """The request body read message by message, remembering whether it was read to the end.
 
-    def __init__(self, request: Request) -> None:
+    A client too slow (``httpguard.BodyLimits``: idle gap, whole-body deadline, minimum
+    average rate) gets 408 ``request.timeout`` and its connection is closed."""
+
+    def __init__(self, request: Request, limits: BodyLimits | None = None) -> None:
         self.request = request
         self.complete = False
         self.disconnected = False
+        if limits is None:
+            service = getattr(request.app.state, "service", None)
+            limits = BodyLimits.from_settings(service.settings) if service is not None else BodyLimits()
+        self.limits = limits
+        self._started = time.monotonic()
+        self._seen = 0
+
+    async def _receive(self) -> Any:
+        limits = self.limits
+        left = limits.total_timeout_s - (time.monotonic() - self._started)
+        with anyio.move_on_after(max(min(limits.idle_timeout_s, left), 0.0)) as scope:
+            message = await self.request.receive()
+        if scope.cancelled_caught:
+            raise too_slow()
+        return message
 
     async def chunks(self) -> AsyncIterator[bytes]:
         while not self.complete:
-            message = await self.request.receive()
+            message = await self._receive()
             if message["type"] != "http.request":
                 self.disconnected = True
                 raise ClientGone()
             self.complete = not message.get("more_body", False)
             body = message.get("body", b"")
+            self._seen += len(body)
+            elapsed = time.monotonic() - self._started
+            if (not self.complete and elapsed > self.limits.rate_grace_s
+                    and self._seen < self.limits.min_rate * elapsed):
+                raise too_slow()
             if body:
                 yield body
 
@@ -182,7 +219,37 @@ async def read_json(request: Request) -> Any:
         raise ApiError(400, "request.incomplete", "Envoi interrompu avant la fin.") from None
     if not body.strip():
         return None
+    return parse_json(bytes(body))
+
+
+_INVALID_JSON = "Le corps de la requête n'est pas un JSON valide."
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_too_deep(body: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether ``body`` nests arrays/objects more than ``limit`` deep (or unbalances them).
+
+    Checked before parsing, so that ``[`` × 100 000 never reaches the recursive parser: strings
+    are blanked, everything but brackets dropped, then innermost pairs removed ``limit`` times;
+    whatever is left is deeper than ``limit`` (or not balanced, which is invalid JSON anyway).
+    """
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if len(shorter) == len(brackets):
+            return True  # unbalanced or mismatched
+        brackets = shorter
+    return bool(brackets)
+
+
+def parse_json(body: bytes) -> Any:
+    """A JSON body, or 422 ``invalid_json`` (malformed, or nested deeper than allowed)."""
+    if json_too_deep(body):
+        raise ApiError(422, "invalid_json", _INVALID_JSON + f" (imbrication limitée à {JSON_MAX_DEPTH} niveaux)")
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(422, "invalid_json", "Le corps de la requête n'est pas un JSON valide.") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ApiError(422, "invalid_json", _INVALID_JSON) from None

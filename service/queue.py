@@ -9,7 +9,9 @@ times is failed with ``worker.abandoned`` (a file that kills the worker is not r
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -73,15 +75,44 @@ class JobQueue:
     def depth(self) -> int:
         return int(self.queue.count)
 
-    def delete_jobs(self, rq_ids: list[str]) -> None:
-        """Drop RQ jobs (ids only inside) when their dossier is deleted."""
+    def delete_jobs(self, rq_ids: list[str], *, running_too: bool = False) -> None:
+        """Drop every trace of RQ jobs when their dossier is deleted: queue entry, job hash,
+        results, executions and registry entries.
+
+        A job a worker is running is left to that worker (``running_too`` is for the worker
+        itself, once the job has ended): deleting its hash under RQ's feet makes RQ record a
+        failure, hash and traceback included, for ``rq_failure_ttl_s``. The worker purges it
+        when the job ends (``runner.DocprocWorker``); finished jobs keep nothing
+        (``rq_result_ttl_s`` = 0 by default).
+        """
         if not rq_ids:
             return
+        found = RQJob.fetch_many(rq_ids, connection=self.redis, serializer=JSONSerializer)
+        purge = []
         pipe = self.redis.pipeline(transaction=False)
-        for rid in rq_ids:
-            pipe.lrem(self.queue.key, 0, rid)
-            pipe.delete(RQJob.key_for(rid))
+        for rid, job in zip(rq_ids, found, strict=True):
+            if job is not None and not running_too:
+                with contextlib.suppress(Exception):
+                    if job.get_status(refresh=False) == JobStatus.STARTED:
+                        continue
+            if job is not None:
+                with contextlib.suppress(Exception):
+                    job.delete(pipeline=pipe, remove_from_queue=True)
+            purge.append(rid)
+        q = self.queue
+        registries = [r.key for r in (q.started_job_registry, q.finished_job_registry, q.failed_job_registry,
+                                      q.deferred_job_registry, q.scheduled_job_registry, q.canceled_job_registry)]
+        for rid in purge:
+            pipe.lrem(q.key, 0, rid)
+            pipe.delete(RQJob.key_for(rid), RQJob.dependents_key_for(rid), f"rq:results:{rid}",
+                        f"rq:executions:{rid}")
+            for key in registries:
+                pipe.zrem(key, rid)
         pipe.execute()
+        # Started-registry entries are "<rq id>:<execution id>".
+        stale = [m for rid in purge for m, _ in self.redis.zscan_iter(registries[0], match=f"{rid}:*")]
+        if stale:
+            self.redis.zrem(registries[0], *stale)
 
 
 @dataclass
@@ -170,6 +201,25 @@ def _still_alive(rq_job: RQJob, lost_before: Any) -> bool:
         started = rq_job.started_at
         return started is None or started.replace(tzinfo=None) >= lost_before
     return True
+
+
+def presence_key(queue_name: str) -> str:
+    """Sorted set of the queue's workers, scored by their last beat (Unix time)."""
+    return f"docproc:{queue_name}:workers"
+
+
+def beat_presence(redis: Redis, queue_name: str, worker: str, window_s: float) -> None:
+    """A worker says it is alive (its heartbeat thread); entries older than the window go."""
+    now = time.time()
+    pipe = redis.pipeline(transaction=False)
+    pipe.zadd(presence_key(queue_name), {worker: now})
+    pipe.zremrangebyscore(presence_key(queue_name), "-inf", now - 10 * window_s)
+    pipe.execute()
+
+
+def live_workers(redis: Redis, queue_name: str, window_s: float) -> int:
+    """Workers that beat within the last ``window_s`` seconds."""
+    return int(redis.zcount(presence_key(queue_name), time.time() - window_s, "+inf"))
 
 
 def try_lock(redis: Redis, queue_name: str, owner: str, ttl_s: float) -> bool:

@@ -15,6 +15,7 @@ is that a job shares the worker's process, so a hostile file is contained by oth
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import resource
@@ -27,11 +28,12 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import jobs, metrics
-from service.db import Database
-from service.queue import JobQueue, connect_redis, reconcile, try_lock
+from service.db import Database, Job
+from service.queue import JobQueue, beat_presence, connect_redis, presence_key, reconcile, try_lock
 from service.settings import ServiceSettings
 from service.storage import BlobStore, load_master_key
 
@@ -46,6 +48,26 @@ class DocprocWorker(SimpleWorker):
     def request_stop(self, signum: Any, frame: Any) -> None:
         DocprocWorker.stop_requested = True
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
+    def execute_job(self, job: Any, queue: Any) -> None:
+        try:
+            super().execute_job(job, queue)
+        finally:
+            _forget_if_deleted(job)
+
+
+def _forget_if_deleted(rq_job: Any) -> None:
+    """Once RQ is done with a job whose dossier was deleted meanwhile, purge what RQ wrote of it
+    (hash, result or failure record, registries): DELETE leaves nothing behind in Redis."""
+    try:
+        ctx = jobs.get_context()
+        job_id = str((rq_job.args or [""])[0])
+        with ctx.db.read_conn() as conn:
+            if conn.execute(select(Job.id).where(Job.id == job_id)).first() is not None:
+                return
+        JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
+    except (SQLAlchemyError, RedisError) as exc:
+        log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
 
 
 def _limit_memory(mb: int) -> None:
@@ -119,7 +141,14 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
             log.error("job %s bloqué au-delà de son délai : le worker s'arrête pour être relancé", ctx.current)
             os._exit(70)
 
+    def present() -> None:  # the API refuses uploads while no worker beats (``require_worker``)
+        beat_presence(ctx.redis, settings.queue_name, name, settings.worker_alive_s)
+
+    with contextlib.suppress(RedisError):
+        present()
     threads = [
+        threading.Thread(target=_loop, args=(stop, min(settings.heartbeat_s, settings.worker_alive_s / 4), present,
+                                             "presence"), name="presence", daemon=True),
         threading.Thread(target=_loop, args=(stop, 5.0, watchdog, "watchdog"), name="watchdog", daemon=True),
         threading.Thread(target=_loop, args=(stop, settings.heartbeat_s, lambda: jobs.beat(ctx), "heartbeat"),
                          name="heartbeat", daemon=True),
@@ -143,5 +172,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
                 time.sleep(1.0)  # RQ quit on a Redis error: reconnect with a fresh worker
     finally:
         stop.set()
+        with contextlib.suppress(RedisError):
+            ctx.redis.zrem(presence_key(settings.queue_name), name)
         ctx.db.dispose()
     return 0

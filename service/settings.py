@@ -61,8 +61,9 @@ class ServiceSettings:
     reconcile_every_s: float = 5.0
     #: A queued job missing from Redis for this long is enqueued again.
     requeue_lost_after_s: float = 10.0
-    #: How long RQ keeps finished / failed job hashes (ids only) in Redis.
-    rq_result_ttl_s: int = 600
+    #: How long RQ keeps finished / failed job hashes (ids only) in Redis; 0: a finished job's
+    #: hash is deleted as soon as it ends (nothing of a deleted dossier is left behind).
+    rq_result_ttl_s: int = 0
     rq_failure_ttl_s: int = 3 * 24 * 3600
     #: A dossier holding images (OCR, seconds per page) is read once it has had no new upload
     #: for this long, so the pages of one avis sent as several photos are OCR'd once, together.
@@ -75,6 +76,35 @@ class ServiceSettings:
     api_processes: int = 2
     #: Log one line per HTTP request (method, path with ids, status); off by default.
     access_log: bool = False
+    #: Uploads are refused (503 ``service.no_worker``) and ``/healthz`` says ``degraded`` while
+    #: no worker has beaten within ``worker_alive_s`` seconds (off: API-only deployments, benches).
+    require_worker: bool = True
+    worker_alive_s: float = 10.0
+    #: Slow and many clients (``service.httpguard``; README, Exploitation).
+    #: A request's head must be complete this long after its first byte (slow headers: closed).
+    http_header_timeout_s: float = 10.0
+    #: Longest wait for the next chunk of a request body (408 ``request.timeout``, connection closed).
+    http_body_idle_timeout_s: float = 15.0
+    #: Longest time to receive a whole request body.
+    http_body_timeout_s: float = 120.0
+    #: Slowest average body rate (bytes/s) accepted once ``http_rate_grace_s`` have passed.
+    http_min_upload_rate: int = 1024
+    #: Seconds of a body before its average rate is checked.
+    http_rate_grace_s: float = 5.0
+    #: An idle keep-alive connection is closed after this long (uvicorn ``timeout_keep_alive``).
+    http_keep_alive_s: int = 5
+    #: Open connections per API process; beyond, new ones are closed at once.
+    http_max_connections: int = 1000
+    #: Connections or requests in progress per API process beyond which uvicorn answers 503.
+    http_limit_concurrency: int = 500
+    #: Largest request head (h11 ``max_incomplete_event_size``); larger: 400.
+    http_max_header_bytes: int = 16384
+    #: Listen backlog of the API socket.
+    http_backlog: int = 2048
+    #: Uploads received at once per API process; beyond, 503 ``service.busy`` with Retry-After.
+    max_uploads: int = 128
+    #: Uploads received at once per API key and API process; beyond, 429 ``uploads.too_many``.
+    max_uploads_per_key: int = 32
     #: Fault injection for tests and drills only (never set in production):
     #: every job sleeps this long after it is claimed and before extraction.
     fault_sleep_s: float = 0.0
@@ -140,6 +170,20 @@ ENV: dict[str, str] = {
     "worker_memory_mb": "DOCPROC_WORKER_MEMORY_MB",
     "api_processes": "DOCPROC_API_PROCESSES",
     "access_log": "DOCPROC_ACCESS_LOG",
+    "require_worker": "DOCPROC_REQUIRE_WORKER",
+    "worker_alive_s": "DOCPROC_WORKER_ALIVE_S",
+    "http_header_timeout_s": "DOCPROC_HTTP_HEADER_TIMEOUT_S",
+    "http_body_idle_timeout_s": "DOCPROC_HTTP_BODY_IDLE_TIMEOUT_S",
+    "http_body_timeout_s": "DOCPROC_HTTP_BODY_TIMEOUT_S",
+    "http_min_upload_rate": "DOCPROC_HTTP_MIN_UPLOAD_RATE",
+    "http_rate_grace_s": "DOCPROC_HTTP_RATE_GRACE_S",
+    "http_keep_alive_s": "DOCPROC_HTTP_KEEP_ALIVE_S",
+    "http_max_connections": "DOCPROC_HTTP_MAX_CONNECTIONS",
+    "http_limit_concurrency": "DOCPROC_HTTP_LIMIT_CONCURRENCY",
+    "http_max_header_bytes": "DOCPROC_HTTP_MAX_HEADER_BYTES",
+    "http_backlog": "DOCPROC_HTTP_BACKLOG",
+    "max_uploads": "DOCPROC_MAX_UPLOADS",
+    "max_uploads_per_key": "DOCPROC_MAX_UPLOADS_PER_KEY",
     "fault_sleep_s": "DOCPROC_FAULT_SLEEP_S",
     "fault_infra_failures": "DOCPROC_FAULT_INFRA_FAILURES",
     "fault_pipeline_error": "DOCPROC_FAULT_PIPELINE_ERROR",
@@ -158,6 +202,20 @@ _EXPECTED = {
     "rq_failure_ttl_s": "un entier de secondes", "coalesce_images_s": "un nombre de secondes",
     "worker_memory_mb": "un entier de Mio (0 : aucune limite)", "api_processes": "un entier ≥ 1",
     "access_log": "un booléen (1, true, yes, on ou 0, false, no, off)",
+    "require_worker": "un booléen (1, true, yes, on ou 0, false, no, off)",
+    "worker_alive_s": "un nombre de secondes > 0",
+    "http_header_timeout_s": "un nombre de secondes > 0",
+    "http_body_idle_timeout_s": "un nombre de secondes > 0",
+    "http_body_timeout_s": "un nombre de secondes > 0",
+    "http_min_upload_rate": "un entier d'octets par seconde",
+    "http_rate_grace_s": "un nombre de secondes",
+    "http_keep_alive_s": "un entier de secondes > 0",
+    "http_max_connections": "un entier > 0",
+    "http_limit_concurrency": "un entier > 0",
+    "http_max_header_bytes": "un entier d'octets > 0",
+    "http_backlog": "un entier > 0",
+    "max_uploads": "un entier > 0",
+    "max_uploads_per_key": "un entier > 0",
     "fault_sleep_s": "un nombre de secondes", "fault_infra_failures": "un entier",
     "fault_pipeline_error": "un booléen (1 ou 0)", "api_keys": "une liste « nom:rôle:clé »",
 }
@@ -188,12 +246,26 @@ def _model() -> Any:
         stale_after_s: float = Field(20.0, gt=0)
         reconcile_every_s: float = Field(5.0, gt=0)
         requeue_lost_after_s: float = Field(10.0, gt=0)
-        rq_result_ttl_s: int = Field(600, ge=0)
+        rq_result_ttl_s: int = Field(0, ge=0)
         rq_failure_ttl_s: int = Field(3 * 24 * 3600, ge=0)
         coalesce_images_s: float = Field(0.5, ge=0)
         worker_memory_mb: int = Field(3072, ge=0)
         api_processes: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1))
         access_log: bool = False
+        require_worker: bool = True
+        worker_alive_s: float = Field(10.0, gt=0)
+        http_header_timeout_s: float = Field(10.0, gt=0)
+        http_body_idle_timeout_s: float = Field(15.0, gt=0)
+        http_body_timeout_s: float = Field(120.0, gt=0)
+        http_min_upload_rate: int = Field(1024, ge=0)
+        http_rate_grace_s: float = Field(5.0, ge=0)
+        http_keep_alive_s: int = Field(5, gt=0)
+        http_max_connections: int = Field(1000, gt=0)
+        http_limit_concurrency: int = Field(500, gt=0)
+        http_max_header_bytes: int = Field(16384, gt=0)
+        http_backlog: int = Field(2048, gt=0)
+        max_uploads: int = Field(128, gt=0)
+        max_uploads_per_key: int = Field(32, gt=0)
         fault_sleep_s: float = Field(0.0, ge=0)
         fault_infra_failures: int = Field(0, ge=0)
         fault_pipeline_error: bool = False

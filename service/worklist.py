@@ -111,7 +111,7 @@ def list_dossiers(service: Service, client: Client, *, limit: int = 100, status:
     else:
         query = query.order_by(Dossier.created_at.desc(), Dossier.id.desc())
     with service.db.read() as s:
-        dossiers = list(s.scalars(query))
+        dossiers = [service.sealer.open_dossier(d) for d in s.scalars(query)]
         ids = [d.id for d in dossiers]
         jobs: dict[str, Counter[str]] = defaultdict(Counter)
         states: dict[str, ReviewState] = defaultdict(ReviewState)

@@ -17,6 +17,11 @@ def healthz(service: ServiceDep) -> JSONResponse:
     status = service.health()
     if all(v == "ok" for v in status.values()):
         return JSONResponse({"status": "ok", **status})
+    if status.get("workers") == "aucun" and status["database"] == status["redis"] == "ok":
+        # Reads still work; uploads are refused (503 service.no_worker) until a worker is back.
+        return JSONResponse({"status": "degraded", "error": "service.no_worker",
+                             "message": "Aucun worker actif : les dépôts sont refusés jusqu'à son retour.",
+                             **status}, status_code=503, headers={"Retry-After": "30"})
     return JSONResponse({"error": "unavailable", "message": "Service indisponible.", **status}, status_code=503)
 
 

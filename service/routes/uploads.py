@@ -16,6 +16,7 @@ from service.auth import Client
 from service.backend import Service
 from service.deps import ServiceDep, Uploader, kinds
 from service.errors import ApiError
+from service.httpguard import UploadSlots
 from service.multipart import (
     DRAIN_MAX,
     FIELD_MAX,
@@ -57,8 +58,10 @@ def _upload_openapi() -> dict[str, Any]:
 async def upload(dossier_id: str, request: Request, service: ServiceDep, client: Uploader) -> JSONResponse:
     started = time.perf_counter()
     outcome = "error"
+    slots: UploadSlots = request.app.state.upload_slots
     try:
-        response = await _upload(service, dossier_id, request, client)
+        with slots.hold(client.name):  # concurrent uploads, in total and per key (httpguard)
+            response = await _upload(service, dossier_id, request, client)
         outcome = "accepted" if response.status_code == 202 else str(response.status_code)
         return response
     except ApiError as exc:
@@ -69,7 +72,11 @@ async def upload(dossier_id: str, request: Request, service: ServiceDep, client:
 
 
 async def _upload(service: Service, dossier_id: str, request: Request, client: Client) -> JSONResponse:
-    await anyio.to_thread.run_sync(service.check_visible, client, dossier_id)
+    def checks() -> None:
+        service.check_visible(client, dossier_id)
+        service.check_worker()  # cached: a Redis round trip once a second at most
+
+    await anyio.to_thread.run_sync(checks)
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
@@ -81,6 +88,16 @@ async def _upload(service: Service, dossier_id: str, request: Request, client: C
         # Refused on the declared size: nothing of the body is read.
         raise ApiError(413, too_large.code, too_large.message, {"Connection": "close"})
     reader = FormReader(boundary, cap)
+    try:
+        return await _receive(service, dossier_id, request, client, reader)
+    finally:
+        reader.release()
+
+
+async def _receive(service: Service, dossier_id: str, request: Request, client: Client,
+                   reader: FormReader) -> JSONResponse:
+    cap = service.settings.max_upload_bytes
+    too_large = ApiError(413, "file.too_large", "Le fichier dépasse la taille maximale autorisée (2 Mo).")
     stream = Body(request)
     received = 0
     try:

@@ -244,6 +244,17 @@ class Harness:
         self.workers.append(proc)
         return proc
 
+    def wait_workers(self, count: int, timeout: float = 60.0) -> None:
+        """Until ``count`` workers beat in Redis (uploads are refused while none does)."""
+        from service.queue import live_workers
+
+        deadline = time.monotonic() + timeout
+        redis = self.app.state.service.redis
+        while live_workers(redis, self.settings.queue_name, self.settings.worker_alive_s) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"workers not alive after {timeout} s:\n{self.worker_logs()[-2000:]}")
+            time.sleep(0.05)
+
     def stop_workers(self) -> None:
         for proc in self.workers:
             if proc.poll() is None:
@@ -305,6 +316,8 @@ def harness(tmp: Path, redis_url: str, *, workers: int = 1, database_url: str | 
         h.start_api()
         for _ in range(workers):
             h.start_worker()
+        if workers:
+            h.wait_workers(workers)
         yield h
     finally:
         h.close()

@@ -53,7 +53,8 @@ def test_redis_restart_between_upload_and_processing(tmp_path: Path, sample_pdf:
     redis = RedisServer(tmp_path / "redis", aof=aof)
     redis.start()
     try:
-        with harness(tmp_path, redis.url, workers=0) as h:
+        # No worker on purpose (the jobs must wait in Redis through the restart).
+        with harness(tmp_path, redis.url, workers=0, env={"DOCPROC_REQUIRE_WORKER": "0"}) as h:
             c = h.client("pipe_a")
             accepted = []
             for _ in range(3):

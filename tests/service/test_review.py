@@ -117,11 +117,13 @@ def test_new_machine_value_after_reextraction_is_flagged(service: Harness, sampl
     assert r.status_code == 200, r.text
     from service.db import Dossier
 
+    sealer = service.app.state.service.sealer  # the result is sealed at rest (service.sealed)
     with service.db.write() as s:
         row = s.get(Dossier, dossier)
-        result = json.loads(json.dumps(row.result))
+        key = row.data_key or b""
+        result = sealer.open(key, dossier, "dossiers.result", dossier, row.result_sealed)
         result["documents"][0]["fields"]["nombre_parts"] = 3.0
-        row.result = result
+        row.result_sealed = sealer.seal(key, dossier, "dossiers.result", dossier, result)
     d = agent.get(f"/dossiers/{dossier}").json()["documents"][0]
     prov = d["provenance"]["nombre_parts"]
     assert d["fields"]["nombre_parts"] == 2.5 and prov["machine_value"] == 3.0 and prov["machine_changed"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -12,9 +13,11 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from service.db import Database, Dossier, Job, StoredFile, migrate, new_id, utcnow
+from service.sealed import Sealer
 from service.settings import SettingsError, load_settings
 from service.storage import BlobStore, StorageError, load_master_key
 from tests.service.conftest import Harness, PostgresServer, RedisServer, harness
+from tests.service.test_sealed import _redis_dump
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -50,11 +53,14 @@ def test_rows_results_and_cascade(db: Database) -> None:
     migrate(db)
     now = utcnow()
     d_id, f_id, j_id = new_id(), new_id(), new_id()
+    sealer = Sealer(secrets.token_bytes(32))
+    key = sealer.new_key(d_id)
     with db.write() as s:
         s.add(Dossier(id=d_id, owner="pipe", created_at=now, updated_at=now, request_date=date(2025, 10, 1),
-                      generation=1))
+                      generation=1, data_key=key))
         s.flush()
-        s.add(StoredFile(id=f_id, dossier_id=d_id, seq=1, name="avis.pdf", sha256="a" * 64, size=3,
+        s.add(StoredFile(id=f_id, dossier_id=d_id, seq=1, sha256="a" * 64, size=3,
+                         name_sealed=sealer.seal(key, d_id, "files.name", f_id, "avis.pdf"),
                          media_type="application/pdf", wrapped_key=b"k" * 60, created_at=now))
         s.add(Job(id=j_id, dossier_id=d_id, file_id=f_id, kind="extraction", generation=1, status="queued",
                   attempts=0, enqueues=1, created_at=now))
@@ -62,15 +68,18 @@ def test_rows_results_and_cascade(db: Database) -> None:
     with db.write() as s:
         dossier = s.get(Dossier, d_id)
         assert dossier is not None
-        dossier.result, dossier.result_generation = result, 1
+        dossier.result_sealed = sealer.seal(key, d_id, "dossiers.result", d_id, result)
+        dossier.result_generation = 1
     with db.read() as s:
         dossier = s.get(Dossier, d_id)
-        assert dossier is not None and dossier.result == result
+        assert dossier is not None and sealer.open_dossier(dossier).result == result
+        stored = s.get(StoredFile, f_id)
+        assert stored is not None and sealer.open_file(stored, key).name == "avis.pdf"
     # The same file twice in one dossier is refused by the database itself.
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError), db.write() as s:
-        s.add(StoredFile(id=new_id(), dossier_id=d_id, seq=2, name="copie.pdf", sha256="a" * 64, size=3,
+        s.add(StoredFile(id=new_id(), dossier_id=d_id, seq=2, sha256="a" * 64, size=3,
                          media_type="application/pdf", wrapped_key=b"k", created_at=now))
     with db.write() as s:
         s.delete(s.get(Dossier, d_id))
@@ -165,8 +174,14 @@ def test_delete_removes_files_and_results_for_good(service: Harness, sample_pdf:
         if path.exists():
             content = path.read_bytes()
             assert reference.encode() not in content and b"avis_MARTIN" not in content
+    # Redis: the RQ job ended a moment ago; whatever RQ writes at its end (a result kept
+    # ``rq_result_ttl_s``, 0 by default) is purged by the worker once it sees the dossier gone.
     redis = service.app.state.service.redis
-    assert not [k for k in redis.keys("rq:job:*") if job["job_id"].encode() in k]
+    ids = [i.encode() for i in (dossier, job["job_id"], job["file_id"])]
+    deadline = time.monotonic() + 5
+    while leaks := [(k, i) for k, v in _redis_dump(redis) for i in ids if i in k or i in v]:
+        assert time.monotonic() < deadline, leaks
+        time.sleep(0.1)
 
 
 @pytest.mark.redis
