@@ -232,6 +232,11 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     return run_worker()
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from service.reextract_cli import run
+    return run(args)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from service.commands import up
     return up(args.host, args.port, Path(args.data_dir))
@@ -356,6 +361,8 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     u.add_argument("--data-dir", default="./var", metavar="DOSSIER", help="dossier des données (défaut : ./var)")
     u.set_defaults(func=cmd_up)
+    from service.reextract_cli import add_parser as reextract_parser
+    reextract_parser(sub).set_defaults(func=cmd_reextract)
     d = sub.add_parser("demo", help="démonstration de bout en bout par l'API",
                        description="Démarre le service, envoie les échantillons par l'API et résume.")
     d.add_argument("dir", nargs="?", default="samples", metavar="DIR", help="dossier des échantillons (défaut : samples)")

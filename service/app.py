@@ -18,7 +18,7 @@ from service.backend import Service
 from service.db import Database
 from service.errors import ApiError, HouseholdInvalid, error_response
 from service.logs import RequestLog
-from service.routes import dossiers, health, household, jobs, uploads
+from service.routes import batch, dossiers, health, household, jobs, uploads
 from service.settings import ServiceSettings
 
 log = logging.getLogger("docproc.api")
@@ -34,7 +34,7 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
     app.state.service = Service(settings, db)
     app.add_middleware(RequestLog)  # one structured line per request (issue 14), never content
     _add_error_handlers(app)
-    for module in (health, dossiers, uploads, household, jobs):
+    for module in (health, dossiers, uploads, household, jobs, batch):
         app.include_router(module.router)
     return app
 

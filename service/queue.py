@@ -48,16 +48,26 @@ def rq_id(job_id: str, enqueues: int) -> str:
     return f"{job_id}-{enqueues}"
 
 
+#: Job kinds that go to the batch queue; uploads' extractions go to the interactive one.
+BATCH_KINDS = frozenset({"reextraction"})
+
+
 class JobQueue:
+    """Two RQ queues: ``queue`` (interactive: uploads) and ``batch`` (re-extractions); every
+    worker listens on both in that order, so an upload waits at most for the job in hand."""
+
     def __init__(self, redis: Redis, settings: ServiceSettings) -> None:
         self.redis = redis
         self.settings = settings
         self.queue = Queue(settings.queue_name, connection=redis, serializer=JSONSerializer,
                            default_timeout=settings.job_timeout_s)
+        self.batch = Queue(settings.batch_queue_name, connection=redis, serializer=JSONSerializer,
+                           default_timeout=settings.job_timeout_s)
 
-    def enqueue(self, job_id: str, enqueue_id: str) -> None:
-        """Push the job id (and nothing else) to RQ."""
-        self.queue.enqueue(
+    def enqueue(self, job_id: str, enqueue_id: str, kind: str = "extraction") -> None:
+        """Push the job id (and nothing else) to RQ, on the queue of its kind."""
+        queue = self.batch if kind in BATCH_KINDS else self.queue
+        queue.enqueue(
             JOB_FUNCTION, job_id,
             job_id=enqueue_id,
             job_timeout=self.settings.job_timeout_s,
@@ -67,7 +77,7 @@ class JobQueue:
         )
 
     def depth(self) -> int:
-        return int(self.queue.count)
+        return int(self.queue.count) + int(self.batch.count)
 
     def delete_jobs(self, rq_ids: list[str]) -> None:
         """Drop RQ jobs (ids only inside) when their dossier is deleted."""
@@ -76,6 +86,7 @@ class JobQueue:
         pipe = self.redis.pipeline(transaction=False)
         for rid in rq_ids:
             pipe.lrem(self.queue.key, 0, rid)
+            pipe.lrem(self.batch.key, 0, rid)
             pipe.delete(RQJob.key_for(rid))
         pipe.execute()
 
@@ -101,7 +112,7 @@ def _enqueue_again(db: Database, queue: JobQueue, job: Job, expect_status: str,
                     enqueued_at=utcnow(), not_before=None, worker=None)
         ))
     if done:
-        queue.enqueue(job.id, new_rq)
+        queue.enqueue(job.id, new_rq, job.kind)
     return bool(done)
 
 
