@@ -78,7 +78,7 @@ def bench_text(repeat: int = 15) -> dict[str, Any]:
             "cli_import_ms": round(import_ms - python_ms, 1)}
 
 
-def _section(name: str) -> dict[str, Any]:
+def _section(name: str, avis: int = 1000) -> dict[str, Any]:
     if name == "text":
         return bench_text()
     if name == "twoddoc":
@@ -91,15 +91,15 @@ def _section(name: str) -> dict[str, Any]:
         return bench_ocr(SAMPLES)
     if name == "service":
         from service.bench import bench_service
-        return bench_service()
+        return bench_service(avis=avis)
     raise ValueError(name)
 
 
-def run_bench(as_json: bool = False, sections: list[str] | None = None) -> int:
+def run_bench(as_json: bool = False, sections: list[str] | None = None, avis: int = 1000) -> int:
     results: dict[str, Any] = {}
     for name in sections or ["text", "twoddoc", "ocr", "service"]:
         try:
-            results[name] = _section(name)
+            results[name] = _section(name, avis)
         except Exception as exc:  # a failed section is reported, the others still run
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
     if as_json:

@@ -219,7 +219,7 @@ def cmd_eligibility(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from docproc.bench import run_bench
-    return run_bench(as_json=args.json, sections=args.only)
+    return run_bench(as_json=args.json, sections=args.only, avis=args.avis)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -348,6 +348,8 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="mesures de vitesse", description="Mesures de vitesse, en ratios mesurés dans un même run.")
     b.add_argument("--json", action="store_true", help="résultats en JSON")
     b.add_argument("--only", action="append", metavar="SECTION", help="text, twoddoc, ocr, service (répétable)")
+    b.add_argument("--avis", type=int, default=1000, metavar="N",
+                   help="service : avis texte envoyés de bout en bout (défaut 1000 ; sinon extrapolé à 1000)")
     b.set_defaults(func=cmd_bench)
     s = sub.add_parser("serve", help="l'API seule (REDIS_URL)", description="Démarre l'API FastAPI sur un Redis existant (REDIS_URL).")
     s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
