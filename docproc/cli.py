@@ -237,6 +237,11 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    from service.rotate import run
+    return run(args)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from service.commands import up
     return up(args.host, args.port, Path(args.data_dir))
@@ -365,6 +370,8 @@ def parser() -> argparse.ArgumentParser:
     u.set_defaults(func=cmd_up)
     from service.reextract_cli import add_parser as reextract_parser
     reextract_parser(sub).set_defaults(func=cmd_reextract)
+    from service.rotate import add_parser as rotate_parser
+    rotate_parser(sub).set_defaults(func=cmd_rotate_key)
     d = sub.add_parser("demo", help="démonstration de bout en bout par l'API",
                        description="Démarre le service, envoie les échantillons par l'API et résume.")
     d.add_argument("dir", nargs="?", default="samples", metavar="DIR", help="dossier des échantillons (défaut : samples)")

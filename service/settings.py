@@ -51,7 +51,7 @@ class ServiceSettings:
     #: Batch re-extractions (``POST /reextract``, ``docproc reextract``): dossiers launched per
     #: minute at most (0: no limit), and at most this many waiting or running at once.
     reextract_rate_per_min: float = 600.0
-    reextract_max_inflight: int = 20
+    reextract_max_inflight: int = 100
     #: Largest accepted upload (2 Mo, the CSS form's limit).
     max_upload_bytes: int = 2 * 1024 * 1024
     #: RQ job timeout in seconds; a job running longer is failed with ``file.timeout``.
@@ -201,7 +201,7 @@ def _model() -> Any:
         queue_name: str = "docproc"
         storage_backend: Literal["local", "database"] = "local"
         reextract_rate_per_min: float = Field(600.0, ge=0)
-        reextract_max_inflight: int = Field(20, ge=1)
+        reextract_max_inflight: int = Field(100, ge=1)
         job_timeout_s: int = Field(120, gt=0)
         max_attempts: int = Field(3, ge=1)
         retry_backoff_s: float = Field(2.0, ge=0)

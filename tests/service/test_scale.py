@@ -177,3 +177,48 @@ def test_uploads_are_served_before_the_batch_queue(tmp_path: Path, redis_server:
         for job_id in reextractions:
             later = h.wait_job(agent, job_id)
             assert later["started_at"] > first["started_at"], "the upload, queued last, runs first"
+
+
+def test_rotate_key_rewraps_data_keys_and_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import base64
+    from datetime import date
+
+    from docproc.cli import main
+    from service.db import StoredFile, utcnow
+    from service.storage import LocalBlobStore
+
+    old_key, new_key = secrets.token_bytes(32), secrets.token_bytes(32)
+    monkeypatch.setenv("DOCPROC_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DOCPROC_STORAGE_KEY", old_key.hex())
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = load_settings()
+    database = Database(settings.database_url)
+    migrate(database)
+    store, now, d_id = LocalBlobStore(settings.storage_dir, old_key), utcnow(), new_id()
+    ids = [new_id() for _ in range(3)]
+    with database.write() as s:
+        s.add(Dossier(id=d_id, owner="p", created_at=now, updated_at=now, request_date=date(2025, 10, 1),
+                      generation=1))
+        s.flush()
+        for n, f in enumerate(ids):
+            s.add(StoredFile(id=f, dossier_id=d_id, seq=n, name=f"{n}.pdf", sha256=f"{n}" * 64, size=1,
+                             media_type="application/pdf", wrapped_key=store.put(f, f"data {n}".encode()),
+                             created_at=now))
+    key_file = tmp_path / "new.key"
+    key_file.write_text(base64.b64encode(new_key).decode())
+    key_file.chmod(0o644)
+    assert main(["rotate-key", "--new-key-file", str(key_file)]) == 2  # permissions too wide
+    key_file.chmod(0o600)
+    assert main(["rotate-key", "--new-key-file", str(key_file)]) == 0
+    assert "3 clé(s) de fichier rechiffrée(s)" in capsys.readouterr().out
+    assert main(["rotate-key", "--new-key-file", str(key_file)]) == 0  # resumable: nothing left to do
+    assert "0 clé(s) de fichier rechiffrée(s), 3 déjà" in capsys.readouterr().out
+    rotated = LocalBlobStore(settings.storage_dir, new_key)
+    with database.read() as s:
+        rows = {f.id: f.wrapped_key for f in s.scalars(select(StoredFile))}
+    for n, f in enumerate(ids):
+        assert rotated.get(f, rows[f]) == f"data {n}".encode()
+        with pytest.raises(StorageError):
+            store.get(f, rows[f])
+    database.dispose()
