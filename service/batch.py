@@ -57,6 +57,8 @@ DOSSIER_STATUSES = ("complete", "failed", "processing")
 DOCUMENT_STATUSES = ("accepted", "rejected", "needs_review")
 #: Launches allowed in one burst after an idle period: ten seconds' worth, at least one.
 _BURST_S = 10.0
+#: Items launched per transaction.
+_CHUNK = 50
 
 
 class BatchError(ValueError):
@@ -309,16 +311,13 @@ def _launch(db: Database, queue: JobQueue, settings: ServiceSettings, batch: Bat
         pending = list(s.scalars(select(BatchItem.dossier_id).where(
             BatchItem.batch_id == batch.id, BatchItem.status == ITEM_PENDING).order_by(BatchItem.seq).limit(room)))
     launched = 0
-    for dossier_id in pending:
-        pushed = _launch_one(db, batch.id, dossier_id)
-        if pushed is None:
-            continue
-        launched += 1
-        job_id, first_rq = pushed
-        try:
-            queue.enqueue(job_id, first_rq, "reextraction")
-        except RedisError:
-            log.warning("batch job %s not pushed to Redis: left to the reconciler", job_id)
+    for start in range(0, len(pending), _CHUNK):
+        for job_id, first_rq in _launch_some(db, batch.id, pending[start:start + _CHUNK]):
+            launched += 1
+            try:
+                queue.enqueue(job_id, first_rq, "reextraction")
+            except RedisError:
+                log.warning("batch job %s not pushed to Redis: left to the reconciler", job_id)
     if launched and rate > 0:
         with db.write() as s:
             s.execute(update(Batch).where(Batch.id == batch.id)
@@ -326,24 +325,30 @@ def _launch(db: Database, queue: JobQueue, settings: ServiceSettings, batch: Bat
     return launched
 
 
-def _launch_one(db: Database, batch_id: str, dossier_id: str) -> tuple[str, str] | None:
-    job_id, now = new_id(), utcnow()
-    first_rq = rq_id(job_id, 1)
+def _launch_some(db: Database, batch_id: str, dossier_ids: list[str]) -> list[tuple[str, str]]:
+    """In one transaction: for each pending item, keep the dossier's result, bump its
+    generation, write its job row, mark the item launched; (job id, RQ id) to push."""
+    out: list[tuple[str, str]] = []
+    now = utcnow()
     with db.write() as s:
-        item = s.get(BatchItem, (batch_id, dossier_id))
-        if item is None or item.status != ITEM_PENDING:
-            return None
-        dossier = s.get(Dossier, dossier_id)
-        if dossier is None:
-            return None  # deleted meanwhile (its item goes with it)
-        item.previous = dossier.result
-        dossier.generation += 1
-        dossier.updated_at = now
-        s.add(Job(id=job_id, dossier_id=dossier_id, file_id=None, kind="reextraction",
-                  generation=dossier.generation, status=JOB_QUEUED, attempts=0, rq_id=first_rq,
-                  enqueues=1, enqueued_at=now, created_at=now))
-        item.status, item.job_id, item.launched_at = ITEM_LAUNCHED, job_id, now
-    return job_id, first_rq
+        for dossier_id in dossier_ids:
+            item = s.get(BatchItem, (batch_id, dossier_id))
+            if item is None or item.status != ITEM_PENDING:
+                continue
+            dossier = s.get(Dossier, dossier_id)
+            if dossier is None:
+                continue  # deleted meanwhile (its item goes with it)
+            job_id = new_id()
+            first_rq = rq_id(job_id, 1)
+            item.previous = dossier.result
+            dossier.generation += 1
+            dossier.updated_at = now
+            s.add(Job(id=job_id, dossier_id=dossier_id, file_id=None, kind="reextraction",
+                      generation=dossier.generation, status=JOB_QUEUED, attempts=0, rq_id=first_rq,
+                      enqueues=1, enqueued_at=now, created_at=now))
+            item.status, item.job_id, item.launched_at = ITEM_LAUNCHED, job_id, now
+            out.append((job_id, first_rq))
+    return out
 
 
 def _finish_if_done(db: Database, batch_id: str) -> bool:

@@ -345,13 +345,14 @@ def bench_service(quick: bool = False, avis: int = 1000) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="docproc-bench-") as tmp:
         stack = _Stack(Path(tmp))
         try:
-            results: dict[str, Any] = {}
+            results: dict[str, Any] = {"load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
             results["upload_acceptance"] = bench_acceptance(stack, uploads=100 if quick else 1200)
             results["queue_overhead"] = bench_queue_overhead(stack, jobs=30 if quick else 300)
             results["upload_to_verdict"] = bench_latency(stack, seconds=2 if quick else 30)
             results.update(bench_scale(stack, avis=min(avis, 20) if quick else avis, probe_s=6 if quick else 28))
             results["ocr_throughput"] = bench_ocr_throughput(pages=1 if quick else 4)
             results["cpu_cores"] = os.cpu_count()
+            results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
             results["median_note"] = "one run; this machine's speed drifts (see performance.md)"
             return results
         finally:
