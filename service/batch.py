@@ -273,7 +273,7 @@ def _close_ended(db: Database, batch_id: str) -> int:
             continue
         now = utcnow()
         with db.write() as s:
-            item = s.get(BatchItem, (batch_id, dossier_id))
+            item = s.get(BatchItem, (batch_id, dossier_id), with_for_update=True)  # one driver wins
             if item is None or item.status != ITEM_LAUNCHED or item.job_id != job_id:
                 continue
             result = s.scalar(select(Dossier.result).where(Dossier.id == dossier_id))
@@ -332,7 +332,7 @@ def _launch_some(db: Database, batch_id: str, dossier_ids: list[str]) -> list[tu
     now = utcnow()
     with db.write() as s:
         for dossier_id in dossier_ids:
-            item = s.get(BatchItem, (batch_id, dossier_id))
+            item = s.get(BatchItem, (batch_id, dossier_id), with_for_update=True)  # one driver wins
             if item is None or item.status != ITEM_PENDING:
                 continue
             dossier = s.get(Dossier, dossier_id)

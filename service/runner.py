@@ -131,8 +131,8 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
             redis = connect_redis(settings.redis_url, for_worker=True)
             try:
                 # Interactive first: RQ takes from the first non-empty queue in this order.
-                worker = DocprocWorker([settings.queue_name, settings.batch_queue_name], connection=redis, name=f"{name}-{secrets.token_hex(2)}",
-                                       serializer=JSONSerializer)
+                worker = DocprocWorker([settings.queue_name, settings.batch_queue_name], connection=redis,
+                                       name=f"{name}-{secrets.token_hex(2)}", serializer=JSONSerializer)
                 worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
             except RedisError as exc:
                 log.warning("worker: Redis unavailable (%s), retrying", type(exc).__name__)

@@ -135,6 +135,14 @@ class Hosts:
         return killed
 
     def remove_all(self) -> None:
+        # PostgreSQL first, by a fast shutdown (no shared memory left behind), then SIGKILL.
+        with contextlib.suppress(OSError, ValueError):
+            pid = int((self.tmp / "pg" / "data" / "postmaster.pid").read_text().split()[0])
+            os.kill(pid, signal.SIGINT)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                os.kill(pid, 0)  # raises once it is gone
+                time.sleep(0.05)
         for host in reversed(list(HOSTS)):
             self.kill_host(host)
 
