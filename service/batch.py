@@ -267,24 +267,24 @@ def _close_ended(db: Database, batch_id: str) -> int:
             select(BatchItem.dossier_id, BatchItem.job_id, Job.status)
             .join(Job, Job.id == BatchItem.job_id, isouter=True)
             .where(BatchItem.batch_id == batch_id, BatchItem.status == ITEM_LAUNCHED)).all()
+    ended = [(d, j, st) for d, j, st in rows if st in (JOB_FINISHED, JOB_FAILED, None)]
     closed = 0
-    for dossier_id, job_id, job_status in rows:
-        if job_status not in (JOB_FINISHED, JOB_FAILED, None):
-            continue
+    for start in range(0, len(ended), _CHUNK):
         now = utcnow()
         with db.write() as s:
-            item = s.get(BatchItem, (batch_id, dossier_id), with_for_update=True)  # one driver wins
-            if item is None or item.status != ITEM_LAUNCHED or item.job_id != job_id:
-                continue
-            result = s.scalar(select(Dossier.result).where(Dossier.id == dossier_id))
-            item.finished_at = now
-            if job_status == JOB_FINISHED:
-                item.status = ITEM_DONE
-                item.changes = diff_results(item.previous, result)
-                item.pages = _pages(result)
-            else:
-                item.status = ITEM_FAILED
-            closed += 1
+            for dossier_id, job_id, job_status in ended[start:start + _CHUNK]:
+                item = s.get(BatchItem, (batch_id, dossier_id), with_for_update=True)  # one driver wins
+                if item is None or item.status != ITEM_LAUNCHED or item.job_id != job_id:
+                    continue
+                result = s.scalar(select(Dossier.result).where(Dossier.id == dossier_id))
+                item.finished_at = now
+                if job_status == JOB_FINISHED:
+                    item.status = ITEM_DONE
+                    item.changes = diff_results(item.previous, result)
+                    item.pages = _pages(result)
+                else:
+                    item.status = ITEM_FAILED
+                closed += 1
     return closed
 
 
@@ -301,10 +301,12 @@ def _launch(db: Database, queue: JobQueue, settings: ServiceSettings, batch: Bat
         credit = min(credit + elapsed * rate / 60.0, max(1.0, rate / 60.0 * _BURST_S))
         room = min(room, int(credit))
     with db.write() as s:
-        # The bucket is refilled under a guard on the previous tick: a concurrent driver's
-        # refill is not counted twice.
-        s.execute(update(Batch).where(Batch.id == batch.id, Batch.tick_at == batch.tick_at)
-                  .values(credit=credit, tick_at=now))
+        # The bucket is refilled under a guard on the previous tick: when another driver
+        # ticked meanwhile, this one launches nothing (no refill counted twice).
+        ticked = s.execute(update(Batch).where(Batch.id == batch.id, Batch.tick_at == batch.tick_at)
+                           .values(credit=credit, tick_at=now))
+    if not getattr(ticked, "rowcount", 1):
+        return 0
     if room <= 0:
         return 0
     with db.read() as s:
