@@ -97,7 +97,8 @@ def _wait(h: Harness, batch_id: str, timeout: float = 60.0) -> dict[str, object]
 
 @pytest.mark.redis
 def test_batch_reextraction_api_progress_changes_stop_resume(
-        tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes) -> None:
+        tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     env = {"DOCPROC_STORAGE_BACKEND": "database", "DOCPROC_REEXTRACT_INFLIGHT": "2"}
     with harness(tmp_path, redis_server.url, workers=1, env=env) as h:
         pipe, agent = h.client("pipe_a"), h.client("agent")
@@ -144,6 +145,19 @@ def test_batch_reextraction_api_progress_changes_stop_resume(
         assert agent.get(f"/reextract/{batch_id}").json()["left"] == left  # no launch while stopped
         assert agent.post(f"/reextract/{batch_id}/resume").json()["status"] == "running"
         assert _wait(h, batch_id)["done"] == 3
+
+        # The same from the command line, which follows (and drives) the batch to its end.
+        import json
+
+        from docproc.cli import main
+
+        for name, value in h.env.items():
+            if name.startswith("DOCPROC_") or name in ("REDIS_URL", "DATABASE_URL"):
+                monkeypatch.setenv(name, value)
+        assert main(["reextract", "--dossier", dossiers[1], "--wait", "--json", "--every", "0.5"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert (out["total"], out["done"], out["left"], out["status"]) == (1, 1, 0, "finished")
+        assert main(["reextract", "--show", new_id()]) == 2
 
         # Deleting a dossier shreds its blobs and the kept previous result.
         assert pipe.delete(f"/dossiers/{dossiers[0]}").status_code == 204
