@@ -349,7 +349,7 @@ def bench_service(quick: bool = False, avis: int = 1000) -> dict[str, Any]:
             results["upload_acceptance"] = bench_acceptance(stack, uploads=100 if quick else 1200)
             results["queue_overhead"] = bench_queue_overhead(stack, jobs=30 if quick else 300)
             results["upload_to_verdict"] = bench_latency(stack, seconds=2 if quick else 30)
-            results.update(bench_scale(stack, avis=min(avis, 20) if quick else avis, probe_s=6 if quick else 28))
+            results.update(bench_scale(stack, avis=min(avis, 20) if quick else avis, probe_s=6 if quick else 40))
             results["ocr_throughput"] = bench_ocr_throughput(pages=1 if quick else 4)
             results["cpu_cores"] = os.cpu_count()
             results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
