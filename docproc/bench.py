@@ -137,7 +137,7 @@ def bench_cold_start(runs: int = 15, sample: Path = COLD_START_SAMPLE) -> dict[s
             "cpu_ratio_signature_checked": round(cpu_checked / cpu_base, 2)}
 
 
-def _section(name: str) -> dict[str, Any]:
+def _section(name: str, avis: int = 1000) -> dict[str, Any]:
     if name == "cold_start":
         return bench_cold_start()
     if name == "text":
@@ -152,15 +152,15 @@ def _section(name: str) -> dict[str, Any]:
         return bench_ocr(SAMPLES)
     if name == "service":
         from service.bench import bench_service
-        return bench_service()
+        return bench_service(avis=avis)
     raise ValueError(name)
 
 
-def run_bench(as_json: bool = False, sections: list[str] | None = None) -> int:
+def run_bench(as_json: bool = False, sections: list[str] | None = None, avis: int = 1000) -> int:
     results: dict[str, Any] = {}
     for name in sections or ["cold_start", "text", "twoddoc", "ocr", "service"]:
         try:
-            results[name] = _section(name)
+            results[name] = _section(name, avis)
         except Exception as exc:  # a failed section is reported, the others still run
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
     if as_json:

@@ -219,7 +219,7 @@ def cmd_eligibility(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from docproc.bench import run_bench
-    return run_bench(as_json=args.json, sections=args.only)
+    return run_bench(as_json=args.json, sections=args.only, avis=args.avis)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -230,6 +230,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(_args: argparse.Namespace) -> int:
     from service.commands import run_worker
     return run_worker()
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from service.reextract_cli import run
+    return run(args)
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    from service.rotate import run
+    return run(args)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -356,9 +366,11 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="mesures de vitesse", description="Mesures de vitesse, en ratios mesurés dans un même run.")
     b.add_argument("--json", action="store_true", help="résultats en JSON")
     b.add_argument("--only", action="append", metavar="SECTION",
-                   choices=["cold_start", "text", "twoddoc", "ocr", "service"],
+                   choices=["cold_start", "text", "twoddoc", "ocr", "service", "hostile"],
                    help="cold_start (démarrage à froid d'extract, cible ≤ 2× un import de pypdfium2), "
-                        "text, twoddoc, ocr, service (répétable)")
+                        "text, twoddoc, ocr, service, hostile (répétable)")
+    b.add_argument("--avis", type=int, default=1000, metavar="N",
+                   help="service : avis texte envoyés de bout en bout (défaut 1000 ; sinon extrapolé à 1000)")
     b.set_defaults(func=cmd_bench)
     s = sub.add_parser("serve", help="l'API seule (REDIS_URL)", description="Démarre l'API FastAPI sur un Redis existant (REDIS_URL).")
     s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
@@ -372,6 +384,10 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     u.add_argument("--data-dir", default="./var", metavar="DOSSIER", help="dossier des données (défaut : ./var)")
     u.set_defaults(func=cmd_up)
+    from service.reextract_cli import add_parser as reextract_parser
+    reextract_parser(sub).set_defaults(func=cmd_reextract)
+    from service.rotate import add_parser as rotate_parser
+    rotate_parser(sub).set_defaults(func=cmd_rotate_key)
     d = sub.add_parser("demo", help="démonstration de bout en bout par l'API",
                        description="Démarre le service, envoie les échantillons par l'API et résume.")
     d.add_argument("dir", nargs="?", default="samples", metavar="DIR", help="dossier des échantillons (défaut : samples)")

@@ -21,7 +21,7 @@ from service.backend import Service
 from service.db import Database
 from service.errors import ApiError, HouseholdInvalid, error_response
 from service.logs import RequestLog
-from service.routes import agent, dossiers, health, household, jobs, review, uploads
+from service.routes import agent, batch, dossiers, health, household, jobs, review, uploads
 from service.settings import ServiceSettings
 
 log = logging.getLogger("docproc.api")
@@ -40,7 +40,7 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
     httpguard.configure(settings)  # request-head deadline and connection cap of this process
     app.add_middleware(RequestLog)  # one structured line per request (issue 14), never content
     _add_error_handlers(app)
-    for module in (health, dossiers, uploads, household, jobs, review):
+    for module in (health, dossiers, uploads, household, jobs, review, batch):
         app.include_router(module.router)
     agent.install(app)  # the agents' pages under /agent/ (issue 13)
     install_docs(app)

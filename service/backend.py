@@ -36,7 +36,7 @@ from service.errors import ApiError, not_found
 from service.queue import JobQueue, connect_redis, live_workers, rq_id
 from service.sealed import Sealer
 from service.settings import ServiceSettings
-from service.storage import BlobStore, load_master_key
+from service.storage import load_master_key, open_blob_store
 
 log = logging.getLogger("docproc.api")
 
@@ -87,9 +87,8 @@ class Service:
     def __init__(self, settings: ServiceSettings, db: Database | None = None) -> None:
         self.settings = settings
         self.db = db or Database(settings.database_url)
-        master_key = load_master_key(settings)
-        self.store = BlobStore(settings.storage_dir, master_key)
-        self.sealer = Sealer(master_key)  # personal columns (``service.sealed``)
+        self.store = open_blob_store(settings, self.db)
+        self.sealer = Sealer(load_master_key(settings))  # personal columns (``service.sealed``)
         self.redis = connect_redis(settings.redis_url)
         self.queue = JobQueue(self.redis, settings)
         self.keys = KeyRing(settings.api_keys)
@@ -184,9 +183,9 @@ class Service:
             return None
         return row.id, row.job_id or "", True
 
-    def _push(self, job_id: str, enqueue_id: str) -> None:
+    def _push(self, job_id: str, enqueue_id: str, kind: str = "extraction") -> None:
         try:
-            self.queue.enqueue(job_id, enqueue_id)
+            self.queue.enqueue(job_id, enqueue_id, kind)
         except RedisError as exc:
             # The job row is committed: the reconciler enqueues it once Redis answers.
             log.warning("job %s not pushed to Redis (%s): left to the reconciler", job_id, type(exc).__name__)
@@ -206,7 +205,7 @@ class Service:
             s.add(Job(id=job_id, dossier_id=dossier_id, file_id=None, kind="reextraction",
                       generation=dossier.generation, status=JOB_QUEUED, attempts=0, rq_id=first_rq,
                       enqueues=1, enqueued_at=now, created_at=now))
-        self._push(job_id, first_rq)
+        self._push(job_id, first_rq, "reextraction")
         return job_id
 
     def set_household(self, client: Client, dossier_id: str, household: dict[str, Any]) -> None:

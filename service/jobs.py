@@ -46,7 +46,7 @@ from service.db import (
 )
 from service.sealed import Sealer
 from service.settings import ServiceSettings
-from service.storage import BlobStore, StorageError, load_master_key
+from service.storage import BlobStore, StorageError, load_master_key, open_blob_store
 
 log = logging.getLogger("docproc.jobs")
 
@@ -117,7 +117,7 @@ def get_context() -> WorkerContext:
 
             settings = load_settings()
             db = Database(settings.database_url)
-            _CONTEXT = WorkerContext(settings, db, BlobStore(settings.storage_dir, load_master_key(settings)),
+            _CONTEXT = WorkerContext(settings, db, open_blob_store(settings, db),
                                      connect_redis(settings.redis_url), name=f"rq-{id(db):x}")
         return _CONTEXT
 
@@ -193,7 +193,7 @@ _END_MINE = (update(_J).where(_J.c.id == bindparam("b_job"), _J.c.status == JOB_
 _COVER = (update(_J).where(_J.c.dossier_id == bindparam("b_dossier"), _J.c.status == JOB_QUEUED,
                            _J.c.generation <= bindparam("b_generation"))
           .values(status=JOB_FINISHED, finished_at=bindparam("b_now"), reason=None))
-_PARKED = select(_J.c.id, _J.c.enqueues).where(_J.c.dossier_id == bindparam("dossier_id"), _J.c.status == JOB_QUEUED,
+_PARKED = select(_J.c.id, _J.c.enqueues, _J.c.kind).where(_J.c.dossier_id == bindparam("dossier_id"), _J.c.status == JOB_QUEUED,
                                                _J.c.rq_id.is_(None), _J.c.reason == REASON_BUSY)
 
 
@@ -224,7 +224,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
     return Claim(job_id, row.dossier_id, attempt, row.created_at, row.enqueued_at)
 
 
-Parked = list[tuple[str, str]]
+Parked = list[tuple[str, str, str]]  # (job id, RQ id, kind)
 
 
 def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
@@ -353,7 +353,7 @@ def _unpark(conn: Any, dossier_id: str) -> Parked:
         new_rq = rq_id(row.id, row.enqueues + 1)
         conn.execute(update(_J).where(_J.c.id == row.id).values(
             rq_id=new_rq, enqueues=row.enqueues + 1, enqueued_at=now, not_before=None, reason=None))
-        out.append((row.id, new_rq))
+        out.append((row.id, new_rq, row.kind))
     return out
 
 
@@ -361,8 +361,8 @@ def _push(ctx: WorkerContext, parked: Parked) -> None:
     from service.queue import JobQueue
 
     queue = JobQueue(ctx.redis, ctx.settings)
-    for job_id, enqueue_id in parked:
-        queue.enqueue(job_id, enqueue_id)
+    for job_id, enqueue_id, kind in parked:
+        queue.enqueue(job_id, enqueue_id, kind)
 
 
 def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, Any]) -> Parked:

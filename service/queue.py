@@ -50,19 +50,30 @@ def rq_id(job_id: str, enqueues: int) -> str:
     return f"{job_id}-{enqueues}"
 
 
+#: Job kinds that go to the batch queue; uploads' extractions go to the interactive one.
+BATCH_KINDS = frozenset({"reextraction"})
+
+
 class JobQueue:
+    """Two RQ queues: ``queue`` (interactive: uploads) and ``batch`` (re-extractions); every
+    worker listens on both in that order, so an upload waits at most for the job in hand."""
+
     def __init__(self, redis: Redis, settings: ServiceSettings) -> None:
         self.redis = redis
         self.settings = settings
         self.queue = Queue(settings.queue_name, connection=redis, serializer=JSONSerializer,
                            default_timeout=settings.job_timeout_s)
+        self.batch = Queue(settings.batch_queue_name, connection=redis, serializer=JSONSerializer,
+                           default_timeout=settings.job_timeout_s)
 
-    def enqueue(self, job_id: str, enqueue_id: str) -> None:
-        """Push the job id to RQ (and the request id that queued it, for the worker's log lines)."""
+    def enqueue(self, job_id: str, enqueue_id: str, kind: str = "extraction") -> None:
+        """Push the job id to RQ on the queue of its kind (and the request id that queued it,
+        for the worker's log lines)."""
         from service.logs import current_request_id
 
         request_id = current_request_id()
-        self.queue.enqueue(
+        queue = self.batch if kind in BATCH_KINDS else self.queue
+        queue.enqueue(
             JOB_FUNCTION, job_id,
             job_id=enqueue_id,
             meta={"request_id": request_id} if request_id else None,
@@ -73,7 +84,7 @@ class JobQueue:
         )
 
     def depth(self) -> int:
-        return int(self.queue.count)
+        return int(self.queue.count) + int(self.batch.count)
 
     def delete_jobs(self, rq_ids: list[str], *, running_too: bool = False) -> None:
         """Drop every trace of RQ jobs when their dossier is deleted: queue entry, job hash,
@@ -99,20 +110,23 @@ class JobQueue:
                 with contextlib.suppress(Exception):
                     job.delete(pipeline=pipe, remove_from_queue=True)
             purge.append(rid)
-        q = self.queue
-        registries = [r.key for r in (q.started_job_registry, q.finished_job_registry, q.failed_job_registry,
-                                      q.deferred_job_registry, q.scheduled_job_registry, q.canceled_job_registry)]
+        started = [q.started_job_registry.key for q in (self.queue, self.batch)]
+        registries = [r.key for q in (self.queue, self.batch)
+                      for r in (q.started_job_registry, q.finished_job_registry, q.failed_job_registry,
+                                q.deferred_job_registry, q.scheduled_job_registry, q.canceled_job_registry)]
         for rid in purge:
-            pipe.lrem(q.key, 0, rid)
+            pipe.lrem(self.queue.key, 0, rid)
+            pipe.lrem(self.batch.key, 0, rid)
             pipe.delete(RQJob.key_for(rid), RQJob.dependents_key_for(rid), f"rq:results:{rid}",
                         f"rq:executions:{rid}")
             for key in registries:
                 pipe.zrem(key, rid)
         pipe.execute()
         # Started-registry entries are "<rq id>:<execution id>".
-        stale = [m for rid in purge for m, _ in self.redis.zscan_iter(registries[0], match=f"{rid}:*")]
-        if stale:
-            self.redis.zrem(registries[0], *stale)
+        for key in started:
+            stale = [m for rid in purge for m, _ in self.redis.zscan_iter(key, match=f"{rid}:*")]
+            if stale:
+                self.redis.zrem(key, *stale)
 
 
 @dataclass
@@ -136,7 +150,7 @@ def _enqueue_again(db: Database, queue: JobQueue, job: Job, expect_status: str,
                     enqueued_at=utcnow(), not_before=None, worker=None)
         ))
     if done:
-        queue.enqueue(job.id, new_rq)
+        queue.enqueue(job.id, new_rq, job.kind)
     return bool(done)
 
 

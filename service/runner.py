@@ -31,11 +31,11 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import jobs, metrics
+from service import batch, jobs, metrics
 from service.db import Database, Job
 from service.queue import JobQueue, beat_presence, connect_redis, presence_key, reconcile, try_lock
 from service.settings import ServiceSettings
-from service.storage import BlobStore, load_master_key
+from service.storage import open_blob_store
 
 log = logging.getLogger("docproc.worker")
 
@@ -102,7 +102,7 @@ def overdue(started: float | None, now: float, timeout_s: float, grace_s: float 
 
 def build_context(settings: ServiceSettings, name: str) -> jobs.WorkerContext:
     db = Database(settings.database_url, durable=False)
-    store = BlobStore(settings.storage_dir, load_master_key(settings))
+    store = open_blob_store(settings, db)
     return jobs.WorkerContext(settings=settings, db=db, store=store,
                               redis=connect_redis(settings.redis_url), name=name)
 
@@ -132,6 +132,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     def reconcile_once() -> None:
         if try_lock(ctx.redis, settings.queue_name, name, settings.reconcile_every_s * 2):
             reconcile(ctx.db, queue, settings)
+            batch.advance(ctx.db, queue, settings)  # agents' batch re-extractions, rate-limited
 
     def watchdog() -> None:
         # RQ's timeout is a signal, handled only between bytecodes: a file that hangs inside C
@@ -161,8 +162,9 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
         while not DocprocWorker.stop_requested:
             redis = connect_redis(settings.redis_url, for_worker=True)
             try:
-                worker = DocprocWorker([settings.queue_name], connection=redis, name=f"{name}-{secrets.token_hex(2)}",
-                                       serializer=JSONSerializer)
+                # Interactive first: RQ takes from the first non-empty queue in this order.
+                worker = DocprocWorker([settings.queue_name, settings.batch_queue_name], connection=redis,
+                                       name=f"{name}-{secrets.token_hex(2)}", serializer=JSONSerializer)
                 worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
             except RedisError as exc:
                 log.warning("worker: Redis unavailable (%s), retrying", type(exc).__name__)

@@ -66,6 +66,19 @@ class Sealer:
             raise SealError("clé de dossier illisible (clé maîtresse différente ou altération)") from exc
         return AESGCM(dek)
 
+    def rewrap(self, wrapped: bytes, dossier_id: str, new_master: AESGCM) -> bytes:
+        """The dossier's data key wrapped by ``new_master`` instead (``docproc rotate-key``);
+        SealError when this sealer's master key cannot open it."""
+        if not wrapped or wrapped[:4] != _KEY_MAGIC:
+            raise SealError("clé de dossier absente ou de format inconnu")
+        aad = b"dossier:" + dossier_id.encode()
+        try:
+            dek = self._master.decrypt(wrapped[4:16], wrapped[16:], aad)
+        except InvalidTag as exc:
+            raise SealError("clé de dossier illisible (clé maîtresse différente ou altération)") from exc
+        nonce = secrets.token_bytes(_NONCE)
+        return _KEY_MAGIC + nonce + new_master.encrypt(nonce, dek, aad)
+
     # -- values -------------------------------------------------------------------------
     @staticmethod
     def _aad(dossier_id: str, column: str, row_id: str) -> bytes:

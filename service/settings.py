@@ -45,6 +45,13 @@ class ServiceSettings:
     #: AES-256 key (base64 or hex) from ``DOCPROC_STORAGE_KEY``; else a key file in the data dir.
     storage_key: str | None = field(default=None, repr=False)
     queue_name: str = "docproc"
+    #: Where encrypted uploads live: ``local`` (``<data_dir>/files``, one machine) or
+    #: ``database`` (the ``blobs`` table: API and workers on several hosts share PostgreSQL).
+    storage_backend: Literal["local", "database"] = "local"
+    #: Batch re-extractions (``POST /reextract``, ``docproc reextract``): dossiers launched per
+    #: minute at most (0: no limit), and at most this many waiting or running at once.
+    reextract_rate_per_min: float = 600.0
+    reextract_max_inflight: int = 100
     #: Largest accepted upload (2 Mo, the CSS form's limit).
     max_upload_bytes: int = 2 * 1024 * 1024
     #: RQ job timeout in seconds; a job running longer is failed with ``file.timeout``.
@@ -114,6 +121,11 @@ class ServiceSettings:
     fault_pipeline_error: bool = False
 
     @property
+    def batch_queue_name(self) -> str:
+        """The batch queue (re-extractions), served after ``queue_name`` (uploads) by every worker."""
+        return f"{self.queue_name}-batch"
+
+    @property
     def storage_dir(self) -> Path:
         return self.data_dir / "files"
 
@@ -157,6 +169,9 @@ ENV: dict[str, str] = {
     "redis_url": "REDIS_URL",
     "storage_key": "DOCPROC_STORAGE_KEY",
     "queue_name": "DOCPROC_QUEUE",
+    "storage_backend": "DOCPROC_STORAGE_BACKEND",
+    "reextract_rate_per_min": "DOCPROC_REEXTRACT_RATE",
+    "reextract_max_inflight": "DOCPROC_REEXTRACT_INFLIGHT",
     "job_timeout_s": "DOCPROC_JOB_TIMEOUT_S",
     "max_attempts": "DOCPROC_MAX_ATTEMPTS",
     "retry_backoff_s": "DOCPROC_RETRY_BACKOFF_S",
@@ -195,6 +210,9 @@ SECRETS = frozenset({"storage_key"})
 _EXPECTED = {
     "data_dir": "un chemin de dossier", "database_url": "une URL SQLAlchemy", "redis_url": "une URL Redis",
     "storage_key": "du texte (clé en base64 ou hexadécimal)", "queue_name": "du texte",
+    "storage_backend": "« local » ou « database »",
+    "reextract_rate_per_min": "un nombre de dossiers par minute (0 : sans limite)",
+    "reextract_max_inflight": "un entier ≥ 1",
     "job_timeout_s": "un entier de secondes", "max_attempts": "un entier ≥ 1",
     "retry_backoff_s": "un nombre de secondes", "heartbeat_s": "un nombre de secondes",
     "stale_after_s": "un nombre de secondes", "reconcile_every_s": "un nombre de secondes",
@@ -239,6 +257,9 @@ def _model() -> Any:
         redis_url: str = "redis://127.0.0.1:6379/0"
         storage_key: str | None = None
         queue_name: str = "docproc"
+        storage_backend: Literal["local", "database"] = "local"
+        reextract_rate_per_min: float = Field(600.0, ge=0)
+        reextract_max_inflight: int = Field(100, ge=1)
         job_timeout_s: int = Field(120, gt=0)
         max_attempts: int = Field(3, ge=1)
         retry_backoff_s: float = Field(2.0, ge=0)

@@ -130,3 +130,12 @@ def test_bench_service_quick() -> None:
     assert acceptance["errors"] == {} and acceptance["capacity_uploads_per_s"] > 0
     assert overhead["jobs"] == 30 and overhead["overhead_per_job_ms"] > 0
     assert latency["lost"] == 0 and latency["failed"] == 0 and latency["finished"] == latency["uploads"]
+    assert overhead["ratio_to_rq_noop"] > 0
+    e2e = out["text_avis_end_to_end"]
+    assert e2e["verdicts"] == e2e["accepted"] == 20 and e2e["extrapolated_1000_avis_s"] > 0
+    for phase in ("upload_to_verdict_alone", "upload_to_verdict_under_batch"):
+        assert out[phase]["lost"] == 0 and out[phase]["failed"] == 0 and out[phase]["text"]["n"] > 0
+    assert out["upload_to_verdict_under_batch"]["batch"]["batch_size"] == 20
+    assert all(peak >= rest > 0 for rest, peak in zip(out["worker_memory_mib"]["at_rest"],
+                                                      out["worker_memory_mib"]["peak"], strict=True))
+    assert out["ocr_throughput"]["ratio_to_tesseract"] > 0

@@ -15,7 +15,7 @@ from sqlalchemy import func, inspect, select, text
 from service.db import Database, Dossier, Job, StoredFile, migrate, new_id, utcnow
 from service.sealed import Sealer
 from service.settings import SettingsError, load_settings
-from service.storage import BlobStore, StorageError, load_master_key
+from service.storage import LocalBlobStore, StorageError, load_master_key
 from tests.service.conftest import Harness, PostgresServer, RedisServer, harness
 from tests.service.test_sealed import _redis_dump
 
@@ -32,11 +32,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
-def test_migrations_create_the_schema_once(db: Database) -> None:
-    migrate(db)
-    migrate(db)  # idempotent
-    names = set(inspect(db.engine).get_table_names())
-    assert {"dossiers", "files", "jobs", "corrections", "decisions", "audit", "alembic_version"} <= names
+def _head() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -44,9 +40,24 @@ def test_migrations_create_the_schema_once(db: Database) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+def test_migrations_create_the_schema_once(db: Database) -> None:
+    migrate(db)
+    migrate(db)  # idempotent
+    names = set(inspect(db.engine).get_table_names())
+    assert {"dossiers", "files", "jobs", "corrections", "decisions", "audit", "alembic_version"} <= names
+    from alembic.config import Config
+
+    from service.db import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with db.read() as s:
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == \
-            ScriptDirectory.from_config(cfg).get_current_head()
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
 
 
 def test_rows_results_and_cascade(db: Database) -> None:
@@ -90,7 +101,7 @@ def test_rows_results_and_cascade(db: Database) -> None:
 
 def test_blobs_are_encrypted_and_authenticated(tmp_path: Path) -> None:
     key = secrets.token_bytes(32)
-    store = BlobStore(tmp_path / "files", key)
+    store = LocalBlobStore(tmp_path / "files", key)
     data = b"%PDF-1.7 DUPONT MARIE revenu fiscal 25123"
     file_id, other = new_id(), new_id()
     wrapped = store.put(file_id, data)
@@ -110,7 +121,7 @@ def test_blobs_are_encrypted_and_authenticated(tmp_path: Path) -> None:
         store.get(file_id, wrapped)
     store.path(file_id).write_bytes(on_disk)
     with pytest.raises(StorageError):
-        BlobStore(tmp_path / "files", secrets.token_bytes(32)).get(file_id, wrapped)
+        LocalBlobStore(tmp_path / "files", secrets.token_bytes(32)).get(file_id, wrapped)
     store.delete(file_id)
     store.delete(file_id)  # idempotent
     with pytest.raises(StorageError):
