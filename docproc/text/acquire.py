@@ -18,8 +18,8 @@ from typing import Any
 from PIL import Image
 
 from docproc.checks import files as file_checks
-from docproc.errors import DocprocError, Reason
-from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, sniff
+from docproc.errors import MESSAGES, DocprocError, Reason
+from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, pdf_polyglot, sniff
 from docproc.models import Check, PageText, Upload
 from docproc.settings import Settings
 from docproc.text.pdf_text import open_pdf, read_text_page
@@ -81,7 +81,7 @@ def _ocr_with_codes(images: Sequence[Image.Image], file: str) -> list[PageText]:
 
 
 def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
-    pdf = open_pdf(upload.data, settings.max_pages)
+    pdf = open_pdf(upload.data, settings.max_pages, settings)
     try:
         pages: list[PageText] = []
         scans: list[int] = []
@@ -109,6 +109,59 @@ def _read_image(upload: Upload, media_type: str) -> tuple[int, list[PageText]]:
     return len(images), _ocr_with_codes(images, upload.name)
 
 
+def read_content(data: bytes, name: str, media_type: str, settings: Settings) -> tuple[int, list[PageText]]:
+    """Bytes in, pages out: decoding, parsing, rendering, text and OCR of one file.
+
+    This is what runs in the sandbox (:mod:`docproc.sandbox`); DocprocError for a rejection.
+    """
+    upload = Upload(name, data)
+    if media_type == PDF:
+        return _read_pdf(upload, settings)
+    if media_type in IMAGE_TYPES:
+        return _read_image(upload, media_type)
+    raise DocprocError(Reason.unsupported_type)
+
+
+def read_content_outcome(data: bytes, name: str, media_type: str, settings: Settings) -> tuple[Any, ...]:
+    """:func:`read_content` as a picklable outcome: ``("ok", pages_count, pages)`` or
+    ``("err", reason, message, data)``; never raises (the sandbox's answer to its caller)."""
+    try:
+        count, pages = read_content(data, name, media_type, settings)
+    except DocprocError as err:
+        return ("err", err.reason.value, err.message,
+                {k: v for k, v in err.data.items() if isinstance(v, int | str | float)})
+    except MemoryError:
+        log.warning("file over the memory cap")
+        return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
+    except (RecursionError, ValueError, OSError, RuntimeError, TypeError, KeyError, IndexError,
+            AttributeError, OverflowError, ZeroDivisionError, EOFError, SyntaxError,
+            NotImplementedError, AssertionError, LookupError, ArithmeticError, UnicodeError) as exc:
+        log.warning("file unreadable: %s", type(exc).__name__)
+        return ("err", Reason.malformed.value, MESSAGES[Reason.malformed], {})
+    return ("ok", count, pages)
+
+
+def warm_up() -> None:
+    """Import and initialise the reading stack (the sandbox does it once, before any file)."""
+    import pikepdf  # noqa: F401
+
+    from docproc.text import images, ocr  # noqa: F401
+    try:
+        ocr.warm_up()
+    except Exception as exc:  # OCR unavailable: a scan will fail later with its own reason
+        log.warning("OCR warm-up failed: %s", type(exc).__name__)
+
+
+def _polyglot(data: bytes, media_type: str) -> DocprocError | None:
+    """Byte-level checks on the whole file, before any parser sees it."""
+    if is_polyglot(data):
+        return DocprocError(Reason.polyglot, kind="zip")
+    if media_type == PDF and (found := pdf_polyglot(data)) is not None:
+        code, kind = found
+        return DocprocError(Reason(code), kind=kind)
+    return None
+
+
 def read_file(upload: Upload, settings: Settings) -> FileRead:
     media_type = sniff(upload.data)
     result = FileRead(upload, media_type)
@@ -118,20 +171,21 @@ def read_file(upload: Upload, settings: Settings) -> FileRead:
     result.checks.append(file_checks.media_type(media_type, upload.data))
     if not result.accepted or media_type is None:
         return result
-    if is_polyglot(upload.data):
-        result.checks.append(file_checks.unreadable(DocprocError(Reason.polyglot)))
-        return result
-    try:
-        if media_type == PDF:
-            result.page_count, result.pages = _read_pdf(upload, settings)
-        elif media_type in IMAGE_TYPES:
-            result.page_count, result.pages = _read_image(upload, media_type)
-    except DocprocError as err:
+    if (err := _polyglot(upload.data, media_type)) is not None:
         result.checks.append(file_checks.unreadable(err))
         return result
-    except (RecursionError, MemoryError, ValueError, OSError, RuntimeError) as exc:
-        log.warning("file unreadable: %s", type(exc).__name__)
-        result.checks.append(file_checks.unreadable(DocprocError(Reason.malformed)))
+    try:
+        if settings.sandbox:
+            from docproc.sandbox import get_sandbox
+            result.page_count, result.pages = get_sandbox().read(upload.data, upload.name, media_type,
+                                                                 settings)
+        else:
+            outcome = read_content_outcome(upload.data, upload.name, media_type, settings)
+            if outcome[0] != "ok":
+                raise DocprocError(Reason(outcome[1]), outcome[2], **outcome[3])
+            result.page_count, result.pages = outcome[1], outcome[2]
+    except DocprocError as err:
+        result.checks.append(file_checks.unreadable(err))
         return result
     result.checks.append(file_checks.readable(result.page_count))
     for page in result.pages:

@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from docproc.errors import DocprocError, Reason
-from docproc.intake import HEIC, JPEG, PNG, TIFF, WEBP
+from docproc.intake import HEIC, JPEG, PNG, TIFF, WEBP, jpeg_script
 from docproc.settings import get_settings
 
 if TYPE_CHECKING:
@@ -89,13 +89,19 @@ def load_images(data: bytes, media_type: str) -> list[Image.Image]:
 
     Raises DocprocError with reason ``unsupported_type`` (not an image type docproc reads),
     ``empty``, ``image_too_large`` (over ``max_image_pixels`` per frame, or frames
-    together over 3× that), ``too_many_pages`` (a TIFF with more than ``max_frames``
-    frames) or ``image_unreadable`` (truncated, corrupt, not what it claims to be).
+    together over 3× that), ``too_many_frames`` (a TIFF with more than ``max_frames``
+    frames), ``image_script`` (a JPEG comment or APPn segment holding script-like
+    content) or ``image_unreadable`` (truncated, corrupt, not what it claims to be).
+
+    What comes back is pixels only: each frame is rebuilt from its raw greyscale bytes, so
+    no metadata, profile or trailing data of the upload goes further (OCR, 2D-Doc reader).
     """
     if media_type not in FORMATS:
         raise DocprocError(Reason.unsupported_type)
     if not data:
         raise DocprocError(Reason.empty)
+    if media_type == JPEG and (segment := jpeg_script(data)) is not None:
+        raise DocprocError(Reason.image_script, segment=segment)
     settings = get_settings()
     max_pixels = settings.max_image_pixels
     _configure(max_pixels)
@@ -128,7 +134,7 @@ def _load(data: bytes, media_type: str, max_pixels: int, max_frames: int) -> lis
                 break
         if index >= max_frames:
             # One more frame than allowed exists: refuse rather than silently drop pages.
-            raise DocprocError(Reason.too_many_pages, max_frames=max_frames)
+            raise DocprocError(Reason.too_many_frames, max_frames=max_frames)
         width, height = im.size
         if width <= 0 or height <= 0:
             raise DocprocError(Reason.image_unreadable)
@@ -163,9 +169,7 @@ def _prepare(im: Image.Image, media_type: str) -> Image.Image:
     im.load()
     upright = ImageOps.exif_transpose(im)
     grey = _to_grey(upright if upright is not None else im)
-    if grey is im:
-        grey = im.copy()
-    grey.info = {}
+    grey = Image.frombytes("L", grey.size, grey.tobytes())  # pixels only, nothing else of the file
     if camera:
         grey.info[CAMERA_KEY] = True
     if declared and not camera and _believable(grey.size, declared):
