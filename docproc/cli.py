@@ -101,6 +101,8 @@ def _file_progress(progress: Any, total: int) -> Iterator[None]:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     paths = [_input_file(name) for name in args.files]  # every path checked before any work
+    from docproc.sandbox import prestart
+    prestart()  # the sandbox imports its reading stack while this process imports the rest
     from docproc.models import Upload
     from docproc.pipeline import extract
     from docproc.progress import Progress
@@ -342,7 +344,8 @@ def parser() -> argparse.ArgumentParser:
     el.set_defaults(func=cmd_eligibility)
     b = sub.add_parser("bench", help="mesures de vitesse", description="Mesures de vitesse, en ratios mesurés dans un même run.")
     b.add_argument("--json", action="store_true", help="résultats en JSON")
-    b.add_argument("--only", action="append", metavar="SECTION", help="text, twoddoc, ocr, service (répétable)")
+    b.add_argument("--only", action="append", metavar="SECTION", help="text, twoddoc, ocr, service, hostile (répétable ; hostile : "
+                        "mémoire et durée par fichier du corpus hostile, hors sections par défaut)")
     b.set_defaults(func=cmd_bench)
     s = sub.add_parser("serve", help="l'API seule (REDIS_URL)", description="Démarre l'API FastAPI sur un Redis existant (REDIS_URL).")
     s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")

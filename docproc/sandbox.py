@@ -204,9 +204,14 @@ class Sandbox:
             code = self._proc.wait(timeout=10) if self._proc is not None else None
             self._stop()
             raise SandboxFailure(_death(code)) from None
-        if outcome[0] == "err" and outcome[1] == Reason.resources.value:
+        if _after_memory_error(outcome):
             self._stop()  # after a MemoryError its heap is not worth keeping
         return outcome
+
+
+def _after_memory_error(outcome: Any) -> bool:
+    return bool(outcome[0] == "err" and outcome[1] == Reason.resources.value
+                and outcome[3].get("limite") == "memoire")
 
 
 def _death(code: int | None) -> str:
@@ -332,7 +337,7 @@ def child_main(argv: list[str]) -> int:
         except (BrokenPipeError, OSError):
             return 0
         log.debug("read %s in %.2f s CPU", name, time.process_time() - started)
-        if outcome[0] == "err" and outcome[1] == Reason.resources.value:
+        if _after_memory_error(outcome):
             return 0  # after a MemoryError: a fresh process for the next file
 
 

@@ -53,7 +53,7 @@ class Settings:
     #: Taille décompressée maximale de tous les flux d'un PDF ensemble, en octets.
     pdf_max_decoded_bytes: int = 128 * 1024 * 1024
     #: Objets au plus dans un PDF.
-    pdf_max_objects: int = 100_000
+    pdf_max_objects: int = 50_000
 
 
 #: Field → environment variable.

@@ -123,16 +123,19 @@ def load_images(data: bytes, media_type: str) -> list[Image.Image]:
 
 def _load(data: bytes, media_type: str, max_pixels: int, max_frames: int) -> list[Image.Image]:
     im = Image.open(io.BytesIO(data), formats=list(FORMATS[media_type]))
-    frames: list[Image.Image] = []
+    # First every frame's header (a seek reads no pixels): count, size of each, size of all;
+    # only then are pixels decoded, so a bomb is refused before any work.
+    sizes: list[tuple[int, int]] = []
     total = 0
-    index = 0
     while True:
-        if index > 0:
+        if sizes:
+            if media_type != TIFF:
+                break  # HEIC bursts, animated WEBP: the first image is the photo
             try:
-                im.seek(index)
+                im.seek(len(sizes))
             except EOFError:
                 break
-        if index >= max_frames:
+        if len(sizes) >= max_frames:
             # One more frame than allowed exists: refuse rather than silently drop pages.
             raise DocprocError(Reason.too_many_frames, max_frames=max_frames)
         width, height = im.size
@@ -144,10 +147,12 @@ def _load(data: bytes, media_type: str, max_pixels: int, max_frames: int) -> lis
         total += width * height
         if total > TOTAL_PIXEL_FACTOR * max_pixels:
             raise DocprocError(Reason.image_too_large, pixels=total)
+        sizes.append((width, height))
+    frames: list[Image.Image] = []
+    for index in range(len(sizes)):
+        if index > 0 or media_type == TIFF:
+            im.seek(index)
         frames.append(_prepare(im, media_type))
-        index += 1
-        if media_type != TIFF:
-            break  # HEIC bursts, animated WEBP: the first image is the photo
     if not frames:
         raise DocprocError(Reason.image_unreadable)
     return frames
