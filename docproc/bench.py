@@ -107,7 +107,7 @@ def bench_hostile(families: set[str] | None = None) -> dict[str, Any]:
     sandbox = get_sandbox()
     sandbox.start(settings)
     items = [f for f in corpus() if families is None or f.family in families]
-    rows = []
+    rows: list[dict[str, Any]] = []
     clean = 0
     for item in items:
         read_file(Upload("warm-up.pdf", b""), settings)  # cheap: refused before the sandbox

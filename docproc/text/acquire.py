@@ -171,8 +171,8 @@ def read_file(upload: Upload, settings: Settings) -> FileRead:
     result.checks.append(file_checks.media_type(media_type, upload.data))
     if not result.accepted or media_type is None:
         return result
-    if (err := _polyglot(upload.data, media_type)) is not None:
-        result.checks.append(file_checks.unreadable(err))
+    if (refusal := _polyglot(upload.data, media_type)) is not None:
+        result.checks.append(file_checks.unreadable(refusal))
         return result
     try:
         if settings.sandbox:
