@@ -112,9 +112,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
             uploads.append(Upload(path.name, path.read_bytes()))
         except OSError:
             raise UsageError(f"Impossible de lire le fichier « {path} ».") from None
+    logging.getLogger("docproc.sandbox").setLevel(logging.ERROR)  # said below, with the file's name
     with Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress, \
             _file_progress(progress, len(uploads)):
         result = extract(uploads, args.date or date.today())
+    for f in result["files"]:
+        for c in f["checks"]:
+            if not c["ok"] and c["code"] == "fichier.ressources" and c["data"].get("cause"):
+                print(f"docproc : « {f['name']} » : lecture interrompue dans le bac à sable "
+                      f"({c['data']['cause']}) ; fichier refusé (fichier.ressources), le traitement continue.",
+                      file=sys.stderr)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -174,10 +174,18 @@ class Sandbox:
             try:
                 outcome = self._request(("read", data, name, media_type, settings, _library_env()),
                                         settings)
-            except SandboxFailure as failure:
+            except BaseException as exc:
+                if not isinstance(exc, SandboxFailure):
+                    # interrupted while the child works (the worker's job timeout, Ctrl-C): its
+                    # answer would arrive for the next file, so it goes
+                    self._stop()
+                    raise
+                failure = exc
                 self.restarts += 1
-                log.warning("« %s » : lecture interrompue dans le bac à sable (%s) ; fichier refusé "
-                            "(fichier.ressources), le traitement continue.", name, failure.detail)
+                # no file name here: a service's log must not hold personal data (the CLI,
+                # whose user named the file, says which one)
+                log.warning("Lecture d'un fichier interrompue dans le bac à sable (%s) ; fichier refusé "
+                            "(fichier.ressources), le traitement continue.", failure.detail)
                 raise DocprocError(Reason.resources, cause=failure.detail) from None
             finally:
                 self.files += 1

@@ -156,7 +156,7 @@ def test_cli_survives_an_overrun_and_says_so_in_one_line(tmp_path: Path) -> None
     assert out["files"][0]["checks"][-1]["code"] == "fichier.ressources"
     lines = [li for li in proc.stderr.splitlines() if "fichier.ressources" in li]
     assert len(lines) == 1 and "Traceback" not in proc.stderr
-    assert "avis.pdf" in lines[0]
+    assert "« avis.pdf »" in lines[0] and "calcul" in lines[0]
 
 
 def test_sandbox_off_reads_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
