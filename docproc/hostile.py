@@ -184,6 +184,25 @@ def _structure() -> Iterator[HostileFile]:
     yield HostileFile("xobject_rires_objstm.pdf", to_object_streams(write_pdf(laughs(9, 10))), RESOURCES, f)
     yield HostileFile("xobject_chaine_40.pdf", write_pdf(laughs(40, 1)), RESOURCES, f)
     yield HostileFile("xobject_rires_3x10.pdf", write_pdf(laughs(3, 10)), None, f)  # 1 000 draws: fine
+    ap = laughs(9, 10)  # the same forms, drawn by an annotation's appearance, not by the page
+    ap[4] = stream(b"", b"BT /F1 11 Tf 40 780 Td (" + TEXT + b") Tj ET")
+    ap[3] = ap[3].replace(b"/Resources", b"/Annots [20 0 R] /Resources")
+    ap[20] = b"<< /Type /Annot /Subtype /Square /Rect [0 0 100 100] /AP << /N 6 0 R >> >>"
+    yield HostileFile("xobject_rires_apparence_annotation.pdf", write_pdf(ap), RESOURCES, f)
+    t3 = laughs(9, 10)  # drawn by each glyph of a Type 3 font
+    t3[4] = stream(b"", b"BT /F1 11 Tf 40 780 Td (" + TEXT + b") Tj ET BT /T3 12 Tf 40 700 Td (aaaa) Tj ET")
+    t3[3] = t3[3].replace(b"/Font << /F1 5 0 R >>", b"/Font << /F1 5 0 R /T3 21 0 R >>")
+    t3[21] = (b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 10 10] /FontMatrix [0.1 0 0 0.1 0 0] "
+              b"/CharProcs << /a 22 0 R >> /Encoding << /Differences [97 /a] >> /FirstChar 97 /LastChar 97 "
+              b"/Widths [10] /Resources << /XObject << /X6 6 0 R >> >> >>")
+    t3[22] = stream(b"", b"10 0 d0 /X6 Do")
+    yield HostileFile("xobject_rires_police_type3.pdf", write_pdf(t3), RESOURCES, f)
+    pat = laughs(9, 10)
+    pat[4] = stream(b"", b"BT /F1 11 Tf 40 780 Td (" + TEXT + b") Tj ET /Pattern cs /P1 scn 0 0 500 500 re f")
+    pat[3] = pat[3].replace(b"/XObject << /X6 6 0 R >>", b"/Pattern << /P1 23 0 R >>")
+    pat[23] = stream(b"/PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10 "
+                     b"/Resources << /XObject << /X6 6 0 R >> >>", b"/X6 Do")
+    yield HostileFile("xobject_rires_motif.pdf", write_pdf(pat), RESOURCES, f)
     cyc = base_objects(content=b"BT /F1 11 Tf 40 780 Td (" + TEXT + b") Tj ET /X6 Do",
                        resources=b"/XObject << /X6 6 0 R >>")
     cyc[6] = stream(b"/Type /XObject /Subtype /Form /BBox [0 0 9 9] /Resources << /XObject << /X7 7 0 R >> >>",
@@ -239,6 +258,9 @@ def _structure() -> Iterator[HostileFile]:
     objs[6] = stream(b"/Type /XObject /Subtype /Image /Width 60000 /Height 60000 /ColorSpace /DeviceGray "
                      b"/BitsPerComponent 8 /Filter /FlateDecode", flate_bomb(0.1, b"\x00"))
     yield HostileFile("image_pdf_60000x60000.pdf", write_pdf(objs), IMAGE_TOO_LARGE, f)
+    inline = (b"BT /F1 11 Tf 40 780 Td (" + TEXT + b") Tj ET q 500 0 0 500 0 0 cm "
+              b"BI /W 60000 /H 60000 /CS /G /BPC 8 /F /Fl ID " + zlib.compress(b"\x00" * 1000) + b" EI Q")
+    yield HostileFile("image_en_ligne_60000x60000.pdf", simple_pdf(content=inline), None, f)  # PDFium declines it
     data = simple_pdf()
     yield HostileFile("longueur_mensongere.pdf", data.replace(b"/Length %d" % (len(TEXT) + 33), b"/Length 999999"),
                       None, f)

