@@ -122,6 +122,12 @@ def _bytes_io(data: bytes) -> Any:
 
 
 def _inspect(pdf: pikepdf.Pdf, settings: Settings) -> None:
+    try:
+        declared = int(pdf.trailer.get("/Size", 0))
+    except (TypeError, ValueError):
+        declared = 0
+    if declared > settings.pdf_max_objects:  # cheap, before qpdf loads every object
+        raise _limit("objets", objets=declared, max=settings.pdf_max_objects)
     objects = pdf.objects
     if len(objects) > settings.pdf_max_objects:
         raise _limit("objets", objets=len(objects), max=settings.pdf_max_objects)

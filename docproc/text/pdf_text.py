@@ -47,12 +47,6 @@ def open_pdf(data: bytes, max_pages: int, settings: Settings | None = None) -> p
     if kind is not None:
         pdf.close()
         raise active_content_error(kind, "document")
-    from docproc.text import pdf_guard  # pikepdf: imported by the reader only (CLI start-up)
-    try:
-        pdf_guard.inspect(data, settings or Settings(max_pages=max_pages))
-    except BaseException:
-        pdf.close()
-        raise
     n = len(pdf)
     if n == 0:
         pdf.close()
@@ -61,6 +55,12 @@ def open_pdf(data: bytes, max_pages: int, settings: Settings | None = None) -> p
         pdf.close()
         raise DocprocError(Reason.too_many_pages, f"Le document comporte {n} pages ; au plus {max_pages} sont acceptées.",
                            pages=n, max_pages=max_pages)
+    from docproc.text import pdf_guard  # pikepdf: imported by the reader only (CLI start-up)
+    try:
+        pdf_guard.inspect(data, settings or Settings(max_pages=max_pages))
+    except BaseException:
+        pdf.close()
+        raise
     return pdf
 
 
