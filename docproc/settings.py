@@ -40,7 +40,7 @@ class Settings:
     #: échoue au lieu d'emporter le processus appelant.
     sandbox_memory_mb: int = 2048
     #: Temps de calcul maximal pour un fichier dans le bac à sable, en secondes (RLIMIT_CPU).
-    sandbox_cpu_s: int = 60
+    sandbox_cpu_s: int = 120
     #: Durée maximale de lecture d'un fichier, en secondes (horloge murale) ; au-delà le bac à
     #: sable est arrêté et le fichier refusé (``fichier.ressources``).
     sandbox_timeout_s: float = 90.0
