@@ -533,6 +533,10 @@ def _broken() -> Iterator[HostileFile]:
     yield HostileFile("pdf_octets_nuls.pdf", b"%PDF-1.4\n" + b"\x00" * 5000, MALFORMED, f)
     yield HostileFile("pdf_zero_page.pdf", write_pdf({1: b"<< /Type /Catalog /Pages 2 0 R >>",
                                                       2: b"<< /Type /Pages /Kids [] /Count 0 >>"}), MALFORMED, f)
+    objs = base_objects()
+    packed = zlib.compress(b"BT /F1 11 Tf 40 780 Td (" + TEXT + b") Tj ET", 9)
+    objs[4] = stream(b"/Filter /FlateDecode", packed[:-4] + b"\xde\xad\xbe\xef")  # wrong adler32
+    yield HostileFile("flate_somme_de_controle_fausse.pdf", write_pdf(objs), None, f)
     yield HostileFile("aleatoire.bin", bytes((i * 7919 + 13) % 251 for i in range(4000)), WRONG_TYPE, f)
     yield HostileFile("gif.gif", b"GIF89a" + b"\x00" * 100, WRONG_TYPE, f)
     yield HostileFile("trop_gros.pdf", pdf + b"%" + b"0" * (2 * 1024 * 1024), TOO_BIG, f)

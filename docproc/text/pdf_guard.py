@@ -269,7 +269,10 @@ def _decoded_size(stream: pikepdf.Stream, cap: int) -> int:
             for chunk in chunks:  # chained Flate: each stage bounded by ``cap`` too
                 buf = chunk
                 while buf:
-                    piece = d.decompress(buf, _STEP)
+                    try:
+                        piece = d.decompress(buf, _STEP)
+                    except zlib.error:
+                        break  # damaged data ends the stream here (as PDFium reads it): no bomb
                     total += len(piece)
                     if total > cap:
                         raise _limit("flux", max=cap)
