@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import io
 import logging
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -38,7 +40,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from docproc.errors import DocprocError, Reason
-from docproc.models import PageText
+from docproc.models import Check, PageText, Segment
 from docproc.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -115,8 +117,8 @@ class Sandbox:
                 self._stop()
                 raise SandboxFailure("démarrage trop long")
             try:
-                msg = self._recv.recv()
-            except (EOFError, OSError):
+                msg = safe_loads(self._recv.recv_bytes(1024))
+            except (EOFError, OSError, pickle.UnpicklingError, ValueError):
                 self._stop()
                 raise SandboxFailure("arrêt au démarrage") from None
             if msg != ("ready",):
@@ -207,14 +209,91 @@ class Sandbox:
             self._stop()
             raise SandboxFailure(f"durée dépassée ({settings.sandbox_timeout_s:g} s)")
         try:
-            outcome = self._recv.recv()
+            raw = self._recv.recv_bytes(MAX_ANSWER_BYTES)
         except (EOFError, OSError):
-            code = self._proc.wait(timeout=10) if self._proc is not None else None
+            code = None
+            if self._proc is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    code = self._proc.wait(timeout=5)
             self._stop()
             raise SandboxFailure(_death(code)) from None
+        try:
+            outcome = safe_loads(raw)
+        except (pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError, IndexError,
+                KeyError, MemoryError, RecursionError) as exc:
+            self._stop()  # not an answer the reader would give: the child is not trusted
+            raise SandboxFailure(f"réponse refusée ({type(exc).__name__})") from None
+        if not _well_formed(outcome):
+            self._stop()
+            raise SandboxFailure("réponse refusée (forme)")
         if _after_memory_error(outcome):
             self._stop()  # after a MemoryError its heap is not worth keeping
         return outcome
+
+
+#: Largest answer accepted from the child (the words of ten pages take a few megabytes).
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+#: The only classes an answer may hold: what comes back is data, never code. A compromised
+#: child could otherwise send a pickle that runs code in the caller, secrets and all.
+_ANSWER_CLASSES = {("docproc.models", "PageText"), ("docproc.models", "Segment"), ("docproc.models", "Check")}
+
+
+class _AnswerUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ANSWER_CLASSES:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"classe refusée : {module}.{name}")
+
+
+def safe_loads(raw: bytes) -> Any:
+    """Unpickle an answer of the child, allowing builtins and the page classes only."""
+    return _AnswerUnpickler(io.BytesIO(raw)).load()
+
+
+def _well_formed(outcome: Any) -> bool:
+    if not isinstance(outcome, tuple) or not outcome:
+        return False
+    if outcome[0] == "ok":
+        return (len(outcome) == 3 and isinstance(outcome[1], int) and isinstance(outcome[2], list)
+                and all(isinstance(p, PageText) for p in outcome[2]))
+    if outcome[0] == "err":
+        return (len(outcome) == 4 and outcome[1] in {r.value for r in Reason}
+                and isinstance(outcome[2], str) and isinstance(outcome[3], dict))
+    return False
+
+
+def _plain(value: Any) -> Any:
+    """Builtins only (numpy scalars and the like become int, float or str)."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)  # np.float64 is a float subclass: made a plain float
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    item = getattr(value, "item", None)
+    if callable(item):
+        return _plain(item())
+    return str(value)
+
+
+def plain_pages(pages: list[PageText]) -> list[PageText]:
+    """Pages with builtin values only (what :func:`safe_loads` lets through); no pixels."""
+    out = []
+    for p in pages:
+        out.append(PageText(
+            file=str(p.file), page=int(p.page), source="ocr" if p.source == "ocr" else "text",
+            segments=[Segment(str(s.text), float(s.x0), float(s.y0), float(s.x1), float(s.y1), float(s.conf))
+                      for s in p.segments],
+            quality={str(k): float(v) for k, v in p.quality.items()},
+            checks=[Check(str(c.code), c.level, bool(c.ok), str(c.message), _plain(c.data)) for c in p.checks],
+            image=None, twoddoc=None if p.twoddoc is None else str(p.twoddoc)))
+    return out
 
 
 def _after_memory_error(outcome: Any) -> bool:
@@ -337,9 +416,10 @@ def child_main(argv: list[str]) -> int:
         _cap_cpu(settings.sandbox_cpu_s)
         started = time.process_time()
         outcome = acquire.read_content_outcome(data, name, media_type, settings)
-        if outcome[0] == "ok":
-            for page in outcome[2]:
-                page.image = None  # the pixels stay here: the caller needs words and codes
+        if outcome[0] == "ok":  # the pixels stay here: the caller needs words and codes
+            outcome = ("ok", int(outcome[1]), plain_pages(outcome[2]))
+        else:
+            outcome = ("err", str(outcome[1]), str(outcome[2]), _plain(outcome[3]))
         try:
             send.send(outcome)
         except (BrokenPipeError, OSError):

@@ -164,3 +164,32 @@ def test_sandbox_off_reads_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sandbox_module, "get_sandbox", lambda: pytest.fail("sandbox used"))
     result = extract([Upload("avis.pdf", AVIS.read_bytes())], date(2025, 10, 1))
     assert result["files"][0]["accepted"]
+
+
+def test_answers_of_the_child_are_data_never_code() -> None:
+    """A compromised child must not run code in the caller through its answer (pickle)."""
+    import pickle
+
+    class Evil:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.system, ("echo pwned",))
+
+    with pytest.raises(pickle.UnpicklingError):
+        sandbox_module.safe_loads(pickle.dumps(("ok", 1, [Evil()])))
+    import numpy as np
+    with pytest.raises(pickle.UnpicklingError):
+        sandbox_module.safe_loads(pickle.dumps(("err", "file.malformed", "x", {"n": np.float64(1.5)})))
+    page = sandbox_module.plain_pages([sandbox_module.PageText(
+        "a.pdf", 1, "ocr", [sandbox_module.Segment("x", np.float64(0.1), 0.2, 0.3, 0.4, np.float32(0.9))],
+        quality={"blur": np.float64(3000.0)}, image=object())])
+    back = sandbox_module.safe_loads(pickle.dumps(("ok", 1, page)))
+    assert back[2][0].segments[0].x0 == pytest.approx(0.1) and back[2][0].image is None
+    assert type(back[2][0].quality["blur"]) is float
+
+
+def test_a_malformed_answer_is_a_clean_rejection(box: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    _read(box, AVIS)
+    monkeypatch.setattr(sandbox_module, "safe_loads", lambda raw: ("ok", "not a count", None))
+    with pytest.raises(DocprocError) as err:
+        _read(box, AVIS)
+    assert err.value.reason.value == "fichier.ressources" and "réponse refusée" in err.value.data["cause"]
