@@ -92,3 +92,13 @@ def test_every_file_through_the_cli_has_a_clean_verdict(tmp_path: Path) -> None:
             else:
                 assert report["accepted"], item.name
     assert not wrong, "\n".join(wrong)
+
+
+def test_bench_reports_time_and_peak_memory_per_file() -> None:
+    from docproc.bench import bench_hostile
+    out = bench_hostile(families={"polyglotte", "structure"})
+    rows = out["per_file"]
+    assert out["files"] == len(rows) > 20 and out["clean_verdicts"] == out["files"]
+    assert all(r["ms"] >= 0 and r["peak_mb"] and r["peak_mb"] > 10 for r in rows)
+    assert {"file", "family", "bytes", "verdict", "expected", "ms", "peak_mb"} <= set(rows[0])
+    assert out["max_peak_mb"] < 2048  # under the sandbox's address-space cap
