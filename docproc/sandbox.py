@@ -12,7 +12,9 @@ or a reason. The child
   the caller waits at most ``sandbox_timeout_s`` for a file, then kills the child;
 * inherits no socket nor any other descriptor (``close_fds``), gets an environment without
   the parent's secrets (API keys, storage key, database and Redis URLs, anything named
-  KEY, SECRET, TOKEN or PASSWORD), and has ``socket`` disabled in its Python;
+  KEY, SECRET, TOKEN or PASSWORD), runs in a network namespace of its own where the kernel
+  allows it (no interface: nothing can connect anywhere) and has ``socket`` disabled in its
+  Python;
 * dies with its parent (``PR_SET_PDEATHSIG``, and it stops when its request pipe closes).
 
 A child that dies or overruns gives that file ``fichier.ressources`` (one warning line on the
@@ -357,6 +359,18 @@ def _die_with_parent() -> None:
         pass
 
 
+def _own_network_namespace() -> bool:
+    """Move into a new user + network namespace (no interface but a loopback that is down):
+    no C library in the child can reach any network. Best effort: kernels that refuse
+    unprivileged namespaces leave the child on the Python-level guard below and ``close_fds``."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.unshare(0x10000000 | 0x40000000) == 0)  # CLONE_NEWUSER | CLONE_NEWNET
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return False
+
+
 def _no_network() -> None:
     import socket
 
@@ -392,6 +406,7 @@ def _cap_cpu(seconds: int) -> None:
 
 def child_main(argv: list[str]) -> int:
     read_fd, write_fd, memory_mb = int(argv[0]), int(argv[1]), int(argv[2])
+    _own_network_namespace()  # first: it needs a process with a single thread
     _die_with_parent()
     os.dup2(2, 1)  # a library's prints go to stderr, never into the protocol
     recv = Connection(read_fd, writable=False)

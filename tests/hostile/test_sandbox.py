@@ -193,3 +193,12 @@ def test_a_malformed_answer_is_a_clean_rejection(box: Sandbox, monkeypatch: pyte
     with pytest.raises(DocprocError) as err:
         _read(box, AVIS)
     assert err.value.reason.value == "fichier.ressources" and "réponse refusée" in err.value.data["cause"]
+
+
+def test_child_has_no_network_namespace_of_ours(box: Sandbox) -> None:
+    _read(box, AVIS)
+    ours = os.readlink("/proc/self/ns/net")
+    theirs = os.readlink(f"/proc/{box.pid}/ns/net")
+    if ours == theirs:
+        pytest.skip("unprivileged network namespaces refused by this kernel (close_fds and the guard remain)")
+    assert theirs != ours
