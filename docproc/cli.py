@@ -288,7 +288,11 @@ EXTRACT_EPILOG = """exemples :
 
 Les fichiers sont les envois d'un même dossier : les pages d'un avis réparties sur plusieurs
 fichiers sont regroupées. Tous les chemins sont vérifiés avant la lecture (code 2 sinon).
-Sans DOCPROC_TRUST_TEST_2DDOC=1, le 2D-Doc des échantillons (clé de test) n'est pas reconnu."""
+Sans DOCPROC_TRUST_TEST_2DDOC=1, le 2D-Doc des échantillons (clé de test) n'est pas reconnu.
+
+Chaque fichier est lu dans un processus « bac à sable » limité en mémoire, en temps de calcul
+et en durée (DOCPROC_SANDBOX_*) : un fichier qui dépasse est refusé (fichier.ressources, une
+ligne sur stderr) et les autres sont lus. Un refus est un résultat : code de sortie 0."""
 
 
 def _version() -> str:
