@@ -67,7 +67,8 @@ def mutated(draw: st.DrawFn) -> bytes:
 FUZZ_SETTINGS = replace(get_settings(), sandbox_timeout_s=8.0)
 
 
-@settings(max_examples=int(os.environ.get("DOCPROC_FUZZ_EXAMPLES", "40")), deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, derandomize=True,
+          database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated())
 def test_mutated_pdfs_get_a_clean_result_or_a_clean_rejection(data: bytes) -> None:
