@@ -1,5 +1,9 @@
 """One uploaded file → its report (size, type, pages, checks) and the text of its pages.
 
+Size, type and the byte-level polyglot checks run here; everything that parses, decodes,
+renders or reads the content (:func:`read_content`) runs in the sandbox process
+(:mod:`docproc.sandbox`, issue 12) unless ``DOCPROC_SANDBOX=0``.
+
 Every page is also searched for a 2D-Doc as it is read (``PageText.twoddoc``): a text page
 by :func:`docproc.twoddoc.find_on_pdf_page` (embedded images, rendering only where a code is
 plausible), a page that needs OCR by :func:`docproc.twoddoc.find_on_scan` on the image given
