@@ -140,9 +140,27 @@ def read_content_outcome(data: bytes, name: str, media_type: str, settings: Sett
     except (RecursionError, ValueError, OSError, RuntimeError, TypeError, KeyError, IndexError,
             AttributeError, OverflowError, ZeroDivisionError, EOFError, SyntaxError,
             NotImplementedError, AssertionError, LookupError, ArithmeticError, UnicodeError) as exc:
+        if _out_of_memory(exc):
+            log.warning("file over the memory cap: %s", type(exc).__name__)
+            return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
         log.warning("file unreadable: %s", type(exc).__name__)
         return ("err", Reason.malformed.value, MESSAGES[Reason.malformed], {})
+    except Exception as exc:  # a third-party error type on untrusted content: this file only
+        log.warning("file read failed: %s", type(exc).__name__)
+        if _out_of_memory(exc):
+            return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
+        return ("err", Reason.internal.value, MESSAGES[Reason.internal], {})
     return ("ok", count, pages)
+
+
+_MEMORY_WORDS = ("can't start new thread", "bad_alloc", "out of memory", "cannot allocate",
+                 "insufficient memory", "failed to allocate", "memory allocation")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Errors that libraries raise when the sandbox's address space is exhausted."""
+    text = str(exc).lower()
+    return any(word in text for word in _MEMORY_WORDS)
 
 
 def warm_up() -> None:

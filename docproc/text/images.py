@@ -260,6 +260,8 @@ def render_pdf_page(pdf: pypdfium2.PdfDocument, index: int, dpi: int) -> Image.I
         finally:
             bitmap.close()
     except pypdfium2.PdfiumError as exc:
+        if "bitmap" in str(exc).lower():  # PDFium could not allocate the page's pixels
+            raise DocprocError(Reason.resources, limite="memoire") from exc
         raise DocprocError(Reason.malformed) from exc
     finally:
         page.close()

@@ -202,3 +202,13 @@ def test_child_has_no_network_namespace_of_ours(box: Sandbox) -> None:
     if ours == theirs:
         pytest.skip("unprivileged network namespaces refused by this kernel (close_fds and the guard remain)")
     assert theirs != ours
+
+
+@pytest.mark.parametrize("memory_mb", [300, 450, 500])
+def test_a_file_over_the_memory_cap_is_fichier_ressources(box: Sandbox, memory_mb: int) -> None:
+    """Whatever the way memory runs out (MemoryError, a thread that cannot start, a bitmap
+    PDFium cannot allocate, an abort), the file gets fichier.ressources and the next one is read."""
+    with pytest.raises(DocprocError) as err:
+        _read(box, SCAN, sandbox_memory_mb=memory_mb)
+    assert err.value.reason.value == "fichier.ressources", err.value.data
+    assert _read(box, AVIS)[0] == 4
