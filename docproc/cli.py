@@ -102,7 +102,7 @@ def _file_progress(progress: Any, total: int) -> Iterator[None]:
 def cmd_extract(args: argparse.Namespace) -> int:
     paths = [_input_file(name) for name in args.files]  # every path checked before any work
     from docproc.sandbox import prestart
-    prestart()  # the sandbox imports its reading stack while this process imports the rest
+    prestart(warm=False)  # the sandbox imports its reading stack while this process imports the rest
     from docproc.models import Upload
     from docproc.pipeline import extract
     from docproc.progress import Progress

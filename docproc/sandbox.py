@@ -96,11 +96,16 @@ class Sandbox:
         self._memory_mb = 0
         self.restarts = 0
         self.files = 0
+        self.warm = True
 
     # -- life cycle ---------------------------------------------------------------------
-    def start(self, settings: Settings) -> None:
-        """Start the child if it is not running (returns at once; it imports meanwhile)."""
+    def start(self, settings: Settings, warm: bool = True) -> None:
+        """Start the child if it is not running (returns at once; it imports meanwhile).
+
+        ``warm``: load the OCR models too before the first file (a worker); a one-shot run
+        (the CLI) leaves them to the first scan."""
         with self._lock:
+            self.warm = warm
             self._ensure(settings, wait=False)
 
     def _ensure(self, settings: Settings, wait: bool) -> None:
@@ -134,7 +139,7 @@ class Sandbox:
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "docproc.sandbox", str(req_r), str(res_w),
-                 str(settings.sandbox_memory_mb)],
+                 str(settings.sandbox_memory_mb), "warm" if self.warm else "light"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 close_fds=True, pass_fds=(req_r, res_w), env=child_environment(),
                 start_new_session=False)
@@ -339,12 +344,15 @@ def get_sandbox() -> Sandbox:
         return _SANDBOX
 
 
-def prestart(settings: Settings | None = None) -> None:
-    """Start the child early, so it imports its modules while the caller imports its own."""
+def prestart(settings: Settings | None = None, warm: bool = True) -> None:
+    """Start the child early, so it imports its modules while the caller imports its own.
+
+    A worker calls it at start (``warm``: OCR models loaded before the first job); the CLI
+    with ``warm=False`` (a text PDF never pays for loading Tesseract)."""
     from docproc.settings import get_settings
     settings = settings or get_settings()
     if settings.sandbox:
-        get_sandbox().start(settings)
+        get_sandbox().start(settings, warm=warm)
 
 
 # -- the child ------------------------------------------------------------------------------
@@ -406,6 +414,7 @@ def _cap_cpu(seconds: int) -> None:
 
 def child_main(argv: list[str]) -> int:
     read_fd, write_fd, memory_mb = int(argv[0]), int(argv[1]), int(argv[2])
+    warm = len(argv) < 4 or argv[3] == "warm"
     _own_network_namespace()  # first: it needs a process with a single thread
     _die_with_parent()
     os.dup2(2, 1)  # a library's prints go to stderr, never into the protocol
@@ -413,7 +422,10 @@ def child_main(argv: list[str]) -> int:
     send = Connection(write_fd, readable=False)
     _no_network()
     from docproc.text import acquire  # the heavy stack, imported once
-    acquire.warm_up()
+    if warm:
+        acquire.warm_up()
+    else:
+        import pikepdf  # noqa: F401  (imported before the cap; OCR is loaded by the first scan)
     _cap_memory(memory_mb)
     send.send(("ready",))
     while True:

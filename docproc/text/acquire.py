@@ -164,7 +164,8 @@ def _out_of_memory(exc: BaseException) -> bool:
 
 
 def warm_up() -> None:
-    """Import and initialise the reading stack (the sandbox does it once, before any file)."""
+    """Import and initialise the whole reading stack, OCR models included (a long-lived
+    sandbox does it once, before its first file; a one-shot CLI run does not)."""
     import pikepdf  # noqa: F401
 
     from docproc.text import images, ocr  # noqa: F401
