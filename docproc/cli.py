@@ -101,6 +101,8 @@ def _file_progress(progress: Any, total: int) -> Iterator[None]:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     paths = [_input_file(name) for name in args.files]  # every path checked before any work
+    from docproc.sandbox import prestart
+    prestart(warm=False)  # the sandbox imports its reading stack while this process imports the rest
     from docproc.models import Upload
     from docproc.pipeline import extract
     from docproc.progress import Progress
@@ -110,9 +112,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
             uploads.append(Upload(path.name, path.read_bytes()))
         except OSError:
             raise UsageError(f"Impossible de lire le fichier « {path} ».") from None
+    logging.getLogger("docproc.sandbox").setLevel(logging.ERROR)  # said below, with the file's name
     with Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress, \
             _file_progress(progress, len(uploads)):
         result = extract(uploads, args.date or date.today())
+    for f in result["files"]:
+        for c in f["checks"]:
+            if not c["ok"] and c["code"] == "fichier.ressources" and c["data"].get("cause"):
+                print(f"docproc : « {f['name']} » : lecture interrompue dans le bac à sable "
+                      f"({c['data']['cause']}) ; fichier refusé (fichier.ressources), le traitement continue.",
+                      file=sys.stderr)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -289,7 +298,11 @@ EXTRACT_EPILOG = """exemples :
 
 Les fichiers sont les envois d'un même dossier : les pages d'un avis réparties sur plusieurs
 fichiers sont regroupées. Tous les chemins sont vérifiés avant la lecture (code 2 sinon).
-Sans DOCPROC_TRUST_TEST_2DDOC=1, le 2D-Doc des échantillons (clé de test) n'est pas reconnu."""
+Sans DOCPROC_TRUST_TEST_2DDOC=1, le 2D-Doc des échantillons (clé de test) n'est pas reconnu.
+
+Chaque fichier est lu dans un processus « bac à sable » limité en mémoire, en temps de calcul
+et en durée (DOCPROC_SANDBOX_*) : un fichier qui dépasse est refusé (fichier.ressources, une
+ligne sur stderr) et les autres sont lus. Un refus est un résultat : code de sortie 0."""
 
 
 def _version() -> str:

@@ -20,6 +20,12 @@ class Reason(StrEnum):
     timeout = "file.timeout"
     ocr_failed = "ocr.failed"
     internal = "internal"
+    # issue 12: hostile files
+    resources = "fichier.ressources"
+    trailing_data = "pdf.donnees_apres_fin"
+    foreign_markup = "pdf.contenu_etranger"
+    image_script = "image.segment_suspect"
+    too_many_frames = "image.too_many_frames"
 
 
 MESSAGES: dict[Reason, str] = {
@@ -36,7 +42,42 @@ MESSAGES: dict[Reason, str] = {
     Reason.timeout: "La lecture du fichier a pris trop de temps et a été interrompue.",
     Reason.ocr_failed: "La lecture optique du document a échoué.",
     Reason.internal: "Une erreur interne est survenue pendant la lecture du fichier.",
+    Reason.resources: "La lecture du fichier demande plus de mémoire ou de temps que permis : "
+                      "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
+    Reason.trailing_data: "Le PDF est suivi de données qui n'en font pas partie (fichier polyglotte) : "
+                          "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
+    Reason.foreign_markup: "Le PDF contient un autre format caché (page web, script ou archive) : "
+                           "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
+    Reason.image_script: "L'image contient du code dans ses métadonnées : envoyez une photo "
+                         "prise directement avec votre appareil.",
+    Reason.too_many_frames: "L'image TIFF comporte trop de pages.",
 }
+
+#: The French name of each kind of active content, for messages (no document content).
+ACTIVE_KINDS_FR: dict[str, str] = {
+    "javascript": "du JavaScript",
+    "launch": "une commande de lancement de programme (Launch)",
+    "fichier_joint": "un fichier joint",
+    "xfa": "un formulaire dynamique (XFA)",
+    "richmedia": "du contenu multimédia (RichMedia)",
+    "uri": "un lien vers une adresse web (URI)",
+    "submitform": "un envoi de formulaire (SubmitForm)",
+    "importdata": "un import de données (ImportData)",
+    "gotor": "un lien vers un autre document (GoToR)",
+    "gotoe": "un lien vers un document joint (GoToE)",
+}
+
+
+def active_content_error(kind: str, where: str) -> DocprocError:
+    """``pdf.active_content`` naming the kind found and where (document, page, annotation)."""
+    name = ACTIVE_KINDS_FR.get(kind, kind)
+    return DocprocError(Reason.active_content,
+                        f"Le PDF contient {name} ({_WHERE_FR.get(where, where)}) : envoyez l'avis tel que "
+                        "téléchargé sur impots.gouv.fr ou une photo.", kind=kind, where=where)
+
+
+_WHERE_FR = {"document": "au niveau du document", "page": "sur une page", "annotation": "dans une annotation",
+             "objet": "dans un objet du fichier"}
 
 
 class DocprocError(Exception):

@@ -32,6 +32,27 @@ class Settings:
     #: Extra folders of document specs (``*.toml``), read after ``docproc/specs``: a new kind
     #: can live outside the package (``DOCPROC_SPEC_DIRS``, separated by ``os.pathsep``).
     spec_dirs: tuple[Path, ...] = ()
+    #: Lire chaque fichier (décodage, rendu, texte, OCR) dans un processus bac à sable, limité
+    #: en mémoire, en temps de calcul et en durée ; 0 : dans le processus courant (débogage).
+    sandbox: bool = True
+    #: Espace d'adresses maximal du bac à sable, en Mio (RLIMIT_AS) : une bombe mémoire y
+    #: échoue au lieu d'emporter le processus appelant.
+    sandbox_memory_mb: int = 2048
+    #: Temps de calcul maximal pour un fichier dans le bac à sable, en secondes (RLIMIT_CPU).
+    sandbox_cpu_s: int = 120
+    #: Durée maximale de lecture d'un fichier, en secondes (horloge murale) ; au-delà le bac à
+    #: sable est arrêté et le fichier refusé (``fichier.ressources``).
+    sandbox_timeout_s: float = 90.0
+    #: Opérateurs de contenu au plus par page d'un PDF, formulaires (XObjects) dépliés compris.
+    pdf_max_operators: int = 1_000_000
+    #: Profondeur maximale d'imbrication des formulaires (Form XObjects) d'un PDF.
+    pdf_max_xobject_depth: int = 12
+    #: Taille décompressée maximale d'un flux d'un PDF, en octets.
+    pdf_max_stream_bytes: int = 32 * 1024 * 1024
+    #: Taille décompressée maximale de tous les flux d'un PDF ensemble, en octets.
+    pdf_max_decoded_bytes: int = 128 * 1024 * 1024
+    #: Objets au plus dans un PDF.
+    pdf_max_objects: int = 50_000
 
 
 #: Field → environment variable.
@@ -41,6 +62,15 @@ ENV: dict[str, str] = {
     "max_image_pixels": "DOCPROC_MAX_IMAGE_PIXELS",
     "max_frames": "DOCPROC_MAX_FRAMES",
     "spec_dirs": "DOCPROC_SPEC_DIRS",
+    "sandbox": "DOCPROC_SANDBOX",
+    "sandbox_memory_mb": "DOCPROC_SANDBOX_MEMORY_MB",
+    "sandbox_cpu_s": "DOCPROC_SANDBOX_CPU_S",
+    "sandbox_timeout_s": "DOCPROC_SANDBOX_TIMEOUT_S",
+    "pdf_max_operators": "DOCPROC_PDF_MAX_OPERATORS",
+    "pdf_max_xobject_depth": "DOCPROC_PDF_MAX_XOBJECT_DEPTH",
+    "pdf_max_stream_bytes": "DOCPROC_PDF_MAX_STREAM_BYTES",
+    "pdf_max_decoded_bytes": "DOCPROC_PDF_MAX_DECODED_BYTES",
+    "pdf_max_objects": "DOCPROC_PDF_MAX_OBJECTS",
 }
 
 #: Every ``DOCPROC_*`` variable the project reads (library, service, OCR, trust, tests' faults).
@@ -134,6 +164,22 @@ def _model() -> Any:
         max_image_pixels: int = Field(Settings.max_image_pixels, gt=0)
         max_frames: int = Field(Settings.max_frames, gt=0)
         spec_dirs: tuple[Path, ...] = ()
+        sandbox: bool = Field(Settings.sandbox, description="Lire chaque fichier dans un processus bac à sable")
+        sandbox_memory_mb: int = Field(Settings.sandbox_memory_mb, gt=0,
+                                       description="Espace d'adresses maximal du bac à sable (Mio)")
+        sandbox_cpu_s: int = Field(Settings.sandbox_cpu_s, gt=0,
+                                   description="Temps de calcul maximal par fichier (secondes)")
+        sandbox_timeout_s: float = Field(Settings.sandbox_timeout_s, gt=0,
+                                         description="Durée maximale de lecture d'un fichier (secondes)")
+        pdf_max_operators: int = Field(Settings.pdf_max_operators, gt=0,
+                                       description="Opérateurs de contenu au plus par page, formulaires dépliés")
+        pdf_max_xobject_depth: int = Field(Settings.pdf_max_xobject_depth, gt=0,
+                                           description="Profondeur maximale des formulaires imbriqués")
+        pdf_max_stream_bytes: int = Field(Settings.pdf_max_stream_bytes, gt=0,
+                                          description="Taille décompressée maximale d'un flux (octets)")
+        pdf_max_decoded_bytes: int = Field(Settings.pdf_max_decoded_bytes, gt=0,
+                                           description="Taille décompressée maximale de tous les flux (octets)")
+        pdf_max_objects: int = Field(Settings.pdf_max_objects, gt=0, description="Objets au plus dans un PDF")
 
         @field_validator("spec_dirs", mode="before")
         @classmethod
@@ -151,6 +197,15 @@ _EXPECTED = {
     "max_image_pixels": "un entier positif (pixels)",
     "max_frames": "un entier positif",
     "spec_dirs": f"des chemins de dossiers séparés par « {os.pathsep} »",
+    "sandbox": _TYPE_FR["bool"],
+    "sandbox_memory_mb": "un entier positif de Mio",
+    "sandbox_cpu_s": "un entier positif de secondes",
+    "sandbox_timeout_s": "un nombre positif de secondes",
+    "pdf_max_operators": "un entier positif",
+    "pdf_max_xobject_depth": "un entier positif",
+    "pdf_max_stream_bytes": "un entier positif d'octets",
+    "pdf_max_decoded_bytes": "un entier positif d'octets",
+    "pdf_max_objects": "un entier positif",
 }
 
 

@@ -1,5 +1,9 @@
 """One uploaded file → its report (size, type, pages, checks) and the text of its pages.
 
+Size, type and the byte-level polyglot checks run here; everything that parses, decodes,
+renders or reads the content (:func:`read_content`) runs in the sandbox process
+(:mod:`docproc.sandbox`, issue 12) unless ``DOCPROC_SANDBOX=0``.
+
 Every page is also searched for a 2D-Doc as it is read (``PageText.twoddoc``): a text page
 by :func:`docproc.twoddoc.find_on_pdf_page` (embedded images, rendering only where a code is
 plausible), a page that needs OCR by :func:`docproc.twoddoc.find_on_scan` on the image given
@@ -16,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docproc.checks import files as file_checks
-from docproc.errors import DocprocError, Reason
-from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, sniff
+from docproc.errors import MESSAGES, DocprocError, Reason
+from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, pdf_polyglot, sniff
 from docproc.models import Check, PageText, Upload
 from docproc.settings import Settings
 from docproc.text.pdf_text import open_pdf, read_text_page
@@ -86,7 +90,7 @@ def _ocr_with_codes(images: Sequence[Image.Image], file: str) -> list[PageText]:
 
 
 def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
-    pdf = open_pdf(upload.data, settings.max_pages)
+    pdf = open_pdf(upload.data, settings.max_pages, settings)
     try:
         pages: list[PageText] = []
         scans: list[int] = []
@@ -116,6 +120,78 @@ def _read_image(upload: Upload, media_type: str) -> tuple[int, list[PageText]]:
     return len(images), _ocr_with_codes(images, upload.name)
 
 
+def read_content(data: bytes, name: str, media_type: str, settings: Settings) -> tuple[int, list[PageText]]:
+    """Bytes in, pages out: decoding, parsing, rendering, text and OCR of one file.
+
+    This is what runs in the sandbox (:mod:`docproc.sandbox`); DocprocError for a rejection.
+    """
+    upload = Upload(name, data)
+    if media_type == PDF:
+        return _read_pdf(upload, settings)
+    if media_type in IMAGE_TYPES:
+        return _read_image(upload, media_type)
+    raise DocprocError(Reason.unsupported_type)
+
+
+def read_content_outcome(data: bytes, name: str, media_type: str, settings: Settings) -> tuple[Any, ...]:
+    """:func:`read_content` as a picklable outcome: ``("ok", pages_count, pages)`` or
+    ``("err", reason, message, data)``; never raises (the sandbox's answer to its caller)."""
+    try:
+        count, pages = read_content(data, name, media_type, settings)
+    except DocprocError as err:
+        return ("err", err.reason.value, err.message,
+                {k: v for k, v in err.data.items() if isinstance(v, int | str | float)})
+    except MemoryError:
+        log.warning("file over the memory cap")
+        return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
+    except (RecursionError, ValueError, OSError, RuntimeError, TypeError, KeyError, IndexError,
+            AttributeError, OverflowError, ZeroDivisionError, EOFError, SyntaxError,
+            NotImplementedError, AssertionError, LookupError, ArithmeticError, UnicodeError) as exc:
+        if _out_of_memory(exc):
+            log.warning("file over the memory cap: %s", type(exc).__name__)
+            return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
+        log.warning("file unreadable: %s", type(exc).__name__)
+        return ("err", Reason.malformed.value, MESSAGES[Reason.malformed], {})
+    except Exception as exc:  # a third-party error type on untrusted content: this file only
+        log.warning("file read failed: %s", type(exc).__name__)
+        if _out_of_memory(exc):
+            return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
+        return ("err", Reason.internal.value, MESSAGES[Reason.internal], {})
+    return ("ok", count, pages)
+
+
+_MEMORY_WORDS = ("can't start new thread", "bad_alloc", "out of memory", "cannot allocate",
+                 "insufficient memory", "failed to allocate", "memory allocation")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Errors that libraries raise when the sandbox's address space is exhausted."""
+    text = str(exc).lower()
+    return any(word in text for word in _MEMORY_WORDS)
+
+
+def warm_up() -> None:
+    """Import and initialise the whole reading stack, OCR models included (a long-lived
+    sandbox does it once, before its first file; a one-shot CLI run does not)."""
+    import pikepdf  # noqa: F401
+
+    from docproc.text import images, ocr, tesseract  # noqa: F401
+    try:
+        tesseract.warm_up()
+    except Exception as exc:  # OCR unavailable: a scan will fail later with its own reason
+        log.warning("OCR warm-up failed: %s", type(exc).__name__)
+
+
+def _polyglot(data: bytes, media_type: str) -> DocprocError | None:
+    """Byte-level checks on the whole file, before any parser sees it."""
+    if is_polyglot(data):
+        return DocprocError(Reason.polyglot, kind="zip")
+    if media_type == PDF and (found := pdf_polyglot(data)) is not None:
+        code, kind = found
+        return DocprocError(Reason(code), kind=kind)
+    return None
+
+
 def read_file(upload: Upload, settings: Settings) -> FileRead:
     media_type = sniff(upload.data)
     result = FileRead(upload, media_type)
@@ -125,20 +201,21 @@ def read_file(upload: Upload, settings: Settings) -> FileRead:
     result.checks.append(file_checks.media_type(media_type, upload.data))
     if not result.accepted or media_type is None:
         return result
-    if is_polyglot(upload.data):
-        result.checks.append(file_checks.unreadable(DocprocError(Reason.polyglot)))
+    if (refusal := _polyglot(upload.data, media_type)) is not None:
+        result.checks.append(file_checks.unreadable(refusal))
         return result
     try:
-        if media_type == PDF:
-            result.page_count, result.pages = _read_pdf(upload, settings)
-        elif media_type in IMAGE_TYPES:
-            result.page_count, result.pages = _read_image(upload, media_type)
+        if settings.sandbox:
+            from docproc.sandbox import get_sandbox
+            result.page_count, result.pages = get_sandbox().read(upload.data, upload.name, media_type,
+                                                                 settings)
+        else:
+            outcome = read_content_outcome(upload.data, upload.name, media_type, settings)
+            if outcome[0] != "ok":
+                raise DocprocError(Reason(outcome[1]), outcome[2], **outcome[3])
+            result.page_count, result.pages = outcome[1], outcome[2]
     except DocprocError as err:
         result.checks.append(file_checks.unreadable(err))
-        return result
-    except (RecursionError, MemoryError, ValueError, OSError, RuntimeError) as exc:
-        log.warning("file unreadable: %s", type(exc).__name__)
-        result.checks.append(file_checks.unreadable(DocprocError(Reason.malformed)))
         return result
     result.checks.append(file_checks.readable(result.page_count))
     for page in result.pages:

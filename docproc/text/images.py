@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from docproc.errors import DocprocError, Reason
-from docproc.intake import HEIC, JPEG, PNG, TIFF, WEBP
+from docproc.intake import HEIC, JPEG, PNG, TIFF, WEBP, jpeg_script
 from docproc.settings import get_settings
 
 if TYPE_CHECKING:
@@ -89,13 +89,19 @@ def load_images(data: bytes, media_type: str) -> list[Image.Image]:
 
     Raises DocprocError with reason ``unsupported_type`` (not an image type docproc reads),
     ``empty``, ``image_too_large`` (over ``max_image_pixels`` per frame, or frames
-    together over 3× that), ``too_many_pages`` (a TIFF with more than ``max_frames``
-    frames) or ``image_unreadable`` (truncated, corrupt, not what it claims to be).
+    together over 3× that), ``too_many_frames`` (a TIFF with more than ``max_frames``
+    frames), ``image_script`` (a JPEG comment or APPn segment holding script-like
+    content) or ``image_unreadable`` (truncated, corrupt, not what it claims to be).
+
+    What comes back is pixels only: each frame is rebuilt from its raw greyscale bytes, so
+    no metadata, profile or trailing data of the upload goes further (OCR, 2D-Doc reader).
     """
     if media_type not in FORMATS:
         raise DocprocError(Reason.unsupported_type)
     if not data:
         raise DocprocError(Reason.empty)
+    if media_type == JPEG and (segment := jpeg_script(data)) is not None:
+        raise DocprocError(Reason.image_script, segment=segment)
     settings = get_settings()
     max_pixels = settings.max_image_pixels
     _configure(max_pixels)
@@ -117,18 +123,21 @@ def load_images(data: bytes, media_type: str) -> list[Image.Image]:
 
 def _load(data: bytes, media_type: str, max_pixels: int, max_frames: int) -> list[Image.Image]:
     im = Image.open(io.BytesIO(data), formats=list(FORMATS[media_type]))
-    frames: list[Image.Image] = []
+    # First every frame's header (a seek reads no pixels): count, size of each, size of all;
+    # only then are pixels decoded, so a bomb is refused before any work.
+    sizes: list[tuple[int, int]] = []
     total = 0
-    index = 0
     while True:
-        if index > 0:
+        if sizes:
+            if media_type != TIFF:
+                break  # HEIC bursts, animated WEBP: the first image is the photo
             try:
-                im.seek(index)
+                im.seek(len(sizes))
             except EOFError:
                 break
-        if index >= max_frames:
+        if len(sizes) >= max_frames:
             # One more frame than allowed exists: refuse rather than silently drop pages.
-            raise DocprocError(Reason.too_many_pages, max_frames=max_frames)
+            raise DocprocError(Reason.too_many_frames, max_frames=max_frames)
         width, height = im.size
         if width <= 0 or height <= 0:
             raise DocprocError(Reason.image_unreadable)
@@ -138,10 +147,12 @@ def _load(data: bytes, media_type: str, max_pixels: int, max_frames: int) -> lis
         total += width * height
         if total > TOTAL_PIXEL_FACTOR * max_pixels:
             raise DocprocError(Reason.image_too_large, pixels=total)
+        sizes.append((width, height))
+    frames: list[Image.Image] = []
+    for index in range(len(sizes)):
+        if index > 0 or media_type == TIFF:
+            im.seek(index)
         frames.append(_prepare(im, media_type))
-        index += 1
-        if media_type != TIFF:
-            break  # HEIC bursts, animated WEBP: the first image is the photo
     if not frames:
         raise DocprocError(Reason.image_unreadable)
     return frames
@@ -163,9 +174,7 @@ def _prepare(im: Image.Image, media_type: str) -> Image.Image:
     im.load()
     upright = ImageOps.exif_transpose(im)
     grey = _to_grey(upright if upright is not None else im)
-    if grey is im:
-        grey = im.copy()
-    grey.info = {}
+    grey = Image.frombytes("L", grey.size, grey.tobytes())  # pixels only, nothing else of the file
     if camera:
         grey.info[CAMERA_KEY] = True
     if declared and not camera and _believable(grey.size, declared):
@@ -251,6 +260,8 @@ def render_pdf_page(pdf: pypdfium2.PdfDocument, index: int, dpi: int) -> Image.I
         finally:
             bitmap.close()
     except pypdfium2.PdfiumError as exc:
+        if "bitmap" in str(exc).lower():  # PDFium could not allocate the page's pixels
+            raise DocprocError(Reason.resources, limite="memoire") from exc
         raise DocprocError(Reason.malformed) from exc
     finally:
         page.close()

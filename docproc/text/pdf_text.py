@@ -12,30 +12,30 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw  # noqa: F401  (binds pdfium.raw)
 
-from docproc.errors import DocprocError, Reason
+from docproc.errors import DocprocError, Reason, active_content_error
 from docproc.models import PageText, Segment
+from docproc.settings import Settings
 
 #: Fewer printable characters than this on a page means there is no usable text layer.
 MIN_TEXT_CHARS = 40
 _LETTER_SPACED = re.compile(r"(?:\b\w ){6,}\w\b")
 
 
-_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)(?![A-Za-z0-9])")
-_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.S)
-
-
-def _active_content(pdf: pdfium.PdfDocument, data: bytes) -> bool:
-    """JavaScript, attachments, launch actions or XFA: no tax notice needs them."""
+def _active_content(pdf: pdfium.PdfDocument) -> str | None:
+    """What PDFium itself sees of JavaScript and attachments (the parse in pdf_guard sees more)."""
     if pdfium.raw.FPDFDoc_GetJavaScriptActionCount(pdf.raw) > 0:
-        return True
+        return "javascript"
     if pdfium.raw.FPDFDoc_GetAttachmentCount(pdf.raw) > 0:
-        return True
-    # Names are searched outside stream bodies: image and content bytes may hold "/JS " by chance.
-    return _ACTIVE.search(_STREAM.sub(b"", data)) is not None
+        return "fichier_joint"
+    return None
 
 
-def open_pdf(data: bytes, max_pages: int) -> pdfium.PdfDocument:
-    """Open a PDF from bytes, mapping PDFium failures to reasons."""
+def open_pdf(data: bytes, max_pages: int, settings: Settings | None = None) -> pdfium.PdfDocument:
+    """Open a PDF from bytes, mapping PDFium failures to reasons.
+
+    Before any page is read, the file is parsed and bounded by :mod:`docproc.text.pdf_guard`
+    (active content, object and stream sizes, operators and nesting of forms).
+    """
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -43,9 +43,10 @@ def open_pdf(data: bytes, max_pages: int) -> pdfium.PdfDocument:
         if "password" in text:
             raise DocprocError(Reason.encrypted) from None
         raise DocprocError(Reason.malformed) from None
-    if _active_content(pdf, data):
+    kind = _active_content(pdf)
+    if kind is not None:
         pdf.close()
-        raise DocprocError(Reason.active_content)
+        raise active_content_error(kind, "document")
     n = len(pdf)
     if n == 0:
         pdf.close()
@@ -54,6 +55,12 @@ def open_pdf(data: bytes, max_pages: int) -> pdfium.PdfDocument:
         pdf.close()
         raise DocprocError(Reason.too_many_pages, f"Le document comporte {n} pages ; au plus {max_pages} sont acceptées.",
                            pages=n, max_pages=max_pages)
+    from docproc.text import pdf_guard  # pikepdf: imported by the reader only (CLI start-up)
+    try:
+        pdf_guard.inspect(data, settings or Settings(max_pages=max_pages))
+    except BaseException:
+        pdf.close()
+        raise
     return pdf
 
 

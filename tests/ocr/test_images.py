@@ -62,7 +62,7 @@ def test_truncated_jpeg_is_unreadable() -> None:
 def test_tiff_with_50_frames_is_refused() -> None:
     frames = [Image.new("L", (64, 64), i * 5) for i in range(50)]
     data = _encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
-    assert _reason(data, "image/tiff") == Reason.too_many_pages
+    assert _reason(data, "image/tiff") == Reason.too_many_frames
 
 
 def test_tiff_frames_up_to_the_cap_are_pages() -> None:

@@ -1,0 +1,509 @@
+"""Every uploaded file is read in a sandbox: a long-lived child process, capped and replaceable.
+
+The cut is "bytes in → pages out": decoding, parsing (pikepdf), rendering (PDFium), text
+extraction, OCR (Tesseract) and the 2D-Doc search of one file run in the child
+(:func:`docproc.text.acquire.read_content`); the caller gets picklable ``PageText`` objects
+or a reason. The child
+
+* is started once and reused across files (Tesseract and PDFium stay warm: no fork per file
+  or page), and started again, lazily, after it dies;
+* runs under an address-space cap (``RLIMIT_AS``, ``sandbox_memory_mb``) and, for each file,
+  a CPU-time cap (``RLIMIT_CPU`` raised to the time already used plus ``sandbox_cpu_s``);
+  the caller waits at most ``sandbox_timeout_s`` for a file, then kills the child;
+* inherits no socket nor any other descriptor (``close_fds``), gets an environment without
+  the parent's secrets (API keys, storage key, database and Redis URLs, anything named
+  KEY, SECRET, TOKEN or PASSWORD), runs in a network namespace of its own where the kernel
+  allows it (no interface: nothing can connect anywhere) and has ``socket`` disabled in its
+  Python;
+* dies with its parent (``PR_SET_PDEATHSIG``, and it stops when its request pipe closes).
+
+A child that dies or overruns gives that file ``fichier.ressources`` (one warning line on the
+log, i.e. on the CLI's stderr); the caller and the rest of the dossier carry on.
+
+Protocol: ``multiprocessing.connection.Connection`` objects (length-prefixed pickles) over two
+pipes passed to ``python -m docproc.sandbox READ_FD WRITE_FD``; the child's own stdout is sent
+to its stderr so that nothing printed by a library can corrupt a message.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import logging
+import os
+import pickle
+import re
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from docproc.errors import DocprocError, Reason
+from docproc.models import Check, PageText, Segment
+from docproc.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Seconds allowed for the child to import its modules and answer "ready".
+START_TIMEOUT_S = 120.0
+#: Environment variables never given to the child (besides the patterns below).
+SECRET_NAMES = frozenset({"DATABASE_URL", "REDIS_URL", "DOCPROC_API_KEYS", "DOCPROC_API_KEYS_FILE",
+                          "DOCPROC_STORAGE_KEY", "DOCPROC_SETTINGS_FILE", "PGPASSWORD", "PGPASSFILE",
+                          "SSH_AUTH_SOCK", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+                          "ALL_PROXY", "all_proxy"})
+_SECRET_PATTERN = re.compile(r"KEY|SECRET|TOKEN|PASSW|CREDENTIAL|_URL$|_DSN$", re.I)
+
+
+def child_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment without its secrets, plus the child's own tuning."""
+    source = dict(os.environ if env is None else env)
+    out = {k: v for k, v in source.items()
+           if k not in SECRET_NAMES and not _SECRET_PATTERN.search(k)}
+    out.setdefault("MALLOC_ARENA_MAX", "2")  # threads' malloc arenas would eat the address space
+    out.setdefault("OPENBLAS_NUM_THREADS", "1")
+    out.setdefault("OMP_THREAD_LIMIT", "1")
+    out["PYTHONDONTWRITEBYTECODE"] = "1"
+    return out
+
+
+def _library_env() -> dict[str, str]:
+    """The ``DOCPROC_*`` values the child must follow for this request (settings may change)."""
+    return {k: v for k, v in os.environ.items()
+            if k.startswith("DOCPROC_") and k not in SECRET_NAMES and not _SECRET_PATTERN.search(k)}
+
+
+class SandboxFailure(Exception):
+    """The child died or overran; ``detail`` says how (for logs and ``data``)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Sandbox:
+    """One child process reading files one at a time (thread-safe: requests are serialised)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._send: Connection | None = None
+        self._recv: Connection | None = None
+        self._owner = os.getpid()
+        self._ready = False
+        self._memory_mb = 0
+        self.restarts = 0
+        self.files = 0
+        self.warm = True
+
+    # -- life cycle ---------------------------------------------------------------------
+    def start(self, settings: Settings, warm: bool = True) -> None:
+        """Start the child if it is not running (returns at once; it imports meanwhile).
+
+        ``warm``: load the OCR models too before the first file (a worker); a one-shot run
+        (the CLI) leaves them to the first scan."""
+        with self._lock:
+            self.warm = warm
+            self._ensure(settings, wait=False)
+
+    def _ensure(self, settings: Settings, wait: bool) -> None:
+        if self._owner != os.getpid():  # forked: the pipes belong to the parent's child
+            self._proc = self._send = self._recv = None
+            self._ready = False
+            self._owner = os.getpid()
+        if self._proc is not None and (self._proc.poll() is not None
+                                       or self._memory_mb != settings.sandbox_memory_mb):
+            self._stop()
+        if self._proc is None:
+            self._spawn(settings)
+        if wait and not self._ready:
+            assert self._recv is not None
+            if not self._recv.poll(START_TIMEOUT_S):
+                self._stop()
+                raise SandboxFailure("démarrage trop long")
+            try:
+                msg = safe_loads(self._recv.recv_bytes(1024))
+            except (EOFError, OSError, pickle.UnpicklingError, ValueError):
+                self._stop()
+                raise SandboxFailure("arrêt au démarrage") from None
+            if msg != ("ready",):
+                self._stop()
+                raise SandboxFailure("démarrage")
+            self._ready = True
+
+    def _spawn(self, settings: Settings) -> None:
+        req_r, req_w = os.pipe()
+        res_r, res_w = os.pipe()
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "docproc.sandbox", str(req_r), str(res_w),
+                 str(settings.sandbox_memory_mb), "warm" if self.warm else "light"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                close_fds=True, pass_fds=(req_r, res_w), env=child_environment(),
+                start_new_session=False)
+        finally:
+            os.close(req_r)
+            os.close(res_w)
+        self._send = Connection(req_w, readable=False)
+        self._recv = Connection(res_r, writable=False)
+        self._memory_mb = settings.sandbox_memory_mb
+        self._ready = False
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        for conn in (self._send, self._recv):
+            if conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.close()
+        self._send = self._recv = None
+        self._ready = False
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+
+    def close(self) -> None:
+        """Stop the child (it also stops by itself when this process ends)."""
+        with self._lock:
+            if self._owner == os.getpid():
+                self._stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    # -- one file -----------------------------------------------------------------------
+    def read(self, data: bytes, name: str, media_type: str, settings: Settings) -> tuple[int, list[PageText]]:
+        """Read one file in the child; DocprocError for a rejection (``fichier.ressources``
+        when the child died or overran)."""
+        with self._lock:
+            try:
+                outcome = self._request(("read", data, name, media_type, settings, _library_env()),
+                                        settings)
+            except BaseException as exc:
+                if not isinstance(exc, SandboxFailure):
+                    # interrupted while the child works (the worker's job timeout, Ctrl-C): its
+                    # answer would arrive for the next file, so it goes
+                    self._stop()
+                    raise
+                failure = exc
+                self.restarts += 1
+                # no file name here: a service's log must not hold personal data (the CLI,
+                # whose user named the file, says which one)
+                log.warning("Lecture d'un fichier interrompue dans le bac à sable (%s) ; fichier refusé "
+                            "(fichier.ressources), le traitement continue.", failure.detail)
+                raise DocprocError(Reason.resources, cause=failure.detail) from None
+            finally:
+                self.files += 1
+        return _unpack(outcome)
+
+    def _request(self, message: tuple[Any, ...], settings: Settings) -> Any:
+        for attempt in (1, 2):
+            self._ensure(settings, wait=True)
+            assert self._send is not None and self._recv is not None
+            try:
+                self._send.send(message)
+                break
+            except (BrokenPipeError, OSError):
+                self._stop()  # it was dead before the request: one fresh start, then give up
+                if attempt == 2:
+                    raise SandboxFailure("arrêt inattendu") from None
+        assert self._recv is not None
+        if not self._recv.poll(settings.sandbox_timeout_s):
+            self._stop()
+            raise SandboxFailure(f"durée dépassée ({settings.sandbox_timeout_s:g} s)")
+        try:
+            raw = self._recv.recv_bytes(MAX_ANSWER_BYTES)
+        except (EOFError, OSError):
+            code = None
+            if self._proc is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    code = self._proc.wait(timeout=5)
+            self._stop()
+            raise SandboxFailure(_death(code)) from None
+        try:
+            outcome = safe_loads(raw)
+        except (pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError, IndexError,
+                KeyError, MemoryError, RecursionError) as exc:
+            self._stop()  # not an answer the reader would give: the child is not trusted
+            raise SandboxFailure(f"réponse refusée ({type(exc).__name__})") from None
+        if not _well_formed(outcome):
+            self._stop()
+            raise SandboxFailure("réponse refusée (forme)")
+        if _after_memory_error(outcome):
+            self._stop()  # after a MemoryError its heap is not worth keeping
+        return outcome
+
+
+#: Largest answer accepted from the child (the words of ten pages take a few megabytes).
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+#: The only classes an answer may hold: what comes back is data, never code. A compromised
+#: child could otherwise send a pickle that runs code in the caller, secrets and all.
+_ANSWER_CLASSES = {("docproc.models", "PageText"), ("docproc.models", "Segment"), ("docproc.models", "Check")}
+
+
+class _AnswerUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ANSWER_CLASSES:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"classe refusée : {module}.{name}")
+
+
+def safe_loads(raw: bytes) -> Any:
+    """Unpickle an answer of the child, allowing builtins and the page classes only."""
+    return _AnswerUnpickler(io.BytesIO(raw)).load()
+
+
+def _well_formed(outcome: Any) -> bool:
+    if not isinstance(outcome, tuple) or not outcome:
+        return False
+    if outcome[0] == "ok":
+        return (len(outcome) == 5 and isinstance(outcome[1], int) and isinstance(outcome[2], list)
+                and all(isinstance(p, PageText) for p in outcome[2])
+                and isinstance(outcome[3], list) and len(outcome[3]) == len(outcome[2])
+                and all(_pixels_ok(px) for px in outcome[3])
+                and isinstance(outcome[4], list) and all(_event_ok(e) for e in outcome[4]))
+    if outcome[0] == "err":
+        return (len(outcome) == 4 and outcome[1] in {r.value for r in Reason}
+                and isinstance(outcome[2], str) and isinstance(outcome[3], dict))
+    return False
+
+
+def _plain(value: Any) -> Any:
+    """Builtins only (numpy scalars and the like become int, float or str)."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)  # np.float64 is a float subclass: made a plain float
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    item = getattr(value, "item", None)
+    if callable(item):
+        return _plain(item())
+    return str(value)
+
+
+def plain_pages(pages: list[PageText]) -> list[PageText]:
+    """Pages with builtin values only (what :func:`safe_loads` lets through); no pixels."""
+    out = []
+    for p in pages:
+        out.append(PageText(
+            file=str(p.file), page=int(p.page), source="ocr" if p.source == "ocr" else "text",
+            segments=[Segment(str(s.text), float(s.x0), float(s.y0), float(s.x1), float(s.y1), float(s.conf))
+                      for s in p.segments],
+            quality={str(k): float(v) for k, v in p.quality.items()},
+            checks=[Check(str(c.code), c.level, bool(c.ok), str(c.message), _plain(c.data)) for c in p.checks],
+            image=None, twoddoc=None if p.twoddoc is None else str(p.twoddoc),
+            twoddoc_box=None if p.twoddoc_box is None else _box(p.twoddoc_box)))
+    return out
+
+
+def _box(box: Any) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return x0, y0, x1, y1
+
+
+def page_pixels(pages: list[PageText]) -> list[tuple[int, int, bytes] | None]:
+    """The greyscale pixels of each page as OCR read it (width, height, bytes): the words'
+    boxes refer to them (QA draws them); only pixels cross, never an encoded image."""
+    out: list[tuple[int, int, bytes] | None] = []
+    for p in pages:
+        img = p.image
+        if img is None:
+            out.append(None)
+            continue
+        grey = img if img.mode == "L" else img.convert("L")
+        out.append((int(grey.width), int(grey.height), grey.tobytes()))
+    return out
+
+
+def _event_ok(event: Any) -> bool:
+    return (isinstance(event, tuple) and len(event) == 3 and isinstance(event[0], str) and len(event[0]) < 64
+            and isinstance(event[1], float) and isinstance(event[2], int))
+
+
+def _pixels_ok(px: Any) -> bool:
+    return px is None or (isinstance(px, tuple) and len(px) == 3 and isinstance(px[0], int)
+                          and isinstance(px[1], int) and isinstance(px[2], bytes)
+                          and 0 < px[0] * px[1] == len(px[2]))
+
+
+def _after_memory_error(outcome: Any) -> bool:
+    return bool(outcome[0] == "err" and outcome[1] == Reason.resources.value
+                and outcome[3].get("limite") == "memoire")
+
+
+def _death(code: int | None) -> str:
+    import signal
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        if name == "SIGXCPU":
+            return "temps de calcul dépassé"
+        if name in ("SIGKILL", "SIGSEGV", "SIGABRT", "SIGBUS"):
+            return f"processus arrêté ({name}, mémoire probablement dépassée)"
+        return f"processus arrêté ({name})"
+    return f"processus arrêté (code {code})"
+
+
+def _unpack(outcome: Any) -> tuple[int, list[PageText]]:
+    if outcome[0] == "ok":
+        from docproc.observe import observe
+
+        for event, seconds, count in outcome[4]:  # timings measured in the child (OCR per page)
+            observe(event, seconds, count)
+        pages: list[PageText] = outcome[2]
+        for page, px in zip(pages, outcome[3], strict=True):
+            if px is not None:  # a scanned page: PIL is already needed (a text PDF never is here)
+                from PIL import Image
+
+                page.image = Image.frombytes("L", (px[0], px[1]), px[2])
+        return outcome[1], pages
+    _, reason, message, data = outcome
+    raise DocprocError(Reason(reason), message, **data)
+
+
+_SANDBOX: Sandbox | None = None
+_GLOBAL_LOCK = threading.Lock()
+
+
+def get_sandbox() -> Sandbox:
+    """The process's sandbox (a new one in a forked child)."""
+    global _SANDBOX
+    with _GLOBAL_LOCK:
+        if _SANDBOX is None:
+            _SANDBOX = Sandbox()
+            atexit.register(_SANDBOX.close)
+        return _SANDBOX
+
+
+def prestart(settings: Settings | None = None, warm: bool = True) -> None:
+    """Start the child early, so it imports its modules while the caller imports its own.
+
+    A worker calls it at start (``warm``: OCR models loaded before the first job); the CLI
+    with ``warm=False`` (a text PDF never pays for loading Tesseract)."""
+    from docproc.settings import get_settings
+    settings = settings or get_settings()
+    if settings.sandbox:
+        get_sandbox().start(settings, warm=warm)
+
+
+# -- the child ------------------------------------------------------------------------------
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def _own_network_namespace() -> bool:
+    """Move into a new user + network namespace (no interface but a loopback that is down):
+    no C library in the child can reach any network. Best effort: kernels that refuse
+    unprivileged namespaces leave the child on the Python-level guard below and ``close_fds``."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.unshare(0x10000000 | 0x40000000) == 0)  # CLONE_NEWUSER | CLONE_NEWNET
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return False
+
+
+def _no_network() -> None:
+    import socket
+
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("réseau interdit dans le bac à sable")
+
+    socket.socket = refused  # type: ignore[assignment,misc]
+    socket.create_connection = refused
+    socket.getaddrinfo = refused
+    socket.socketpair = refused
+
+
+def _cap_memory(mb: int) -> None:
+    import resource
+    limit = mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _cap_cpu(seconds: int) -> None:
+    """Allow ``seconds`` more CPU time from now (RLIMIT_CPU counts the process's whole life)."""
+    import math
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def child_main(argv: list[str]) -> int:
+    read_fd, write_fd, memory_mb = int(argv[0]), int(argv[1]), int(argv[2])
+    warm = len(argv) < 4 or argv[3] == "warm"
+    _own_network_namespace()  # first: it needs a process with a single thread
+    _die_with_parent()
+    os.dup2(2, 1)  # a library's prints go to stderr, never into the protocol
+    recv = Connection(read_fd, writable=False)
+    send = Connection(write_fd, readable=False)
+    _no_network()
+    from docproc.text import acquire  # the heavy stack, imported once
+    if warm:
+        acquire.warm_up()
+    else:
+        import pikepdf  # noqa: F401  (imported before the cap; OCR is loaded by the first scan)
+    _cap_memory(memory_mb)
+    from docproc.observe import add_observer
+
+    events: list[tuple[str, float, int]] = []
+    add_observer(lambda event, seconds, count: events.append((str(event), float(seconds), int(count))))
+    send.send(("ready",))
+    while True:
+        try:
+            message = recv.recv()
+        except (EOFError, OSError):
+            return 0  # the parent is gone or closed the pipe
+        if not message or message[0] != "read":
+            return 2
+        _, data, name, media_type, settings, env = message
+        for key in [k for k in os.environ if k.startswith("DOCPROC_")]:
+            if key not in env:
+                del os.environ[key]
+        os.environ.update(env)
+        _cap_cpu(settings.sandbox_cpu_s)
+        events.clear()
+        started = time.process_time()
+        outcome = acquire.read_content_outcome(data, name, media_type, settings)
+        if outcome[0] == "ok":  # the pixels stay here: the caller needs words and codes
+            outcome = ("ok", int(outcome[1]), plain_pages(outcome[2]), page_pixels(outcome[2]), list(events))
+        else:
+            outcome = ("err", str(outcome[1]), str(outcome[2]), _plain(outcome[3]))
+        try:
+            send.send(outcome)
+        except (BrokenPipeError, OSError):
+            return 0
+        log.debug("read %s in %.2f s CPU", name, time.process_time() - started)
+        if _after_memory_error(outcome):
+            return 0  # after a MemoryError: a fresh process for the next file
+
+
+if __name__ == "__main__":
+    raise SystemExit(child_main(sys.argv[1:]))
