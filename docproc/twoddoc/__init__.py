@@ -21,15 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .crosscheck import cross_check
-    from .decode import (
-        bench_decode,
-        find_in_image,
-        find_in_pdf,
-        find_on_pdf_page,
-        find_on_pdf_page_at,
-        find_on_scan,
-        locate_in_image,
-    )
+    from .decode_image import find_in_image, find_on_scan, locate_in_image
+    from .decode_pdf import bench_decode, find_in_pdf, find_on_pdf_page, find_on_pdf_page_at
     from .encode import build_payload, render_datamatrix
     from .errors import TwoDDocError
     from .fields import contract_fields
@@ -41,9 +34,9 @@ if TYPE_CHECKING:
 #: PDF needs neither the generator's drawing (numpy, PIL) nor, without a code, the cryptography.
 _HOMES = {
     "cross_check": "crosscheck",
-    "bench_decode": "decode", "find_in_image": "decode", "find_in_pdf": "decode",
-    "find_on_pdf_page": "decode", "find_on_scan": "decode",
-    "find_on_pdf_page_at": "decode", "locate_in_image": "decode",
+    "bench_decode": "decode_pdf", "find_in_image": "decode_image", "find_in_pdf": "decode_pdf",
+    "find_on_pdf_page": "decode_pdf", "find_on_scan": "decode_image",
+    "find_on_pdf_page_at": "decode_pdf", "locate_in_image": "decode_image",
     "build_payload": "encode", "render_datamatrix": "encode",
     "TwoDDocError": "errors",
     "contract_fields": "fields",

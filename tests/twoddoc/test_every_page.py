@@ -19,7 +19,7 @@ from docproc.models import Upload
 from docproc.pipeline import extract
 from docproc.settings import get_settings
 from docproc.text.acquire import read_file
-from docproc.twoddoc import build_payload, decode, find_on_pdf_page, find_on_scan, render_datamatrix
+from docproc.twoddoc import build_payload, decode_pdf, find_on_pdf_page, find_on_scan, render_datamatrix
 from tests.twoddoc.twoddoc_samples import (
     REFERENCE_CODES,
     SPECIMEN_FIELDS,
@@ -86,13 +86,13 @@ def test_code_on_page_2_is_reported_by_its_document(payload: str, trust_fr00: No
 def test_vector_code_is_rendered_only_on_the_page_that_draws_it(payload: str,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     rendered: list[object] = []
-    real = decode._render
+    real = decode_pdf._render
 
     def counting(page: pdfium.PdfPage, dpi: int, region: object = None) -> np.ndarray:
         rendered.append(region)
         return real(page, dpi, region)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(decode, "_render", counting)
+    monkeypatch.setattr(decode_pdf, "_render", counting)
     pdf = pdfium.PdfDocument(_vector_code_pdf(payload, code_page=1))
     try:
         assert find_on_pdf_page(pdf, 0) is None
