@@ -12,15 +12,10 @@ from typing import Any
 
 from stdnum.gb import utr
 
+from docproc.samples.attestation_layouts import AttestationRsa, Etranger
 from docproc.samples.cases import Case, ok, review
 from docproc.samples.identities import person, reference_avis
-from docproc.samples.other_layouts import (
-    AttestationRsa,
-    Bien,
-    Etranger,
-    TaxeFonciere,
-    TaxeHabitation,
-)
+from docproc.samples.locaux_layouts import Bien, TaxeFonciere, TaxeHabitation
 
 AUTUMN = "2025-10-01"
 

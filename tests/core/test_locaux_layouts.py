@@ -14,8 +14,9 @@ from docproc.extractors.fields import Extraction, extract
 from docproc.extractors.spec import all_specs
 from docproc.extractors.view import PageView
 from docproc.models import PageText, Segment
+from docproc.samples.locaux_layouts import TaxeFonciere, TaxeHabitation
 from docproc.samples.other_cases import local_tax_editions
-from docproc.samples.other_layouts import EDITIONS, TaxeFonciere, TaxeHabitation
+from docproc.samples.other_layouts import EDITIONS
 from tests.conftest import SAMPLES
 
 EDITION_SAMPLES = ("taxe_fonciere_2023_tableau", "taxe_fonciere_2024_bandeaux", "taxe_habitation_2024_bandeaux")

@@ -19,7 +19,13 @@ from docproc.models import Upload
 from docproc.pipeline import extract
 from docproc.settings import get_settings
 from docproc.text.acquire import read_file
-from docproc.twoddoc import build_payload, decode_pdf, find_on_pdf_page, find_on_scan, render_datamatrix
+from docproc.twoddoc import (
+    build_payload,
+    decode_pdf,
+    find_on_pdf_page,
+    find_on_scan,
+    render_datamatrix,
+)
 from tests.twoddoc.twoddoc_samples import (
     REFERENCE_CODES,
     SPECIMEN_FIELDS,
