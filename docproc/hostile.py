@@ -23,22 +23,73 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from docproc.hostile_images import (
+    heic_bomb,
+    jpeg_sof_bomb,
+    jpeg_with_segment,
+    make_jpeg,
+    make_png,
+    png_header_bomb,
+    png_zlib_bomb,
+    tiff_header_bomb,
+    webp_bomb,
+)
+from docproc.hostile_pdf import (
+    TEXT,
+    base_objects,
+    flate_bomb,
+    hex_names,
+    simple_pdf,
+    stream,
+    to_object_streams,
+    write_pdf,
+)
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
+
 RESOURCES = "fichier.ressources"
+
+
 ACTIVE = "pdf.active_content"
+
+
 MALFORMED = "file.malformed"
+
+
 POLYGLOT = "file.polyglot"
+
+
 FOREIGN = "pdf.contenu_etranger"
+
+
 TRAILING = "pdf.donnees_apres_fin"
+
+
 IMAGE_TOO_LARGE = "image.too_large"
+
+
 IMAGE_UNREADABLE = "image.unreadable"
+
+
 IMAGE_SCRIPT = "image.segment_suspect"
+
+
 TOO_MANY_FRAMES = "image.too_many_frames"
+
+
 TOO_MANY_PAGES = "pdf.too_many_pages"
+
+
 ENCRYPTED = "pdf.encrypted"
+
+
 WRONG_TYPE = "fichier.type"
+
+
 EMPTY = "fichier.vide"
+
+
 TOO_BIG = "fichier.taille"
 
 
@@ -52,115 +103,6 @@ class HostileFile:
     def __iter__(self) -> Iterator[object]:  # (name, data, expected) unpacking
         return iter((self.name, self.data, self.expected))
 
-
-# -- a minimal PDF writer -----------------------------------------------------------------
-
-TEXT = b"Document de test sans rapport avec un avis d'imp\\364t, ligne assez longue pour la couche texte"
-
-
-def stream(entries: bytes, data: bytes) -> bytes:
-    return b"<< " + entries + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
-
-
-def write_pdf(objects: dict[int, bytes], root: int = 1, trailer: bytes = b"",
-              header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") -> bytes:
-    """Objects (number → body) with a correct classic xref table."""
-    out = bytearray(header)
-    offsets: dict[int, int] = {}
-    for num in sorted(objects):
-        offsets[num] = len(out)
-        out += b"%d 0 obj\n" % num + objects[num] + b"\nendobj\n"
-    start = len(out)
-    size = max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    for i in range(1, size):
-        out += b"%010d 00000 n \n" % offsets[i] if i in offsets else b"0000000000 65535 f \n"
-    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (size, root, trailer, start)
-    return bytes(out)
-
-
-def base_objects(catalog: bytes = b"", page: bytes = b"", content: bytes | None = None,
-                 resources: bytes = b"") -> dict[int, bytes]:
-    """A one-page PDF with a real text layer (objects 1–5); extra objects from 6 on."""
-    body = content if content is not None else b"BT /F1 11 Tf 40 780 Td (" + TEXT + b") Tj ET"
-    return {
-        1: b"<< /Type /Catalog /Pages 2 0 R " + catalog + b">>",
-        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-           b"/Resources << /Font << /F1 5 0 R >> " + resources + b">> " + page + b">>",
-        4: stream(b"", body),
-        5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    }
-
-
-def simple_pdf(**kwargs: bytes) -> bytes:
-    return write_pdf(base_objects(**kwargs))
-
-
-def to_object_streams(data: bytes) -> bytes:
-    """The same PDF rewritten by qpdf with every object it can in compressed object streams."""
-    import warnings
-
-    import pikepdf
-    with pikepdf.open(io.BytesIO(data)) as pdf, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = io.BytesIO()
-        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
-        return out.getvalue()
-
-
-_ESCAPE = re.compile(rb"/(JavaScript|JS|Launch|URI|SubmitForm|ImportData|GoToR|GoToE|EmbeddedFiles|"
-                     rb"EmbeddedFile|EF|XFA|RichMedia|RichMediaContent|FileAttachment|OpenAction|AA)"
-                     rb"(?![A-Za-z0-9])")
-
-
-def hex_names(body: bytes) -> bytes:
-    """``/JavaScript`` → ``/J#61vaScript``: the same names, written with ``#xx`` escapes."""
-    def esc(m: re.Match[bytes]) -> bytes:
-        name = m.group(1)
-        return b"/" + name[:1] + b"#%02X" % name[1] + name[2:]
-    return _ESCAPE.sub(esc, body)
-
-
-def _adler_combine(a1: int, a2: int, len2: int) -> int:
-    """zlib's adler32_combine: the checksum of A + B from those of A and B."""
-    base = 65521
-    rem = len2 % base
-    sum1 = a1 & 0xFFFF
-    sum2 = (rem * sum1) % base
-    sum1 += (a2 & 0xFFFF) + base - 1
-    sum2 += ((a1 >> 16) & 0xFFFF) + ((a2 >> 16) & 0xFFFF) + base - rem
-    sum1 = sum1 % base
-    sum2 = sum2 % base
-    return sum1 | (sum2 << 16)
-
-
-def _adler_repeat(chunk: bytes, n: int) -> int:
-    """adler32 of ``chunk * n`` without building it (doubling)."""
-    result, result_len = 1, 0
-    power, power_len = zlib.adler32(chunk), len(chunk)
-    while n:
-        if n & 1:
-            result = _adler_combine(result, power, power_len) if result_len else power
-            result_len += power_len
-        power = _adler_combine(power, power, power_len)
-        power_len *= 2
-        n >>= 1
-    return result
-
-
-@cache
-def flate_bomb(gigabytes: float = 1.0, fill: bytes = b" ") -> bytes:
-    """A zlib stream of ``gigabytes`` GiB of ``fill`` in about 1 MB, built without compressing it."""
-    chunk = fill * (1 << 20)
-    n = max(2, int(gigabytes * 1024))
-    c = zlib.compressobj(9)
-    first = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
-    same = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
-    return first + same * (n - 1) + b"\x03\x00" + _adler_repeat(chunk, n).to_bytes(4, "big")
-
-
-# -- families -------------------------------------------------------------------------------
 
 def _structure() -> Iterator[HostileFile]:
     f = "structure"
@@ -369,14 +311,14 @@ def _polyglots() -> Iterator[HostileFile]:
     yield HostileFile("html_dans_info.pdf", write_pdf({**base_objects(), 6: b"<< /Title (<html><body>x</body></html>) >>"},
                                                       trailer=b"/Info 6 0 R "), FOREIGN, f)
     yield HostileFile("rembourrage_blanc_apres_eof.pdf", pdf + b"\n" * 10, None, f)
-    jpeg = _jpeg((120, 80))
-    yield HostileFile("jpeg_php_commentaire.jpg", _jpeg_with_segment(jpeg, 0xFE, b"<?php eval($_POST['x']); ?>"),
+    jpeg = make_jpeg((120, 80))
+    yield HostileFile("jpeg_php_commentaire.jpg", jpeg_with_segment(jpeg, 0xFE, b"<?php eval($_POST['x']); ?>"),
                       IMAGE_SCRIPT, f)
-    yield HostileFile("jpeg_script_app13.jpg", _jpeg_with_segment(jpeg, 0xED, b"Photoshop 3.0\x00<script>alert(1)</script>"),
+    yield HostileFile("jpeg_script_app13.jpg", jpeg_with_segment(jpeg, 0xED, b"Photoshop 3.0\x00<script>alert(1)</script>"),
                       IMAGE_SCRIPT, f)
-    yield HostileFile("jpeg_commentaire_banal.jpg", _jpeg_with_segment(jpeg, 0xFE, b"Scanne le 12/05/2025"), None, f)
+    yield HostileFile("jpeg_commentaire_banal.jpg", jpeg_with_segment(jpeg, 0xFE, b"Scanne le 12/05/2025"), None, f)
     yield HostileFile("jpeg_puis_zip.jpg", jpeg + zip_bytes, POLYGLOT, f)
-    yield HostileFile("png_puis_zip.png", _png((120, 80)) + zip_bytes, POLYGLOT, f)
+    yield HostileFile("png_puis_zip.png", make_png((120, 80)) + zip_bytes, POLYGLOT, f)
 
 
 def _fix_xref(data: bytes) -> bytes:
@@ -398,114 +340,15 @@ def _zip() -> bytes:
     return buf.getvalue()
 
 
-def _image(size: tuple[int, int]) -> object:
-    from PIL import Image, ImageDraw
-    im = Image.new("L", size, 255)
-    if min(size) >= 12:
-        ImageDraw.Draw(im).rectangle((5, 5, size[0] // 2, size[1] // 2), fill=0)
-    return im
-
-
-def _encode(size: tuple[int, int], fmt: str, **kw: object) -> bytes:
-    buf = io.BytesIO()
-    _image(size).save(buf, fmt, **kw)  # type: ignore[attr-defined]
-    return buf.getvalue()
-
-
-def _jpeg(size: tuple[int, int]) -> bytes:
-    return _encode(size, "JPEG", quality=80)
-
-
-def _png(size: tuple[int, int]) -> bytes:
-    return _encode(size, "PNG")
-
-
-def _jpeg_with_segment(jpeg: bytes, marker: int, payload: bytes) -> bytes:
-    seg = bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
-    return jpeg[:2] + seg + jpeg[2:]
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-
-
-def _png_header_bomb(width: int, height: int) -> bytes:
-    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
-    idat = zlib.compress(b"\x00" * 1024)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
-
-
-def _png_zlib_bomb() -> bytes:
-    """A 1000×1000 grey PNG (within the caps) whose IDAT is a flate bomb of 512 MiB of zeros."""
-    width = height = 1000
-    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
-    idat = flate_bomb(0.5, b"\x00")
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
-
-
-def _jpeg_sof_bomb(jpeg: bytes, width: int, height: int) -> bytes:
-    i = jpeg.find(b"\xff\xc0")
-    return jpeg[:i + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + jpeg[i + 9:]
-
-
-def _tiff_header_bomb(width: int, height: int) -> bytes:
-    data = _encode((16, 16), "TIFF")
-    import struct
-    # patch ImageWidth (256) and ImageLength (257) entries of the first IFD (little-endian)
-    off = struct.unpack("<I", data[4:8])[0]
-    count = struct.unpack("<H", data[off:off + 2])[0]
-    out = bytearray(data)
-    for k in range(count):
-        e = off + 2 + 12 * k
-        tag, typ = struct.unpack("<HH", data[e:e + 4])
-        if tag in (256, 257):
-            value = width if tag == 256 else height
-            if typ == 3:
-                out[e + 2:e + 4] = struct.pack("<H", 4)  # LONG
-            out[e + 8:e + 12] = struct.pack("<I", value)
-    return bytes(out)
-
-
-def _webp_bomb() -> bytes:
-    """A lossless 1×1 WebP whose VP8L header claims 16384 × 16384 pixels."""
-    data = bytearray(_encode((1, 1), "WEBP", lossless=True))
-    i = data.find(b"VP8L")
-    if i < 0:
-        return bytes(data)
-    bits = (16383) | (16383 << 14)
-    head = int.from_bytes(data[i + 9:i + 13], "little")
-    head = (head & ~((1 << 28) - 1)) | bits
-    data[i + 9:i + 13] = head.to_bytes(4, "little")
-    return bytes(data)
-
-
-def _heic_bomb() -> bytes | None:
-    try:
-        import pillow_heif
-    except ImportError:  # pragma: no cover - declared dependency
-        return None
-    pillow_heif.register_heif_opener()
-    try:
-        data = bytearray(_encode((64, 64), "HEIF", quality=50))
-    except (OSError, ValueError, KeyError):
-        return None
-    i = data.find(b"ispe")
-    if i < 0:
-        return None
-    data[i + 8:i + 12] = (30000).to_bytes(4, "big")
-    data[i + 12:i + 16] = (30000).to_bytes(4, "big")
-    return bytes(data)
-
-
 def _images() -> Iterator[HostileFile]:
     f = "image"
-    yield HostileFile("png_entete_100000x100000.png", _png_header_bomb(100_000, 100_000), IMAGE_TOO_LARGE, f)
-    yield HostileFile("png_entete_10000x9000.png", _png_header_bomb(10_000, 9_000), IMAGE_TOO_LARGE, f)
-    yield HostileFile("png_bombe_zlib.png", _png_zlib_bomb(), None, f)  # decoded to its declared size only
-    jpeg = _jpeg((64, 64))
-    yield HostileFile("jpeg_entete_65000x65000.jpg", _jpeg_sof_bomb(jpeg, 65000, 65000), IMAGE_TOO_LARGE, f)
-    yield HostileFile("jpeg_entete_9000x9000.jpg", _jpeg_sof_bomb(jpeg, 9000, 9000), IMAGE_TOO_LARGE, f)
-    yield HostileFile("tiff_entete_100000x100000.tif", _tiff_header_bomb(100_000, 100_000), IMAGE_TOO_LARGE, f)
+    yield HostileFile("png_entete_100000x100000.png", png_header_bomb(100_000, 100_000), IMAGE_TOO_LARGE, f)
+    yield HostileFile("png_entete_10000x9000.png", png_header_bomb(10_000, 9_000), IMAGE_TOO_LARGE, f)
+    yield HostileFile("png_bombe_zlib.png", png_zlib_bomb(), None, f)  # decoded to its declared size only
+    jpeg = make_jpeg((64, 64))
+    yield HostileFile("jpeg_entete_65000x65000.jpg", jpeg_sof_bomb(jpeg, 65000, 65000), IMAGE_TOO_LARGE, f)
+    yield HostileFile("jpeg_entete_9000x9000.jpg", jpeg_sof_bomb(jpeg, 9000, 9000), IMAGE_TOO_LARGE, f)
+    yield HostileFile("tiff_entete_100000x100000.tif", tiff_header_bomb(100_000, 100_000), IMAGE_TOO_LARGE, f)
     from PIL import Image
     frames = [Image.new("L", (32, 32), i * 4) for i in range(60)]
     buf = io.BytesIO()
@@ -515,8 +358,8 @@ def _images() -> Iterator[HostileFile]:
     buf = io.BytesIO()
     frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:], compression="group4")
     yield HostileFile("tiff_4_pages_6000x6000.tif", buf.getvalue(), IMAGE_TOO_LARGE, f)
-    yield HostileFile("webp_entete_16384x16384.webp", _webp_bomb(), IMAGE_TOO_LARGE, f)
-    heic = _heic_bomb()
+    yield HostileFile("webp_entete_16384x16384.webp", webp_bomb(), IMAGE_TOO_LARGE, f)
+    heic = heic_bomb()
     if heic is not None:
         yield HostileFile("heic_entete_30000x30000.heic", heic, IMAGE_TOO_LARGE, f)
 
@@ -540,9 +383,9 @@ def _broken() -> Iterator[HostileFile]:
     yield HostileFile("aleatoire.bin", bytes((i * 7919 + 13) % 251 for i in range(4000)), WRONG_TYPE, f)
     yield HostileFile("gif.gif", b"GIF89a" + b"\x00" * 100, WRONG_TYPE, f)
     yield HostileFile("trop_gros.pdf", pdf + b"%" + b"0" * (2 * 1024 * 1024), TOO_BIG, f)
-    jpeg = _jpeg((300, 200))
+    jpeg = make_jpeg((300, 200))
     yield HostileFile("jpeg_tronque.jpg", jpeg[: len(jpeg) // 2], IMAGE_UNREADABLE, f)
-    png = _png((300, 200))
+    png = make_png((300, 200))
     yield HostileFile("png_tronque.png", png[: len(png) // 2], IMAGE_UNREADABLE, f)
     yield HostileFile("tiff_entete_seul.tif", b"II*\x00\x08\x00\x00\x00\xff\xff", IMAGE_UNREADABLE, f)
     yield HostileFile("webp_tronque.webp", b"RIFF\x10\x00\x00\x00WEBPVP8 \x00\x00", IMAGE_UNREADABLE, f)
@@ -565,7 +408,7 @@ def _names() -> Iterator[HostileFile]:
                  "..pdf", ".cache.pdf", "ＡＶＩＳ.pdf", "\u202egnp.pdf", "photo.jpg", "avis.pdf.exe",
                  "ligne\nnouvelle.pdf", "' OR 1=1 --.pdf", "%00%2e%2e.pdf"):
         yield HostileFile(name, pdf, None, f)
-    yield HostileFile("image_nommee.pdf", _png((120, 80)), None, f)
+    yield HostileFile("image_nommee.pdf", make_png((120, 80)), None, f)
 
 
 def _normal() -> Iterator[HostileFile]:

@@ -137,10 +137,10 @@ def _jpeg() -> bytes:
 
 def test_jpeg_comment_or_app_segment_with_script_is_refused() -> None:
     jpeg = _jpeg()
-    php = hostile._jpeg_with_segment(jpeg, 0xFE, b"<?php system($_GET[1]); ?>")
+    php = hostile.jpeg_with_segment(jpeg, 0xFE, b"<?php system($_GET[1]); ?>")
     assert jpeg_script(php) == "COM"
-    assert jpeg_script(hostile._jpeg_with_segment(jpeg, 0xE1, b"x eval(atob('...'))")) == "APP1"
-    assert jpeg_script(hostile._jpeg_with_segment(jpeg, 0xFE, b"Numerise le 3 mai")) is None
+    assert jpeg_script(hostile.jpeg_with_segment(jpeg, 0xE1, b"x eval(atob('...'))")) == "APP1"
+    assert jpeg_script(hostile.jpeg_with_segment(jpeg, 0xFE, b"Numerise le 3 mai")) is None
     assert jpeg_script(jpeg + b"<?php after the end of image ?>") is None  # not a segment
     with pytest.raises(DocprocError) as err:
         load_images(php, "image/jpeg")
