@@ -112,7 +112,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             raise UsageError(f"Impossible de lire le fichier « {path} ».") from None
     with Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress, \
             _file_progress(progress, len(uploads)):
-        result = extract(uploads, args.date or date.today())
+        result = extract(uploads, args.date or date.today()).to_contract()
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:

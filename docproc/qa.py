@@ -322,7 +322,7 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
     started = time.perf_counter()
     pages: list[PageText] | None = [] if report.keep_images else None
     with _test_authority(bool(expected.get("signed_with_test_authority"))):
-        result = extract(uploads, date.fromisoformat(expected["request_date"]), pages=pages)
+        result = extract(uploads, date.fromisoformat(expected["request_date"]), pages=pages).to_contract()
     report.per_family[family].seconds += time.perf_counter() - started
     report.samples += 1
     report.sample_names.append(name)

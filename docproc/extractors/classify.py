@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from docproc.code_hints import code_hint
 from docproc.extractors.spec import DocSpec, all_specs
 from docproc.extractors.values import digits_only, nif_key_ok, numero_fiscal
 from docproc.extractors.view import PageView
@@ -112,8 +113,6 @@ def _code_hint(view: PageView) -> Any:
     payload = getattr(view.page, "twoddoc", None)
     if not payload:
         return None
-    from docproc.signed import code_hint  # the 2D-Doc step imports the extractors
-
     return code_hint(payload)
 
 

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from docproc.extractors.parsers import PARSERS
 from docproc.extractors.spec_model import (
     CHOOSE,
     NATURES,
@@ -55,8 +56,6 @@ def _text(raw: Any) -> bool:
 
 
 def _parser_names() -> frozenset[str]:
-    from docproc.extractors.fields import PARSERS  # the registry imports this module
-
     return frozenset(PARSERS)
 
 

@@ -201,7 +201,7 @@ def test_local_tax_year(year: int, ok: bool) -> None:
 
 def _extract_page(draw: Callable[[Page], None], request: date = date(2025, 10, 1)) -> dict[str, Any]:
     pdf = render([(draw, "helvetica", " ")])
-    [doc] = extract([Upload("a.pdf", pdf)], request)["documents"]
+    [doc] = extract([Upload("a.pdf", pdf)], request).to_contract()["documents"]
     return doc
 
 
