@@ -8,12 +8,11 @@ from typing import Any
 from docproc.checks import documents as doc_checks
 from docproc.checks import status
 from docproc.extractors import fields as field_extraction
-from docproc.extractors.classify import PageKey
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
 from docproc.extractors.spec import DocSpec, all_specs, derived, paged_kinds, spec_for
 from docproc.extractors.view import PageView
 from docproc.grouping import Group
-from docproc.models import union_box
+from docproc.models import PageKey, union_box
 from docproc.results import DocumentPage, DocumentResult
 from docproc.signed import Signed
 
@@ -84,7 +83,7 @@ def assemble(g: Group, views: list[PageView], ex: Extraction, signed: Signed | N
              request_date: date) -> DocumentResult:
     """The contract §3 document: fields, provenance, checks and the status they imply."""
     specimen = any("SPECIMEN" in views[k.order].folded_text for k in g.pages)
-    facts = doc_checks.DocFacts(g.kind, g, ex.fields, ex.missing, request_date, specimen)
+    facts = doc_checks.DocFacts(g.kind, g, ex.fields, ex.missing, request_date, specimen, spec_for(g.kind))
     checks = doc_checks.run(facts) + (signed.checks if signed else [])
     return DocumentResult(
         kind=g.kind, status=status(checks), pages=[_page_entry(k, g) for k in g.pages],

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from docproc.extractors.classify import PageKey
 from docproc.extractors.extraction import Provenance
-from docproc.models import Check
+from docproc.models import Check, PageKey
 from docproc.text.acquire import FileRead
 
 

@@ -27,8 +27,7 @@ from docproc.extractors.declarants import split_name
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
 from docproc.extractors.spec import all_specs
 from docproc.extractors.view import PageView
-from docproc.grouping import Group
-from docproc.models import Box, Check, Level, contract_box
+from docproc.models import Box, Check, Group, Level, contract_box
 from docproc.text.fold import fold
 
 log = logging.getLogger(__name__)

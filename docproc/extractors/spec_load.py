@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from docproc.checks.documents import CHECKS
 from docproc.extractors.parsers import PARSERS
 from docproc.extractors.spec_model import (
     CHOOSE,
@@ -60,8 +61,6 @@ def _parser_names() -> frozenset[str]:
 
 
 def _check_names() -> frozenset[str]:
-    from docproc.checks.documents import CHECKS  # the checks import this module
-
     return frozenset(CHECKS)
 
 
