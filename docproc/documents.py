@@ -11,8 +11,7 @@ from docproc.extractors import fields as field_extraction
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
 from docproc.extractors.spec import DocSpec, all_specs, derived, paged_kinds, spec_for
 from docproc.extractors.view import PageView
-from docproc.grouping import Group
-from docproc.models import PageKey, union_box
+from docproc.models import Group, PageKey, union_box
 from docproc.results import DocumentPage, DocumentResult
 from docproc.signed import Signed
 
