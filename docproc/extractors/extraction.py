@@ -26,9 +26,9 @@ class Provenance:
     ocr_corrected: bool | None = None  # an OCR misreading replaced by the signed 2D-Doc value
     printed_page: int | None = None  # … and where the misread print is
     printed_bbox: list[float] | None = None
-    rate: Any = None  # a converted amount: the exchange rate used
-    rate_date: Any = None
-    rate_source: Any = None
+    rate: float | None = None  # a converted amount: the exchange rate used
+    rate_date: str | None = None
+    rate_source: str | None = None
     numero_fiscal_bbox: list[list[float] | None] | None = None  # declarants: each numéro's box
     numero_fiscal_from_2ddoc: list[int] | None = None  # declarants: ranks whose numéro is the code's
     #: Key order only: the numéros from the code come before their boxes when none was printed.

@@ -80,3 +80,14 @@ def test_no_import_cycle_between_docproc_modules() -> None:
     graph = {name: _imports(name, path, known) for name, path in known.items()}
     cycle = _cycle(graph)
     assert cycle is None, "import cycle: " + " → ".join(cycle or [])
+
+
+def test_the_graph_counts_type_only_and_relative_imports() -> None:
+    known = _modules()
+    # ``Extraction`` is imported only under ``if TYPE_CHECKING:`` there
+    declarants = _imports("docproc.extractors.declarants", known["docproc.extractors.declarants"], known)
+    assert "docproc.extractors.extraction" in declarants
+    feed = _imports("docproc.eligibility.alimentation", known["docproc.eligibility.alimentation"], known)
+    assert "docproc.eligibility.reprise" in feed  # ``from .reprise import …``
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
