@@ -71,8 +71,8 @@ def bench_text(repeat: int = 15) -> dict[str, Any]:
     ours, core, base = [], [], []
     for files in blobs:
         uploads = [Upload(n, d) for n, d in files]
-        ours.append(_median_ms(lambda u=uploads: extract(u, date(2025, 10, 1)), repeat))  # type: ignore[misc]
-        core.append(_median_ms(lambda u=uploads: extract(u, date(2025, 10, 1), verify_codes=False), repeat))  # type: ignore[misc]
+        ours.append(_median_ms(lambda u=uploads: extract(u, date(2025, 10, 1)).to_contract(), repeat))  # type: ignore[misc]
+        core.append(_median_ms(lambda u=uploads: extract(u, date(2025, 10, 1), verify_codes=False).to_contract(), repeat))  # type: ignore[misc]
         base.append(_median_ms(lambda f=files: raw(f), repeat))  # type: ignore[misc]
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import docproc.pipeline"], check=True)

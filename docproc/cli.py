@@ -115,7 +115,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     logging.getLogger("docproc.sandbox").setLevel(logging.ERROR)  # said below, with the file's name
     with Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress, \
             _file_progress(progress, len(uploads)):
-        result = extract(uploads, args.date or date.today())
+        result = extract(uploads, args.date or date.today()).to_contract()
     for f in result["files"]:
         for c in f["checks"]:
             if not c["ok"] and c["code"] == "fichier.ressources" and c["data"].get("cause"):

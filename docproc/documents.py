@@ -8,12 +8,11 @@ from typing import Any
 from docproc.checks import documents as doc_checks
 from docproc.checks import status
 from docproc.extractors import fields as field_extraction
-from docproc.extractors.classify import PageKey
-from docproc.extractors.fields import Extraction, provenance_entry
+from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
 from docproc.extractors.spec import DocSpec, all_specs, derived, paged_kinds, spec_for
 from docproc.extractors.view import PageView
-from docproc.grouping import Group
-from docproc.models import union_box
+from docproc.models import Group, PageKey, union_box
+from docproc.results import DocumentPage, DocumentResult
 from docproc.signed import Signed
 
 #: Grouping keys of paged kinds that are also fields, first in the output.
@@ -37,7 +36,7 @@ def read_fields(g: Group, views: list[PageView]) -> Extraction:
     return ex
 
 
-def _key_provenance(spec: DocSpec, name: str, value: Any, view: PageView, page: int) -> dict[str, Any]:
+def _key_provenance(spec: DocSpec, name: str, value: Any, view: PageView, page: int) -> Provenance:
     """Where a grouping key (a year) was read: its words on the page, else the page's 2D-Doc
     when the classifier took it from the code."""
     rx = spec.keys.get(name)
@@ -61,31 +60,35 @@ def _unpaged_fields(g: Group, views: list[PageView]) -> Extraction:
     return field_extraction.extract(spec, ordered[0][0], ordered[1:])
 
 
-def _page_entry(k: PageKey, g: Group) -> dict[str, Any]:
-    return {"file": k.file, "page": k.page, "number": 1 if k.role == "first" else k.n, "of": g.total}
+def _page_entry(k: PageKey, g: Group) -> DocumentPage:
+    return DocumentPage(k.file, k.page, 1 if k.role == "first" else k.n, g.total)
+
+
+def apply_signed(ex: Extraction, signed: Signed | None) -> Extraction:
+    """The fields once the 2D-Doc's corrections are applied (a value misread by OCR replaced
+    by the signed one, a value the print does not give taken from the code), in the order
+    the code's step found them. ``ex`` is left as it was."""
+    if signed is None or not signed.corrections:
+        return ex
+    out = Extraction(dict(ex.fields), dict(ex.provenance), dict(ex.missing))
+    for fix in signed.corrections:
+        out.fields[fix.name] = fix.value
+        out.missing.pop(fix.name, None)
+        out.provenance[fix.name] = fix.provenance
+    return out
 
 
 def assemble(g: Group, views: list[PageView], ex: Extraction, signed: Signed | None,
-             request_date: date) -> dict[str, Any]:
+             request_date: date) -> DocumentResult:
     """The contract §3 document: fields, provenance, checks and the status they imply."""
     specimen = any("SPECIMEN" in views[k.order].folded_text for k in g.pages)
-    facts = doc_checks.DocFacts(g.kind, g, ex.fields, ex.missing, request_date, specimen)
+    facts = doc_checks.DocFacts(g.kind, g, ex.fields, ex.missing, request_date, specimen, spec_for(g.kind))
     checks = doc_checks.run(facts) + (signed.checks if signed else [])
-    doc: dict[str, Any] = {
-        "kind": g.kind,
-        "status": status(checks),
-        "pages": [_page_entry(k, g) for k in g.pages],
-        "complete": g.complete if g.kind in paged_kinds() else True,
-        "missing_pages": g.missing,
-        "fields": _ordered(g.kind, ex.fields),
-        "provenance": ex.provenance,
-        "missing_fields": ex.missing,
-        "checks": [c.to_json() for c in checks],
-        "classification": {"kind": g.kind, "pages": [k.evidence() for k in g.pages + g.duplicates]},
-    }
-    if signed and signed.contract:
-        doc["twoddoc"] = signed.contract
-    return doc
+    return DocumentResult(
+        kind=g.kind, status=status(checks), pages=[_page_entry(k, g) for k in g.pages],
+        complete=g.complete if g.kind in paged_kinds() else True, missing_pages=g.missing,
+        fields=_ordered(g.kind, ex.fields), provenance=ex.provenance, missing_fields=ex.missing,
+        checks=checks, classified=g.pages + g.duplicates, twoddoc=signed.contract if signed else None)
 
 
 @derived

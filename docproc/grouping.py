@@ -7,11 +7,10 @@ Pages of one avis share (kind, année des revenus, numéro fiscal); continuation
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
-from docproc.extractors.classify import PageKey
 from docproc.extractors.spec import paged_kinds
+from docproc.models import Group, PageKey
 
 
 def __getattr__(name: str) -> Any:
@@ -20,29 +19,6 @@ def __getattr__(name: str) -> Any:
     if name == "PAGED_KINDS":
         return paged_kinds()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@dataclass
-class Group:
-    kind: str
-    pages: list[PageKey] = field(default_factory=list)  # kept pages, page 1 first then by n
-    duplicates: list[PageKey] = field(default_factory=list)
-    total: int | None = None  # N, when a continuation page says it
-    totals_disagree: bool = False
-    missing: list[int] = field(default_factory=list)
-    mixed_with_other: bool = False  # a file of this document also holds another avis
-
-    @property
-    def first(self) -> PageKey | None:
-        return next((p for p in self.pages if p.role == "first"), None)
-
-    @property
-    def complete(self) -> bool:
-        return self.total is not None and not self.missing and not self.totals_disagree
-
-    @property
-    def first_order(self) -> int:
-        return min(p.order for p in self.pages + self.duplicates)
 
 
 def _number(p: PageKey) -> int | None:

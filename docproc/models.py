@@ -143,3 +143,49 @@ class PageText:
     @property
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines())
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """What grouping needs to know of one page (pure data, unit-testable)."""
+
+    order: int  # position among all pages given together
+    file: str
+    page: int  # 1-based in its file
+    kind: str  # spec kind, or "inconnu"
+    role: str  # "first" | "continuation" | "other"
+    annee_revenus: int | None = None
+    annee_avis: int | None = None
+    numero_fiscal: str | None = None
+    n: int | None = None
+    of: int | None = None
+    signals: tuple[str, ...] = ()  # names of the signals that decided kind and role
+    score: float = 0.0
+
+    def evidence(self) -> dict[str, Any]:
+        """The page's classification for the contract (§6 ``classification``)."""
+        return {"file": self.file, "page": self.page, "kind": self.kind, "role": self.role,
+                "score": round(self.score, 1), "signals": list(self.signals)}
+
+
+@dataclass
+class Group:
+    kind: str
+    pages: list[PageKey] = field(default_factory=list)  # kept pages, page 1 first then by n
+    duplicates: list[PageKey] = field(default_factory=list)
+    total: int | None = None  # N, when a continuation page says it
+    totals_disagree: bool = False
+    missing: list[int] = field(default_factory=list)
+    mixed_with_other: bool = False  # a file of this document also holds another avis
+
+    @property
+    def first(self) -> PageKey | None:
+        return next((p for p in self.pages if p.role == "first"), None)
+
+    @property
+    def complete(self) -> bool:
+        return self.total is not None and not self.missing and not self.totals_disagree
+
+    @property
+    def first_order(self) -> int:
+        return min(p.order for p in self.pages + self.duplicates)

@@ -3,36 +3,33 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from docproc import documents, signed
 from docproc.extractors.classify import classify
 from docproc.extractors.view import PageView
 from docproc.grouping import group_pages
-from docproc.models import PageText, Upload
+from docproc.models import Upload
+from docproc.results import ExtractionResult
 from docproc.settings import get_settings
 from docproc.text.acquire import read_file
 
 
-def extract(uploads: list[Upload], request_date: date, *, verify_codes: bool = True,
-            pages: list[PageText] | None = None) -> dict[str, Any]:
+def extract(uploads: list[Upload], request_date: date, *, verify_codes: bool = True) -> ExtractionResult:
     """Read the uploads of one dossier; a rejected file is a result, never an exception.
 
-    ``pages``, when given, receives every page as it was read (QA draws the fields' boxes on
-    them: an OCR'd page keeps the image its word boxes refer to)."""
+    ``.to_contract()`` of the result is the contract's JSON (§3); its ``files`` keep every page
+    as it was read (QA draws the fields' boxes on them)."""
     settings = get_settings()
     reads = [read_file(u, settings) for u in _unique_names(uploads)]        # size, type, text or OCR
-    if pages is not None:
-        pages.extend(page for r in reads for page in r.pages)
     views = [PageView(page) for r in reads for page in r.pages]
     keys = [classify(view, order) for order, view in enumerate(views)]      # kind, page 1 or n/N
-    out = []
+    result = ExtractionResult(request_date, files=reads)
     for group in group_pages(keys):                                          # documents across files
         fields = documents.read_fields(group, views)                         # spec-driven fields
-        code = signed.verify(group, views, reads, fields) if verify_codes else None  # 2D-Doc
-        out.append(documents.assemble(group, views, fields, code, request_date))  # checks → status
-    return {"request_date": request_date.isoformat(),
-            "files": [r.report() for r in reads], "documents": out}
+        code = signed.verify(group, views, fields) if verify_codes else None  # 2D-Doc findings
+        fields = documents.apply_signed(fields, code)                        # its corrections
+        result.documents.append(documents.assemble(group, views, fields, code, request_date))  # checks
+    return result
 
 
 def _unique_names(uploads: list[Upload]) -> list[Upload]:

@@ -320,9 +320,11 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
     by_name = {p.name: p for p in inputs}
     first_mismatch = len(report.mismatches)
     started = time.perf_counter()
-    pages: list[PageText] | None = [] if report.keep_images else None
     with _test_authority(bool(expected.get("signed_with_test_authority"))):
-        result = extract(uploads, date.fromisoformat(expected["request_date"]), pages=pages)
+        extracted = extract(uploads, date.fromisoformat(expected["request_date"]))
+    result = extracted.to_contract()
+    # the pages as they were read: an OCR'd page keeps the image its word boxes refer to
+    pages = [page for read in extracted.files for page in read.pages] if report.keep_images else None
     report.per_family[family].seconds += time.perf_counter() - started
     report.samples += 1
     report.sample_names.append(name)

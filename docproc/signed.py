@@ -7,15 +7,14 @@ against an edited PDF: any printed value that differs from the signed one reject
 document, and a value the print does not give (unreadable scan) is taken from the code with
 provenance ``2ddoc``. Other kinds get the verdict and the decoded fields, without cross-check.
 
-:func:`code_hint` gives the classifier what a page's code says, cheaply and without raising.
+:func:`code_hint` (in :mod:`docproc.code_hints`) gives the classifier what a page's code says.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -23,113 +22,39 @@ from rapidfuzz.distance import Levenshtein
 
 from docproc import twoddoc
 from docproc.checks import failed, passed
+from docproc.code_hints import CodeHint, code_hint, parse_code
 from docproc.extractors.declarants import split_name
-from docproc.extractors.fields import Extraction, provenance_entry
+from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
 from docproc.extractors.spec import all_specs
 from docproc.extractors.view import PageView
-from docproc.grouping import Group
-from docproc.models import Box, Check, Level, contract_box
-from docproc.text.acquire import FileRead
+from docproc.models import Box, Check, Group, Level, contract_box
 from docproc.text.fold import fold
-from docproc.twoddoc.trust import default_store
 
 log = logging.getLogger(__name__)
+__all__ = ["CodeHint", "Correction", "Signed", "code_hint", "verify"]
 PARTICLES = frozenset(next(s for s in all_specs() if s.kind == "avis_impot_revenu").declarants.get("particles", []))
 FIRST_PAGE = frozenset({"declarants", "reference_avis", "revenu_fiscal_reference", "nombre_parts",
                         "date_mise_en_recouvrement", "montant_impot"})
 
 
+@dataclass(frozen=True)
+class Correction:
+    """A value the signed code gives a field (a misreading replaced, a value the print does not
+    give, a numéro fiscal completed), with its provenance; the field is no longer missing."""
+
+    name: str
+    value: Any
+    provenance: Provenance
+
+
 @dataclass
 class Signed:
+    """The 2D-Doc step's findings: the document's ``twoddoc`` part, its checks and the
+    corrections to apply to the fields, in order (:func:`docproc.documents.apply_signed`)."""
+
     contract: dict[str, Any] | None = None
     checks: list[Check] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CodeHint:
-    """What a 2D-Doc says about its document, for classification.
-
-    ``numero_fiscal`` is declarant 1's; ``annee_avis`` is the year of the date de mise en
-    recouvrement (the code has no field for it; None without that date); ``fields`` are the
-    contract fields the code carries (:func:`docproc.twoddoc.contract_fields`; shared by the
-    cache: do not modify); ``valid_signature`` as in the contract's ``twoddoc`` (None: not
-    verifiable offline). The code may be signed but not trusted: check ``valid_signature``
-    before taking a hint for proof.
-    """
-
-    doc_type: str
-    annee_revenus: int | None
-    annee_avis: int | None
-    numero_fiscal: str | None
-    fields: dict[str, Any]
-    valid_signature: bool | None
-
-
-def code_hint(payload: str) -> CodeHint | None:
-    """The hint of a page's 2D-Doc payload, or None when it is not a readable 2D-Doc.
-
-    Pure and cached by payload (the signature is verified once); never raises. What the
-    verdict depends on besides the payload (trust cache, test-authority switch, the day) is
-    part of the cache key.
-    """
-    if not isinstance(payload, str) or not payload:
-        return None
-    try:
-        return _hint(payload, _context())
-    except Exception as exc:  # a hint must never break classification
-        log.info("2D-Doc hint failed: %s", type(exc).__name__)
-        return None
-
-
-def _context() -> tuple[str, bool, date]:
-    """What a verdict depends on besides the payload: trust cache, test switch, the day."""
-    store = default_store()
-    return str(store.cache_dir), store.test_authority_trusted, date.today()
-
-
-@lru_cache(maxsize=256)
-def _hint(payload: str, context: tuple[str, bool, date]) -> CodeHint | None:
-    code = _verified(payload, context)
-    if code is None:
-        return None
-    try:
-        fields = twoddoc.contract_fields(code)
-    except Exception as exc:  # a hint must never break classification
-        log.info("2D-Doc fields not read: %s", type(exc).__name__)
-        fields = {}
-    people = fields.get("declarants") or []
-    numero = people[0].get("numero_fiscal") if people else None
-    year = fields.get("annee_revenus")
-    recovery = fields.get("date_mise_en_recouvrement")
-    return CodeHint(doc_type=code.doc_type, annee_revenus=year if isinstance(year, int) else None,
-                    annee_avis=int(recovery[:4]) if isinstance(recovery, str) else None,
-                    numero_fiscal=numero, fields=fields,
-                    valid_signature=code.valid_signature)
-
-
-def _parse(payload: str) -> twoddoc.TwoDDoc | None:
-    """The parsed and verified code (cached with :func:`code_hint`), None when malformed."""
-    try:
-        return _verified(payload, _context())
-    except Exception as exc:  # trust store unreadable…: verify without the cache
-        log.info("2D-Doc cache bypassed: %s", type(exc).__name__)
-    return _parse_now(payload)
-
-
-@lru_cache(maxsize=256)
-def _verified(payload: str, context: tuple[str, bool, date]) -> twoddoc.TwoDDoc | None:
-    del context  # part of the cache key only
-    return _parse_now(payload)
-
-
-def _parse_now(payload: str) -> twoddoc.TwoDDoc | None:
-    try:
-        return twoddoc.parse_and_verify(payload)
-    except twoddoc.TwoDDocError as err:
-        log.info("2D-Doc not parsed: %s", getattr(err, "reason_code", type(err).__name__))
-    except Exception as exc:  # defensive: a malformed payload is never an error of the dossier
-        log.info("2D-Doc not parsed: %s", type(exc).__name__)
-    return None
+    corrections: list[Correction] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -148,9 +73,9 @@ class Place:
                 signed.contract["bbox"] = box
         return signed
 
-    def provenance(self, **extra: Any) -> dict[str, Any]:
+    def provenance(self) -> Provenance:
         """Provenance of a value taken from the code: the code's own box on its page."""
-        return {**provenance_entry("2ddoc", self.page, 1.0, self.box), **extra}
+        return provenance_entry("2ddoc", self.page, 1.0, self.box)
 
 
 def _payload(group: Group, views: list[PageView]) -> tuple[str, Place] | None:
@@ -175,8 +100,9 @@ def _key(value: Any) -> str:
     return "".join(ch for ch in fold(str(value)) if ch.isalnum())
 
 
-def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str], place: Place | None = None) -> list[str]:
-    """Mismatches that are OCR misreadings of the signed value, replaced by it in ``ex``.
+def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str], place: Place | None = None) -> list[Correction]:
+    """Mismatches that are OCR misreadings of the signed value: their corrections to the signed
+    value (``ex`` is only read).
 
     Only for values read by OCR with a valid signature, and only when the reading is one or two
     characters away from the signed value: a text layer that differs is never excused, and a
@@ -185,23 +111,22 @@ def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str], place: Place
     signed = twoddoc.contract_fields(code)
     corrected = []
     for name in mismatches:
-        if ex.provenance.get(name, {}).get("source") != "ocr" or name not in signed:
+        printed = ex.provenance.get(name) or Provenance()
+        if printed.source != "ocr" or name not in signed:
             continue
+        value: Any
         if name == "declarants":
-            near = _near_declarants(ex.fields[name], signed[name])
-            if near is None:
+            value = _near_declarants(ex.fields[name], signed[name])
+            if value is None:
                 continue
-            ex.fields[name] = near
         elif Levenshtein.distance(_key(ex.fields[name]), _key(signed[name])) <= _NEAR.get(name, 0):
-            ex.fields[name] = signed[name]
+            value = signed[name]
         else:
             continue
-        printed = ex.provenance.get(name, {})
-        ex.provenance[name] = (place or Place(1, None)).provenance(ocr_corrected=True)
-        if "bbox" in printed:  # where the misread print is, for whoever checks it
-            ex.provenance[name]["printed_page"] = printed.get("page")
-            ex.provenance[name]["printed_bbox"] = printed["bbox"]
-        corrected.append(name)
+        prov = dataclasses.replace((place or Place(1, None)).provenance(), ocr_corrected=True)
+        if printed.bbox is not None:  # where the misread print is, for whoever checks it
+            prov = dataclasses.replace(prov, printed_page=printed.page, printed_bbox=printed.bbox)
+        corrected.append(Correction(name, value, prov))
     return corrected
 
 
@@ -225,14 +150,13 @@ def _near_declarants(printed: list[dict[str, Any]], signed: list[dict[str, Any]]
     return out
 
 
-def verify(group: Group, views: list[PageView], reads: list[FileRead], ex: Extraction) -> Signed | None:
+def verify(group: Group, views: list[PageView], ex: Extraction) -> Signed | None:
     """Verify the code carried by the group's pages and, on an avis d'impôt or an ASDIR,
-    reconcile it with ``ex`` (filled in place where unreadable).
+    reconcile it with ``ex``: the findings say which values the code corrects or fills in
+    (``ex`` is only read; the pages already hold the code found on them).
 
-    None only for a group without a code that is not expected to carry one. ``reads`` is kept
-    for the pipeline's call; the pages already hold what was found.
+    None only for a group without a code that is not expected to carry one.
     """
-    del reads
     found = _payload(group, views)
     signed_kinds = _signed_kinds()
     signed_kind = group.kind in signed_kinds and group.first is not None
@@ -242,7 +166,7 @@ def verify(group: Group, views: list[PageView], reads: list[FileRead], ex: Extra
         return Signed(None, [failed("twoddoc.present", "info",
                                     "Aucun code 2D-Doc lisible n'a été trouvé : les montants imprimés n'ont pas pu être authentifiés.")])
     payload, place = found
-    code = _parse(payload)
+    code = parse_code(payload)
     if code is None:
         reason = "Le code 2D-Doc est illisible ou mal formé."
         contract = {"present": True, "valid_signature": False, "fields": {}, "mismatches": [], "reason": reason}
@@ -275,36 +199,55 @@ def _report_only(code: twoddoc.TwoDDoc) -> Signed:
     return Signed(code.to_contract([]), [check])
 
 
-def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction, place: Place | None = None) -> None:
+def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction, place: Place | None = None) -> Correction | None:
     """Numéros fiscaux the print did not give (unreadable) taken from a valid code, for the
-    printed déclarants whose name is the signed one at the same rank."""
+    printed déclarants whose name is the signed one at the same rank: the déclarants so
+    completed, or None when the code adds no number (``ex`` is only read)."""
     printed, signed = ex.fields.get("declarants"), twoddoc.contract_fields(code).get("declarants")
     if not isinstance(printed, list) or not isinstance(signed, list) or len(printed) != len(signed):
-        return
+        return None
+    people = [dict(shown) for shown in printed]
     filled = []
-    for rank, (shown, true) in enumerate(zip(printed, signed, strict=True), start=1):
+    for rank, (shown, true) in enumerate(zip(people, signed, strict=True), start=1):
         if shown.get("numero_fiscal") or not true.get("numero_fiscal"):
             continue
         if fuzz.ratio(_key(shown.get("identite", "")), _key(true.get("identite", ""))) < 85:
             continue
         shown["numero_fiscal"] = true["numero_fiscal"]
         filled.append(rank)
-    if filled:
-        prov = ex.provenance.setdefault("declarants", {})
-        prov["numero_fiscal_from_2ddoc"] = filled
-        box = contract_box(place.box) if place is not None else None
-        if box is not None:  # those numbers were read in the code: its box
-            boxes = list(prov.get("numero_fiscal_bbox") or [None] * len(printed))
-            for rank in filled:
-                boxes[rank - 1] = box
-            prov["numero_fiscal_bbox"] = boxes
+    if not filled:
+        return None
+    before = ex.provenance.get("declarants") or Provenance()
+    prov = dataclasses.replace(before, numero_fiscal_from_2ddoc=filled)
+    box = contract_box(place.box) if place is not None else None
+    if box is not None:  # those numbers were read in the code: its box
+        boxes = list(before.numero_fiscal_bbox or [None] * len(printed))
+        for rank in filled:
+            boxes[rank - 1] = box
+        prov = dataclasses.replace(prov, numero_fiscal_bbox=boxes,
+                                   from_2ddoc_first=before.numero_fiscal_bbox is None)
+    return Correction("declarants", people, prov)
 
 
 def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction, place: Place) -> Signed:
+    """The code against the printed values. Corrections found are applied to a copy of ``ex``
+    as they are found (each step sees the previous ones) and returned, never applied to ``ex``."""
     mismatches = sorted(twoddoc.cross_check(code, ex.fields))
     checks: list[Check] = []
+    fixes: list[Correction] = []
+    work = Extraction(dict(ex.fields), dict(ex.provenance), dict(ex.missing))
+
+    def fix(correction: Correction) -> None:
+        fixes.append(correction)
+        work.fields[correction.name] = correction.value
+        work.missing.pop(correction.name, None)
+        work.provenance[correction.name] = correction.provenance
+
     if code.valid_signature is True:
-        corrected = _ocr_misreads(code, ex, mismatches, place)
+        misreads = _ocr_misreads(code, work, mismatches, place)
+        for correction in misreads:
+            fix(correction)
+        corrected = [c.name for c in misreads]
         if corrected:
             mismatches = [m for m in mismatches if m not in corrected]
             checks.append(failed("twoddoc.correction", "info",
@@ -315,12 +258,11 @@ def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction, place: Place
         for name, value in twoddoc.contract_fields(code).items():
             # only what the pages received should have shown: a missing page stays missing
             # (a code read on a continuation page fills nothing of a page 1 that is missing)
-            if name not in ex.fields and name in ex.missing and (
+            if name not in work.fields and name in work.missing and (
                     group.complete or (name in FIRST_PAGE and group.first is not None)):
-                ex.fields[name] = value
-                ex.missing.pop(name, None)
-                ex.provenance[name] = place.provenance()
-        _signed_numeros(code, ex, place)
+                fix(Correction(name, value, place.provenance()))
+        if (numeros := _signed_numeros(code, work, place)) is not None:
+            fix(numeros)
     elif code.valid_signature is None:
         checks.append(failed("twoddoc.signature", "warning", code.reason or "Le code 2D-Doc n'a pas pu être vérifié hors ligne.",
                              reason=code.reason_code))
@@ -334,4 +276,4 @@ def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction, place: Place
     else:
         checks.append(passed("twoddoc.concordance", "critical",
                              "Les informations imprimées correspondent au code 2D-Doc."))
-    return Signed(code.to_contract(mismatches), checks)
+    return Signed(code.to_contract(mismatches), checks, fixes)

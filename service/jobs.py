@@ -242,7 +242,7 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
             raise RuntimeError("erreur interne simulée de l'extraction")
         extract = ctx.pipeline_extract()
         t0 = time.perf_counter()
-        result = extract(uploads, request_date)
+        result = extract(uploads, request_date).to_contract()
         ctx.last_extract_s = time.perf_counter() - t0
         result = _clean(result, ids)
         ctx.last_pages = sum(int(f.get("pages") or 0) for f in result.get("files", []) if isinstance(f, dict))

@@ -14,10 +14,9 @@ from datetime import date
 from typing import Any
 
 from docproc.checks import failed, passed
-from docproc.extractors.spec import paged_kinds, spec_for
+from docproc.extractors.spec_model import DocSpec
 from docproc.extractors.values import nif_key_ok
-from docproc.grouping import Group
-from docproc.models import Check
+from docproc.models import Check, Group
 
 #: Fields computed from others: their absence is reported by their own check, not as unread.
 DERIVED = frozenset({"revenu_annuel_eur"})
@@ -38,6 +37,12 @@ class DocFacts:
     missing: dict[str, str]
     request_date: date
     specimen: bool
+    spec: DocSpec | None = None  # the kind's spec (None: a document of no known kind)
+
+    @property
+    def paged(self) -> bool:
+        """Whether the kind's pages say "n/N" (its spec has a ``counter`` key)."""
+        return self.spec is not None and "counter" in self.spec.keys
 
 
 CheckFn = Callable[[DocFacts], Check]
@@ -50,10 +55,9 @@ def registered(fn: CheckFn) -> CheckFn:
     return fn
 
 
-def _label(kind: str) -> str:
+def _label(f: DocFacts) -> str:
     """The kind's name in messages (its spec's ``label``)."""
-    spec = spec_for(kind)
-    return spec.label if spec else "l'avis"
+    return f.spec.label if f.spec else "l'avis"
 
 
 def _pages_phrase(numbers: list[int]) -> str:
@@ -65,7 +69,7 @@ def _pages_phrase(numbers: list[int]) -> str:
 @registered
 def kind_accepted(f: DocFacts) -> Check:
     """Accepted or refused as the kind's spec says (``accept``); a document of no kind is refused."""
-    spec = spec_for(f.kind)
+    spec = f.spec
     if spec is None:
         return failed("document.type", "critical",
                       "Ce document n'a pas été reconnu comme un avis d'impôt sur le revenu : vérifiez le fichier envoyé.")
@@ -77,7 +81,7 @@ def kind_accepted(f: DocFacts) -> Check:
 
 @registered
 def pages_complete(f: DocFacts) -> Check:
-    g, name = f.group, _label(f.kind)
+    g, name = f.group, _label(f)
     if g.total is None:
         return failed("pages.completes", "critical",
                       f"Seule la première page de {name} a été reçue : envoyez toutes ses pages." if g.first
@@ -178,7 +182,7 @@ def local_reference_year(f: DocFacts) -> Check:
 @registered
 def local_tax_year(f: DocFacts) -> Check:
     """A local-tax avis older than the previous year is still a proof, but a stale one."""
-    name, year = _label(f.kind), f.fields.get("annee_imposition")
+    name, year = _label(f), f.fields.get("annee_imposition")
     if year is None:
         return failed("annee.imposition", "warning", f"L'année de {name} n'a pas pu être lue.")
     oldest = f.request_date.year - 1
@@ -243,12 +247,12 @@ def not_specimen(f: DocFacts) -> Check:
 @registered
 def fields_read(f: DocFacts) -> Check:
     missing = {k: v for k, v in f.missing.items() if k not in DERIVED}
-    if missing and not f.group.complete and f.kind in paged_kinds():
+    if missing and not f.group.complete and f.paged:
         return passed("champs.illisibles", "warning",
                       "Les informations seront vérifiées quand toutes les pages auront été reçues.",
                       fields=sorted(missing))
     if missing:
-        spec = spec_for(f.kind)
+        spec = f.spec
         names = [spec.field_label(k) if spec else k for k in sorted(missing)]
         return failed("champs.illisibles", "warning",
                       "Certaines informations n'ont pas pu être lues : " + ", ".join(names) + ".",
@@ -262,6 +266,6 @@ OTHER_CHECKS: tuple[CheckFn, ...] = (kind_accepted,)
 
 def run(f: DocFacts) -> list[Check]:
     """The checks the kind's spec names, in its order."""
-    spec = spec_for(f.kind)
+    spec = f.spec
     checks = tuple(CHECKS[name] for name in spec.checks) if spec else OTHER_CHECKS
     return [c(f) for c in checks]

@@ -31,9 +31,9 @@ Les messages ne contiennent aucune donnée personnelle : les montants sont dans 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from .reprise import Reprise
 from .reprise_avis import lire_avis
@@ -48,17 +48,28 @@ from .reprise_justificatifs import (
 __all__ = ["household_from_documents"]
 
 
-def household_from_documents(declared: dict[str, Any] | None, documents: list[dict[str, Any]],
+class DocumentExtrait(Protocol):
+    """Un document tel que ``docproc.pipeline.extract`` le rend (``DocumentResult``) : son
+    dictionnaire du contrat §3 par ``to_contract()``."""
+
+    def to_contract(self) -> dict[str, Any]: ...
+
+
+def household_from_documents(declared: dict[str, Any] | None,
+                             documents: Sequence[dict[str, Any] | DocumentExtrait],
                              request_date: date, beneficiaires: Mapping[str, str | None] | None = None,
                              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Foyer du contrat §5 complété par les documents, et avertissements pour l'agent.
 
     ``beneficiaires`` : le « beneficiaire » indiqué à l'envoi de chaque fichier, par nom de
     fichier (celui des ``pages[].file`` des documents) ; comparé aux déclarants des avis.
+    ``documents`` : les dictionnaires du contrat §3 (JSON enregistré par le service) ou les
+    documents de ``extract`` eux-mêmes.
     """
     reprise = Reprise(declared, request_date, beneficiaires)
     utilisables: list[tuple[int, dict[str, Any]]] = []
-    for index, document in enumerate(documents):
+    for index, extrait in enumerate(documents):
+        document = extrait.to_contract() if hasattr(extrait, "to_contract") else extrait
         if not isinstance(document, dict) or document.get("status") == "rejected":
             continue
         if document.get("status") == "needs_review":

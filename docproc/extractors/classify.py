@@ -13,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from docproc.code_hints import code_hint
 from docproc.extractors.spec import DocSpec, all_specs
 from docproc.extractors.values import digits_only, nif_key_ok, numero_fiscal
 from docproc.extractors.view import PageView
+from docproc.models import PageKey
 
 #: Continuation pages carry their running header above this fraction of the page height.
 HEADER_BAND = 0.14
@@ -25,29 +27,6 @@ COUNTER_WEIGHT = 3.0
 TWODDOC_WEIGHT = 6.0
 #: Page-1 evidence a page needs to be taken for page 1 rather than a continuation.
 MIN_FIRST = 2.0
-
-
-@dataclass(frozen=True)
-class PageKey:
-    """What grouping needs to know of one page (pure data, unit-testable)."""
-
-    order: int  # position among all pages given together
-    file: str
-    page: int  # 1-based in its file
-    kind: str  # spec kind, or "inconnu"
-    role: str  # "first" | "continuation" | "other"
-    annee_revenus: int | None = None
-    annee_avis: int | None = None
-    numero_fiscal: str | None = None
-    n: int | None = None
-    of: int | None = None
-    signals: tuple[str, ...] = ()  # names of the signals that decided kind and role
-    score: float = 0.0
-
-    def evidence(self) -> dict[str, Any]:
-        """The page's classification for the contract (§6 ``classification``)."""
-        return {"file": self.file, "page": self.page, "kind": self.kind, "role": self.role,
-                "score": round(self.score, 1), "signals": list(self.signals)}
 
 
 @dataclass
@@ -112,8 +91,6 @@ def _code_hint(view: PageView) -> Any:
     payload = getattr(view.page, "twoddoc", None)
     if not payload:
         return None
-    from docproc.signed import code_hint  # the 2D-Doc step imports the extractors
-
     return code_hint(payload)
 
 

@@ -17,8 +17,8 @@ from docproc.models import Box, union_box
 from docproc.text.fold import fold
 
 if TYPE_CHECKING:
-    from docproc.extractors.fields import Extraction
-    from docproc.extractors.spec import DocSpec
+    from docproc.extractors.extraction import Extraction
+    from docproc.extractors.spec_model import DocSpec
 
 
 def split_name(identite: str, particles: Collection[str]) -> tuple[str, str]:
@@ -88,13 +88,17 @@ def extract(spec: DocSpec, view: PageView, out: Extraction) -> None:
         people.append(person)
         conf = min(conf, view.lines[line].conf)
     out.put("declarants", people, view, conf, 1, union_box(box for _, _, box in names))
-    numero_boxes = [out.provenance.get(f"_nf{k + 1}", {}).get("bbox") if numbers[k] else None
-                    for k in range(len(people))]
+    numero_boxes = [_bbox(out, f"_nf{k + 1}") if numbers[k] else None for k in range(len(people))]
     if any(numero_boxes):
-        out.provenance["declarants"]["numero_fiscal_bbox"] = numero_boxes
+        out.provenance["declarants"].numero_fiscal_bbox = numero_boxes
     postal = postal_address(view, names[-1][1], float(cfg.get("min_x", 0.45)))
     if postal:
         out.fields["_adresse_postale"] = postal
+
+
+def _bbox(out: Extraction, name: str) -> list[float] | None:
+    where = out.provenance.get(name)
+    return where.bbox if where is not None else None
 
 
 #: The addressee's address has at most this many lines under the names.

@@ -2,48 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from docproc.extractors import declarants, locaux, rates, revenus
+from docproc.extractors import rates
+from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
+from docproc.extractors.parsers import PARSERS
 from docproc.extractors.spec import DocSpec, FieldSpec, all_specs, derived
 from docproc.extractors.values import TYPES, nif_key_ok
 from docproc.extractors.view import PageView
-from docproc.models import Box, Segment, contract_box, union_box
+from docproc.models import Box, Segment, union_box
 from docproc.text.fold import fold
 
 #: Below this OCR confidence (0–1) a value is not trusted: reported missing, for review.
 MIN_CONFIDENCE = 0.45
-
-
-@dataclass
-class Extraction:
-    fields: dict[str, Any] = field(default_factory=dict)
-    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
-    missing: dict[str, str] = field(default_factory=dict)  # field -> French reason
-
-    def put(self, name: str, value: Any, view: PageView, conf: float, page_number: int,
-            box: Box | None = None, label: Box | None = None) -> None:
-        """A value read on a page: ``box`` is where it was read (union of its words), ``label``
-        where its label was, when one was used (fractions of the page, origin top-left)."""
-        self.fields[name] = value
-        self.missing.pop(name, None)
-        self.provenance[name] = provenance_entry(view.page.source, page_number, conf, box, label)
-
-
-def provenance_entry(source: str, page: int, conf: float, box: Box | None = None,
-                     label: Box | None = None) -> dict[str, Any]:
-    """A provenance entry: ``bbox`` and ``label_bbox`` only when known (never guessed)."""
-    out: dict[str, Any] = {"source": source, "page": page, "confidence": round(conf, 3)}
-    if (b := contract_box(box)) is not None:
-        out["bbox"] = b
-    if (lb := contract_box(label)) is not None:
-        out["label_bbox"] = lb
-    return out
 
 
 def _gap_before_unit(segs: list[Segment]) -> bool:
@@ -276,41 +251,9 @@ def _converted(fs: FieldSpec, out: Extraction) -> None:
         return
     out.fields[fs.name] = conv.euros
     out.missing.pop(fs.name, None)
-    out.provenance[fs.name] = {**out.provenance.get(fs.convert.amount, {}), "rate": conv.rate,
-                               "rate_date": conv.rate_date, "rate_source": conv.rate_source}
-
-
-Pages = list[tuple[PageView, int]]
-#: A ``parser`` field's reader: (spec, field, page 1 or None, continuation pages, the pages of
-#: the field's ``pages`` key, the extraction to fill).
-Parser = Callable[[DocSpec, FieldSpec, PageView | None, Pages, Pages, Extraction], None]
-
-
-def _declarants(spec: DocSpec, _fs: FieldSpec, first: PageView | None, _rest: Pages, _views: Pages,
-                out: Extraction) -> None:
-    if first is not None:
-        declarants.extract(spec, first, out)
-
-
-def _revenus(spec: DocSpec, _fs: FieldSpec, _first: PageView | None, rest: Pages, _views: Pages,
-             out: Extraction) -> None:
-    revenus.extract(spec, rest, out)
-
-
-def _proprietaires(spec: DocSpec, fs: FieldSpec, _first: PageView | None, _rest: Pages, views: Pages,
-                   out: Extraction) -> None:
-    locaux.proprietaires(spec, fs, views, out)
-
-
-def _biens(spec: DocSpec, fs: FieldSpec, _first: PageView | None, _rest: Pages, views: Pages,
-           out: Extraction) -> None:
-    locaux.biens(spec, fs, views, out)
-
-
-#: The ``parser`` names a spec may use (checked when specs load).
-PARSERS: dict[str, Parser] = {
-    "declarants": _declarants, "revenus": _revenus, "proprietaires": _proprietaires, "biens": _biens,
-}
+    out.provenance[fs.name] = dataclasses.replace(out.provenance.get(fs.convert.amount, Provenance()),
+                                                  rate=conv.rate, rate_date=conv.rate_date,
+                                                  rate_source=conv.rate_source)
 
 
 def _agree(name: str, other: str, out: Extraction) -> None:

@@ -30,8 +30,8 @@ from docproc.extractors.view import PageView
 from docproc.models import Box, union_box
 
 if TYPE_CHECKING:
-    from docproc.extractors.fields import Extraction
-    from docproc.extractors.spec import BiensSpec, DocSpec, FieldSpec
+    from docproc.extractors.extraction import Extraction
+    from docproc.extractors.spec_model import BiensSpec, DocSpec, FieldSpec
 
 BIEN_KEYS = ("commune", "adresse", "nature", "revenu_cadastral")
 LABEL_KEYS = ("commune", "adresse", "revenu_cadastral")

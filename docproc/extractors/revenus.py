@@ -17,8 +17,8 @@ from docproc.extractors.view import PageView
 from docproc.models import Box, Segment, union_box
 
 if TYPE_CHECKING:
-    from docproc.extractors.fields import Extraction
-    from docproc.extractors.spec import DocSpec
+    from docproc.extractors.extraction import Extraction
+    from docproc.extractors.spec_model import DocSpec
 
 _NUMERIC = re.compile(r"^[-−–]?[0-9OolIS|B]{1,3}(?:[ \u00a0\u202f][0-9OolIS|B]{3})*(?:,\d\d)?$|^[-−–]?\d+$")
 #: Gap (fraction of page width) under which two numeric words form one amount ("31" "250").

@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from docproc.checks.documents import CHECKS
+from docproc.extractors.parsers import PARSERS
 from docproc.extractors.spec_model import (
     CHOOSE,
     NATURES,
@@ -55,14 +57,10 @@ def _text(raw: Any) -> bool:
 
 
 def _parser_names() -> frozenset[str]:
-    from docproc.extractors.fields import PARSERS  # the registry imports this module
-
     return frozenset(PARSERS)
 
 
 def _check_names() -> frozenset[str]:
-    from docproc.checks.documents import CHECKS  # the checks import this module
-
     return frozenset(CHECKS)
 
 

@@ -34,7 +34,7 @@ def _result(name: str) -> dict[str, Any]:
     exp = SAMPLES / f"{name}.expected.json"
     want = json.loads(exp.read_text(encoding="utf-8"))
     uploads = [Upload(p.name, p.read_bytes()) for p in qa.sample_inputs(exp, want)]
-    return extract(uploads, date.fromisoformat(want["request_date"]))
+    return extract(uploads, date.fromisoformat(want["request_date"])).to_contract()
 
 
 def _avis(name: str) -> dict[str, Any]:
@@ -116,9 +116,10 @@ def test_value_filled_from_the_code_has_the_codes_box() -> None:
     ex.fields.pop("revenu_fiscal_reference")  # as if the print were unreadable
     ex.provenance.pop("revenu_fiscal_reference")
     ex.missing["revenu_fiscal_reference"] = "lu avec une confiance insuffisante"
-    result = signed.verify(group, views, [read], ex)
+    result = signed.verify(group, views, ex)
     assert result is not None and result.contract and result.contract["valid_signature"] is True
-    prov = ex.provenance["revenu_fiscal_reference"]
+    assert "revenu_fiscal_reference" not in ex.fields  # findings, applied by the pipeline
+    prov = documents.apply_signed(ex, result).provenance["revenu_fiscal_reference"].to_contract()
     assert prov["source"] == "2ddoc" and prov["page"] == 1
     assert prov["bbox"] == contract_box(read.pages[0].twoddoc_box)
     want = drawn.code_box(drawn.drawn_pages(name)[("avis_impot_revenu", 1)])

@@ -8,7 +8,8 @@ import pytest
 
 from docproc.checks import failed, passed, status
 from docproc.checks.documents import DocFacts, avis_year, latest_avis_year
-from docproc.grouping import Group
+from docproc.extractors.spec import spec_for
+from docproc.models import Group
 
 
 @pytest.mark.parametrize(("request_date", "latest"), [
@@ -19,7 +20,7 @@ def test_latest_avis(request_date: date, latest: int) -> None:
 
 
 def _facts(year: int, request_date: date) -> DocFacts:
-    return DocFacts("avis_impot_revenu", Group("avis_impot_revenu"), {"annee_avis": year}, {}, request_date, False)
+    return DocFacts("avis_impot_revenu", Group("avis_impot_revenu"), {"annee_avis": year}, {}, request_date, False, spec_for("avis_impot_revenu"))
 
 
 @pytest.mark.parametrize(("year", "request_date", "ok", "level"), [

@@ -34,7 +34,7 @@ def _pdf(pages: int = 1, encrypt: str | None = None) -> bytes:
 
 
 def _file(data: bytes, name: str = "upload.pdf") -> dict:  # type: ignore[type-arg]
-    result = extract([Upload(name, data)], date(2025, 10, 1))
+    result = extract([Upload(name, data)], date(2025, 10, 1)).to_contract()
     [f] = result["files"]
     return f
 
@@ -88,13 +88,13 @@ def test_too_many_pages() -> None:
 
 
 def test_unrelated_pdf_is_an_unknown_document() -> None:
-    result = extract([Upload("x.pdf", _pdf(pages=2))], date(2025, 10, 1))
+    result = extract([Upload("x.pdf", _pdf(pages=2))], date(2025, 10, 1)).to_contract()
     [doc] = result["documents"]
     assert doc["kind"] == "inconnu" and doc["status"] == "rejected" and doc["fields"] == {}
 
 
 def test_one_bad_file_does_not_spoil_the_others() -> None:
-    result = extract([Upload("bad.pdf", b"%PDF-1.4 nope"), Upload("avis.pdf", AVIS.read_bytes())], date(2025, 10, 1))
+    result = extract([Upload("bad.pdf", b"%PDF-1.4 nope"), Upload("avis.pdf", AVIS.read_bytes())], date(2025, 10, 1)).to_contract()
     assert [f["accepted"] for f in result["files"]] == [False, True]
     assert result["documents"][0]["kind"] == "avis_impot_revenu"
 

@@ -14,10 +14,9 @@ import pytest
 from docproc import qa
 from docproc.checks.documents import DocFacts, attestation_date, local_numero_fiscal, local_tax_year
 from docproc.extractors.rates import RatesError, load_rates, table, to_euros
-from docproc.extractors.spec import SpecError, all_specs, load_spec
+from docproc.extractors.spec import SpecError, all_specs, load_spec, spec_for
 from docproc.extractors.values import date_fr, montant, nom
-from docproc.grouping import Group
-from docproc.models import Upload
+from docproc.models import Group, Upload
 from docproc.pipeline import extract
 from docproc.samples.layout import Page, render
 from tests.conftest import SAMPLES
@@ -184,7 +183,7 @@ def test_date_fr_and_nom() -> None:
 
 
 def _facts(kind: str, fields: dict[str, object], request: date) -> DocFacts:
-    return DocFacts(kind, Group(kind), fields, {}, request, False)
+    return DocFacts(kind, Group(kind), fields, {}, request, False, spec_for(kind))
 
 
 @pytest.mark.parametrize(("issued", "ok"), [("2025-07-01", True), ("2025-06-30", False), ("2025-10-02", False)])
@@ -201,7 +200,7 @@ def test_local_tax_year(year: int, ok: bool) -> None:
 
 def _extract_page(draw: Callable[[Page], None], request: date = date(2025, 10, 1)) -> dict[str, Any]:
     pdf = render([(draw, "helvetica", " ")])
-    [doc] = extract([Upload("a.pdf", pdf)], request)["documents"]
+    [doc] = extract([Upload("a.pdf", pdf)], request).to_contract()["documents"]
     return doc
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.ocr
 
 @cache
 def _read(name: str) -> dict[str, Any]:
-    result = extract([Upload(name, (REAL / name).read_bytes())], date(2026, 3, 1))
+    result = extract([Upload(name, (REAL / name).read_bytes())], date(2026, 3, 1)).to_contract()
     assert len(result["documents"]) == 1
     return result
 

@@ -348,3 +348,18 @@ def test_revenus_des_personnes_a_charge_vont_a_la_plus_agee_sans_foyer_declare()
     h["membres"].append({"role": "enfant", "date_naissance": "2008-01-15"})
     foyer, _ = household_from_documents(h, [avis(REVENUS_PAC, personnes_a_charge=2)], JOUR)
     assert [m.get("ressources") for m in foyer["membres"][2:]] == [None, {"salaire_net": 2500}]
+
+
+def test_documents_of_extract_feed_as_their_contract_dicts() -> None:
+    """The feed takes ``extract``'s typed documents as well as the stored JSON, alike."""
+    from pathlib import Path
+
+    from docproc.models import Upload
+    from docproc.pipeline import extract
+
+    sample = Path(__file__).parents[2] / "samples" / "avis_2025_couple_4p.pdf"
+    result = extract([Upload(sample.name, sample.read_bytes())], JOUR)
+    assert result.documents
+    typed = household_from_documents(declare(), result.documents, JOUR)
+    stored = household_from_documents(declare(), result.to_contract()["documents"], JOUR)
+    assert typed == stored

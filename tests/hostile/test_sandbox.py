@@ -140,7 +140,7 @@ def test_child_environment_drops_secret_names() -> None:
 def test_the_rest_of_the_dossier_goes_on_after_an_overrun(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCPROC_SANDBOX_TIMEOUT_S", "0.3")
     result = extract([Upload("photo.jpg", PHOTO.read_bytes()), Upload("avis.pdf", AVIS.read_bytes())],
-                     date(2025, 10, 1))
+                     date(2025, 10, 1)).to_contract()
     first, second = result["files"]
     assert not first["accepted"] and [c["code"] for c in first["checks"] if not c["ok"]] == ["fichier.ressources"]
     assert second["accepted"] and result["documents"][0]["kind"] == "avis_impot_revenu"
@@ -162,7 +162,7 @@ def test_cli_survives_an_overrun_and_says_so_in_one_line(tmp_path: Path) -> None
 def test_sandbox_off_reads_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCPROC_SANDBOX", "0")
     monkeypatch.setattr(sandbox_module, "get_sandbox", lambda: pytest.fail("sandbox used"))
-    result = extract([Upload("avis.pdf", AVIS.read_bytes())], date(2025, 10, 1))
+    result = extract([Upload("avis.pdf", AVIS.read_bytes())], date(2025, 10, 1)).to_contract()
     assert result["files"][0]["accepted"]
 
 

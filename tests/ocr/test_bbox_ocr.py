@@ -34,7 +34,7 @@ def _result(name: str) -> dict[str, Any]:
     exp = SAMPLES / f"{name}.expected.json"
     want = json.loads(exp.read_text(encoding="utf-8"))
     uploads = [Upload(p.name, p.read_bytes()) for p in qa.sample_inputs(exp, want)]
-    return extract(uploads, date.fromisoformat(want["request_date"]))
+    return extract(uploads, date.fromisoformat(want["request_date"])).to_contract()
 
 
 def _avis(name: str) -> dict[str, Any]:
@@ -88,7 +88,7 @@ def test_code_box_on_a_scan_is_where_the_generator_drew_it() -> None:
 
 def test_real_page_rfr_box_is_a_small_box_right_of_its_label() -> None:
     result = extract([Upload("dffront_avis_ok.png", (REAL / "dffront_avis_ok.png").read_bytes())],
-                     date(2026, 3, 1))
+                     date(2026, 3, 1)).to_contract()
     doc = result["documents"][0]
     prov = doc["provenance"]["revenu_fiscal_reference"]
     box, label = prov["bbox"], prov["label_bbox"]

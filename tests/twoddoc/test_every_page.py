@@ -82,7 +82,7 @@ def test_code_on_page_2_of_a_pdf_is_found_on_that_page(payload: str) -> None:
 
 def test_code_on_page_2_is_reported_by_its_document(payload: str, trust_fr00: None) -> None:
     data = pdf_with_code(render_datamatrix(payload, module_px=4), pages=2, code_page=1)
-    docs = extract([Upload("deux_pages.pdf", data)], REQUEST)["documents"]
+    docs = extract([Upload("deux_pages.pdf", data)], REQUEST).to_contract()["documents"]
     codes = [d["twoddoc"] for d in docs if "twoddoc" in d]
     assert len(codes) == 1
     assert codes[0]["present"] is True and codes[0]["doc_type"] == "28"
@@ -137,7 +137,7 @@ def _code_page(payload: str) -> bytes:
 
 def test_code_alone_in_a_png_is_an_inconnu_document_with_its_code(domicile_payload: str,
                                                                    trust_fr00: None) -> None:
-    docs = extract([Upload("code.png", _code_page(domicile_payload))], REQUEST)["documents"]
+    docs = extract([Upload("code.png", _code_page(domicile_payload))], REQUEST).to_contract()["documents"]
     assert len(docs) == 1
     doc = docs[0]
     assert doc["kind"] == "inconnu"
@@ -153,7 +153,7 @@ def test_code_alone_in_a_png_is_an_inconnu_document_with_its_code(domicile_paylo
 
 
 def test_avis_code_alone_in_a_png_is_reported_valid(payload: str, trust_fr00: None) -> None:
-    docs = extract([Upload("code.png", _code_page(payload))], REQUEST)["documents"]
+    docs = extract([Upload("code.png", _code_page(payload))], REQUEST).to_contract()["documents"]
     codes = [d["twoddoc"] for d in docs if "twoddoc" in d]
     assert len(codes) == 1
     assert codes[0]["present"] is True and codes[0]["valid_signature"] is True
@@ -162,7 +162,7 @@ def test_avis_code_alone_in_a_png_is_reported_valid(payload: str, trust_fr00: No
 
 
 def test_untrusted_code_says_why_in_french(payload: str) -> None:
-    docs = extract([Upload("code.png", _code_page(payload))], REQUEST)["documents"]
+    docs = extract([Upload("code.png", _code_page(payload))], REQUEST).to_contract()["documents"]
     code = next(d["twoddoc"] for d in docs if "twoddoc" in d)
     assert code["present"] is True and code["valid_signature"] is False
     assert "test" in code["reason"]
@@ -191,7 +191,7 @@ def test_code_on_a_scanned_taxe_fonciere_is_reported_without_cross_check(payload
     page.paste(code, (x, y))
     buf = io.BytesIO()
     page.save(buf, "JPEG", quality=85, dpi=(300, 300))  # a PNG of the scan passes the 2 MB cap
-    docs = extract([Upload("tf.jpg", buf.getvalue())], REQUEST)["documents"]
+    docs = extract([Upload("tf.jpg", buf.getvalue())], REQUEST).to_contract()["documents"]
     assert [d["kind"] for d in docs] == ["taxe_fonciere"]
     doc = docs[0]
     assert doc["twoddoc"]["present"] is True and doc["twoddoc"]["valid_signature"] is True
