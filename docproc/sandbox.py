@@ -37,7 +37,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -47,13 +46,18 @@ from docproc.settings import Settings
 
 log = logging.getLogger(__name__)
 
+
 #: Seconds allowed for the child to import its modules and answer "ready".
 START_TIMEOUT_S = 120.0
+
+
 #: Environment variables never given to the child (besides the patterns below).
 SECRET_NAMES = frozenset({"DATABASE_URL", "REDIS_URL", "DOCPROC_API_KEYS", "DOCPROC_API_KEYS_FILE",
                           "DOCPROC_STORAGE_KEY", "DOCPROC_SETTINGS_FILE", "PGPASSWORD", "PGPASSFILE",
                           "SSH_AUTH_SOCK", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
                           "ALL_PROXY", "all_proxy"})
+
+
 _SECRET_PATTERN = re.compile(r"KEY|SECRET|TOKEN|PASSW|CREDENTIAL|_URL$|_DSN$", re.I)
 
 
@@ -138,7 +142,7 @@ class Sandbox:
         res_r, res_w = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "docproc.sandbox", str(req_r), str(res_w),
+                [sys.executable, "-m", "docproc.sandbox_child", str(req_r), str(res_w),
                  str(settings.sandbox_memory_mb), "warm" if self.warm else "light"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 close_fds=True, pass_fds=(req_r, res_w), env=child_environment(),
@@ -233,13 +237,15 @@ class Sandbox:
         if not _well_formed(outcome):
             self._stop()
             raise SandboxFailure("réponse refusée (forme)")
-        if _after_memory_error(outcome):
+        if after_memory_error(outcome):
             self._stop()  # after a MemoryError its heap is not worth keeping
         return outcome
 
 
 #: Largest answer accepted from the child (the words of ten pages take a few megabytes).
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+
 #: The only classes an answer may hold: what comes back is data, never code. A compromised
 #: child could otherwise send a pickle that runs code in the caller, secrets and all.
 _ANSWER_CLASSES = {("docproc.models", "PageText"), ("docproc.models", "Segment"), ("docproc.models", "Check")}
@@ -272,7 +278,7 @@ def _well_formed(outcome: Any) -> bool:
     return False
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """Builtins only (numpy scalars and the like become int, float or str)."""
     if value is None or isinstance(value, bool):
         return None if value is None else bool(value)
@@ -283,12 +289,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str):
         return str(value)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     item = getattr(value, "item", None)
     if callable(item):
-        return _plain(item())
+        return plain_value(item())
     return str(value)
 
 
@@ -301,7 +307,7 @@ def plain_pages(pages: list[PageText]) -> list[PageText]:
             segments=[Segment(str(s.text), float(s.x0), float(s.y0), float(s.x1), float(s.y1), float(s.conf))
                       for s in p.segments],
             quality={str(k): float(v) for k, v in p.quality.items()},
-            checks=[Check(str(c.code), c.level, bool(c.ok), str(c.message), _plain(c.data)) for c in p.checks],
+            checks=[Check(str(c.code), c.level, bool(c.ok), str(c.message), plain_value(c.data)) for c in p.checks],
             image=None, twoddoc=None if p.twoddoc is None else str(p.twoddoc),
             twoddoc_box=None if p.twoddoc_box is None else _box(p.twoddoc_box)))
     return out
@@ -337,7 +343,7 @@ def _pixels_ok(px: Any) -> bool:
                           and 0 < px[0] * px[1] == len(px[2]))
 
 
-def _after_memory_error(outcome: Any) -> bool:
+def after_memory_error(outcome: Any) -> bool:
     return bool(outcome[0] == "err" and outcome[1] == Reason.resources.value
                 and outcome[3].get("limite") == "memoire")
 
@@ -375,6 +381,8 @@ def _unpack(outcome: Any) -> tuple[int, list[PageText]]:
 
 
 _SANDBOX: Sandbox | None = None
+
+
 _GLOBAL_LOCK = threading.Lock()
 
 
@@ -397,113 +405,3 @@ def prestart(settings: Settings | None = None, warm: bool = True) -> None:
     settings = settings or get_settings()
     if settings.sandbox:
         get_sandbox().start(settings, warm=warm)
-
-
-# -- the child ------------------------------------------------------------------------------
-
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-        import signal
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-
-
-def _own_network_namespace() -> bool:
-    """Move into a new user + network namespace (no interface but a loopback that is down):
-    no C library in the child can reach any network. Best effort: kernels that refuse
-    unprivileged namespaces leave the child on the Python-level guard below and ``close_fds``."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.unshare(0x10000000 | 0x40000000) == 0)  # CLONE_NEWUSER | CLONE_NEWNET
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        return False
-
-
-def _no_network() -> None:
-    import socket
-
-    def refused(*_args: Any, **_kwargs: Any) -> Any:
-        raise OSError("réseau interdit dans le bac à sable")
-
-    socket.socket = refused  # type: ignore[assignment,misc]
-    socket.create_connection = refused
-    socket.getaddrinfo = refused
-    socket.socketpair = refused
-
-
-def _cap_memory(mb: int) -> None:
-    import resource
-    limit = mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _cap_cpu(seconds: int) -> None:
-    """Allow ``seconds`` more CPU time from now (RLIMIT_CPU counts the process's whole life)."""
-    import math
-    import resource
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
-
-
-def child_main(argv: list[str]) -> int:
-    read_fd, write_fd, memory_mb = int(argv[0]), int(argv[1]), int(argv[2])
-    warm = len(argv) < 4 or argv[3] == "warm"
-    _own_network_namespace()  # first: it needs a process with a single thread
-    _die_with_parent()
-    os.dup2(2, 1)  # a library's prints go to stderr, never into the protocol
-    recv = Connection(read_fd, writable=False)
-    send = Connection(write_fd, readable=False)
-    _no_network()
-    from docproc.text import acquire  # the heavy stack, imported once
-    if warm:
-        acquire.warm_up()
-    else:
-        import pikepdf  # noqa: F401  (imported before the cap; OCR is loaded by the first scan)
-    _cap_memory(memory_mb)
-    from docproc.observe import add_observer
-
-    events: list[tuple[str, float, int]] = []
-    add_observer(lambda event, seconds, count: events.append((str(event), float(seconds), int(count))))
-    send.send(("ready",))
-    while True:
-        try:
-            message = recv.recv()
-        except (EOFError, OSError):
-            return 0  # the parent is gone or closed the pipe
-        if not message or message[0] != "read":
-            return 2
-        _, data, name, media_type, settings, env = message
-        for key in [k for k in os.environ if k.startswith("DOCPROC_")]:
-            if key not in env:
-                del os.environ[key]
-        os.environ.update(env)
-        _cap_cpu(settings.sandbox_cpu_s)
-        events.clear()
-        started = time.process_time()
-        outcome = acquire.read_content_outcome(data, name, media_type, settings)
-        if outcome[0] == "ok":  # the pixels stay here: the caller needs words and codes
-            outcome = ("ok", int(outcome[1]), plain_pages(outcome[2]), page_pixels(outcome[2]), list(events))
-        else:
-            outcome = ("err", str(outcome[1]), str(outcome[2]), _plain(outcome[3]))
-        try:
-            send.send(outcome)
-        except (BrokenPipeError, OSError):
-            return 0
-        log.debug("read %s in %.2f s CPU", name, time.process_time() - started)
-        if _after_memory_error(outcome):
-            return 0  # after a MemoryError: a fresh process for the next file
-
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(sys.argv[1:]))
