@@ -25,7 +25,10 @@ from service.db import (
     FILES,
     JOB_QUEUED,
     JOBS,
+    AuditEntry,
+    Correction,
     Database,
+    Decision,
     Dossier,
     Job,
     StoredFile,
@@ -224,7 +227,10 @@ class Service:
                 raise not_found()
             file_ids = list(s.scalars(select(StoredFile.id).where(StoredFile.dossier_id == dossier_id)))
             rq_ids = [r for r in s.scalars(select(Job.rq_id).where(Job.dossier_id == dossier_id)) if r]
-            s.execute(delete(Job).where(Job.dossier_id == dossier_id))
+            # The review's rows too (their foreign keys cascade, but a PRAGMA left off must not
+            # leave sealed rows whose key is gone): nothing of the dossier stays.
+            for table in (AuditEntry, Decision, Correction, Job):
+                s.execute(delete(table).where(table.dossier_id == dossier_id))
             s.execute(delete(StoredFile).where(StoredFile.dossier_id == dossier_id))
             s.execute(delete(Dossier).where(Dossier.id == dossier_id))
         # The rows (and with them the wrapped data keys) are gone: the blobs are unreadable

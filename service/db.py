@@ -33,7 +33,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
-    Text,
     UniqueConstraint,
     create_engine,
     event,
@@ -141,8 +140,8 @@ class Job(Base):
 class Correction(Base):
     """An agent's value for one field of one document (issue 13); the latest one stands.
 
-    ``value``, ``machine_value`` and ``reason`` are personal data: written and read only
-    through ``service.personal`` (``seal`` / ``unseal``).
+    ``value``, ``machine_value`` and ``reason`` are personal data, sealed under the dossier's
+    data key: written and read only through ``service.personal`` (``ReviewSeal``).
     """
 
     __tablename__ = "corrections"
@@ -154,16 +153,16 @@ class Correction(Base):
     )
     document_id: Mapped[str] = mapped_column(String(32))
     field: Mapped[str] = mapped_column(String(64))
-    value: Mapped[str] = mapped_column(Text)
-    #: The machine's value when the agent corrected it (sealed JSON; "null" when it was missing).
-    machine_value: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
+    value_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    #: The machine's value when the agent corrected it (sealed too when it was missing).
+    machine_value_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     author: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Decision(Base):
-    """An agent's decision on one document: accepted or rejected, with a reason."""
+    """An agent's decision on one document: accepted or rejected, with a reason (sealed)."""
 
     __tablename__ = "decisions"
     __table_args__ = (UniqueConstraint("dossier_id", "document_id", name="uq_decisions_document"),)
@@ -174,13 +173,16 @@ class Decision(Base):
     )
     document_id: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(Text)
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     author: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class AuditEntry(Base):
-    """One line of the audit trail: who, when, what (field or decision), old → new, why."""
+    """One line of the audit trail: who, when, what (field or decision), old → new, why.
+
+    Old value, new value and reason are sealed under the dossier's data key (``service.personal``).
+    """
 
     __tablename__ = "audit"
 
@@ -192,9 +194,9 @@ class AuditEntry(Base):
     document_id: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(16))  # correction | decision
     field: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    old_value: Mapped[str] = mapped_column(Text)
-    new_value: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
+    old_value_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    new_value_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     author: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -1,7 +1,8 @@
 """The review's SQL: corrections, decisions, the audit trail, and page images (issue 13).
 
-Personal values go through ``service.personal`` (``seal`` on write, ``unseal`` on read) and
-nothing here logs a value, a reason or a file name.
+Personal values (corrected and machine values, reasons, the audit's old and new values) are
+sealed under the dossier's data key through ``service.personal`` (``ReviewSeal.seal`` on
+write, ``ReviewSeal.unseal`` on read), and nothing here logs a value, a reason or a file name.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from service.auth import Client
 from service.backend import ID_PATTERN, Service
 from service.db import AuditEntry, Correction, Decision, Dossier, Job, StoredFile, new_id, utcnow
 from service.errors import ApiError, not_found
-from service.personal import seal, unseal
+from service.personal import ReviewSeal
 from service.review import DECISIONS, ReviewState, annotate, find_document, overlay, validate_value
 
 REASON_MAX = 1000
@@ -32,15 +33,19 @@ def _reason(reason: Any) -> str:
     return reason.strip()
 
 
-def load_state(service: Service, dossier_id: str) -> ReviewState:
-    state = ReviewState()
+def load_state(service: Service, dossier: Dossier) -> ReviewState:
+    state, dossier_id = ReviewState(), dossier.id
+    sealing = ReviewSeal.of(service.sealer, dossier)
     with service.db.read() as s:
         for c in s.scalars(select(Correction).where(Correction.dossier_id == dossier_id)):
             state.corrections[(c.document_id, c.field)] = {
-                "value": unseal(c.value, dossier_id), "machine_value": unseal(c.machine_value, dossier_id),
-                "reason": unseal(c.reason, dossier_id), "author": c.author, "at": _iso(c.created_at)}
+                "value": sealing.unseal("corrections.value", c.id, c.value_sealed),
+                "machine_value": sealing.unseal("corrections.machine_value", c.id, c.machine_value_sealed),
+                "reason": sealing.unseal("corrections.reason", c.id, c.reason_sealed),
+                "author": c.author, "at": _iso(c.created_at)}
         for d in s.scalars(select(Decision).where(Decision.dossier_id == dossier_id)):
-            state.decisions[d.document_id] = {"status": d.status, "reason": unseal(d.reason, dossier_id),
+            state.decisions[d.document_id] = {"status": d.status,
+                                              "reason": sealing.unseal("decisions.reason", d.id, d.reason_sealed),
                                               "author": d.author, "at": _iso(d.created_at)}
     return state
 
@@ -48,7 +53,7 @@ def load_state(service: Service, dossier_id: str) -> ReviewState:
 def reviewed_documents(service: Service, dossier: Dossier, *, reveal: bool = True) -> list[dict[str, Any]]:
     """The dossier's documents with ids, the agents' overlay (when ``reveal``) and ``review``."""
     documents = (dossier.result or {}).get("documents", [])
-    state = load_state(service, dossier.id) if reveal else None
+    state = load_state(service, dossier) if reveal else None
     return annotate(overlay(documents, state, reveal=reveal))
 
 
@@ -56,12 +61,15 @@ def _document(dossier: Dossier, doc_id: str) -> dict[str, Any]:
     return find_document((dossier.result or {}).get("documents", []), doc_id)
 
 
-def _audit(s: Any, dossier_id: str, doc_id: str, action: str, field: str | None, old: Any, new: Any,
+def _audit(s: Any, sealing: ReviewSeal, doc_id: str, action: str, field: str | None, old: Any, new: Any,
            reason: str, author: str) -> AuditEntry:
+    dossier_id, entry_id = sealing.dossier_id, new_id()
     seq = int(s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.dossier_id == dossier_id)) or 0)
-    entry = AuditEntry(id=new_id(), dossier_id=dossier_id, seq=seq + 1, document_id=doc_id, action=action,
-                       field=field, old_value=seal(old, dossier_id), new_value=seal(new, dossier_id),
-                       reason=seal(reason, dossier_id), author=author, created_at=utcnow())
+    entry = AuditEntry(id=entry_id, dossier_id=dossier_id, seq=seq + 1, document_id=doc_id, action=action,
+                       field=field, old_value_sealed=sealing.seal("audit.old_value", entry_id, old),
+                       new_value_sealed=sealing.seal("audit.new_value", entry_id, new),
+                       reason_sealed=sealing.seal("audit.reason", entry_id, reason), author=author,
+                       created_at=utcnow())
     s.add(entry)
     return entry
 
@@ -74,21 +82,22 @@ def correct_field(service: Service, client: Client, dossier_id: str, doc_id: str
     doc = _document(dossier, doc_id)
     clean = validate_value(str(doc.get("kind")), name, value)
     machine = (doc.get("fields") or {}).get(name)
+    sealing = ReviewSeal.of(service.sealer, dossier)
     with service.db.write() as s:
         row = s.scalar(select(Correction).where(Correction.dossier_id == dossier_id,
                                                 Correction.document_id == doc_id, Correction.field == name))
-        old = unseal(row.value, dossier_id) if row is not None else machine
+        old = sealing.unseal("corrections.value", row.id, row.value_sealed) if row is not None else machine
         now = utcnow()
         if row is None:
-            s.add(Correction(id=new_id(), dossier_id=dossier_id, document_id=doc_id, field=name,
-                             value=seal(clean, dossier_id), machine_value=seal(machine, dossier_id),
-                             reason=seal(why, dossier_id), author=client.name, created_at=now))
-        else:
-            row.value, row.machine_value = seal(clean, dossier_id), seal(machine, dossier_id)
-            row.reason, row.author, row.created_at = seal(why, dossier_id), client.name, now
-        entry = _audit(s, dossier_id, doc_id, "correction", name, old, clean, why, client.name)
+            row = Correction(id=new_id(), dossier_id=dossier_id, document_id=doc_id, field=name)
+            s.add(row)
+        row.value_sealed = sealing.seal("corrections.value", row.id, clean)
+        row.machine_value_sealed = sealing.seal("corrections.machine_value", row.id, machine)
+        row.reason_sealed = sealing.seal("corrections.reason", row.id, why)
+        row.author, row.created_at = client.name, now
+        entry = _audit(s, sealing, doc_id, "correction", name, old, clean, why, client.name)
         _touch(s, dossier_id)
-    return audit_view(entry, dossier_id)
+    return audit_view(entry, sealing)
 
 
 def decide(service: Service, client: Client, dossier_id: str, doc_id: str, status: Any,
@@ -98,18 +107,19 @@ def decide(service: Service, client: Client, dossier_id: str, doc_id: str, statu
     why = _reason(reason)
     dossier = service.visible_dossier(client, dossier_id)
     doc = _document(dossier, doc_id)
+    sealing = ReviewSeal.of(service.sealer, dossier)
     with service.db.write() as s:
         row = s.scalar(select(Decision).where(Decision.dossier_id == dossier_id, Decision.document_id == doc_id))
         old = row.status if row is not None else doc.get("status")
         now = utcnow()
         if row is None:
-            s.add(Decision(id=new_id(), dossier_id=dossier_id, document_id=doc_id, status=status,
-                           reason=seal(why, dossier_id), author=client.name, created_at=now))
-        else:
-            row.status, row.reason, row.author, row.created_at = status, seal(why, dossier_id), client.name, now
-        entry = _audit(s, dossier_id, doc_id, "decision", None, old, status, why, client.name)
+            row = Decision(id=new_id(), dossier_id=dossier_id, document_id=doc_id)
+            s.add(row)
+        row.status, row.reason_sealed = status, sealing.seal("decisions.reason", row.id, why)
+        row.author, row.created_at = client.name, now
+        entry = _audit(s, sealing, doc_id, "decision", None, old, status, why, client.name)
         _touch(s, dossier_id)
-    return audit_view(entry, dossier_id)
+    return audit_view(entry, sealing)
 
 
 def _touch(s: Any, dossier_id: str) -> None:
@@ -118,19 +128,31 @@ def _touch(s: Any, dossier_id: str) -> None:
         dossier.updated_at = utcnow()
 
 
-def audit_view(entry: AuditEntry, dossier_id: str) -> dict[str, Any]:
+def audit_view(entry: AuditEntry, sealing: ReviewSeal) -> dict[str, Any]:
     return {"id": entry.id, "seq": entry.seq, "document_id": entry.document_id, "action": entry.action,
-            "field": entry.field, "old_value": unseal(entry.old_value, dossier_id),
-            "new_value": unseal(entry.new_value, dossier_id), "reason": unseal(entry.reason, dossier_id),
+            "field": entry.field, "old_value": sealing.unseal("audit.old_value", entry.id, entry.old_value_sealed),
+            "new_value": sealing.unseal("audit.new_value", entry.id, entry.new_value_sealed),
+            "reason": sealing.unseal("audit.reason", entry.id, entry.reason_sealed),
             "author": entry.author, "at": _iso(entry.created_at)}
 
 
-def audit_trail(service: Service, client: Client, dossier_id: str) -> list[dict[str, Any]]:
-    service.check_visible(client, dossier_id)
+def audit_trail(service: Service, client: Client, dossier_id: str,
+                dossier: Dossier | None = None) -> list[dict[str, Any]]:
+    """The dossier's audit, opened; ``dossier``: its row when the caller has already loaded it."""
+    if not ID_PATTERN.match(dossier_id):
+        raise not_found()
     with service.db.read() as s:
+        if dossier is None:
+            found = s.execute(select(Dossier.owner, Dossier.data_key).where(Dossier.id == dossier_id)).one_or_none()
+            owner, key = (found.owner, found.data_key) if found is not None else (None, None)
+        else:
+            owner, key = (dossier.owner, dossier.data_key) if dossier.id == dossier_id else (None, None)
+        if owner is None or not client.sees(owner):
+            raise not_found()
+        sealing = ReviewSeal(service.sealer, dossier_id, key or b"")
         rows = list(s.scalars(select(AuditEntry).where(AuditEntry.dossier_id == dossier_id)
                               .order_by(AuditEntry.seq, AuditEntry.created_at)))
-    return [audit_view(r, dossier_id) for r in rows]
+    return [audit_view(r, sealing) for r in rows]
 
 
 def stored_file(service: Service, client: Client, dossier_id: str, file_id: str) -> tuple[StoredFile, bytes]:

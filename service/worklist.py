@@ -27,7 +27,7 @@ from service.auth import Client
 from service.backend import Service
 from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Correction, Decision, Dossier, Job
 from service.errors import ApiError
-from service.personal import unseal
+from service.personal import ReviewSeal
 from service.review import ReviewState, annotate, overlay
 from service.views import iso
 
@@ -115,6 +115,7 @@ def list_dossiers(service: Service, client: Client, *, limit: int = 100, status:
         ids = [d.id for d in dossiers]
         jobs: dict[str, Counter[str]] = defaultdict(Counter)
         states: dict[str, ReviewState] = defaultdict(ReviewState)
+        sealings = {d.id: ReviewSeal.of(service.sealer, d) for d in dossiers}
         if ids:
             for dossier_id, job_status, n in s.execute(
                     select(Job.dossier_id, Job.status, func.count()).group_by(Job.dossier_id, Job.status)
@@ -123,8 +124,10 @@ def list_dossiers(service: Service, client: Client, *, limit: int = 100, status:
             for d in s.scalars(select(Decision).where(Decision.dossier_id.in_(ids))):
                 states[d.dossier_id].decisions[d.document_id] = {"status": d.status, "author": d.author}
             for c in s.scalars(select(Correction).where(Correction.dossier_id.in_(ids))):
+                sealing = sealings[c.dossier_id]
                 states[c.dossier_id].corrections[(c.document_id, c.field)] = {
-                    "value": unseal(c.value, c.dossier_id), "machine_value": unseal(c.machine_value, c.dossier_id),
+                    "value": sealing.unseal("corrections.value", c.id, c.value_sealed),
+                    "machine_value": sealing.unseal("corrections.machine_value", c.id, c.machine_value_sealed),
                     "reason": None, "author": c.author, "at": None}
     counts: Counter[str] = Counter()
     rows: list[dict[str, Any]] = []

@@ -355,7 +355,7 @@ def _dossier_context(service: Service, client: Client, dossier_id: str, dpi: int
     dossier, files, jobs = service.load_dossier(client, dossier_id)
     view = dossier_view(dossier, files, jobs)
     documents = review_backend.reviewed_documents(service, dossier)
-    summary = worklist.summarise(dossier, _job_counter(jobs), review_backend.load_state(service, dossier_id))
+    summary = worklist.summarise(dossier, _job_counter(jobs), review_backend.load_state(service, dossier))
     eligibility, eligibility_error = None, None
     if dossier.household is not None:
         from service.eligibility_view import evaluate_dossier
@@ -369,7 +369,7 @@ def _dossier_context(service: Service, client: Client, dossier_id: str, dpi: int
             "documents": [_document_context(dossier_id, d, dpi) for d in documents],
             "eligibility": eligibility, "eligibility_label": ELIGIBILITY.get(str((eligibility or {}).get("decision")), ""),
             "eligibility_error": eligibility_error, "running_job": running.id if running else None,
-            "audit": review_backend.audit_trail(service, client, dossier_id), "review_reasons": REVIEW_REASONS,
+            "audit": review_backend.audit_trail(service, client, dossier_id, dossier), "review_reasons": REVIEW_REASONS,
             "job_statuses": JOB_STATUSES, "fmt": _fmt}
 
 

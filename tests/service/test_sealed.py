@@ -1,5 +1,6 @@
-"""Issue 12, point 7: personal data encrypted at rest under a per-dossier key; DELETE leaves
-nothing behind (database, blobs, Redis), even when a worker is still running the dossier's job."""
+"""Issue 12, point 7: personal data encrypted at rest under a per-dossier key (the agents'
+corrections, decisions and audit included); DELETE leaves nothing behind (database, blobs,
+Redis), even when a worker is still running the dossier's job."""
 
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def _raw_database(h: Harness) -> bytes:
         db_file = Path(h.settings.database_url.split("///", 1)[1])
         return b"".join(p.read_bytes() for p in db_file.parent.glob(db_file.name + "*"))
     with h.db.read_conn() as conn:
-        rows = [str(r[0]) for table in ("dossiers", "files", "jobs")
+        rows = [str(r[0]) for table in ("dossiers", "files", "jobs", "corrections", "decisions", "audit")
                 for r in conn.execute(text(f"SELECT t::text FROM {table} t"))]
     return "\n".join(rows).encode()
 
@@ -152,6 +153,159 @@ def test_personal_data_is_encrypted_at_rest(tmp_path: Path, redis_server: RedisS
         assert dossier.encode() in raw  # searchable metadata stays in clear
         found = [n.decode() for n in needles if n in raw]
         assert found == []
+
+
+#: The agents' review of the sample avis: a corrected address, reasons naming people.
+REVIEW_ADDRESS = "7 RUE DE KERVEGUEN 29200 BREST"
+REVIEW_ADDRESS_2 = "9 QUAI DE LANVEOC 29200 BREST"
+REVIEW_REASON = "Adresse confirmée au guichet par Tanguy Morvan, voisin."
+REVIEW_DECISION = "Avis lisible, vu avec Riwanon Postic (fille)."
+REVIEW_NEEDLES = [b"kerveguen", b"lanveoc", b"tanguy", b"morvan", b"riwanon", b"postic", b"impasse du port",
+                  b"confirm", b"guichet", b"lisible"]
+
+
+def _review_counts(h: Harness, dossier: str) -> dict[str, int]:
+    with h.db.read_conn() as conn:
+        return {table: conn.execute(text(f"SELECT count(*) FROM {table} WHERE dossier_id = :d"),
+                                    {"d": dossier}).scalar_one()
+                for table in ("corrections", "decisions", "audit")}
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_review_rows_are_sealed_at_rest_and_deleted_with_the_dossier(
+        tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes, backend: str,
+        request: pytest.FixtureRequest) -> None:
+    url = None
+    if backend == "postgres":
+        pg: PostgresServer = request.getfixturevalue("postgres")
+        url = pg.new_database()
+    with harness(tmp_path, redis_server.url, database_url=url) as h:
+        pipe, agent = h.client("pipe_a"), h.client("agent")
+        dossier = h.new_dossier(pipe)
+        r = h.upload(pipe, dossier, FILE_NAME, sample_pdf)
+        assert r.status_code == 202, r.text
+        assert h.wait_job(pipe, r.json()["job_id"])["status"] == "finished"
+        [doc] = agent.get(f"/dossiers/{dossier}").json()["documents"]
+        machine = doc["fields"]["adresse"]
+        assert "IMPASSE DU PORT" in machine
+        url_field = f"/dossiers/{dossier}/documents/{doc['id']}/fields/adresse"
+        # Twice: the second correction rewrites the sealed row in place.
+        for value in (REVIEW_ADDRESS_2, REVIEW_ADDRESS):
+            r = agent.patch(url_field, json={"value": value, "reason": REVIEW_REASON})
+            assert r.status_code == 200, r.text
+        r = agent.post(f"/dossiers/{dossier}/documents/{doc['id']}/decision",
+                       json={"status": "accepted", "reason": REVIEW_DECISION})
+        assert r.status_code == 200, r.text
+        # The API answers in clear, as before.
+        d = agent.get(f"/dossiers/{dossier}").json()["documents"][0]
+        prov = d["provenance"]["adresse"]
+        assert d["fields"]["adresse"] == REVIEW_ADDRESS and prov["machine_value"] == machine
+        assert prov["reason"] == REVIEW_REASON and d["decision"]["reason"] == REVIEW_DECISION
+        entries = agent.get(f"/dossiers/{dossier}/audit").json()["entries"]
+        assert [(e["old_value"], e["new_value"], e["reason"]) for e in entries] == [
+            (machine, REVIEW_ADDRESS_2, REVIEW_REASON), (REVIEW_ADDRESS_2, REVIEW_ADDRESS, REVIEW_REASON),
+            (doc["status"], "accepted", REVIEW_DECISION)]
+        queue = agent.get("/dossiers", params={"status": "reviewed"}).json()["dossiers"]
+        assert dossier in [x["id"] for x in queue]
+        assert _review_counts(h, dossier) == {"corrections": 1, "decisions": 1, "audit": 3}
+        if h.db.is_sqlite:
+            h.db.compact_after_delete()  # the WAL's pages into the main file: all of it is read below
+        raw = _raw_database(h).lower()
+        assert dossier.encode() in raw  # the rows are there, their metadata in clear
+        needles = REVIEW_NEEDLES + [machine.lower().encode(), REVIEW_ADDRESS.lower().encode()]
+        assert [n.decode() for n in needles if n in raw] == []
+
+        assert agent.delete(f"/dossiers/{dossier}").status_code == 204
+        assert _review_counts(h, dossier) == {"corrections": 0, "decisions": 0, "audit": 0}
+        with h.db.read_conn() as conn:
+            assert all(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+                       for table in ("corrections", "decisions", "audit"))
+        raw = _raw_database(h).lower()
+        assert dossier.encode() not in raw
+        assert [n.decode() for n in needles if n in raw] == []
+
+
+def test_review_values_open_only_in_their_place() -> None:
+    from service.personal import ReviewSeal
+
+    sealer = Sealer(secrets.token_bytes(32))
+    d = new_id()
+    sealing = ReviewSeal(sealer, d, sealer.new_key(d))
+    blob = sealing.seal("corrections.reason", "r1", "vu avec Tanguy Morvan")
+    assert b"Morvan" not in blob
+    assert sealing.unseal("corrections.reason", "r1", blob) == "vu avec Tanguy Morvan"
+    # A missing value is sealed too: it cannot be told apart from a present one.
+    nothing = sealing.seal("corrections.machine_value", "r1", None)
+    assert nothing is not None and sealing.unseal("corrections.machine_value", "r1", nothing) is None
+    assert sealing.unseal("audit.reason", "r1", None) is None
+    for column, row in (("corrections.reason", "r2"), ("audit.reason", "r1")):
+        with pytest.raises(SealError):
+            sealing.unseal(column, row, blob)
+    other = new_id()
+    with pytest.raises(SealError):
+        ReviewSeal(sealer, other, sealer.new_key(other)).unseal("corrections.reason", "r1", blob)
+    with pytest.raises(ValueError):
+        sealing.seal("dossiers.owner", "r1", "x")
+
+
+def test_review_rows_written_before_0004_are_sealed_by_the_migration(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from service.db import MIGRATIONS_DIR
+    from service.personal import ReviewSeal
+
+    db = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    master = secrets.token_bytes(32)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with db.write_engine.begin() as conn:
+        cfg.attributes.update(connection=conn, master_key=master)
+        command.upgrade(cfg, "0003")
+    sealer = Sealer(master)
+    d_id, c_id, dec_id, a_id, now = new_id(), new_id(), new_id(), new_id(), utcnow()
+    with db.write_conn() as conn:
+        conn.execute(text("INSERT INTO dossiers (id, owner, created_at, updated_at, request_date, generation, "
+                          "data_key) VALUES (:id, 'pipe', :now, :now, :day, 1, :key)"),
+                     {"id": d_id, "now": now, "day": date(2025, 10, 1), "key": sealer.new_key(d_id)})
+        conn.execute(text("INSERT INTO corrections (id, dossier_id, document_id, field, value, machine_value, reason, "
+                          "author, created_at) VALUES (:id, :d, 'doc', 'adresse', :v, 'null', :r, 'agent', :now)"),
+                     {"id": c_id, "d": d_id, "v": '"7 RUE DE KERVEGUEN"', "r": '"vu avec Tanguy Morvan"', "now": now})
+        conn.execute(text("INSERT INTO decisions (id, dossier_id, document_id, status, reason, author, created_at) "
+                          "VALUES (:id, :d, 'doc', 'accepted', :r, 'agent', :now)"),
+                     {"id": dec_id, "d": d_id, "r": '"vu avec Riwanon Postic"', "now": now})
+        conn.execute(text("INSERT INTO audit (id, dossier_id, seq, document_id, action, field, old_value, new_value, "
+                          "reason, author, created_at) VALUES (:id, :d, 1, 'doc', 'correction', 'adresse', 'null', "
+                          ":v, :r, 'agent', :now)"),
+                     {"id": a_id, "d": d_id, "v": '"7 RUE DE KERVEGUEN"', "r": '"vu avec Tanguy Morvan"', "now": now})
+    migrate(db, master)
+    with db.read_conn() as conn:
+        key = conn.execute(text("SELECT data_key FROM dossiers")).scalar_one()
+        sealing = ReviewSeal(sealer, d_id, key)
+        c = conn.execute(text("SELECT * FROM corrections")).one()._mapping
+        assert "value" not in c and "reason" not in c
+        assert sealing.unseal("corrections.value", c_id, c["value_sealed"]) == "7 RUE DE KERVEGUEN"
+        assert sealing.unseal("corrections.machine_value", c_id, c["machine_value_sealed"]) is None
+        assert sealing.unseal("corrections.reason", c_id, c["reason_sealed"]) == "vu avec Tanguy Morvan"
+        reason = conn.execute(text("SELECT reason_sealed FROM decisions")).scalar_one()
+        assert sealing.unseal("decisions.reason", dec_id, reason) == "vu avec Riwanon Postic"
+        a = conn.execute(text("SELECT * FROM audit")).one()._mapping
+        assert sealing.unseal("audit.old_value", a_id, a["old_value_sealed"]) is None
+        assert sealing.unseal("audit.new_value", a_id, a["new_value_sealed"]) == "7 RUE DE KERVEGUEN"
+        assert sealing.unseal("audit.reason", a_id, a["reason_sealed"]) == "vu avec Tanguy Morvan"
+    db.compact_after_delete()
+    raw = (tmp_path / "old.sqlite3").read_bytes().lower()
+    assert not [n for n in (b"kerveguen", b"morvan", b"postic") if n in raw]
+    # And back: the downgrade opens the values into the clear columns again.
+    with db.write_engine.begin() as conn:
+        cfg.attributes.update(connection=conn, master_key=master)
+        command.downgrade(cfg, "0003")
+    with db.read_conn() as conn:
+        assert conn.execute(text("SELECT value, machine_value, reason FROM corrections")).one() == (
+            '"7 RUE DE KERVEGUEN"', "null", '"vu avec Tanguy Morvan"')
+        assert conn.execute(text("SELECT reason FROM decisions")).scalar_one() == '"vu avec Riwanon Postic"'
+    db.dispose()
 
 
 def _redis_dump(redis: Any) -> list[tuple[bytes, bytes]]:

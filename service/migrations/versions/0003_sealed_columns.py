@@ -7,7 +7,7 @@ dropped. Rows written before this revision are sealed here, with the master key 
 by ``service.db.migrate`` (or read from the settings, as the service does).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-02
 """
 
