@@ -7,8 +7,8 @@ dropped. Rows written before this revision are sealed here, with the master key 
 ``service.db.migrate`` (or read from the settings, as the service does). The downgrade opens
 them back into clear columns.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import context, op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
