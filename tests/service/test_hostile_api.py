@@ -179,3 +179,30 @@ def test_page_image_that_overruns_the_sandbox_is_a_clean_422(hostile_service: Ha
     monkeypatch.delenv("DOCPROC_SANDBOX_TIMEOUT_S")
     assert agent.get(url).status_code == 200
     assert get_sandbox().pid not in (None, before)
+
+
+def test_page_rendering_maps_every_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the sandbox the same guards run in process; a sandbox that cannot start is 503."""
+    from docproc import sandbox as sandbox_module
+    from docproc.errors import DocprocError, Reason
+    from service.errors import ApiError
+    from service.pages import render_page
+    from tests.service.conftest import SAMPLES
+
+    avis = (SAMPLES / "avis_2025_seul_2p.pdf").read_bytes()
+    bomb = next(i for i in corpus() if i.name == "xobject_rires_9x10.pdf").data
+    monkeypatch.setenv("DOCPROC_SANDBOX", "0")
+    assert render_page(avis, "application/pdf", 1, 50).startswith(b"\x89PNG")
+    for data, number, status in ((bomb, 1, 422), (avis, 3, 404), (b"%PDF-1.4 nothing", 1, 422)):
+        with pytest.raises(ApiError) as err:
+            render_page(data, "application/pdf", number, 50)
+        assert err.value.status == status
+    monkeypatch.setenv("DOCPROC_SANDBOX", "1")
+
+    def no_start(*_args: Any, **_kwargs: Any) -> Any:
+        raise DocprocError(Reason.resources, cause="démarrage trop long")
+
+    monkeypatch.setattr(sandbox_module.Sandbox, "render", no_start)
+    with pytest.raises(ApiError) as err:
+        render_page(avis, "application/pdf", 1, 50)
+    assert err.value.status == 503 and "indisponible" in err.value.message
