@@ -189,3 +189,10 @@ class Group:
     @property
     def first_order(self) -> int:
         return min(p.order for p in self.pages + self.duplicates)
+
+
+#: A page rendered for people (the agents' page images) never has more pixels than this (RGB:
+#: 36 MB crossing the sandbox's pipe).
+RENDER_MAX_PIXELS = 12_000_000
+#: The pixel modes a render answer may carry, with their bytes per pixel.
+MODES = {"L": 1, "RGB": 3}

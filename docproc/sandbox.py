@@ -33,10 +33,13 @@ import io
 import logging
 import os
 import pickle
+import queue
 import re
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -77,6 +80,40 @@ def _library_env() -> dict[str, str]:
     """The ``DOCPROC_*`` values the child must follow for this request (settings may change)."""
     return {k: v for k, v in os.environ.items()
             if k.startswith("DOCPROC_") and k not in SECRET_NAMES and not _SECRET_PATTERN.search(k)}
+
+
+_SPAWNER: tuple[int, queue.Queue[tuple[Callable[[], Any], Future[Any]]]] | None = None
+_SPAWNER_LOCK = threading.Lock()
+
+
+def _spawner_loop(jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]]) -> None:
+    while True:
+        work, future = jobs.get()
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # handed to the caller
+            future.set_exception(exc)
+
+
+def _popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """``subprocess.Popen`` from a thread that lives as long as this process.
+
+    The child's ``PR_SET_PDEATHSIG`` fires when the *thread* that forked it ends, not the
+    process: a sandbox started from a short-lived thread (the API renders page images in a
+    thread pool whose idle threads exit) would be killed with that thread."""
+    global _SPAWNER
+    if threading.current_thread() is threading.main_thread():
+        return subprocess.Popen(args, **kwargs)
+    with _SPAWNER_LOCK:
+        if _SPAWNER is None or _SPAWNER[0] != os.getpid():
+            jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
+            threading.Thread(target=_spawner_loop, args=(jobs,), name="docproc-sandbox-spawner",
+                             daemon=True).start()
+            _SPAWNER = (os.getpid(), jobs)
+        jobs = _SPAWNER[1]
+    future: Future[subprocess.Popen[bytes]] = Future()
+    jobs.put((lambda: subprocess.Popen(args, **kwargs), future))
+    return future.result()
 
 
 class SandboxFailure(Exception):
@@ -141,7 +178,7 @@ class Sandbox:
         req_r, req_w = os.pipe()
         res_r, res_w = os.pipe()
         try:
-            self._proc = subprocess.Popen(
+            self._proc = _popen(
                 [sys.executable, "-m", "docproc.sandbox_child", str(req_r), str(res_w),
                  str(settings.sandbox_memory_mb), "warm" if self.warm else "light"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -204,7 +241,33 @@ class Sandbox:
                 self.files += 1
         return _unpack(outcome)
 
-    def _request(self, message: tuple[Any, ...], settings: Settings) -> Any:
+    def render(self, data: bytes, media_type: str, number: int, dpi: int,
+               settings: Settings) -> tuple[int, int, str, bytes] | None:
+        """Page ``number`` (1-based) of a file as pixels ``(width, height, mode, bytes)``, mode
+        ``L`` or ``RGB``, rendered in the child with the reading guards and caps; ``None`` when
+        the file has no such page. DocprocError for a rejection (``fichier.ressources`` when
+        the child died or overran: ``data["cause"]`` says how)."""
+        with self._lock:
+            try:
+                outcome = self._request(("render", data, media_type, int(number), int(dpi), settings,
+                                         _library_env()), settings, _render_well_formed)
+            except BaseException as exc:
+                if not isinstance(exc, SandboxFailure):
+                    self._stop()
+                    raise
+                self.restarts += 1
+                log.warning("Rendu d'une page interrompu dans le bac à sable (%s) ; page refusée "
+                            "(fichier.ressources), le service continue.", exc.detail)
+                raise DocprocError(Reason.resources, cause=exc.detail) from None
+        if outcome[0] == "px":
+            return int(outcome[1]), int(outcome[2]), str(outcome[3]), bytes(outcome[4])
+        if outcome[0] == "absent":
+            return None
+        _, reason, message, info = outcome
+        raise DocprocError(Reason(reason), message, **info)
+
+    def _request(self, message: tuple[Any, ...], settings: Settings,
+                 well_formed: Callable[[Any], bool] | None = None) -> Any:
         for attempt in (1, 2):
             self._ensure(settings, wait=True)
             assert self._send is not None and self._recv is not None
@@ -234,7 +297,7 @@ class Sandbox:
                 KeyError, MemoryError, RecursionError) as exc:
             self._stop()  # not an answer the reader would give: the child is not trusted
             raise SandboxFailure(f"réponse refusée ({type(exc).__name__})") from None
-        if not _well_formed(outcome):
+        if not (well_formed or _well_formed)(outcome):
             self._stop()
             raise SandboxFailure("réponse refusée (forme)")
         if after_memory_error(outcome):
@@ -276,6 +339,22 @@ def _well_formed(outcome: Any) -> bool:
         return (len(outcome) == 4 and outcome[1] in {r.value for r in Reason}
                 and isinstance(outcome[2], str) and isinstance(outcome[3], dict))
     return False
+
+
+def _render_well_formed(outcome: Any) -> bool:
+    """A render answer: pixels of a known mode whose size matches, no page, or a reason."""
+    from docproc.models import MODES, RENDER_MAX_PIXELS
+
+    if not isinstance(outcome, tuple) or not outcome:
+        return False
+    if outcome[0] == "px":
+        return (len(outcome) == 5 and all(type(v) is int for v in outcome[1:3])
+                and outcome[3] in MODES and type(outcome[4]) is bytes
+                and 0 < outcome[1] * outcome[2] <= RENDER_MAX_PIXELS
+                and len(outcome[4]) == outcome[1] * outcome[2] * MODES[outcome[3]])
+    if outcome[0] == "absent":
+        return len(outcome) == 1
+    return outcome[0] == "err" and _well_formed(outcome)
 
 
 def plain_value(value: Any) -> Any:

@@ -68,6 +68,12 @@ def _cap_cpu(seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
+def _read_answer(outcome: tuple[Any, ...], events: list[tuple[str, float, int]]) -> tuple[Any, ...]:
+    if outcome[0] == "ok":  # the pixels stay here: the caller needs words and codes
+        return ("ok", int(outcome[1]), plain_pages(outcome[2]), page_pixels(outcome[2]), list(events))
+    return ("err", str(outcome[1]), str(outcome[2]), plain_value(outcome[3]))
+
+
 def child_main(argv: list[str]) -> int:
     read_fd, write_fd, memory_mb = int(argv[0]), int(argv[1]), int(argv[2])
     warm = len(argv) < 4 or argv[3] == "warm"
@@ -77,7 +83,7 @@ def child_main(argv: list[str]) -> int:
     recv = Connection(read_fd, writable=False)
     send = Connection(write_fd, readable=False)
     _no_network()
-    from docproc.text import acquire  # the heavy stack, imported once
+    from docproc.text import acquire, render  # the heavy stack, imported once
     if warm:
         acquire.warm_up()
     else:
@@ -93,9 +99,13 @@ def child_main(argv: list[str]) -> int:
             message = recv.recv()
         except (EOFError, OSError):
             return 0  # the parent is gone or closed the pipe
-        if not message or message[0] != "read":
+        if not message or message[0] not in ("read", "render"):
             return 2
-        _, data, name, media_type, settings, env = message
+        if message[0] == "render":
+            _, data, media_type, number, dpi, settings, env = message
+            name = "page"
+        else:
+            _, data, name, media_type, settings, env = message
         for key in [k for k in os.environ if k.startswith("DOCPROC_")]:
             if key not in env:
                 del os.environ[key]
@@ -103,16 +113,17 @@ def child_main(argv: list[str]) -> int:
         _cap_cpu(settings.sandbox_cpu_s)
         events.clear()
         started = time.process_time()
-        outcome = acquire.read_content_outcome(data, name, media_type, settings)
-        if outcome[0] == "ok":  # the pixels stay here: the caller needs words and codes
-            outcome = ("ok", int(outcome[1]), plain_pages(outcome[2]), page_pixels(outcome[2]), list(events))
+        if message[0] == "render":
+            outcome = render.render_outcome(data, media_type, number, dpi, settings)
+            if outcome[0] == "err":
+                outcome = ("err", str(outcome[1]), str(outcome[2]), plain_value(outcome[3]))
         else:
-            outcome = ("err", str(outcome[1]), str(outcome[2]), plain_value(outcome[3]))
+            outcome = _read_answer(acquire.read_content_outcome(data, name, media_type, settings), events)
         try:
             send.send(outcome)
         except (BrokenPipeError, OSError):
             return 0
-        log.debug("read %s in %.2f s CPU", name, time.process_time() - started)
+        log.debug("%s %s in %.2f s CPU", message[0], name, time.process_time() - started)
         if after_memory_error(outcome):
             return 0  # after a MemoryError: a fresh process for the next file
 

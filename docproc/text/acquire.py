@@ -136,8 +136,18 @@ def read_content(data: bytes, name: str, media_type: str, settings: Settings) ->
 def read_content_outcome(data: bytes, name: str, media_type: str, settings: Settings) -> tuple[Any, ...]:
     """:func:`read_content` as a picklable outcome: ``("ok", pages_count, pages)`` or
     ``("err", reason, message, data)``; never raises (the sandbox's answer to its caller)."""
-    try:
+    def read() -> tuple[Any, ...]:
         count, pages = read_content(data, name, media_type, settings)
+        return ("ok", count, pages)
+
+    return guarded_outcome(read)
+
+
+def guarded_outcome(work: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+    """``work()``'s outcome, or ``("err", reason, message, data)`` for any failure on
+    untrusted content (a rejection, memory exhausted, a parser's error); never raises."""
+    try:
+        return work()
     except DocprocError as err:
         return ("err", err.reason.value, err.message,
                 {k: v for k, v in err.data.items() if isinstance(v, int | str | float)})
@@ -157,7 +167,6 @@ def read_content_outcome(data: bytes, name: str, media_type: str, settings: Sett
         if _out_of_memory(exc):
             return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
         return ("err", Reason.internal.value, MESSAGES[Reason.internal], {})
-    return ("ok", count, pages)
 
 
 _MEMORY_WORDS = ("can't start new thread", "bad_alloc", "out of memory", "cannot allocate",

@@ -212,3 +212,59 @@ def test_a_file_over_the_memory_cap_is_fichier_ressources(box: Sandbox, memory_m
         _read(box, SCAN, sandbox_memory_mb=memory_mb)
     assert err.value.reason.value == "fichier.ressources", err.value.data
     assert _read(box, AVIS)[0] == 4
+
+
+# -- page images rendered in the child (the agents' GET .../pages/{n}.png) -----------------
+
+def test_render_gives_pixels_of_a_page_and_none_past_the_end(box: Sandbox) -> None:
+    settings = get_settings()
+    px = box.render(AVIS.read_bytes(), "application/pdf", 2, 72, settings)
+    assert px is not None
+    w, h, mode, raw = px
+    assert mode == "RGB" and 500 < w < 700 and 700 < h < 900 and len(raw) == w * h * 3
+    assert box.render(AVIS.read_bytes(), "application/pdf", 5, 72, settings) is None
+    photo = box.render(PHOTO.read_bytes(), "image/jpeg", 1, 50, settings)
+    assert photo is not None and photo[2] == "RGB" and photo[0] == int(8.27 * 50)
+    assert box.render(PHOTO.read_bytes(), "image/jpeg", 2, 50, settings) is None
+    assert box.restarts == 0
+
+
+def test_render_of_a_hostile_file_is_a_clean_rejection(box: Sandbox) -> None:
+    from tests.hostile.corpus import corpus
+
+    items = {i.name: i for i in corpus()}
+    settings = get_settings()
+    for name in ("xobject_rires_9x10.pdf", "flate_bombe_1go_contenu.pdf", "actif_openaction_javascript_objstm.pdf"):
+        with pytest.raises(DocprocError) as err:
+            box.render(items[name].data, "application/pdf", 1, 100, settings)
+        assert err.value.reason.value == items[name].expected, name
+    pid = box.pid
+    with pytest.raises(DocprocError) as err:  # an overrun: the child goes, the caller stays
+        box.render(SCAN.read_bytes(), "application/pdf", 1, 200, replace(settings, sandbox_timeout_s=0.01))
+    assert err.value.reason.value == "fichier.ressources" and "durée" in err.value.data["cause"]
+    assert box.render(AVIS.read_bytes(), "application/pdf", 1, 50, settings) is not None
+    assert box.pid != pid
+
+
+def test_render_answers_are_checked() -> None:
+    ok = sandbox_module._render_well_formed
+    assert ok(("px", 2, 1, "L", b"ab")) and ok(("px", 1, 1, "RGB", b"abc")) and ok(("absent",))
+    assert ok(("err", "fichier.ressources", "m", {}))
+    assert not ok(("px", 2, 2, "L", b"ab"))  # fewer bytes than pixels
+    assert not ok(("px", 1, 1, "CMYK", b"abcd"))  # a mode the API does not take
+    assert not ok(("px", 10**5, 10**5, "L", b"a"))  # over the pixel cap
+    assert not ok(("px", True, 1, "L", b"a")) and not ok(("absent", 1)) and not ok(("err", "nope", "m", {}))
+
+
+def test_a_child_started_from_a_short_lived_thread_outlives_it(box: Sandbox) -> None:
+    """PR_SET_PDEATHSIG follows the forking *thread*: the API renders in a thread pool whose
+    idle threads exit, so children are forked from one long-lived thread."""
+    settings = get_settings()
+    worker = threading.Thread(target=box.render, args=(AVIS.read_bytes(), "application/pdf", 1, 50, settings))
+    worker.start()
+    worker.join()
+    pid = box.pid
+    assert pid is not None
+    time.sleep(0.5)
+    assert box.render(AVIS.read_bytes(), "application/pdf", 1, 50, settings) is not None
+    assert box.pid == pid and box.restarts == 0
