@@ -222,7 +222,7 @@ class _BatchKeeper(threading.Thread):
                     self._current_done = 0
                     current = None
                     continue
-                self.stop.wait(0.2)
+                self.stop.wait(1.0)  # progress is not free: poll it as an agent would
             if current is not None:
                 c.post(f"/reextract/{current}/stop")
 

@@ -15,6 +15,7 @@ is that a job shares the worker's process, so a hostile file is contained by oth
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import resource
@@ -136,10 +137,21 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     stop = threading.Event()
     queue = JobQueue(ctx.redis, settings)
 
+    local = threading.local()
+
     def reconcile_once() -> None:
         if try_lock(ctx.redis, settings.queue_name, name, settings.reconcile_every_s * 2):
             reconcile(ctx.db, queue, settings)
-            batch.advance(ctx.db, queue, settings)  # agents' batch re-extractions, rate-limited
+
+    def drive_batches() -> None:
+        # Agents' batch re-extractions, rate-limited, by the elected reconciler's process, in
+        # a thread of its own at the batch's CPU priority (raising nice needs no privilege).
+        if not getattr(local, "niced", False):
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, 0, settings.batch_nice)
+            local.niced = True
+        if try_lock(ctx.redis, settings.queue_name, name, settings.reconcile_every_s * 2):
+            batch.advance(ctx.db, queue, settings)
 
     def watchdog() -> None:
         # RQ's timeout is a signal, handled only between bytecodes: a file that hangs inside C
@@ -155,6 +167,8 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
                          name="heartbeat", daemon=True),
         threading.Thread(target=_loop, args=(stop, settings.reconcile_every_s, reconcile_once, "reconciler"),
                          name="reconciler", daemon=True),
+        threading.Thread(target=_loop, args=(stop, settings.reconcile_every_s, drive_batches, "batches"),
+                         name="batches", daemon=True),
     ]
     for t in threads:
         t.start()
