@@ -41,9 +41,15 @@ log = logging.getLogger("docproc.worker")
 
 
 class DocprocWorker(SimpleWorker):
-    """SimpleWorker that remembers a stop request across Redis reconnections."""
+    """SimpleWorker that remembers a stop request across Redis reconnections, and runs the
+    batch queue's jobs at a lower CPU priority (``batch_nice``) so that an upload being read
+    by another worker of the same host keeps the cores (the queues order who starts first;
+    this orders who gets the CPU while both run)."""
 
     stop_requested = False
+    #: Queue whose jobs run niced, and the nice level (0: off, or unavailable here).
+    batch_queue: str | None = None
+    batch_nice = 0
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         DocprocWorker.stop_requested = True
@@ -68,6 +74,32 @@ def _forget_if_deleted(rq_job: Any) -> None:
         JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
     except (SQLAlchemyError, RedisError) as exc:
         log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
+
+    def execute_job(self, job: Any, queue: Any) -> Any:
+        if not self.batch_nice or queue.name != self.batch_queue:
+            return super().execute_job(job, queue)
+        # Linux: the nice value is per thread; jobs run in this (main) thread.
+        os.setpriority(os.PRIO_PROCESS, 0, self.batch_nice)
+        try:
+            return super().execute_job(job, queue)
+        finally:
+            try:
+                os.setpriority(os.PRIO_PROCESS, 0, 0)
+            except OSError:
+                DocprocWorker.batch_nice = 0
+
+
+def _can_renice() -> bool:
+    """Whether this thread may lower its nice value back to 0 after raising it (root, or
+    RLIMIT_NICE allowing it: ``LimitNICE=+0`` in the systemd unit)."""
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) != 0:
+            return False
+        os.setpriority(os.PRIO_PROCESS, 0, 1)
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+        return True
+    except OSError:
+        return False
 
 
 def _limit_memory(mb: int) -> None:
@@ -135,10 +167,21 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     stop = threading.Event()
     queue = JobQueue(ctx.redis, settings)
 
+    local = threading.local()
+
     def reconcile_once() -> None:
         if try_lock(ctx.redis, settings.queue_name, name, settings.reconcile_every_s * 2):
             reconcile(ctx.db, queue, settings)
-            batch.advance(ctx.db, queue, settings)  # agents' batch re-extractions, rate-limited
+
+    def drive_batches() -> None:
+        # Agents' batch re-extractions, rate-limited, by the elected reconciler's process, in
+        # a thread of its own at the batch's CPU priority (raising nice needs no privilege).
+        if not getattr(local, "niced", False):
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, 0, settings.batch_nice)
+            local.niced = True
+        if try_lock(ctx.redis, settings.queue_name, name, settings.reconcile_every_s * 2):
+            batch.advance(ctx.db, queue, settings)
 
     def watchdog() -> None:
         # RQ's timeout is a signal, handled only between bytecodes: a file that hangs inside C
@@ -161,9 +204,15 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
                          name="heartbeat", daemon=True),
         threading.Thread(target=_loop, args=(stop, settings.reconcile_every_s, reconcile_once, "reconciler"),
                          name="reconciler", daemon=True),
+        threading.Thread(target=_loop, args=(stop, settings.reconcile_every_s, drive_batches, "batches"),
+                         name="batches", daemon=True),
     ]
     for t in threads:
         t.start()
+    DocprocWorker.batch_queue = settings.batch_queue_name
+    DocprocWorker.batch_nice = settings.batch_nice if settings.batch_nice and _can_renice() else 0
+    if settings.batch_nice and not DocprocWorker.batch_nice:
+        log.warning("batch jobs run at normal CPU priority (nice cannot be restored here: LimitNICE=+0)")
     try:
         while not DocprocWorker.stop_requested:
             redis = connect_redis(settings.redis_url, for_worker=True)

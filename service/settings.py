@@ -52,6 +52,8 @@ class ServiceSettings:
     #: minute at most (0: no limit), and at most this many waiting or running at once.
     reextract_rate_per_min: float = 600.0
     reextract_max_inflight: int = 100
+    #: Nice level of a worker's thread while it runs a batch job (0: same priority as uploads).
+    batch_nice: int = 10
     #: Largest accepted upload (2 Mo, the CSS form's limit).
     max_upload_bytes: int = 2 * 1024 * 1024
     #: RQ job timeout in seconds; a job running longer is failed with ``file.timeout``.
@@ -172,6 +174,7 @@ ENV: dict[str, str] = {
     "storage_backend": "DOCPROC_STORAGE_BACKEND",
     "reextract_rate_per_min": "DOCPROC_REEXTRACT_RATE",
     "reextract_max_inflight": "DOCPROC_REEXTRACT_INFLIGHT",
+    "batch_nice": "DOCPROC_BATCH_NICE",
     "job_timeout_s": "DOCPROC_JOB_TIMEOUT_S",
     "max_attempts": "DOCPROC_MAX_ATTEMPTS",
     "retry_backoff_s": "DOCPROC_RETRY_BACKOFF_S",
@@ -213,6 +216,7 @@ _EXPECTED = {
     "storage_backend": "« local » ou « database »",
     "reextract_rate_per_min": "un nombre de dossiers par minute (0 : sans limite)",
     "reextract_max_inflight": "un entier ≥ 1",
+    "batch_nice": "un entier de 0 à 19",
     "job_timeout_s": "un entier de secondes", "max_attempts": "un entier ≥ 1",
     "retry_backoff_s": "un nombre de secondes", "heartbeat_s": "un nombre de secondes",
     "stale_after_s": "un nombre de secondes", "reconcile_every_s": "un nombre de secondes",
@@ -260,6 +264,7 @@ def _model() -> Any:
         storage_backend: Literal["local", "database"] = "local"
         reextract_rate_per_min: float = Field(600.0, ge=0)
         reextract_max_inflight: int = Field(100, ge=1)
+        batch_nice: int = Field(10, ge=0, le=19)
         job_timeout_s: int = Field(120, gt=0)
         max_attempts: int = Field(3, ge=1)
         retry_backoff_s: float = Field(2.0, ge=0)
