@@ -55,9 +55,19 @@ class DocprocWorker(SimpleWorker):
         DocprocWorker.stop_requested = True
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
-    def execute_job(self, job: Any, queue: Any) -> None:
+    def execute_job(self, job: Any, queue: Any) -> Any:
         try:
-            super().execute_job(job, queue)
+            if not self.batch_nice or queue.name != self.batch_queue:
+                return super().execute_job(job, queue)
+            # Linux: the nice value is per thread; jobs run in this (main) thread.
+            os.setpriority(os.PRIO_PROCESS, 0, self.batch_nice)
+            try:
+                return super().execute_job(job, queue)
+            finally:
+                try:
+                    os.setpriority(os.PRIO_PROCESS, 0, 0)
+                except OSError:
+                    DocprocWorker.batch_nice = 0
         finally:
             _forget_if_deleted(job)
 
@@ -74,19 +84,6 @@ def _forget_if_deleted(rq_job: Any) -> None:
         JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
     except (SQLAlchemyError, RedisError) as exc:
         log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
-
-    def execute_job(self, job: Any, queue: Any) -> Any:
-        if not self.batch_nice or queue.name != self.batch_queue:
-            return super().execute_job(job, queue)
-        # Linux: the nice value is per thread; jobs run in this (main) thread.
-        os.setpriority(os.PRIO_PROCESS, 0, self.batch_nice)
-        try:
-            return super().execute_job(job, queue)
-        finally:
-            try:
-                os.setpriority(os.PRIO_PROCESS, 0, 0)
-            except OSError:
-                DocprocWorker.batch_nice = 0
 
 
 def _can_renice() -> bool:
