@@ -34,6 +34,7 @@ node_modules/.installed: package.json package-lock.json
 setup: system $(BIN)/.installed node_modules/.installed
 
 lint: setup
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy docproc service
 

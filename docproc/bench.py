@@ -41,6 +41,7 @@ def _median_ms(fn: Callable[[], object], repeat: int) -> float:
 
 def _text_sample_files() -> list[list[Path]]:
     from docproc import qa
+
     out = []
     for exp in qa.expected_files(SAMPLES, {"text"}):
         expected = json.loads(exp.read_text(encoding="utf-8"))
@@ -71,8 +72,15 @@ def bench_text(repeat: int = 15) -> dict[str, Any]:
     ours, core, base = [], [], []
     for files in blobs:
         uploads = [Upload(n, d) for n, d in files]
-        ours.append(_median_ms(lambda u=uploads: extract(u, date(2025, 10, 1)).to_contract(), repeat))  # type: ignore[misc]
-        core.append(_median_ms(lambda u=uploads: extract(u, date(2025, 10, 1), verify_codes=False).to_contract(), repeat))  # type: ignore[misc]
+        ours.append(
+            _median_ms(lambda u=uploads: extract(u, date(2025, 10, 1)).to_contract(), repeat)  # type: ignore[misc]
+        )
+        core.append(
+            _median_ms(
+                lambda u=uploads: extract(u, date(2025, 10, 1), verify_codes=False).to_contract(),  # type: ignore[misc]
+                repeat,
+            )
+        )
         base.append(_median_ms(lambda f=files: raw(f), repeat))  # type: ignore[misc]
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import docproc.pipeline"], check=True)
@@ -80,12 +88,22 @@ def bench_text(repeat: int = 15) -> dict[str, Any]:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], check=True)
     python_ms = (time.perf_counter() - t0) * 1000
-    m_ours, m_core, m_base = statistics.median(ours), statistics.median(core), statistics.median(base)
-    return {"documents": len(blobs), "pypdfium2_text_median_ms": round(m_base, 2),
-            "extract_without_2ddoc_median_ms": round(m_core, 2), "ratio_without_2ddoc": round(m_core / m_base, 2),
-            "extract_median_ms": round(m_ours, 2), "ratio": round(m_ours / m_base, 2),
-            "twoddoc_added_ms": round(m_ours - m_core, 2), "target_ratio": 6.0,
-            "cli_import_ms": round(import_ms - python_ms, 1)}
+    m_ours, m_core, m_base = (
+        statistics.median(ours),
+        statistics.median(core),
+        statistics.median(base),
+    )
+    return {
+        "documents": len(blobs),
+        "pypdfium2_text_median_ms": round(m_base, 2),
+        "extract_without_2ddoc_median_ms": round(m_core, 2),
+        "ratio_without_2ddoc": round(m_core / m_base, 2),
+        "extract_median_ms": round(m_ours, 2),
+        "ratio": round(m_ours / m_base, 2),
+        "twoddoc_added_ms": round(m_ours - m_core, 2),
+        "target_ratio": 6.0,
+        "cli_import_ms": round(import_ms - python_ms, 1),
+    }
 
 
 def _process_ms(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -109,7 +127,9 @@ def bench_cold_start(runs: int = 15, sample: Path = COLD_START_SAMPLE) -> dict[s
     with tempfile.TemporaryDirectory(prefix="docproc-bench-pyc-") as pyc:
         # As installed: byte-code compiled once (an installed package has its .pyc), here in a
         # private folder so that neither PYTHONDONTWRITEBYTECODE nor the tree changes the figure.
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", TRUST_TEST)}
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", TRUST_TEST)
+        }
         env["PYTHONPYCACHEPREFIX"] = pyc
         # The samples are signed with the ANTS test key: by default their code is read and
         # refused on its authority before any cryptography; trusting the test authority makes
@@ -128,13 +148,19 @@ def bench_cold_start(runs: int = 15, sample: Path = COLD_START_SAMPLE) -> dict[s
 
     m_ours, m_checked, m_base = median(ours, 0), median(checked, 0), median(base, 0)
     cpu_ours, cpu_checked, cpu_base = median(ours, 1), median(checked, 1), median(base, 1)
-    return {"runs": runs, "sample": sample.name, "extract_process_median_ms": round(m_ours, 1),
-            "import_pypdfium2_median_ms": round(m_base, 1), "ratio": round(m_ours / m_base, 2),
-            "target_ratio": COLD_START_TARGET, "met": m_ours / m_base <= COLD_START_TARGET,
-            "cpu_ratio": round(cpu_ours / cpu_base, 2),
-            "extract_signature_checked_median_ms": round(m_checked, 1),
-            "ratio_signature_checked": round(m_checked / m_base, 2),
-            "cpu_ratio_signature_checked": round(cpu_checked / cpu_base, 2)}
+    return {
+        "runs": runs,
+        "sample": sample.name,
+        "extract_process_median_ms": round(m_ours, 1),
+        "import_pypdfium2_median_ms": round(m_base, 1),
+        "ratio": round(m_ours / m_base, 2),
+        "target_ratio": COLD_START_TARGET,
+        "met": m_ours / m_base <= COLD_START_TARGET,
+        "cpu_ratio": round(cpu_ours / cpu_base, 2),
+        "extract_signature_checked_median_ms": round(m_checked, 1),
+        "ratio_signature_checked": round(m_checked / m_base, 2),
+        "cpu_ratio_signature_checked": round(cpu_checked / cpu_base, 2),
+    }
 
 
 def _peak_kb(pid: int | None, reset: bool = False) -> int | None:
@@ -177,14 +203,28 @@ def bench_hostile(families: set[str] | None = None) -> dict[str, Any]:
         failed = [c.code for c in result.checks if not c.ok and c.level == "critical"]
         got = failed[0] if failed else None
         clean += got == item.expected
-        rows.append({"file": item.name, "family": item.family, "bytes": len(item.data), "verdict": got,
-                     "expected": item.expected, "ms": round(ms, 1), "peak_mb": _mb(_peak_kb(sandbox.pid))})
+        rows.append(
+            {
+                "file": item.name,
+                "family": item.family,
+                "bytes": len(item.data),
+                "verdict": got,
+                "expected": item.expected,
+                "ms": round(ms, 1),
+                "peak_mb": _mb(_peak_kb(sandbox.pid)),
+            }
+        )
     times = [r["ms"] for r in rows]
     peaks = [r["peak_mb"] for r in rows if r["peak_mb"] is not None]
-    return {"files": len(rows), "clean_verdicts": clean, "sandbox_restarts": sandbox.restarts,
-            "median_ms": round(statistics.median(times), 1) if times else None,
-            "max_ms": max(times, default=None), "max_peak_mb": max(peaks, default=None),
-            "per_file": rows}
+    return {
+        "files": len(rows),
+        "clean_verdicts": clean,
+        "sandbox_restarts": sandbox.restarts,
+        "median_ms": round(statistics.median(times), 1) if times else None,
+        "max_ms": max(times, default=None),
+        "max_peak_mb": max(peaks, default=None),
+        "per_file": rows,
+    }
 
 
 def _mb(kb: int | None) -> float | None:
@@ -198,16 +238,19 @@ def _section(name: str, avis: int = 1000) -> dict[str, Any]:
         return bench_text()
     if name == "twoddoc":
         from docproc.twoddoc import bench_decode
+
         files = list(SAMPLES.glob("avis_*.pdf"))
         ms = [bench_decode(p.read_bytes(), 9) for p in sorted(files)[:5]]
         return {"decode_median_ms_per_avis": round(statistics.median(ms), 2), "target_ms": 50}
     if name == "ocr":
         from docproc.text.ocr_bench import bench_ocr
+
         return bench_ocr(SAMPLES)
     if name == "hostile":
         return bench_hostile()
     if name == "service":
         from service.bench import bench_service
+
         return bench_service(avis=avis)
     raise ValueError(name)
 
@@ -227,8 +270,10 @@ def run_bench(as_json: bool = False, sections: list[str] | None = None, avis: in
             for k, v in values.items():
                 if k == "per_file" and isinstance(v, list):
                     for r in v:
-                        print(f"    {r['ms']:8.1f} ms {r['peak_mb'] or 0:7.1f} Mo  {r['verdict'] or 'lu'}"  # noqa: T201
-                              f"{'' if r['verdict'] == r['expected'] else ' ≠ ' + str(r['expected'])}  {r['file']!r}")
+                        print(  # noqa: T201
+                            f"    {r['ms']:8.1f} ms {r['peak_mb'] or 0:7.1f} Mo  {r['verdict'] or 'lu'}"
+                            f"{'' if r['verdict'] == r['expected'] else ' ≠ ' + str(r['expected'])}  {r['file']!r}"
+                        )
                     continue
                 print(f"  {k}: {v}")  # noqa: T201
     return 0

@@ -25,10 +25,19 @@ class UsageError(Exception):
 _ARGPARSE_FR: tuple[tuple[str, str], ...] = (
     (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
     (r"unrecognized arguments: (.*)", r"arguments inconnus : \1"),
-    (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)", r"argument \1 : choix invalide \2 (possibles : \3)"),
-    (r"argument (\S+): invalid (\S+) value: (.*)", r"argument \1 : valeur invalide \3 (attendu : \2)"),
+    (
+        r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)",
+        r"argument \1 : choix invalide \2 (possibles : \3)",
+    ),
+    (
+        r"argument (\S+): invalid (\S+) value: (.*)",
+        r"argument \1 : valeur invalide \3 (attendu : \2)",
+    ),
     (r"argument (\S+): expected one argument", r"argument \1 : une valeur est attendue"),
-    (r"argument (\S+): expected at least one argument", r"argument \1 : au moins une valeur est attendue"),
+    (
+        r"argument (\S+): expected at least one argument",
+        r"argument \1 : au moins une valeur est attendue",
+    ),
     (r"argument (\S+): not allowed with argument (.*)", r"argument \1 : incompatible avec \2"),
     (r"ambiguous option: (\S+) could match (.*)", r"option ambiguë : \1 peut désigner \2"),
     (r"argument (\S+): (.*)", r"argument \1 : \2"),
@@ -43,7 +52,9 @@ def _french(message: str) -> str:
 
 
 class _FrenchFormatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None) -> None:
+    def add_usage(
+        self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None
+    ) -> None:
         super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
 
 
@@ -56,8 +67,13 @@ class FrenchParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._positionals.title = "arguments"
         self._optionals.title = "options"
-        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
-                          help="afficher cette aide et quitter")
+        self.add_argument(
+            "-h",
+            "--help",
+            action="help",
+            default=argparse.SUPPRESS,
+            help="afficher cette aide et quitter",
+        )
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -68,7 +84,9 @@ def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"date invalide « {value} » : attendu AAAA-MM-JJ") from None
+        raise argparse.ArgumentTypeError(
+            f"date invalide « {value} » : attendu AAAA-MM-JJ"
+        ) from None
 
 
 def _input_file(name: str) -> Path:
@@ -84,6 +102,7 @@ def _input_file(name: str) -> Path:
 def _file_progress(progress: Any, total: int) -> Iterator[None]:
     """Report each file as the pipeline starts reading it (text layer or OCR: the slow step)."""
     from docproc import pipeline
+
     original = vars(pipeline)["read_file"]
     seen = [0]
 
@@ -102,10 +121,14 @@ def _file_progress(progress: Any, total: int) -> Iterator[None]:
 def cmd_extract(args: argparse.Namespace) -> int:
     paths = [_input_file(name) for name in args.files]  # every path checked before any work
     from docproc.sandbox import prestart
-    prestart(warm=False)  # the sandbox imports its reading stack while this process imports the rest
+
+    prestart(
+        warm=False
+    )  # the sandbox imports its reading stack while this process imports the rest
     from docproc.models import Upload
     from docproc.pipeline import extract
     from docproc.progress import Progress
+
     uploads = []
     for path in paths:
         try:
@@ -113,15 +136,19 @@ def cmd_extract(args: argparse.Namespace) -> int:
         except OSError:
             raise UsageError(f"Impossible de lire le fichier « {path} ».") from None
     logging.getLogger("docproc.sandbox").setLevel(logging.ERROR)  # said below, with the file's name
-    with Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress, \
-            _file_progress(progress, len(uploads)):
+    with (
+        Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress,
+        _file_progress(progress, len(uploads)),
+    ):
         result = extract(uploads, args.date or date.today()).to_contract()
     for f in result["files"]:
         for c in f["checks"]:
             if not c["ok"] and c["code"] == "fichier.ressources" and c["data"].get("cause"):
-                print(f"docproc : « {f['name']} » : lecture interrompue dans le bac à sable "
-                      f"({c['data']['cause']}) ; fichier refusé (fichier.ressources), le traitement continue.",
-                      file=sys.stderr)
+                print(
+                    f"docproc : « {f['name']} » : lecture interrompue dans le bac à sable "
+                    f"({c['data']['cause']}) ; fichier refusé (fichier.ressources), le traitement continue.",
+                    file=sys.stderr,
+                )
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -132,10 +159,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def summary(result: dict[str, Any]) -> str:
     """A readable French summary of an extraction result, in the demo's words."""
     from docproc.labels import STATUS_LABELS, fields_line, kind_label, twoddoc_line
+
     lines = []
     for f in result["files"]:
         state = "lu" if f["accepted"] else "refusé"
-        lines.append(f"Fichier {f['name']} ({f['media_type'] or 'type inconnu'}, {f['pages']} page(s)) : {state}")
+        lines.append(
+            f"Fichier {f['name']} ({f['media_type'] or 'type inconnu'}, {f['pages']} page(s)) : {state}"
+        )
         for c in f["checks"]:
             if not c["ok"]:
                 lines.append(f"  ✗ {c['message']}")
@@ -144,8 +174,10 @@ def summary(result: dict[str, Any]) -> str:
     for i, d in enumerate(result["documents"], 1):
         pages = ", ".join(f"{p['number'] or '?'}/{p['of'] or '?'}" for p in d["pages"])
         complete = "complet" if d.get("complete") else "incomplet"
-        lines.append(f"Document {i} : {kind_label(d['kind'])} — {STATUS_LABELS.get(d['status'], d['status'])}, "
-                     f"{complete} (pages {pages})")
+        lines.append(
+            f"Document {i} : {kind_label(d['kind'])} — {STATUS_LABELS.get(d['status'], d['status'])}, "
+            f"{complete} (pages {pages})"
+        )
         lines.append(f"  {fields_line(d['kind'], d['fields'])}")
         if (code_line := twoddoc_line(d.get("twoddoc"))) is not None:
             lines.append(f"  {code_line}")
@@ -186,13 +218,16 @@ def _html_target(value: str) -> Path:
         raise UsageError(f"« {value} » est un dossier : indiquez un fichier pour le rapport HTML.")
     parent = target.parent
     if not parent.is_dir():
-        raise UsageError(f"Le dossier « {parent} » du rapport HTML n'existe pas : créez-le ou choisissez un autre chemin.")
+        raise UsageError(
+            f"Le dossier « {parent} » du rapport HTML n'existe pas : créez-le ou choisissez un autre chemin."
+        )
     return target
 
 
 def cmd_qa(args: argparse.Namespace) -> int:
     from docproc import qa, qa_report
     from docproc.progress import Progress
+
     directory = Path(args.dir)
     if not directory.is_dir():
         raise UsageError(f"Le dossier « {args.dir} » n'existe pas.")
@@ -217,53 +252,66 @@ def cmd_qa(args: argparse.Namespace) -> int:
     js["exit_code"] = code
     if html_target is not None:
         html_target.write_text(qa.html_report(report, details, comparison), encoding="utf-8")
-    print(json.dumps(js, ensure_ascii=False, indent=2) if args.json else qa.text_summary(report, comparison))
+    print(
+        json.dumps(js, ensure_ascii=False, indent=2)
+        if args.json
+        else qa.text_summary(report, comparison)
+    )
     return code
 
 
 def cmd_eligibility(args: argparse.Namespace) -> int:
     from docproc.eligibility.cli import run_cli
+
     return run_cli(Path(args.household), args.json)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from docproc.bench import run_bench
+
     return run_bench(as_json=args.json, sections=args.only, avis=args.avis)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from service.commands import serve
+
     return serve(args.host, args.port)
 
 
 def cmd_worker(_args: argparse.Namespace) -> int:
     from service.commands import run_worker
+
     return run_worker()
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     from service.reextract_cli import run
+
     return run(args)
 
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     from service.rotate import run
+
     return run(args)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     from service.commands import up
+
     return up(args.host, args.port, Path(args.data_dir))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from service.demo import run_demo
+
     return run_demo(Path(args.dir))
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
     from docproc.twoddoc import refresh_trust_cache
     from docproc.twoddoc.trust import default_cache_dir
+
     if args.action != "refresh":
         raise UsageError("Action inconnue : seule « refresh » existe.")
     count = refresh_trust_cache(default_cache_dir())
@@ -307,6 +355,7 @@ ligne sur stderr) et les autres sont lus. Un refus est un résultat : code de so
 
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("docproc")
     except PackageNotFoundError:
@@ -317,12 +366,24 @@ class _VersionAction(argparse.Action):
     """``--version``, read from the package metadata only when asked (importlib.metadata costs
     more start-up time than the whole argument parsing)."""
 
-    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
-                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:  # noqa: A002
-        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+    def __init__(
+        self,
+        option_strings: list[str],
+        dest: str = argparse.SUPPRESS,
+        default: str = argparse.SUPPRESS,
+        help: str | None = None,
+    ) -> None:  # noqa: A002
+        super().__init__(
+            option_strings=option_strings, dest=dest, default=default, nargs=0, help=help
+        )
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> NoReturn:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> NoReturn:
         print(f"docproc {_version()}")
         parser.exit()
 
@@ -330,6 +391,7 @@ class _VersionAction(argparse.Action):
 def cmd_settings(args: argparse.Namespace) -> int:
     from docproc.settings import describe as library
     from service.settings import describe as service
+
     rows = library() + service()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
@@ -345,73 +407,160 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = FrenchParser(prog="docproc", description="Lecture et contrôle des justificatifs CSS.", epilog=MAIN_EPILOG)
+    p = FrenchParser(
+        prog="docproc", description="Lecture et contrôle des justificatifs CSS.", epilog=MAIN_EPILOG
+    )
     p.add_argument("--version", action=_VersionAction, help="afficher la version et quitter")
-    p.add_argument("--debug", action="store_true", help="afficher la trace complète des erreurs internes")
+    p.add_argument(
+        "--debug", action="store_true", help="afficher la trace complète des erreurs internes"
+    )
     sub = p.add_subparsers(dest="command", required=True, title="commandes", metavar="COMMANDE")
-    e = sub.add_parser("extract", help="extraire les informations de fichiers (sans Redis)",
-                       description="Lit les fichiers d'un dossier (PDF ou images) et donne documents, champs "
-                                   "et contrôles.", epilog=EXTRACT_EPILOG)
-    e.add_argument("files", nargs="+", metavar="FICHIER", help="PDF ou image (JPEG, PNG, TIFF, HEIC) du dossier")
-    e.add_argument("--json", action="store_true", help="sortie JSON du contrat (§3) au lieu du résumé")
-    e.add_argument("--date", type=_date, help="date de la demande (AAAA-MM-JJ), par défaut aujourd'hui")
+    e = sub.add_parser(
+        "extract",
+        help="extraire les informations de fichiers (sans Redis)",
+        description="Lit les fichiers d'un dossier (PDF ou images) et donne documents, champs "
+        "et contrôles.",
+        epilog=EXTRACT_EPILOG,
+    )
+    e.add_argument(
+        "files",
+        nargs="+",
+        metavar="FICHIER",
+        help="PDF ou image (JPEG, PNG, TIFF, HEIC) du dossier",
+    )
+    e.add_argument(
+        "--json", action="store_true", help="sortie JSON du contrat (§3) au lieu du résumé"
+    )
+    e.add_argument(
+        "--date", type=_date, help="date de la demande (AAAA-MM-JJ), par défaut aujourd'hui"
+    )
     e.add_argument("-q", "--quiet", action="store_true", help="pas de progression sur stderr")
     e.set_defaults(func=cmd_extract)
-    q = sub.add_parser("qa", help="mesurer l'exactitude sur les échantillons, par famille et par type",
-                       description="Extrait chaque échantillon de DIR qui a un NAME.expected.json et compare "
-                                   "au résultat attendu : exactitude par champ, par famille et par type.",
-                       epilog=QA_EPILOG)
-    q.add_argument("dir", nargs="?", default="samples", metavar="DIR",
-                   help="dossier des échantillons (défaut : samples)")
-    q.add_argument("--json", action="store_true", help="rapport JSON sur la sortie standard (sert de --baseline)")
-    q.add_argument("--html", metavar="FICHIER", help="écrire aussi un rapport HTML dans ce fichier (son dossier doit exister)")
-    q.add_argument("--baseline", metavar="JSON",
-                   help="rapport « qa --json » d'un run précédent : ce qui a progressé ou régressé, champ par "
-                        "champ ; code 3 sur une régression")
+    q = sub.add_parser(
+        "qa",
+        help="mesurer l'exactitude sur les échantillons, par famille et par type",
+        description="Extrait chaque échantillon de DIR qui a un NAME.expected.json et compare "
+        "au résultat attendu : exactitude par champ, par famille et par type.",
+        epilog=QA_EPILOG,
+    )
+    q.add_argument(
+        "dir",
+        nargs="?",
+        default="samples",
+        metavar="DIR",
+        help="dossier des échantillons (défaut : samples)",
+    )
+    q.add_argument(
+        "--json",
+        action="store_true",
+        help="rapport JSON sur la sortie standard (sert de --baseline)",
+    )
+    q.add_argument(
+        "--html",
+        metavar="FICHIER",
+        help="écrire aussi un rapport HTML dans ce fichier (son dossier doit exister)",
+    )
+    q.add_argument(
+        "--baseline",
+        metavar="JSON",
+        help="rapport « qa --json » d'un run précédent : ce qui a progressé ou régressé, champ par "
+        "champ ; code 3 sur une régression",
+    )
     q.add_argument("-q", "--quiet", action="store_true", help="pas de progression sur stderr")
     q.set_defaults(func=cmd_qa)
-    el = sub.add_parser("eligibility", help="décision CSS pour un foyer",
-                        description="Applique le moteur d'éligibilité CSS à un foyer (format : contrat §5).",
-                        epilog="exemple :\n  docproc eligibility docproc/eligibility/examples/famille.json --json")
+    el = sub.add_parser(
+        "eligibility",
+        help="décision CSS pour un foyer",
+        description="Applique le moteur d'éligibilité CSS à un foyer (format : contrat §5).",
+        epilog="exemple :\n  docproc eligibility docproc/eligibility/examples/famille.json --json",
+    )
     el.add_argument("household", metavar="FOYER.json", help="fichier JSON du foyer")
-    el.add_argument("--json", action="store_true", help="sortie JSON au lieu de l'explication en français")
+    el.add_argument(
+        "--json", action="store_true", help="sortie JSON au lieu de l'explication en français"
+    )
     el.set_defaults(func=cmd_eligibility)
-    b = sub.add_parser("bench", help="mesures de vitesse", description="Mesures de vitesse, en ratios mesurés dans un même run.")
+    b = sub.add_parser(
+        "bench",
+        help="mesures de vitesse",
+        description="Mesures de vitesse, en ratios mesurés dans un même run.",
+    )
     b.add_argument("--json", action="store_true", help="résultats en JSON")
-    b.add_argument("--only", action="append", metavar="SECTION",
-                   choices=["cold_start", "text", "twoddoc", "ocr", "service", "hostile"],
-                   help="cold_start (démarrage à froid d'extract, cible ≤ 2× un import de pypdfium2), "
-                        "text, twoddoc, ocr, service, hostile (répétable)")
-    b.add_argument("--avis", type=int, default=1000, metavar="N",
-                   help="service : avis texte envoyés de bout en bout (défaut 1000 ; sinon extrapolé à 1000)")
+    b.add_argument(
+        "--only",
+        action="append",
+        metavar="SECTION",
+        choices=["cold_start", "text", "twoddoc", "ocr", "service", "hostile"],
+        help="cold_start (démarrage à froid d'extract, cible ≤ 2× un import de pypdfium2), "
+        "text, twoddoc, ocr, service, hostile (répétable)",
+    )
+    b.add_argument(
+        "--avis",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="service : avis texte envoyés de bout en bout (défaut 1000 ; sinon extrapolé à 1000)",
+    )
     b.set_defaults(func=cmd_bench)
-    s = sub.add_parser("serve", help="l'API seule (REDIS_URL)", description="Démarre l'API FastAPI sur un Redis existant (REDIS_URL).")
+    s = sub.add_parser(
+        "serve",
+        help="l'API seule (REDIS_URL)",
+        description="Démarre l'API FastAPI sur un Redis existant (REDIS_URL).",
+    )
     s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
     s.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     s.set_defaults(func=cmd_serve)
-    w = sub.add_parser("worker", help="un worker RQ (REDIS_URL)", description="Démarre un worker RQ sur un Redis existant (REDIS_URL).")
+    w = sub.add_parser(
+        "worker",
+        help="un worker RQ (REDIS_URL)",
+        description="Démarre un worker RQ sur un Redis existant (REDIS_URL).",
+    )
     w.set_defaults(func=cmd_worker)
-    u = sub.add_parser("up", help="tout le service en local (redis privé, workers, API)",
-                       description="Redis privé, un worker par cœur et l'API, au premier plan jusqu'à Ctrl-C.")
+    u = sub.add_parser(
+        "up",
+        help="tout le service en local (redis privé, workers, API)",
+        description="Redis privé, un worker par cœur et l'API, au premier plan jusqu'à Ctrl-C.",
+    )
     u.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
     u.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
-    u.add_argument("--data-dir", default="./var", metavar="DOSSIER", help="dossier des données (défaut : ./var)")
+    u.add_argument(
+        "--data-dir",
+        default="./var",
+        metavar="DOSSIER",
+        help="dossier des données (défaut : ./var)",
+    )
     u.set_defaults(func=cmd_up)
     from service.reextract_cli import add_parser as reextract_parser
+
     reextract_parser(sub).set_defaults(func=cmd_reextract)
     from service.rotate import add_parser as rotate_parser
+
     rotate_parser(sub).set_defaults(func=cmd_rotate_key)
-    d = sub.add_parser("demo", help="démonstration de bout en bout par l'API",
-                       description="Démarre le service, envoie les échantillons par l'API et résume.")
-    d.add_argument("dir", nargs="?", default="samples", metavar="DIR", help="dossier des échantillons (défaut : samples)")
+    d = sub.add_parser(
+        "demo",
+        help="démonstration de bout en bout par l'API",
+        description="Démarre le service, envoie les échantillons par l'API et résume.",
+    )
+    d.add_argument(
+        "dir",
+        nargs="?",
+        default="samples",
+        metavar="DIR",
+        help="dossier des échantillons (défaut : samples)",
+    )
     d.set_defaults(func=cmd_demo)
-    t = sub.add_parser("trust", help="cache des certificats 2D-Doc",
-                       description="Télécharge la TSL de l'ANTS et les certificats des autorités (réseau requis).")
+    t = sub.add_parser(
+        "trust",
+        help="cache des certificats 2D-Doc",
+        description="Télécharge la TSL de l'ANTS et les certificats des autorités (réseau requis).",
+    )
     t.add_argument("action", choices=["refresh"], help="refresh : rafraîchir le cache")
     t.set_defaults(func=cmd_trust)
-    st = sub.add_parser("settings", help="réglages effectifs et leur origine (secrets masqués)",
-                        description="Affiche chaque réglage, sa valeur effective (secrets masqués) et d'où "
-                                    "elle vient : variable d'environnement, fichier TOML ou défaut.")
+    st = sub.add_parser(
+        "settings",
+        help="réglages effectifs et leur origine (secrets masqués)",
+        description="Affiche chaque réglage, sa valeur effective (secrets masqués) et d'où "
+        "elle vient : variable d'environnement, fichier TOML ou défaut.",
+    )
     st.add_argument("--json", action="store_true", help="sortie JSON")
     st.set_defaults(func=cmd_settings)
     return p
@@ -421,6 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
     from docproc.settings import SettingsError, check_environment
+
     try:
         check_environment()  # a misspelt DOCPROC_* variable is refused before any work
         return int(args.func(args))
@@ -438,8 +588,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"docproc : erreur interne ({type(exc).__name__}) ; relancez avec --debug pour le détail.",
-              file=sys.stderr)
+        print(
+            f"docproc : erreur interne ({type(exc).__name__}) ; relancez avec --debug pour le détail.",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -72,10 +72,14 @@ def _hint(payload: str, context: tuple[str, bool, date]) -> CodeHint | None:
     numero = people[0].get("numero_fiscal") if people else None
     year = fields.get("annee_revenus")
     recovery = fields.get("date_mise_en_recouvrement")
-    return CodeHint(doc_type=code.doc_type, annee_revenus=year if isinstance(year, int) else None,
-                    annee_avis=int(recovery[:4]) if isinstance(recovery, str) else None,
-                    numero_fiscal=numero, fields=fields,
-                    valid_signature=code.valid_signature)
+    return CodeHint(
+        doc_type=code.doc_type,
+        annee_revenus=year if isinstance(year, int) else None,
+        annee_avis=int(recovery[:4]) if isinstance(recovery, str) else None,
+        numero_fiscal=numero,
+        fields=fields,
+        valid_signature=code.valid_signature,
+    )
 
 
 def parse_code(payload: str) -> twoddoc.TwoDDoc | None:

@@ -31,8 +31,13 @@ def read_fields(g: Group, views: list[PageView]) -> Extraction:
         source = next((k for k in g.pages if getattr(k, name)), None)
         if source is not None:
             ex.fields[name] = getattr(source, name)
-            ex.provenance[name] = _key_provenance(spec, name, getattr(source, name), views[source.order],
-                                                  1 if source.role == "first" else source.n or 0)
+            ex.provenance[name] = _key_provenance(
+                spec,
+                name,
+                getattr(source, name),
+                views[source.order],
+                1 if source.role == "first" else source.n or 0,
+            )
     return ex
 
 
@@ -43,8 +48,12 @@ def _key_provenance(spec: DocSpec, name: str, value: Any, view: PageView, page: 
     for m in rx.finditer(view.folded_text) if rx else ():
         if m.group("value").isdigit() and int(m.group("value")) == value:
             start, end = m.span("value")
-            label = union_box([view.box_in(m.start(), start) if start > m.start() else None,
-                               view.box_in(end, m.end()) if m.end() > end else None])
+            label = union_box(
+                [
+                    view.box_in(m.start(), start) if start > m.start() else None,
+                    view.box_in(end, m.end()) if m.end() > end else None,
+                ]
+            )
             return provenance_entry(view.page.source, page, 1.0, view.box_in(start, end), label)
     if view.page.twoddoc_box is not None:
         return provenance_entry("2ddoc", page, 1.0, view.page.twoddoc_box)
@@ -78,17 +87,28 @@ def apply_signed(ex: Extraction, signed: Signed | None) -> Extraction:
     return out
 
 
-def assemble(g: Group, views: list[PageView], ex: Extraction, signed: Signed | None,
-             request_date: date) -> DocumentResult:
+def assemble(
+    g: Group, views: list[PageView], ex: Extraction, signed: Signed | None, request_date: date
+) -> DocumentResult:
     """The contract §3 document: fields, provenance, checks and the status they imply."""
     specimen = any("SPECIMEN" in views[k.order].folded_text for k in g.pages)
-    facts = doc_checks.DocFacts(g.kind, g, ex.fields, ex.missing, request_date, specimen, spec_for(g.kind))
+    facts = doc_checks.DocFacts(
+        g.kind, g, ex.fields, ex.missing, request_date, specimen, spec_for(g.kind)
+    )
     checks = doc_checks.run(facts) + (signed.checks if signed else [])
     return DocumentResult(
-        kind=g.kind, status=status(checks), pages=[_page_entry(k, g) for k in g.pages],
-        complete=g.complete if g.kind in paged_kinds() else True, missing_pages=g.missing,
-        fields=_ordered(g.kind, ex.fields), provenance=ex.provenance, missing_fields=ex.missing,
-        checks=checks, classified=g.pages + g.duplicates, twoddoc=signed.contract if signed else None)
+        kind=g.kind,
+        status=status(checks),
+        pages=[_page_entry(k, g) for k in g.pages],
+        complete=g.complete if g.kind in paged_kinds() else True,
+        missing_pages=g.missing,
+        fields=_ordered(g.kind, ex.fields),
+        provenance=ex.provenance,
+        missing_fields=ex.missing,
+        checks=checks,
+        classified=g.pages + g.duplicates,
+        twoddoc=signed.contract if signed else None,
+    )
 
 
 @derived
@@ -97,7 +117,9 @@ def _field_orders() -> dict[str, dict[str, int]]:
     fields of other specs after (first spec first), as a fallback."""
     everywhere = list(PAGE_KEY_FIELDS)
     for spec in all_specs():
-        everywhere += [f.name for f in spec.fields if f.name not in everywhere and not f.name.startswith("_")]
+        everywhere += [
+            f.name for f in spec.fields if f.name not in everywhere and not f.name.startswith("_")
+        ]
     orders = {}
     for spec in all_specs():
         names = list(PAGE_KEY_FIELDS)

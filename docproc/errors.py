@@ -43,13 +43,13 @@ MESSAGES: dict[Reason, str] = {
     Reason.ocr_failed: "La lecture optique du document a échoué.",
     Reason.internal: "Une erreur interne est survenue pendant la lecture du fichier.",
     Reason.resources: "La lecture du fichier demande plus de mémoire ou de temps que permis : "
-                      "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
+    "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
     Reason.trailing_data: "Le PDF est suivi de données qui n'en font pas partie (fichier polyglotte) : "
-                          "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
+    "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
     Reason.foreign_markup: "Le PDF contient un autre format caché (page web, script ou archive) : "
-                           "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
+    "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
     Reason.image_script: "L'image contient du code dans ses métadonnées : envoyez une photo "
-                         "prise directement avec votre appareil.",
+    "prise directement avec votre appareil.",
     Reason.too_many_frames: "L'image TIFF comporte trop de pages.",
 }
 
@@ -71,13 +71,21 @@ ACTIVE_KINDS_FR: dict[str, str] = {
 def active_content_error(kind: str, where: str) -> DocprocError:
     """``pdf.active_content`` naming the kind found and where (document, page, annotation)."""
     name = ACTIVE_KINDS_FR.get(kind, kind)
-    return DocprocError(Reason.active_content,
-                        f"Le PDF contient {name} ({_WHERE_FR.get(where, where)}) : envoyez l'avis tel que "
-                        "téléchargé sur impots.gouv.fr ou une photo.", kind=kind, where=where)
+    return DocprocError(
+        Reason.active_content,
+        f"Le PDF contient {name} ({_WHERE_FR.get(where, where)}) : envoyez l'avis tel que "
+        "téléchargé sur impots.gouv.fr ou une photo.",
+        kind=kind,
+        where=where,
+    )
 
 
-_WHERE_FR = {"document": "au niveau du document", "page": "sur une page", "annotation": "dans une annotation",
-             "objet": "dans un objet du fichier"}
+_WHERE_FR = {
+    "document": "au niveau du document",
+    "page": "sur une page",
+    "annotation": "dans une annotation",
+    "objet": "dans un objet du fichier",
+}
 
 
 class DocprocError(Exception):

@@ -14,8 +14,12 @@ def stream(entries: bytes, data: bytes) -> bytes:
     return b"<< " + entries + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
 
-def write_pdf(objects: dict[int, bytes], root: int = 1, trailer: bytes = b"",
-              header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") -> bytes:
+def write_pdf(
+    objects: dict[int, bytes],
+    root: int = 1,
+    trailer: bytes = b"",
+    header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+) -> bytes:
     """Objects (number → body) with a correct classic xref table."""
     out = bytearray(header)
     offsets: dict[int, int] = {}
@@ -27,19 +31,25 @@ def write_pdf(objects: dict[int, bytes], root: int = 1, trailer: bytes = b"",
     out += b"xref\n0 %d\n0000000000 65535 f \n" % size
     for i in range(1, size):
         out += b"%010d 00000 n \n" % offsets[i] if i in offsets else b"0000000000 65535 f \n"
-    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (size, root, trailer, start)
+    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        size,
+        root,
+        trailer,
+        start,
+    )
     return bytes(out)
 
 
-def base_objects(catalog: bytes = b"", page: bytes = b"", content: bytes | None = None,
-                 resources: bytes = b"") -> dict[int, bytes]:
+def base_objects(
+    catalog: bytes = b"", page: bytes = b"", content: bytes | None = None, resources: bytes = b""
+) -> dict[int, bytes]:
     """A one-page PDF with a real text layer (objects 1–5); extra objects from 6 on."""
     body = content if content is not None else b"BT /F1 11 Tf 40 780 Td (" + TEXT + b") Tj ET"
     return {
         1: b"<< /Type /Catalog /Pages 2 0 R " + catalog + b">>",
         2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-           b"/Resources << /Font << /F1 5 0 R >> " + resources + b">> " + page + b">>",
+        b"/Resources << /Font << /F1 5 0 R >> " + resources + b">> " + page + b">>",
         4: stream(b"", body),
         5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     }
@@ -54,6 +64,7 @@ def to_object_streams(data: bytes) -> bytes:
     import warnings
 
     import pikepdf
+
     with pikepdf.open(io.BytesIO(data)) as pdf, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = io.BytesIO()
@@ -61,16 +72,20 @@ def to_object_streams(data: bytes) -> bytes:
         return out.getvalue()
 
 
-ESCAPED_NAMES = re.compile(rb"/(JavaScript|JS|Launch|URI|SubmitForm|ImportData|GoToR|GoToE|EmbeddedFiles|"
-                     rb"EmbeddedFile|EF|XFA|RichMedia|RichMediaContent|FileAttachment|OpenAction|AA)"
-                     rb"(?![A-Za-z0-9])")
+ESCAPED_NAMES = re.compile(
+    rb"/(JavaScript|JS|Launch|URI|SubmitForm|ImportData|GoToR|GoToE|EmbeddedFiles|"
+    rb"EmbeddedFile|EF|XFA|RichMedia|RichMediaContent|FileAttachment|OpenAction|AA)"
+    rb"(?![A-Za-z0-9])"
+)
 
 
 def hex_names(body: bytes) -> bytes:
     """``/JavaScript`` → ``/J#61vaScript``: the same names, written with ``#xx`` escapes."""
+
     def esc(m: re.Match[bytes]) -> bytes:
         name = m.group(1)
         return b"/" + name[:1] + b"#%02X" % name[1] + name[2:]
+
     return ESCAPED_NAMES.sub(esc, body)
 
 

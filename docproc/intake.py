@@ -26,7 +26,14 @@ def sniff(data: bytes) -> str | None:
         return PNG
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return TIFF
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis"):
+    if head[4:8] == b"ftyp" and head[8:12] in (
+        b"heic",
+        b"heix",
+        b"mif1",
+        b"msf1",
+        b"heim",
+        b"heis",
+    ):
         return HEIC
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
@@ -45,12 +52,18 @@ EOF_SLACK = 32
 #: Whitespace or NUL padding allowed after the last ``%%EOF`` (some scanners pad to a block).
 EOF_PADDING = 4096
 #: Markers of other formats that have no business outside a PDF's streams.
-_FOREIGN = re.compile(rb"PK\x03\x04|PK\x05\x06|PK\x01\x02|<\s*(?:html|script|iframe|svg|body|!doctype)\b|<\?php|"
-                      rb"<%[@=]?\s", re.I)
+_FOREIGN = re.compile(
+    rb"PK\x03\x04|PK\x05\x06|PK\x01\x02|<\s*(?:html|script|iframe|svg|body|!doctype)\b|<\?php|"
+    rb"<%[@=]?\s",
+    re.I,
+)
 #: Script-like content in an image's metadata segments.
-_SCRIPT = re.compile(rb"<\?php|<\?=|<\s*script\b|<\s*iframe\b|<\s*html\b|<\s*svg\b|javascript:|"
-                     rb"\beval\s*\(|\bassert\s*\(|\bsystem\s*\(|\bexec\s*\(|\bpassthru\s*\(|"
-                     rb"\bshell_exec\s*\(|base64_decode\s*\(|\bonerror\s*=|\bonload\s*=", re.I)
+_SCRIPT = re.compile(
+    rb"<\?php|<\?=|<\s*script\b|<\s*iframe\b|<\s*html\b|<\s*svg\b|javascript:|"
+    rb"\beval\s*\(|\bassert\s*\(|\bsystem\s*\(|\bexec\s*\(|\bpassthru\s*\(|"
+    rb"\bshell_exec\s*\(|base64_decode\s*\(|\bonerror\s*=|\bonload\s*=",
+    re.I,
+)
 
 
 def outside_streams(data: bytes) -> bytes:
@@ -66,20 +79,20 @@ def outside_streams(data: bytes) -> bytes:
         if i < 0:
             break
         j = i + 6
-        if data[i - 3:i] == b"end" and i >= 3:  # "endstream" opens nothing
+        if data[i - 3 : i] == b"end" and i >= 3:  # "endstream" opens nothing
             parts.append(data[pos:j])
             pos = j
             continue
-        if data[j:j + 1] == b"\r":
+        if data[j : j + 1] == b"\r":
             j += 1
-        if data[j:j + 1] != b"\n":
+        if data[j : j + 1] != b"\n":
             parts.append(data[pos:j])
             pos = j
             continue
         end = data.find(b"endstream", j)
         if end < 0:
             break  # an unterminated stream: the rest stays in view
-        parts.append(data[pos:i + 6])
+        parts.append(data[pos : i + 6])
         parts.append(b" ")
         pos = end
     parts.append(data[pos:])
@@ -106,7 +119,7 @@ def pdf_polyglot(data: bytes) -> tuple[str, str] | None:
         return "pdf.contenu_etranger", "html"
     end = data.rfind(b"%%EOF")
     if end >= 0:
-        tail = data[end + 5:]
+        tail = data[end + 5 :]
         if (tail.strip(b" \t\r\n\x00\x0c") and len(tail) > EOF_SLACK) or len(tail) > EOF_PADDING:
             return "pdf.donnees_apres_fin", "octets"
     return None
@@ -131,13 +144,16 @@ def jpeg_script(data: bytes) -> str | None:
             continue
         if marker in (0xDA, 0xD9):  # start of scan, end of image
             return None
-        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
         if length < 2:
             return None
-        if (marker == 0xFE or 0xE0 <= marker <= 0xEF) and _SCRIPT.search(data[pos + 4:pos + 2 + length]):
+        if (marker == 0xFE or 0xE0 <= marker <= 0xEF) and _SCRIPT.search(
+            data[pos + 4 : pos + 2 + length]
+        ):
             return "COM" if marker == 0xFE else f"APP{marker - 0xE0}"
         pos += 2 + length
     return None
+
 
 def describe(data: bytes) -> str:
     """A short French name for an unsupported type, for messages (no content)."""

@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 STATUS_LABELS = {"accepted": "accepté", "rejected": "refusé", "needs_review": "à vérifier"}
-SITUATIONS = {"M": "marié(e)s", "O": "pacsé(e)s", "D": "divorcé(e)/séparé(e)", "C": "célibataire",
-              "V": "veuf(ve)"}
+SITUATIONS = {
+    "M": "marié(e)s",
+    "O": "pacsé(e)s",
+    "D": "divorcé(e)/séparé(e)",
+    "C": "célibataire",
+    "V": "veuf(ve)",
+}
 
 
 def money(value: Any) -> str:
@@ -45,7 +50,9 @@ def fields_line(kind: str, fields: dict[str, Any]) -> str:
         if "nombre_parts" in fields:
             parts.append(f"{str(fields['nombre_parts']).replace('.', ',')} part(s)")
         if "situation_famille" in fields:
-            parts.append(SITUATIONS.get(str(fields["situation_famille"]), str(fields["situation_famille"])))
+            parts.append(
+                SITUATIONS.get(str(fields["situation_famille"]), str(fields["situation_famille"]))
+            )
         if "personnes_a_charge" in fields:
             parts.append(f"{fields['personnes_a_charge']} personne(s) à charge")
         if "declarants" in fields:

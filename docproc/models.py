@@ -29,8 +29,13 @@ class Check:
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "level": self.level, "ok": self.ok,
-                "message": self.message, "data": self.data}
+        return {
+            "code": self.code,
+            "level": self.level,
+            "ok": self.ok,
+            "message": self.message,
+            "data": self.data,
+        }
 
 
 @dataclass(frozen=True)
@@ -164,8 +169,14 @@ class PageKey:
 
     def evidence(self) -> dict[str, Any]:
         """The page's classification for the contract (§6 ``classification``)."""
-        return {"file": self.file, "page": self.page, "kind": self.kind, "role": self.role,
-                "score": round(self.score, 1), "signals": list(self.signals)}
+        return {
+            "file": self.file,
+            "page": self.page,
+            "kind": self.kind,
+            "role": self.role,
+            "score": round(self.score, 1),
+            "signals": list(self.signals),
+        }
 
 
 @dataclass

@@ -27,9 +27,16 @@ class Progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
-            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TimeElapsedColumn(), TextColumn("{task.fields[item]}"),
-                                     console=Console(file=self.stream), transient=True)
+
+            self._bar = RichProgress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[item]}"),
+                console=Console(file=self.stream),
+                transient=True,
+            )
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=None, item="")
         return self
@@ -43,12 +50,20 @@ class Progress:
         else:
             print(f"{self.label} {index}/{total} : {item}", file=self.stream, flush=True)
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._bar is not None:
             self._bar.stop()
         if not self.quiet and exc_type is None and self._bar is None:
-            print(f"{self.label} : terminé en {time.monotonic() - self._started:.1f} s", file=self.stream, flush=True)
+            print(
+                f"{self.label} : terminé en {time.monotonic() - self._started:.1f} s",
+                file=self.stream,
+                flush=True,
+            )
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -22,18 +22,22 @@ OUTCOMES = ("kind", "status", "complete", "missing_pages", "failed_checks")
 #: The outcomes that make a document's completeness decision (complete or not, which pages
 #: are missing): one decision per expected document, right when both are.
 COMPLETENESS = ("document.complete", "document.missing_pages")
+
+
 def twoddoc_kinds() -> frozenset[str]:
     """Kinds whose page 1 carries a signed 2D-Doc: their spec names its types (``classify.twoddoc_types``)."""
     from docproc.extractors.spec import all_specs
+
     return frozenset(s.kind for s in all_specs() if s.classify.twoddoc_types)
+
 
 #: Targets per sample family, as data. Rates are fractions; None: reported, no target.
 #: ``fields`` covers every scored value but the completeness decision (contract fields, kind,
 #: status, failed checks, 2D-Doc concordance); ``twoddoc`` is decoded / printed.
 TARGETS: dict[str, Any] = {
     "source": "issue « QA par famille » : texte 100 % des champs ; scan ≥ 98 % ; photo et capture "
-              "d'écran ≥ 95 % ; variation 100 % (c'est du texte) ; décisions de complétude 100 % "
-              "partout ; 2D-Doc décodé sur ≥ 98 % des scans et des photos qui en portent un",
+    "d'écran ≥ 95 % ; variation 100 % (c'est du texte) ; décisions de complétude 100 % "
+    "partout ; 2D-Doc décodé sur ≥ 98 % des scans et des photos qui en portent un",
     "families": {
         "text": {"fields": 1.0, "completeness": 1.0, "twoddoc": None},
         "scan": {"fields": 0.98, "completeness": 1.0, "twoddoc": 0.98},
@@ -56,6 +60,7 @@ def family_of(expected: dict[str, Any]) -> str:
 
 def _required_fields() -> dict[str, set[str]]:
     from docproc.extractors.spec import all_specs
+
     return {s.kind: {f.name for f in s.fields if f.required} for s in all_specs()}
 
 
@@ -71,8 +76,12 @@ def _code_printed(expected: dict[str, Any], want: dict[str, Any]) -> bool:
         return bool(explicit.get("present", True))
     if isinstance(explicit, bool):
         return explicit
-    return (want.get("kind") in twoddoc_kinds() and bool(expected.get("signed_with_test_authority"))
-            and 1 not in want.get("missing_pages", []) and "reference_avis" in want.get("fields", {}))
+    return (
+        want.get("kind") in twoddoc_kinds()
+        and bool(expected.get("signed_with_test_authority"))
+        and 1 not in want.get("missing_pages", [])
+        and "reference_avis" in want.get("fields", {})
+    )
 
 
 @dataclass
@@ -114,15 +123,27 @@ class QAReport:
     #: (confidence, right) of every expected field the extraction gave with a confidence.
     confidences: list[tuple[float, bool]] = field(default_factory=list)
     #: [ok, total] per (field, family): the accuracy map of the HTML report.
-    per_field_family: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    per_field_family: dict[tuple[str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0])
+    )
     #: Draw each mismatch's page (field box included) as it is found (for the HTML report).
     keep_images: bool = False
     #: Mismatch index → inline images (``page`` and, with a box, ``crop``): see
     #: :func:`docproc.qa_report.field_images`.
     images: dict[int, dict[str, str]] = field(default_factory=dict)
 
-    def score(self, sample: str, variant: str, doc: int, name: str, want: Any, got: Any,
-              family: str | None = None, kind: str | None = None, required: bool = True) -> None:
+    def score(
+        self,
+        sample: str,
+        variant: str,
+        doc: int,
+        name: str,
+        want: Any,
+        got: Any,
+        family: str | None = None,
+        kind: str | None = None,
+        required: bool = True,
+    ) -> None:
         """One scored value. ``family``/``kind`` (when given) also count it in their tables."""
         ok = _same(want, got)
         self.per_field[name][0] += ok
@@ -137,9 +158,17 @@ class QAReport:
                     table[key].fields[0] += ok
                     table[key].fields[1] += 1
         if not ok:
-            self.mismatches.append({"sample": sample, "document": doc, "field": name,
-                                    "expected": want, "got": got, "family": family or variant,
-                                    "required": required})
+            self.mismatches.append(
+                {
+                    "sample": sample,
+                    "document": doc,
+                    "field": name,
+                    "expected": want,
+                    "got": got,
+                    "family": family or variant,
+                    "required": required,
+                }
+            )
 
     def count_completeness(self, family: str, kind: str, right: bool) -> None:
         """One completeness decision (complete or not, and which pages are missing)."""
@@ -158,8 +187,12 @@ class QAReport:
         for name in [*FAMILIES, *sorted(set(self.per_family) - set(FAMILIES))]:
             tally = self.per_family.get(name, Tally())
             targets = TARGETS["families"].get(name)
-            entry: dict[str, Any] = {"samples": tally.samples, "documents": tally.documents,
-                                     **_metrics_json(tally), "targets": targets}
+            entry: dict[str, Any] = {
+                "samples": tally.samples,
+                "documents": tally.documents,
+                **_metrics_json(tally),
+                "targets": targets,
+            }
             failures: list[str] = []
             if not tally.samples:
                 entry["status"] = "absent"
@@ -172,15 +205,20 @@ class QAReport:
                     if target is None or not pair[1]:
                         continue
                     if pair[0] / pair[1] < target:
-                        failures.append(f"{_METRIC_FR[metric]} {pair[0]}/{pair[1]} ({_pct(pair[0] / pair[1])}) "
-                                        f"sous la cible de {_pct(target)}")
+                        failures.append(
+                            f"{_METRIC_FR[metric]} {pair[0]}/{pair[1]} ({_pct(pair[0] / pair[1])}) "
+                            f"sous la cible de {_pct(target)}"
+                        )
                 entry["status"] = "fail" if failures else "pass"
             entry["failures"] = failures
             out[name] = entry
         return out
 
     def kinds(self) -> dict[str, dict[str, Any]]:
-        return {k: {"documents": t.documents, **_metrics_json(t)} for k, t in sorted(self.per_kind.items())}
+        return {
+            k: {"documents": t.documents, **_metrics_json(t)}
+            for k, t in sorted(self.per_kind.items())
+        }
 
     def required_mismatches(self) -> list[dict[str, Any]]:
         """Required values that are wrong. A value left missing (with its reason), and the
@@ -199,21 +237,33 @@ class QAReport:
 
     def timing(self) -> dict[str, dict[str, Any]]:
         """Seconds of extraction per family (total and per sample), families that ran only."""
-        return {name: {"samples": t.samples, "seconds": round(t.seconds, 3),
-                       "per_sample": round(t.seconds / t.samples, 3)}
-                for name, t in sorted(self.per_family.items()) if t.samples}
+        return {
+            name: {
+                "samples": t.samples,
+                "seconds": round(t.seconds, 3),
+                "per_sample": round(t.seconds / t.samples, 3),
+            }
+            for name, t in sorted(self.per_family.items())
+            if t.samples
+        }
 
     def accuracy_by_family(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Field → family → ok, total and rate: which field fails on which kind of input."""
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for (name, family), (ok, total) in sorted(self.per_field_family.items()):
-            out.setdefault(name, {})[family] = {"ok": ok, "total": total, "rate": _rate([ok, total])}
+            out.setdefault(name, {})[family] = {
+                "ok": ok,
+                "total": total,
+                "rate": _rate([ok, total]),
+            }
         return out
 
     def confidence_histogram(self, bins: int = 10) -> list[dict[str, Any]]:
         """Counts of right and wrong values per confidence bin ([0, 0.1), … [0.9, 1])."""
-        out = [{"from": round(i / bins, 2), "to": round((i + 1) / bins, 2), "right": 0, "wrong": 0}
-               for i in range(bins)]
+        out = [
+            {"from": round(i / bins, 2), "to": round((i + 1) / bins, 2), "right": 0, "wrong": 0}
+            for i in range(bins)
+        ]
         for conf, right in self.confidences:
             slot = out[min(bins - 1, max(0, int(conf * bins)))]
             slot["right" if right else "wrong"] += 1
@@ -224,10 +274,15 @@ class QAReport:
         return {
             "samples": self.samples,
             "accuracy": {k: round(v[0] / v[1], 4) for k, v in sorted(self.per_field.items())},
-            "accuracy_by_variant": {k: round(v[0] / v[1], 4) for k, v in sorted(self.per_variant.items())},
+            "accuracy_by_variant": {
+                k: round(v[0] / v[1], 4) for k, v in sorted(self.per_variant.items())
+            },
             "accuracy_by_family": self.accuracy_by_family(),
             "counts": {k: {"ok": v[0], "total": v[1]} for k, v in sorted(self.per_field.items())},
-            "confusion": [{"expected": e, "got": g, "count": n} for (e, g), n in sorted(self.confusion.items())],
+            "confusion": [
+                {"expected": e, "got": g, "count": n}
+                for (e, g), n in sorted(self.confusion.items())
+            ],
             "families": families,
             "kinds": self.kinds(),
             "targets_source": TARGETS["source"],
@@ -246,7 +301,11 @@ _METRIC_FR = {"fields": "champs", "completeness": "complétude", "twoddoc": "2D-
 def _metrics_json(t: Tally) -> dict[str, Any]:
     return {
         "fields": {"ok": t.fields[0], "total": t.fields[1], "rate": _rate(t.fields)},
-        "completeness": {"ok": t.completeness[0], "total": t.completeness[1], "rate": _rate(t.completeness)},
+        "completeness": {
+            "ok": t.completeness[0],
+            "total": t.completeness[1],
+            "rate": _rate(t.completeness),
+        },
         "twoddoc": {"decoded": t.twoddoc[0], "printed": t.twoddoc[1], "rate": _rate(t.twoddoc)},
     }
 
@@ -263,7 +322,11 @@ def _honestly_missing(m: dict[str, Any]) -> bool:
 
 def _same(want: Any, got: Any) -> bool:
     if isinstance(want, float) or isinstance(got, float):
-        return isinstance(got, int | float) and isinstance(want, int | float) and abs(want - got) < 1e-6
+        return (
+            isinstance(got, int | float)
+            and isinstance(want, int | float)
+            and abs(want - got) < 1e-6
+        )
     if isinstance(want, list) and isinstance(got, list):
         return len(want) == len(got) and all(_same(a, b) for a, b in zip(want, got, strict=True))
     if isinstance(want, dict) and isinstance(got, dict):
@@ -276,7 +339,9 @@ def sample_inputs(expected_path: Path, expected: dict[str, Any]) -> list[Path]:
     folder = expected_path.parent / stem
     if folder.is_dir():
         return [folder / name for name in expected["files"]]
-    return [p for p in sorted(expected_path.parent.glob(f"{stem}.*")) if not p.name.endswith(".json")]
+    return [
+        p for p in sorted(expected_path.parent.glob(f"{stem}.*")) if not p.name.endswith(".json")
+    ]
 
 
 @contextmanager
@@ -296,8 +361,9 @@ def _test_authority(on: bool) -> Iterator[None]:
             os.environ[TEST_SWITCH] = before
 
 
-def expected_files(directory: Path, variants: set[str] | None = None,
-                   families: set[str] | None = None) -> list[Path]:
+def expected_files(
+    directory: Path, variants: set[str] | None = None, families: set[str] | None = None
+) -> list[Path]:
     """The samples' expected files, optionally only those of some variants and/or families."""
     out = []
     for path in sorted(directory.glob("*.expected.json")):
@@ -324,7 +390,9 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
         extracted = extract(uploads, date.fromisoformat(expected["request_date"]))
     result = extracted.to_contract()
     # the pages as they were read: an OCR'd page keeps the image its word boxes refer to
-    pages = [page for read in extracted.files for page in read.pages] if report.keep_images else None
+    pages = (
+        [page for read in extracted.files for page in read.pages] if report.keep_images else None
+    )
     report.per_family[family].seconds += time.perf_counter() - started
     report.samples += 1
     report.sample_names.append(name)
@@ -337,7 +405,9 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
         report.per_family[family].documents += 1
         report.per_kind[kind].documents += 1
 
-        def score(fname: str, w: Any, g: Any, req: bool = True, kind: str = kind, i: int = i) -> None:
+        def score(
+            fname: str, w: Any, g: Any, req: bool = True, kind: str = kind, i: int = i
+        ) -> None:
             report.score(name, variant, i, fname, w, g, family, kind, req)
 
         report.confusion[(kind, got.get("kind", "absent"))] += 1
@@ -345,16 +415,23 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
             if key not in want:
                 continue
             if key == "failed_checks":
-                value: Any = sorted(c["code"] for c in got.get("checks", []) if not c["ok"] and c["level"] != "info")
+                value: Any = sorted(
+                    c["code"] for c in got.get("checks", []) if not c["ok"] and c["level"] != "info"
+                )
                 score("document.failed_checks", sorted(want[key]), value)
             else:
                 score(f"document.{key}", want[key], got.get(key))
         decision = [k for k in ("complete", "missing_pages") if k in want]
         if decision:
-            report.count_completeness(family, kind, all(_same(want[k], got.get(k)) for k in decision))
+            report.count_completeness(
+                family, kind, all(_same(want[k], got.get(k)) for k in decision)
+            )
         if "twoddoc_mismatches" in want:
-            score("twoddoc.mismatches", want["twoddoc_mismatches"],
-                  sorted(got.get("twoddoc", {}).get("mismatches", [])))
+            score(
+                "twoddoc.mismatches",
+                want["twoddoc_mismatches"],
+                sorted(got.get("twoddoc", {}).get("mismatches", [])),
+            )
         if _code_printed(expected, want):
             report.count_twoddoc(family, kind, bool(got.get("twoddoc", {}).get("present")))
         needed = required.get(kind, set()) | required.get(got.get("kind", kind), set())
@@ -366,7 +443,9 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
             where = provenance.get(fname) if isinstance(provenance.get(fname), dict) else None
             if where is not None:
                 if isinstance(where.get("confidence"), int | float) and fname in got_fields:
-                    report.confidences.append((float(where["confidence"]), len(report.mismatches) == before))
+                    report.confidences.append(
+                        (float(where["confidence"]), len(report.mismatches) == before)
+                    )
                 if len(report.mismatches) > before:  # where the wrong value was read
                     report.mismatches[-1]["where"] = {k: where[k] for k in WHERE_KEYS if k in where}
         for extra in sorted(set(got_fields) - set(want.get("fields", {}))):
@@ -383,8 +462,13 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
 WHERE_KEYS = ("source", "page", "confidence", "bbox", "label_bbox")
 
 
-def _link_page(report: QAReport, index: int, got_docs: list[dict[str, Any]], by_name: dict[str, Path],
-               pages: list[PageText] | None) -> None:
+def _link_page(
+    report: QAReport,
+    index: int,
+    got_docs: list[dict[str, Any]],
+    by_name: dict[str, Path],
+    pages: list[PageText] | None,
+) -> None:
     """Link a mismatch to its page: the page the wrong value was read on, with its box; for a
     value left missing (or a document-level outcome), the document's first page, no box
     (``located`` false). With ``report.keep_images``, draw it now, while the page as it was
@@ -399,21 +483,38 @@ def _link_page(report: QAReport, index: int, got_docs: list[dict[str, Any]], by_
         located, ref = True, doc_pages[page - 1]
     if ref is None or ref.get("file") not in by_name:
         return
-    m["page_image"] = {"path": str(by_name[ref["file"]]), "page": ref.get("page") or 1,
-                       "bbox": where.get("bbox") if located else None,
-                       "label_bbox": where.get("label_bbox") if located else None, "located": located}
+    m["page_image"] = {
+        "path": str(by_name[ref["file"]]),
+        "page": ref.get("page") or 1,
+        "bbox": where.get("bbox") if located else None,
+        "label_bbox": where.get("label_bbox") if located else None,
+        "located": located,
+    }
     if pages is None or len(report.images) >= MAX_IMAGES:
         return
-    read = next((p for p in pages if p.file == ref["file"] and p.page == (ref.get("page") or 1)), None)
+    read = next(
+        (p for p in pages if p.file == ref["file"] and p.page == (ref.get("page") or 1)), None
+    )
     if read is None:
         return
     from docproc import qa_report
-    image = read.image if read.image is not None else (
-        qa_report.render_pdf_page(by_name[ref["file"]].read_bytes(), read.page)
-        if by_name[ref["file"]].suffix.lower() == ".pdf" else None)
+
+    image = (
+        read.image
+        if read.image is not None
+        else (
+            qa_report.render_pdf_page(by_name[ref["file"]].read_bytes(), read.page)
+            if by_name[ref["file"]].suffix.lower() == ".pdf"
+            else None
+        )
+    )
     if image is not None:
-        report.images[index] = qa_report.field_images(image, m["page_image"]["bbox"], m["page_image"]["label_bbox"],
-                                                      scanned=read.source == "ocr")
+        report.images[index] = qa_report.field_images(
+            image,
+            m["page_image"]["bbox"],
+            m["page_image"]["label_bbox"],
+            scanned=read.source == "ocr",
+        )
 
 
 #: At most this many mismatches get their page drawn in the HTML report.
@@ -423,8 +524,13 @@ MAX_IMAGES = 120
 Progress = Callable[[int, int, str], None]
 
 
-def run(directory: Path, variants: set[str] | None = None, families: set[str] | None = None,
-        progress: Progress | None = None, images: bool = False) -> QAReport:
+def run(
+    directory: Path,
+    variants: set[str] | None = None,
+    families: set[str] | None = None,
+    progress: Progress | None = None,
+    images: bool = False,
+) -> QAReport:
     """Score every sample of ``directory``; ``images``: draw each mismatch's page for the HTML."""
     report = QAReport(keep_images=images)
     paths = expected_files(directory, variants, families)
@@ -450,25 +556,33 @@ def _ratio(ok: int, total: int) -> str:
 
 
 def family_table(r: QAReport) -> list[str]:
-    lines = ["Par famille :",
-             f"  {'famille':11s} {'éch.':>4s}  {'champs':>17s}  {'complétude':>15s}  {'2D-Doc lus/imprimés':>19s}  "
-             f"{'résultat':9s} cible"]
+    lines = [
+        "Par famille :",
+        f"  {'famille':11s} {'éch.':>4s}  {'champs':>17s}  {'complétude':>15s}  {'2D-Doc lus/imprimés':>19s}  "
+        f"{'résultat':9s} cible",
+    ]
     for name, f in r.families().items():
         fl, co, tw = f["fields"], f["completeness"], f["twoddoc"]
-        lines.append(f"  {name:11s} {f['samples']:4d}  {_ratio(fl['ok'], fl['total']):>17s}  "
-                     f"{_ratio(co['ok'], co['total']):>15s}  {_ratio(tw['decoded'], tw['printed']):>19s}  "
-                     f"{_STATUS_FR[f['status']]:9s} {_targets_fr(f['targets'])}")
+        lines.append(
+            f"  {name:11s} {f['samples']:4d}  {_ratio(fl['ok'], fl['total']):>17s}  "
+            f"{_ratio(co['ok'], co['total']):>15s}  {_ratio(tw['decoded'], tw['printed']):>19s}  "
+            f"{_STATUS_FR[f['status']]:9s} {_targets_fr(f['targets'])}"
+        )
         lines.extend(f"      ✗ {why}" for why in f["failures"])
     return lines
 
 
 def kind_table(r: QAReport) -> list[str]:
-    lines = ["Par type de document (type attendu) :",
-             f"  {'type':24s} {'docs':>4s}  {'champs':>17s}  {'complétude':>15s}  {'2D-Doc lus/imprimés':>19s}"]
+    lines = [
+        "Par type de document (type attendu) :",
+        f"  {'type':24s} {'docs':>4s}  {'champs':>17s}  {'complétude':>15s}  {'2D-Doc lus/imprimés':>19s}",
+    ]
     for name, k in r.kinds().items():
         fl, co, tw = k["fields"], k["completeness"], k["twoddoc"]
-        lines.append(f"  {name:24s} {k['documents']:4d}  {_ratio(fl['ok'], fl['total']):>17s}  "
-                     f"{_ratio(co['ok'], co['total']):>15s}  {_ratio(tw['decoded'], tw['printed']):>19s}")
+        lines.append(
+            f"  {name:24s} {k['documents']:4d}  {_ratio(fl['ok'], fl['total']):>17s}  "
+            f"{_ratio(co['ok'], co['total']):>15s}  {_ratio(tw['decoded'], tw['printed']):>19s}"
+        )
     return lines
 
 
@@ -478,7 +592,10 @@ def text_summary(r: QAReport, comparison: dict[str, Any] | None = None) -> str:
     for k, v in js["counts"].items():
         lines.append(f"  {k:32s} {v['ok']:4d}/{v['total']:<4d} {100 * v['ok'] / v['total']:6.1f} %")
     lines.append("")
-    lines.append("Exactitude par variante : " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in js["accuracy_by_variant"].items()))
+    lines.append(
+        "Exactitude par variante : "
+        + ", ".join(f"{k} {100 * v:.1f} %" for k, v in js["accuracy_by_variant"].items())
+    )
     lines.append("")
     lines.extend(family_table(r))
     lines.append("")
@@ -490,17 +607,27 @@ def text_summary(r: QAReport, comparison: dict[str, Any] | None = None) -> str:
     timing = r.timing()
     if timing:
         lines.append("")
-        lines.append("Temps d'extraction par famille : " + ", ".join(
-            f"{k} {v['seconds']:.1f} s ({v['per_sample']:.2f} s/éch.)" for k, v in timing.items()))
+        lines.append(
+            "Temps d'extraction par famille : "
+            + ", ".join(
+                f"{k} {v['seconds']:.1f} s ({v['per_sample']:.2f} s/éch.)"
+                for k, v in timing.items()
+            )
+        )
     lines.append("")
-    lines.append(f"Écarts : {len(r.mismatches)} (dont {len(r.required_mismatches())} valeur(s) requise(s) fausse(s) ;"
-                 " une valeur laissée absente n'est pas fausse, elle compte dans la cible)")
+    lines.append(
+        f"Écarts : {len(r.mismatches)} (dont {len(r.required_mismatches())} valeur(s) requise(s) fausse(s) ;"
+        " une valeur laissée absente n'est pas fausse, elle compte dans la cible)"
+    )
     from docproc.qa_report import comparison_lines, diff_text
+
     for m in r.mismatches:
         where = m.get("where") or {}
         at = f" (lu en {where.get('source')}, page {where.get('page')})" if where else ""
-        lines.append(f"  {m['sample']} doc {m['document'] + 1} {m['field']} : attendu "
-                     f"{json.dumps(m['expected'], ensure_ascii=False)} obtenu {json.dumps(m['got'], ensure_ascii=False)}{at}")
+        lines.append(
+            f"  {m['sample']} doc {m['document'] + 1} {m['field']} : attendu "
+            f"{json.dumps(m['expected'], ensure_ascii=False)} obtenu {json.dumps(m['got'], ensure_ascii=False)}{at}"
+        )
         if m["expected"] is not None and m["got"] is not None:
             lines.append(f"      différence : {diff_text(m['expected'], m['got'])}")
     code = r.exit_code()
@@ -510,12 +637,16 @@ def text_summary(r: QAReport, comparison: dict[str, Any] | None = None) -> str:
         if code == EXIT_OK and comparison["regressed"]:
             code = EXIT_BELOW_TARGET
     lines.append("")
-    lines.append({EXIT_OK: "Résultat : toutes les familles atteignent leurs cibles"
-                           + (", sans régression." if comparison is not None else "."),
-                  EXIT_REQUIRED_WRONG: "Résultat : échec, un champ requis au moins est faux (code de sortie 1).",
-                  EXIT_BELOW_TARGET: "Résultat : échec, une famille au moins est sous sa cible"
-                                     + (" ou une régression depuis la référence" if comparison is not None else "")
-                                     + " (code de sortie 3)."}[code])
+    lines.append(
+        {
+            EXIT_OK: "Résultat : toutes les familles atteignent leurs cibles"
+            + (", sans régression." if comparison is not None else "."),
+            EXIT_REQUIRED_WRONG: "Résultat : échec, un champ requis au moins est faux (code de sortie 1).",
+            EXIT_BELOW_TARGET: "Résultat : échec, une famille au moins est sous sa cible"
+            + (" ou une régression depuis la référence" if comparison is not None else "")
+            + " (code de sortie 3).",
+        }[code]
+    )
     return "\n".join(lines)
 
 
@@ -527,22 +658,33 @@ def _by_field(mismatches: list[dict[str, Any]]) -> dict[str, list[int]]:
     return dict(out)
 
 
-def html_report(r: QAReport, details: dict[str, Any] | None = None,
-                comparison: dict[str, Any] | None = None) -> str:
+def html_report(
+    r: QAReport, details: dict[str, Any] | None = None, comparison: dict[str, Any] | None = None
+) -> str:
     """The HTML report (template ``docproc/qa_report.html``), with the regression view if given."""
     from docproc import qa_report
+
     js = r.to_json()
     if comparison is not None and comparison["regressed"] and js["exit_code"] == EXIT_OK:
         js["exit_code"] = EXIT_BELOW_TARGET
     names = set(js["families"])
-    return qa_report.render_html(js, {
-        "images": r.images or {i: {"page": uri} for i, uri in qa_report.page_images(js["mismatches"]).items()},
-        "run": details or qa_report.run_details(),
-        "comparison": comparison,
-        "families_run": [name for name, f in js["families"].items() if f["samples"]],
-        "by_field": _by_field(js["mismatches"]),
-        "status_fr": _STATUS_FR,
-        "metrics_fr": _METRIC_FR,
-        "targets_fr": {n: _targets_fr(js["families"][n]["targets"]) for n in names},
-        "changes": {"worse": "en baisse", "better": "en hausse", "new": "nouveau", "gone": "disparu"},
-    })
+    return qa_report.render_html(
+        js,
+        {
+            "images": r.images
+            or {i: {"page": uri} for i, uri in qa_report.page_images(js["mismatches"]).items()},
+            "run": details or qa_report.run_details(),
+            "comparison": comparison,
+            "families_run": [name for name, f in js["families"].items() if f["samples"]],
+            "by_field": _by_field(js["mismatches"]),
+            "status_fr": _STATUS_FR,
+            "metrics_fr": _METRIC_FR,
+            "targets_fr": {n: _targets_fr(js["families"][n]["targets"]) for n in names},
+            "changes": {
+                "worse": "en baisse",
+                "better": "en hausse",
+                "new": "nouveau",
+                "gone": "disparu",
+            },
+        },
+    )

@@ -18,13 +18,20 @@ from typing import Any
 #: Tolerance under which two rates are the same (rates are rounded to 4 decimals).
 EPSILON = 1e-9
 #: Environment variables that change what QA measures (reported with each run).
-RELEVANT_ENV = ("DOCPROC_TRUST_TEST_2DDOC", "DOCPROC_SPEC_DIRS", "DOCPROC_OCR_THREADS",
-                "DOCPROC_OCR_PAGE_TIMEOUT", "DOCPROC_TESSDATA", "OMP_THREAD_LIMIT")
+RELEVANT_ENV = (
+    "DOCPROC_TRUST_TEST_2DDOC",
+    "DOCPROC_SPEC_DIRS",
+    "DOCPROC_OCR_THREADS",
+    "DOCPROC_OCR_PAGE_TIMEOUT",
+    "DOCPROC_TESSDATA",
+    "OMP_THREAD_LIMIT",
+)
 
 
 def version() -> str:
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as _version
+
     try:
         return _version("docproc")
     except PackageNotFoundError:
@@ -35,12 +42,24 @@ def git_commit(where: Path | None = None) -> str | None:
     """The commit of the checkout holding the package (``+modifié`` when the tree is dirty)."""
     folder = where or Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True,
-                              timeout=5, check=False)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=folder,
-                               capture_output=True, text=True, timeout=5, check=False)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return head.stdout.strip() + ("+modifié" if dirty.stdout.strip() else "")
@@ -49,6 +68,7 @@ def git_commit(where: Path | None = None) -> str | None:
 def run_details(directory: Path | None = None) -> dict[str, Any]:
     """Date, version, commit and the settings that change the numbers."""
     from docproc.settings import get_settings
+
     s = get_settings()
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -56,14 +76,19 @@ def run_details(directory: Path | None = None) -> dict[str, Any]:
         "git_commit": git_commit(),
         "python": platform.python_version(),
         "samples_dir": str(directory) if directory is not None else None,
-        "settings": {"max_bytes": s.max_bytes, "max_pages": s.max_pages,
-                     "max_image_pixels": s.max_image_pixels, "max_frames": s.max_frames,
-                     "spec_dirs": [str(p) for p in s.spec_dirs]},
+        "settings": {
+            "max_bytes": s.max_bytes,
+            "max_pages": s.max_pages,
+            "max_image_pixels": s.max_image_pixels,
+            "max_frames": s.max_frames,
+            "spec_dirs": [str(p) for p in s.spec_dirs],
+        },
         "environment": {k: os.environ[k] for k in RELEVANT_ENV if k in os.environ},
     }
 
 
 # --- character diffs -------------------------------------------------------------------------
+
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -86,11 +111,19 @@ def char_diff(want: Any, got: Any) -> list[tuple[str, str]]:
                     out.append(("+", ", ".join(b[j1:j2])))
         return out
     if want is None or got is None or isinstance(want, dict) or isinstance(got, dict):
-        return [s for s in (("-", _text(want)) if want is not None else None,
-                            ("+", _text(got)) if got is not None else None) if s is not None]
+        return [
+            s
+            for s in (
+                ("-", _text(want)) if want is not None else None,
+                ("+", _text(got)) if got is not None else None,
+            )
+            if s is not None
+        ]
     a_text, b_text = _text(want), _text(got)
     out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a_text, b_text, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, a_text, b_text, autojunk=False
+    ).get_opcodes():
         if op == "equal":
             out.append(("=", a_text[i1:i2]))
             continue
@@ -109,6 +142,7 @@ def diff_text(want: Any, got: Any) -> str:
 
 # --- regression view -------------------------------------------------------------------------
 
+
 class BaselineError(ValueError):
     """The baseline file is not a ``docproc qa --json`` report."""
 
@@ -119,9 +153,17 @@ def load_baseline(path: Path) -> dict[str, Any]:
     except OSError:
         raise BaselineError(f"Impossible de lire le fichier de référence « {path} ».") from None
     except ValueError:
-        raise BaselineError(f"« {path} » n'est pas du JSON : attendu la sortie de « docproc qa --json ».") from None
-    if not isinstance(data, dict) or not isinstance(data.get("counts"), dict) or "mismatches" not in data:
-        raise BaselineError(f"« {path} » n'est pas un rapport « docproc qa --json » (clés counts et mismatches attendues).")
+        raise BaselineError(
+            f"« {path} » n'est pas du JSON : attendu la sortie de « docproc qa --json »."
+        ) from None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("counts"), dict)
+        or "mismatches" not in data
+    ):
+        raise BaselineError(
+            f"« {path} » n'est pas un rapport « docproc qa --json » (clés counts et mismatches attendues)."
+        )
     return data
 
 
@@ -158,10 +200,16 @@ def compare(current: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]
     for name in sorted(set(current["counts"]) | set(baseline["counts"])):
         now, then = current["counts"].get(name), baseline["counts"].get(name)
         before, after = _rate(then), _rate(now)
-        fields.append({"field": name, "before": then, "after": now,
-                       "rate_before": None if before is None else round(before, 4),
-                       "rate_after": None if after is None else round(after, 4),
-                       "change": _change(before, after)})
+        fields.append(
+            {
+                "field": name,
+                "before": then,
+                "after": now,
+                "rate_before": None if before is None else round(before, 4),
+                "rate_after": None if after is None else round(after, 4),
+                "change": _change(before, after),
+            }
+        )
     families = []
     for name in sorted(set(current.get("families", {})) | set(baseline.get("families", {}))):
         for metric in ("fields", "completeness", "twoddoc"):
@@ -171,17 +219,35 @@ def compare(current: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]
             change = _change(before, after)
             if before is None and after is None:
                 continue
-            families.append({"family": name, "metric": metric, "rate_before": before, "rate_after": after,
-                             "change": change})
+            families.append(
+                {
+                    "family": name,
+                    "metric": metric,
+                    "rate_before": before,
+                    "rate_after": after,
+                    "change": change,
+                }
+            )
     known = set(baseline.get("sample_names") or [])
     then_keys = {_key(m) for m in baseline["mismatches"]}
     now_keys = {_key(m) for m in current["mismatches"]}
-    new = [m for m in current["mismatches"]
-           if _key(m) not in then_keys and (not known or m["sample"] in known)]
-    fixed = [m for m in baseline["mismatches"] if _key(m) not in now_keys
-             and (not current.get("sample_names") or m["sample"] in current["sample_names"])]
-    worse = [f for f in fields if f["change"] == "worse"] + [f for f in families if f["change"] == "worse"]
-    better = [f for f in fields if f["change"] == "better"] + [f for f in families if f["change"] == "better"]
+    new = [
+        m
+        for m in current["mismatches"]
+        if _key(m) not in then_keys and (not known or m["sample"] in known)
+    ]
+    fixed = [
+        m
+        for m in baseline["mismatches"]
+        if _key(m) not in now_keys
+        and (not current.get("sample_names") or m["sample"] in current["sample_names"])
+    ]
+    worse = [f for f in fields if f["change"] == "worse"] + [
+        f for f in families if f["change"] == "worse"
+    ]
+    better = [f for f in fields if f["change"] == "better"] + [
+        f for f in families if f["change"] == "better"
+    ]
     return {
         "baseline": {"run": baseline.get("run"), "samples": baseline.get("samples")},
         "fields": fields,
@@ -199,27 +265,41 @@ def _pct(rate: float | None) -> str:
 
 
 _METRICS_FR = {"fields": "champs", "completeness": "complétude", "twoddoc": "2D-Doc décodés"}
-_CHANGE_FR = {"worse": "en baisse", "better": "en hausse", "new": "nouveau", "gone": "disparu", "same": "inchangé"}
+_CHANGE_FR = {
+    "worse": "en baisse",
+    "better": "en hausse",
+    "new": "nouveau",
+    "gone": "disparu",
+    "same": "inchangé",
+}
 
 
 def comparison_lines(cmp: dict[str, Any]) -> list[str]:
     """The regression view for the terminal (French)."""
-    run = (cmp["baseline"].get("run") or {})
-    lines = [f"Comparaison avec la référence ({run.get('date', 'date inconnue')}, "
-             f"commit {str(run.get('git_commit') or 'inconnu')[:12]}) : "
-             f"{cmp['regressions']} régression(s), {cmp['improvements']} amélioration(s)"]
+    run = cmp["baseline"].get("run") or {}
+    lines = [
+        f"Comparaison avec la référence ({run.get('date', 'date inconnue')}, "
+        f"commit {str(run.get('git_commit') or 'inconnu')[:12]}) : "
+        f"{cmp['regressions']} régression(s), {cmp['improvements']} amélioration(s)"
+    ]
     for f in cmp["fields"]:
         if f["change"] in ("worse", "better", "new", "gone"):
-            lines.append(f"  {'▼' if f['change'] == 'worse' else '▲' if f['change'] == 'better' else '•'} "
-                         f"champ {f['field']:32s} {_pct(f['rate_before'])} → {_pct(f['rate_after'])} "
-                         f"({_CHANGE_FR[f['change']]})")
+            lines.append(
+                f"  {'▼' if f['change'] == 'worse' else '▲' if f['change'] == 'better' else '•'} "
+                f"champ {f['field']:32s} {_pct(f['rate_before'])} → {_pct(f['rate_after'])} "
+                f"({_CHANGE_FR[f['change']]})"
+            )
     for f in cmp["families"]:
         if f["change"] in ("worse", "better"):
-            lines.append(f"  {'▼' if f['change'] == 'worse' else '▲'} famille {f['family']} ({_METRICS_FR.get(f['metric'], f['metric'])}) "
-                         f"{_pct(f['rate_before'])} → {_pct(f['rate_after'])} ({_CHANGE_FR[f['change']]})")
+            lines.append(
+                f"  {'▼' if f['change'] == 'worse' else '▲'} famille {f['family']} ({_METRICS_FR.get(f['metric'], f['metric'])}) "
+                f"{_pct(f['rate_before'])} → {_pct(f['rate_after'])} ({_CHANGE_FR[f['change']]})"
+            )
     for m in cmp["new_mismatches"]:
-        lines.append(f"  ✗ nouvel écart : {m['sample']} doc {int(m['document']) + 1} {m['field']} : "
-                     f"{diff_text(m['expected'], m['got'])}")
+        lines.append(
+            f"  ✗ nouvel écart : {m['sample']} doc {int(m['document']) + 1} {m['field']} : "
+            f"{diff_text(m['expected'], m['got'])}"
+        )
     for m in cmp["fixed_mismatches"]:
         lines.append(f"  ✓ corrigé : {m['sample']} doc {int(m['document']) + 1} {m['field']}")
     return lines
@@ -247,34 +327,49 @@ def _png_uri(image: Any, colours: int = 32) -> str:
     import io
 
     from PIL import Image
+
     small = image.convert("RGB").quantize(colors=colours, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
     small.save(buffer, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _frame(draw: Any, box: Any, size: tuple[int, int], colour: tuple[int, int, int],
-           offset: tuple[int, int] = (0, 0)) -> None:
+def _frame(
+    draw: Any,
+    box: Any,
+    size: tuple[int, int],
+    colour: tuple[int, int, int],
+    offset: tuple[int, int] = (0, 0),
+) -> None:
     if not (isinstance(box, list | tuple) and len(box) == 4):
         return
     w, h = size
     x0, y0, x1, y1 = (float(v) for v in box)
     ox, oy = offset
-    draw.rectangle([x0 * w - ox - 2, y0 * h - oy - 2, x1 * w - ox + 2, y1 * h - oy + 2], outline=colour, width=2)
+    draw.rectangle(
+        [x0 * w - ox - 2, y0 * h - oy - 2, x1 * w - ox + 2, y1 * h - oy + 2],
+        outline=colour,
+        width=2,
+    )
 
 
-def field_images(page: Any, bbox: Any = None, label_bbox: Any = None, *, scanned: bool = False) -> dict[str, str]:
+def field_images(
+    page: Any, bbox: Any = None, label_bbox: Any = None, *, scanned: bool = False
+) -> dict[str, str]:
     """Inline images of a field on its page (a PIL image as the boxes refer to it): ``page``,
     the whole page at about :data:`IMAGE_DPI`, and ``crop``, the field and its label at about
     :data:`CROP_DPI` with a margin (only when the field has a box). The value's box is red,
     the label's blue. ``scanned``: the page is a scan or a photo (its noise is smoothed out of
     the overview)."""
     from PIL import Image, ImageDraw, ImageFilter
+
     width_px = page.width
     out: dict[str, str] = {}
     scale = min(1.0, _A4_WIDTH_IN * IMAGE_DPI / max(width_px, 1))
-    grey = page.convert("L").resize((max(1, round(page.width * scale)), max(1, round(page.height * scale))),
-                                    Image.Resampling.LANCZOS)
+    grey = page.convert("L").resize(
+        (max(1, round(page.width * scale)), max(1, round(page.height * scale))),
+        Image.Resampling.LANCZOS,
+    )
     # the overview shows where the field is, the crop shows what it says: four greys and white
     # keep a scan's noise out of the PNG (a tenth of the bytes)
     if scanned:
@@ -293,8 +388,13 @@ def field_images(page: Any, bbox: Any = None, label_bbox: Any = None, *, scanned
         y1 = min(1.0, max(float(b[3]) for b in boxes) + CROP_MARGIN / 2)
         cscale = min(1.0, _A4_WIDTH_IN * CROP_DPI / max(width_px, 1))
         full = (round(page.width * cscale), round(page.height * cscale))
-        region = page.convert("RGB").resize(full).crop(
-            (round(x0 * full[0]), round(y0 * full[1]), round(x1 * full[0]), round(y1 * full[1])))
+        region = (
+            page.convert("RGB")
+            .resize(full)
+            .crop(
+                (round(x0 * full[0]), round(y0 * full[1]), round(x1 * full[0]), round(y1 * full[1]))
+            )
+        )
         cdraw = ImageDraw.Draw(region)
         offset = (round(x0 * full[0]), round(y0 * full[1]))
         _frame(cdraw, label_bbox, full, LABEL_COLOUR, offset)
@@ -306,6 +406,7 @@ def field_images(page: Any, bbox: Any = None, label_bbox: Any = None, *, scanned
 def render_pdf_page(data: bytes, page: int, dpi: int = CROP_DPI) -> Any:
     """A page of a PDF as a PIL image (None when it cannot be rendered)."""
     import pypdfium2
+
     try:
         pdf = pypdfium2.PdfDocument(data)
     except Exception:  # a page that cannot be shown does not stop the report
@@ -325,9 +426,11 @@ def page_thumbnail(path: Path, page: int, bbox: Any = None, dpi: int = IMAGE_DPI
     import io
 
     from PIL import Image, ImageDraw
+
     try:
         if path.suffix.lower() == ".pdf":
             import pypdfium2
+
             pdf = pypdfium2.PdfDocument(str(path))
             try:
                 image = pdf[page - 1].render(scale=dpi / 72).to_pil().convert("RGB")
@@ -343,7 +446,9 @@ def page_thumbnail(path: Path, page: int, bbox: Any = None, dpi: int = IMAGE_DPI
     if isinstance(bbox, list | tuple) and len(bbox) == 4:
         x0, y0, x1, y1 = (float(v) for v in bbox)
         w, h = image.size
-        ImageDraw.Draw(image).rectangle([x0 * w - 2, y0 * h - 2, x1 * w + 2, y1 * h + 2], outline=(220, 0, 0), width=2)
+        ImageDraw.Draw(image).rectangle(
+            [x0 * w - 2, y0 * h - 2, x1 * w + 2, y1 * h + 2], outline=(220, 0, 0), width=2
+        )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -368,8 +473,13 @@ def page_images(mismatches: list[dict[str, Any]]) -> dict[int, str]:
 def render_html(report: dict[str, Any], extras: dict[str, Any]) -> str:
     """The self-contained HTML report (Jinja2, autoescaped, no external resource)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["pct"] = _pct
     env.globals["char_diff"] = char_diff
     return env.get_template("qa_report.html").render(r=report, **extras)

@@ -71,6 +71,8 @@ class ExtractionResult:
     documents: list[DocumentResult] = field(default_factory=list)
 
     def to_contract(self) -> dict[str, Any]:
-        return {"request_date": self.request_date.isoformat(),
-                "files": [r.report() for r in self.files],
-                "documents": [d.to_contract() for d in self.documents]}
+        return {
+            "request_date": self.request_date.isoformat(),
+            "files": [r.report() for r in self.files],
+            "documents": [d.to_contract() for d in self.documents],
+        }

@@ -55,10 +55,25 @@ START_TIMEOUT_S = 120.0
 
 
 #: Environment variables never given to the child (besides the patterns below).
-SECRET_NAMES = frozenset({"DATABASE_URL", "REDIS_URL", "DOCPROC_API_KEYS", "DOCPROC_API_KEYS_FILE",
-                          "DOCPROC_STORAGE_KEY", "DOCPROC_SETTINGS_FILE", "PGPASSWORD", "PGPASSFILE",
-                          "SSH_AUTH_SOCK", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
-                          "ALL_PROXY", "all_proxy"})
+SECRET_NAMES = frozenset(
+    {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "DOCPROC_API_KEYS",
+        "DOCPROC_API_KEYS_FILE",
+        "DOCPROC_STORAGE_KEY",
+        "DOCPROC_SETTINGS_FILE",
+        "PGPASSWORD",
+        "PGPASSFILE",
+        "SSH_AUTH_SOCK",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    }
+)
 
 
 _SECRET_PATTERN = re.compile(r"KEY|SECRET|TOKEN|PASSW|CREDENTIAL|_URL$|_DSN$", re.I)
@@ -67,8 +82,9 @@ _SECRET_PATTERN = re.compile(r"KEY|SECRET|TOKEN|PASSW|CREDENTIAL|_URL$|_DSN$", r
 def child_environment(env: dict[str, str] | None = None) -> dict[str, str]:
     """The parent's environment without its secrets, plus the child's own tuning."""
     source = dict(os.environ if env is None else env)
-    out = {k: v for k, v in source.items()
-           if k not in SECRET_NAMES and not _SECRET_PATTERN.search(k)}
+    out = {
+        k: v for k, v in source.items() if k not in SECRET_NAMES and not _SECRET_PATTERN.search(k)
+    }
     out.setdefault("MALLOC_ARENA_MAX", "2")  # threads' malloc arenas would eat the address space
     out.setdefault("OPENBLAS_NUM_THREADS", "1")
     out.setdefault("OMP_THREAD_LIMIT", "1")
@@ -78,8 +94,11 @@ def child_environment(env: dict[str, str] | None = None) -> dict[str, str]:
 
 def _library_env() -> dict[str, str]:
     """The ``DOCPROC_*`` values the child must follow for this request (settings may change)."""
-    return {k: v for k, v in os.environ.items()
-            if k.startswith("DOCPROC_") and k not in SECRET_NAMES and not _SECRET_PATTERN.search(k)}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith("DOCPROC_") and k not in SECRET_NAMES and not _SECRET_PATTERN.search(k)
+    }
 
 
 _SPAWNER: tuple[int, queue.Queue[tuple[Callable[[], Any], Future[Any]]]] | None = None
@@ -107,8 +126,9 @@ def _popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     with _SPAWNER_LOCK:
         if _SPAWNER is None or _SPAWNER[0] != os.getpid():
             jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
-            threading.Thread(target=_spawner_loop, args=(jobs,), name="docproc-sandbox-spawner",
-                             daemon=True).start()
+            threading.Thread(
+                target=_spawner_loop, args=(jobs,), name="docproc-sandbox-spawner", daemon=True
+            ).start()
             _SPAWNER = (os.getpid(), jobs)
         jobs = _SPAWNER[1]
     future: Future[subprocess.Popen[bytes]] = Future()
@@ -154,8 +174,9 @@ class Sandbox:
             self._proc = self._send = self._recv = None
             self._ready = False
             self._owner = os.getpid()
-        if self._proc is not None and (self._proc.poll() is not None
-                                       or self._memory_mb != settings.sandbox_memory_mb):
+        if self._proc is not None and (
+            self._proc.poll() is not None or self._memory_mb != settings.sandbox_memory_mb
+        ):
             self._stop()
         if self._proc is None:
             self._spawn(settings)
@@ -179,11 +200,23 @@ class Sandbox:
         res_r, res_w = os.pipe()
         try:
             self._proc = _popen(
-                [sys.executable, "-m", "docproc.sandbox_child", str(req_r), str(res_w),
-                 str(settings.sandbox_memory_mb), "warm" if self.warm else "light"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                close_fds=True, pass_fds=(req_r, res_w), env=child_environment(),
-                start_new_session=False)
+                [
+                    sys.executable,
+                    "-m",
+                    "docproc.sandbox_child",
+                    str(req_r),
+                    str(res_w),
+                    str(settings.sandbox_memory_mb),
+                    "warm" if self.warm else "light",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+                pass_fds=(req_r, res_w),
+                env=child_environment(),
+                start_new_session=False,
+            )
         finally:
             os.close(req_r)
             os.close(res_w)
@@ -217,13 +250,16 @@ class Sandbox:
         return self._proc.pid if self._proc is not None else None
 
     # -- one file -----------------------------------------------------------------------
-    def read(self, data: bytes, name: str, media_type: str, settings: Settings) -> tuple[int, list[PageText]]:
+    def read(
+        self, data: bytes, name: str, media_type: str, settings: Settings
+    ) -> tuple[int, list[PageText]]:
         """Read one file in the child; DocprocError for a rejection (``fichier.ressources``
         when the child died or overran)."""
         with self._lock:
             try:
-                outcome = self._request(("read", data, name, media_type, settings, _library_env()),
-                                        settings)
+                outcome = self._request(
+                    ("read", data, name, media_type, settings, _library_env()), settings
+                )
             except BaseException as exc:
                 if not isinstance(exc, SandboxFailure):
                     # interrupted while the child works (the worker's job timeout, Ctrl-C): its
@@ -234,30 +270,40 @@ class Sandbox:
                 self.restarts += 1
                 # no file name here: a service's log must not hold personal data (the CLI,
                 # whose user named the file, says which one)
-                log.warning("Lecture d'un fichier interrompue dans le bac à sable (%s) ; fichier refusé "
-                            "(fichier.ressources), le traitement continue.", failure.detail)
+                log.warning(
+                    "Lecture d'un fichier interrompue dans le bac à sable (%s) ; fichier refusé "
+                    "(fichier.ressources), le traitement continue.",
+                    failure.detail,
+                )
                 raise DocprocError(Reason.resources, cause=failure.detail) from None
             finally:
                 self.files += 1
         return _unpack(outcome)
 
-    def render(self, data: bytes, media_type: str, number: int, dpi: int,
-               settings: Settings) -> tuple[int, int, str, bytes] | None:
+    def render(
+        self, data: bytes, media_type: str, number: int, dpi: int, settings: Settings
+    ) -> tuple[int, int, str, bytes] | None:
         """Page ``number`` (1-based) of a file as pixels ``(width, height, mode, bytes)``, mode
         ``L`` or ``RGB``, rendered in the child with the reading guards and caps; ``None`` when
         the file has no such page. DocprocError for a rejection (``fichier.ressources`` when
         the child died or overran: ``data["cause"]`` says how)."""
         with self._lock:
             try:
-                outcome = self._request(("render", data, media_type, int(number), int(dpi), settings,
-                                         _library_env()), settings, _render_well_formed)
+                outcome = self._request(
+                    ("render", data, media_type, int(number), int(dpi), settings, _library_env()),
+                    settings,
+                    _render_well_formed,
+                )
             except BaseException as exc:
                 if not isinstance(exc, SandboxFailure):
                     self._stop()
                     raise
                 self.restarts += 1
-                log.warning("Rendu d'une page interrompu dans le bac à sable (%s) ; page refusée "
-                            "(fichier.ressources), le service continue.", exc.detail)
+                log.warning(
+                    "Rendu d'une page interrompu dans le bac à sable (%s) ; page refusée "
+                    "(fichier.ressources), le service continue.",
+                    exc.detail,
+                )
                 raise DocprocError(Reason.resources, cause=exc.detail) from None
         if outcome[0] == "px":
             return int(outcome[1]), int(outcome[2]), str(outcome[3]), bytes(outcome[4])
@@ -266,8 +312,12 @@ class Sandbox:
         _, reason, message, info = outcome
         raise DocprocError(Reason(reason), message, **info)
 
-    def _request(self, message: tuple[Any, ...], settings: Settings,
-                 well_formed: Callable[[Any], bool] | None = None) -> Any:
+    def _request(
+        self,
+        message: tuple[Any, ...],
+        settings: Settings,
+        well_formed: Callable[[Any], bool] | None = None,
+    ) -> Any:
         for attempt in (1, 2):
             self._ensure(settings, wait=True)
             assert self._send is not None and self._recv is not None
@@ -293,8 +343,17 @@ class Sandbox:
             raise SandboxFailure(_death(code)) from None
         try:
             outcome = safe_loads(raw)
-        except (pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError, IndexError,
-                KeyError, MemoryError, RecursionError) as exc:
+        except (
+            pickle.UnpicklingError,
+            ValueError,
+            TypeError,
+            EOFError,
+            AttributeError,
+            IndexError,
+            KeyError,
+            MemoryError,
+            RecursionError,
+        ) as exc:
             self._stop()  # not an answer the reader would give: the child is not trusted
             raise SandboxFailure(f"réponse refusée ({type(exc).__name__})") from None
         if not (well_formed or _well_formed)(outcome):
@@ -311,7 +370,11 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 #: The only classes an answer may hold: what comes back is data, never code. A compromised
 #: child could otherwise send a pickle that runs code in the caller, secrets and all.
-_ANSWER_CLASSES = {("docproc.models", "PageText"), ("docproc.models", "Segment"), ("docproc.models", "Check")}
+_ANSWER_CLASSES = {
+    ("docproc.models", "PageText"),
+    ("docproc.models", "Segment"),
+    ("docproc.models", "Check"),
+}
 
 
 class _AnswerUnpickler(pickle.Unpickler):
@@ -330,14 +393,24 @@ def _well_formed(outcome: Any) -> bool:
     if not isinstance(outcome, tuple) or not outcome:
         return False
     if outcome[0] == "ok":
-        return (len(outcome) == 5 and isinstance(outcome[1], int) and isinstance(outcome[2], list)
-                and all(isinstance(p, PageText) for p in outcome[2])
-                and isinstance(outcome[3], list) and len(outcome[3]) == len(outcome[2])
-                and all(_pixels_ok(px) for px in outcome[3])
-                and isinstance(outcome[4], list) and all(_event_ok(e) for e in outcome[4]))
+        return (
+            len(outcome) == 5
+            and isinstance(outcome[1], int)
+            and isinstance(outcome[2], list)
+            and all(isinstance(p, PageText) for p in outcome[2])
+            and isinstance(outcome[3], list)
+            and len(outcome[3]) == len(outcome[2])
+            and all(_pixels_ok(px) for px in outcome[3])
+            and isinstance(outcome[4], list)
+            and all(_event_ok(e) for e in outcome[4])
+        )
     if outcome[0] == "err":
-        return (len(outcome) == 4 and outcome[1] in {r.value for r in Reason}
-                and isinstance(outcome[2], str) and isinstance(outcome[3], dict))
+        return (
+            len(outcome) == 4
+            and outcome[1] in {r.value for r in Reason}
+            and isinstance(outcome[2], str)
+            and isinstance(outcome[3], dict)
+        )
     return False
 
 
@@ -348,10 +421,14 @@ def _render_well_formed(outcome: Any) -> bool:
     if not isinstance(outcome, tuple) or not outcome:
         return False
     if outcome[0] == "px":
-        return (len(outcome) == 5 and all(type(v) is int for v in outcome[1:3])
-                and outcome[3] in MODES and type(outcome[4]) is bytes
-                and 0 < outcome[1] * outcome[2] <= RENDER_MAX_PIXELS
-                and len(outcome[4]) == outcome[1] * outcome[2] * MODES[outcome[3]])
+        return (
+            len(outcome) == 5
+            and all(type(v) is int for v in outcome[1:3])
+            and outcome[3] in MODES
+            and type(outcome[4]) is bytes
+            and 0 < outcome[1] * outcome[2] <= RENDER_MAX_PIXELS
+            and len(outcome[4]) == outcome[1] * outcome[2] * MODES[outcome[3]]
+        )
     if outcome[0] == "absent":
         return len(outcome) == 1
     return outcome[0] == "err" and _well_formed(outcome)
@@ -381,14 +458,32 @@ def plain_pages(pages: list[PageText]) -> list[PageText]:
     """Pages with builtin values only (what :func:`safe_loads` lets through); no pixels."""
     out = []
     for p in pages:
-        out.append(PageText(
-            file=str(p.file), page=int(p.page), source="ocr" if p.source == "ocr" else "text",
-            segments=[Segment(str(s.text), float(s.x0), float(s.y0), float(s.x1), float(s.y1), float(s.conf))
-                      for s in p.segments],
-            quality={str(k): float(v) for k, v in p.quality.items()},
-            checks=[Check(str(c.code), c.level, bool(c.ok), str(c.message), plain_value(c.data)) for c in p.checks],
-            image=None, twoddoc=None if p.twoddoc is None else str(p.twoddoc),
-            twoddoc_box=None if p.twoddoc_box is None else _box(p.twoddoc_box)))
+        out.append(
+            PageText(
+                file=str(p.file),
+                page=int(p.page),
+                source="ocr" if p.source == "ocr" else "text",
+                segments=[
+                    Segment(
+                        str(s.text),
+                        float(s.x0),
+                        float(s.y0),
+                        float(s.x1),
+                        float(s.y1),
+                        float(s.conf),
+                    )
+                    for s in p.segments
+                ],
+                quality={str(k): float(v) for k, v in p.quality.items()},
+                checks=[
+                    Check(str(c.code), c.level, bool(c.ok), str(c.message), plain_value(c.data))
+                    for c in p.checks
+                ],
+                image=None,
+                twoddoc=None if p.twoddoc is None else str(p.twoddoc),
+                twoddoc_box=None if p.twoddoc_box is None else _box(p.twoddoc_box),
+            )
+        )
     return out
 
 
@@ -412,23 +507,38 @@ def page_pixels(pages: list[PageText]) -> list[tuple[int, int, bytes] | None]:
 
 
 def _event_ok(event: Any) -> bool:
-    return (isinstance(event, tuple) and len(event) == 3 and isinstance(event[0], str) and len(event[0]) < 64
-            and isinstance(event[1], float) and isinstance(event[2], int))
+    return (
+        isinstance(event, tuple)
+        and len(event) == 3
+        and isinstance(event[0], str)
+        and len(event[0]) < 64
+        and isinstance(event[1], float)
+        and isinstance(event[2], int)
+    )
 
 
 def _pixels_ok(px: Any) -> bool:
-    return px is None or (isinstance(px, tuple) and len(px) == 3 and isinstance(px[0], int)
-                          and isinstance(px[1], int) and isinstance(px[2], bytes)
-                          and 0 < px[0] * px[1] == len(px[2]))
+    return px is None or (
+        isinstance(px, tuple)
+        and len(px) == 3
+        and isinstance(px[0], int)
+        and isinstance(px[1], int)
+        and isinstance(px[2], bytes)
+        and 0 < px[0] * px[1] == len(px[2])
+    )
 
 
 def after_memory_error(outcome: Any) -> bool:
-    return bool(outcome[0] == "err" and outcome[1] == Reason.resources.value
-                and outcome[3].get("limite") == "memoire")
+    return bool(
+        outcome[0] == "err"
+        and outcome[1] == Reason.resources.value
+        and outcome[3].get("limite") == "memoire"
+    )
 
 
 def _death(code: int | None) -> str:
     import signal
+
     if code is not None and code < 0:
         try:
             name = signal.Signals(-code).name
@@ -481,6 +591,7 @@ def prestart(settings: Settings | None = None, warm: bool = True) -> None:
     A worker calls it at start (``warm``: OCR models loaded before the first job); the CLI
     with ``warm=False`` (a text PDF never pays for loading Tesseract)."""
     from docproc.settings import get_settings
+
     settings = settings or get_settings()
     if settings.sandbox:
         get_sandbox().start(settings, warm=warm)

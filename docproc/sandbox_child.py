@@ -20,6 +20,7 @@ def _die_with_parent() -> None:
     try:
         import ctypes
         import signal
+
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # pragma: no cover - not Linux
@@ -32,6 +33,7 @@ def _own_network_namespace() -> bool:
     unprivileged namespaces leave the child on the Python-level guard below and ``close_fds``."""
     try:
         import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         return bool(libc.unshare(0x10000000 | 0x40000000) == 0)  # CLONE_NEWUSER | CLONE_NEWNET
     except (OSError, AttributeError):  # pragma: no cover - not Linux
@@ -60,6 +62,7 @@ def _cap_memory(mb: int) -> None:
 def _cap_cpu(seconds: int) -> None:
     """Allow ``seconds`` more CPU time from now (RLIMIT_CPU counts the process's whole life)."""
     import math
+
     usage = resource.getrusage(resource.RUSAGE_SELF)
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     soft = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
@@ -70,7 +73,13 @@ def _cap_cpu(seconds: int) -> None:
 
 def _read_answer(outcome: tuple[Any, ...], events: list[tuple[str, float, int]]) -> tuple[Any, ...]:
     if outcome[0] == "ok":  # the pixels stay here: the caller needs words and codes
-        return ("ok", int(outcome[1]), plain_pages(outcome[2]), page_pixels(outcome[2]), list(events))
+        return (
+            "ok",
+            int(outcome[1]),
+            plain_pages(outcome[2]),
+            page_pixels(outcome[2]),
+            list(events),
+        )
     return ("err", str(outcome[1]), str(outcome[2]), plain_value(outcome[3]))
 
 
@@ -84,6 +93,7 @@ def child_main(argv: list[str]) -> int:
     send = Connection(write_fd, readable=False)
     _no_network()
     from docproc.text import acquire, render  # the heavy stack, imported once
+
     if warm:
         acquire.warm_up()
     else:
@@ -92,7 +102,9 @@ def child_main(argv: list[str]) -> int:
     from docproc.observe import add_observer
 
     events: list[tuple[str, float, int]] = []
-    add_observer(lambda event, seconds, count: events.append((str(event), float(seconds), int(count))))
+    add_observer(
+        lambda event, seconds, count: events.append((str(event), float(seconds), int(count)))
+    )
     send.send(("ready",))
     while True:
         try:
@@ -118,7 +130,9 @@ def child_main(argv: list[str]) -> int:
             if outcome[0] == "err":
                 outcome = ("err", str(outcome[1]), str(outcome[2]), plain_value(outcome[3]))
         else:
-            outcome = _read_answer(acquire.read_content_outcome(data, name, media_type, settings), events)
+            outcome = _read_answer(
+                acquire.read_content_outcome(data, name, media_type, settings), events
+            )
         try:
             send.send(outcome)
         except (BrokenPipeError, OSError):

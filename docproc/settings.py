@@ -75,33 +75,58 @@ ENV: dict[str, str] = {
 
 #: Every ``DOCPROC_*`` variable the project reads (library, service, OCR, trust, tests' faults).
 #: Any other one is a typo and refused (``check_environment``).
-KNOWN_ENV: frozenset[str] = frozenset({
-    *ENV.values(),
-    "DOCPROC_TRUST_TEST_2DDOC", "DOCPROC_TRUST_DIR", "DOCPROC_OCR_THREADS", "DOCPROC_OCR_PAGE_TIMEOUT",
-    "DOCPROC_TESSDATA", "DOCPROC_SETTINGS_FILE", "DOCPROC_DATA_DIR", "DOCPROC_API_KEYS",
-    "DOCPROC_API_KEYS_FILE", "DOCPROC_STORAGE_KEY", "DOCPROC_QUEUE", "DOCPROC_JOB_TIMEOUT_S",
-    "DOCPROC_MAX_ATTEMPTS", "DOCPROC_RETRY_BACKOFF_S", "DOCPROC_HEARTBEAT_S", "DOCPROC_STALE_AFTER_S",
-    "DOCPROC_RECONCILE_S", "DOCPROC_REQUEUE_LOST_S", "DOCPROC_COALESCE_S", "DOCPROC_WORKER_MEMORY_MB",
-    "DOCPROC_API_PROCESSES", "DOCPROC_ACCESS_LOG", "DOCPROC_FAULT_SLEEP_S",
-    "DOCPROC_FAULT_INFRA_FAILURES", "DOCPROC_FAULT_PIPELINE_ERROR", "DOCPROC_RQ_RESULT_TTL_S",
-    "DOCPROC_RQ_FAILURE_TTL_S",
-    # The service under slow clients and its supervisor (issue 12, points 4 and 5).
-    "DOCPROC_REQUIRE_WORKER", "DOCPROC_WORKER_ALIVE_S", "DOCPROC_PARENT_PID",
-    "DOCPROC_HTTP_HEADER_TIMEOUT_S",
-    "DOCPROC_HTTP_BODY_IDLE_TIMEOUT_S",
-    "DOCPROC_HTTP_BODY_TIMEOUT_S",
-    "DOCPROC_HTTP_MIN_UPLOAD_RATE",
-    "DOCPROC_HTTP_RATE_GRACE_S",
-    "DOCPROC_HTTP_KEEP_ALIVE_S",
-    "DOCPROC_HTTP_MAX_CONNECTIONS",
-    "DOCPROC_HTTP_LIMIT_CONCURRENCY",
-    "DOCPROC_HTTP_MAX_HEADER_BYTES",
-    "DOCPROC_HTTP_BACKLOG",
-    "DOCPROC_MAX_UPLOADS",
-    "DOCPROC_MAX_UPLOADS_PER_KEY",
-    "DOCPROC_STORAGE_BACKEND", "DOCPROC_REEXTRACT_RATE", "DOCPROC_REEXTRACT_INFLIGHT",
-    "DOCPROC_BATCH_NICE",
-})
+KNOWN_ENV: frozenset[str] = frozenset(
+    {
+        *ENV.values(),
+        "DOCPROC_TRUST_TEST_2DDOC",
+        "DOCPROC_TRUST_DIR",
+        "DOCPROC_OCR_THREADS",
+        "DOCPROC_OCR_PAGE_TIMEOUT",
+        "DOCPROC_TESSDATA",
+        "DOCPROC_SETTINGS_FILE",
+        "DOCPROC_DATA_DIR",
+        "DOCPROC_API_KEYS",
+        "DOCPROC_API_KEYS_FILE",
+        "DOCPROC_STORAGE_KEY",
+        "DOCPROC_QUEUE",
+        "DOCPROC_JOB_TIMEOUT_S",
+        "DOCPROC_MAX_ATTEMPTS",
+        "DOCPROC_RETRY_BACKOFF_S",
+        "DOCPROC_HEARTBEAT_S",
+        "DOCPROC_STALE_AFTER_S",
+        "DOCPROC_RECONCILE_S",
+        "DOCPROC_REQUEUE_LOST_S",
+        "DOCPROC_COALESCE_S",
+        "DOCPROC_WORKER_MEMORY_MB",
+        "DOCPROC_API_PROCESSES",
+        "DOCPROC_ACCESS_LOG",
+        "DOCPROC_FAULT_SLEEP_S",
+        "DOCPROC_FAULT_INFRA_FAILURES",
+        "DOCPROC_FAULT_PIPELINE_ERROR",
+        "DOCPROC_RQ_RESULT_TTL_S",
+        "DOCPROC_RQ_FAILURE_TTL_S",
+        # The service under slow clients and its supervisor (issue 12, points 4 and 5).
+        "DOCPROC_REQUIRE_WORKER",
+        "DOCPROC_WORKER_ALIVE_S",
+        "DOCPROC_PARENT_PID",
+        "DOCPROC_HTTP_HEADER_TIMEOUT_S",
+        "DOCPROC_HTTP_BODY_IDLE_TIMEOUT_S",
+        "DOCPROC_HTTP_BODY_TIMEOUT_S",
+        "DOCPROC_HTTP_MIN_UPLOAD_RATE",
+        "DOCPROC_HTTP_RATE_GRACE_S",
+        "DOCPROC_HTTP_KEEP_ALIVE_S",
+        "DOCPROC_HTTP_MAX_CONNECTIONS",
+        "DOCPROC_HTTP_LIMIT_CONCURRENCY",
+        "DOCPROC_HTTP_MAX_HEADER_BYTES",
+        "DOCPROC_HTTP_BACKLOG",
+        "DOCPROC_MAX_UPLOADS",
+        "DOCPROC_MAX_UPLOADS_PER_KEY",
+        "DOCPROC_STORAGE_BACKEND",
+        "DOCPROC_REEXTRACT_RATE",
+        "DOCPROC_REEXTRACT_INFLIGHT",
+        "DOCPROC_BATCH_NICE",
+    }
+)
 
 _TYPE_FR = {
     "int": "un entier",
@@ -122,7 +147,9 @@ def expected_type_fr(annotation: Any) -> str:
     return str(annotation)
 
 
-def french_errors(exc: Any, names: dict[str, str], types: dict[str, str], values: dict[str, Any]) -> str:
+def french_errors(
+    exc: Any, names: dict[str, str], types: dict[str, str], values: dict[str, Any]
+) -> str:
     """A pydantic ValidationError in French: each key, the value given, the type expected."""
     out = []
     for err in exc.errors():
@@ -130,13 +157,16 @@ def french_errors(exc: Any, names: dict[str, str], types: dict[str, str], values
         label = names.get(key, key)
         if err["type"] == "extra_forbidden":
             import difflib  # only to word an error (start-up time)
+
             close = difflib.get_close_matches(key, list(types), n=1)
             hint = f" ; vouliez-vous dire « {names.get(close[0], close[0])} » ?" if close else ""
             out.append(f"{label} : réglage inconnu{hint}")
         elif err["type"] in ("greater_than", "greater_than_equal"):
             out.append(f"{label} : « {values.get(key)} » doit être strictement positif")
         else:
-            out.append(f"{label} : valeur « {values.get(key)} » invalide, attendu {types.get(key, 'autre chose')}")
+            out.append(
+                f"{label} : valeur « {values.get(key)} » invalide, attendu {types.get(key, 'autre chose')}"
+            )
     return " ; ".join(out)
 
 
@@ -147,9 +177,13 @@ def check_environment(env: dict[str, str] | None = None) -> None:
     if unknown:
         parts = []
         import difflib  # only to word an error (start-up time)
+
         for name in unknown:
             close = difflib.get_close_matches(name, sorted(KNOWN_ENV), n=1)
-            parts.append(f"{name} : variable inconnue" + (f" ; vouliez-vous dire {close[0]} ?" if close else ""))
+            parts.append(
+                f"{name} : variable inconnue"
+                + (f" ; vouliez-vous dire {close[0]} ?" if close else "")
+            )
         raise SettingsError(" ; ".join(parts))
 
 
@@ -165,22 +199,47 @@ def _model() -> Any:
         max_image_pixels: int = Field(Settings.max_image_pixels, gt=0)
         max_frames: int = Field(Settings.max_frames, gt=0)
         spec_dirs: tuple[Path, ...] = ()
-        sandbox: bool = Field(Settings.sandbox, description="Lire chaque fichier dans un processus bac à sable")
-        sandbox_memory_mb: int = Field(Settings.sandbox_memory_mb, gt=0,
-                                       description="Espace d'adresses maximal du bac à sable (Mio)")
-        sandbox_cpu_s: int = Field(Settings.sandbox_cpu_s, gt=0,
-                                   description="Temps de calcul maximal par fichier (secondes)")
-        sandbox_timeout_s: float = Field(Settings.sandbox_timeout_s, gt=0,
-                                         description="Durée maximale de lecture d'un fichier (secondes)")
-        pdf_max_operators: int = Field(Settings.pdf_max_operators, gt=0,
-                                       description="Opérateurs de contenu au plus par page, formulaires dépliés")
-        pdf_max_xobject_depth: int = Field(Settings.pdf_max_xobject_depth, gt=0,
-                                           description="Profondeur maximale des formulaires imbriqués")
-        pdf_max_stream_bytes: int = Field(Settings.pdf_max_stream_bytes, gt=0,
-                                          description="Taille décompressée maximale d'un flux (octets)")
-        pdf_max_decoded_bytes: int = Field(Settings.pdf_max_decoded_bytes, gt=0,
-                                           description="Taille décompressée maximale de tous les flux (octets)")
-        pdf_max_objects: int = Field(Settings.pdf_max_objects, gt=0, description="Objets au plus dans un PDF")
+        sandbox: bool = Field(
+            Settings.sandbox, description="Lire chaque fichier dans un processus bac à sable"
+        )
+        sandbox_memory_mb: int = Field(
+            Settings.sandbox_memory_mb,
+            gt=0,
+            description="Espace d'adresses maximal du bac à sable (Mio)",
+        )
+        sandbox_cpu_s: int = Field(
+            Settings.sandbox_cpu_s,
+            gt=0,
+            description="Temps de calcul maximal par fichier (secondes)",
+        )
+        sandbox_timeout_s: float = Field(
+            Settings.sandbox_timeout_s,
+            gt=0,
+            description="Durée maximale de lecture d'un fichier (secondes)",
+        )
+        pdf_max_operators: int = Field(
+            Settings.pdf_max_operators,
+            gt=0,
+            description="Opérateurs de contenu au plus par page, formulaires dépliés",
+        )
+        pdf_max_xobject_depth: int = Field(
+            Settings.pdf_max_xobject_depth,
+            gt=0,
+            description="Profondeur maximale des formulaires imbriqués",
+        )
+        pdf_max_stream_bytes: int = Field(
+            Settings.pdf_max_stream_bytes,
+            gt=0,
+            description="Taille décompressée maximale d'un flux (octets)",
+        )
+        pdf_max_decoded_bytes: int = Field(
+            Settings.pdf_max_decoded_bytes,
+            gt=0,
+            description="Taille décompressée maximale de tous les flux (octets)",
+        )
+        pdf_max_objects: int = Field(
+            Settings.pdf_max_objects, gt=0, description="Objets au plus dans un PDF"
+        )
 
         @field_validator("spec_dirs", mode="before")
         @classmethod
@@ -223,6 +282,7 @@ def _validated(raw: tuple[tuple[str, str], ...]) -> Settings:
     if not raw:
         return Settings()
     from pydantic import ValidationError
+
     values = dict(raw)
     try:
         model = _model()(**values)
@@ -246,9 +306,21 @@ def describe(env: dict[str, str] | None = None) -> list[dict[str, Any]]:
         value = getattr(current, f.name)
         if isinstance(value, tuple):
             value = os.pathsep.join(str(p) for p in value)
-        rows.append({"section": "bibliothèque", "name": name, "value": value,
-                     "origin": f"environnement ({name})" if source.get(name, "").strip() else "défaut"})
+        rows.append(
+            {
+                "section": "bibliothèque",
+                "name": name,
+                "value": value,
+                "origin": f"environnement ({name})" if source.get(name, "").strip() else "défaut",
+            }
+        )
     test_key = source.get("DOCPROC_TRUST_TEST_2DDOC", "")
-    rows.append({"section": "bibliothèque", "name": "DOCPROC_TRUST_TEST_2DDOC", "value": test_key == "1",
-                 "origin": "environnement (DOCPROC_TRUST_TEST_2DDOC)" if test_key else "défaut"})
+    rows.append(
+        {
+            "section": "bibliothèque",
+            "name": "DOCPROC_TRUST_TEST_2DDOC",
+            "value": test_key == "1",
+            "origin": "environnement (DOCPROC_TRUST_TEST_2DDOC)" if test_key else "défaut",
+        }
+    )
     return rows

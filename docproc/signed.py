@@ -32,9 +32,19 @@ from docproc.text.fold import fold
 
 log = logging.getLogger(__name__)
 __all__ = ["CodeHint", "Correction", "Signed", "code_hint", "verify"]
-PARTICLES = frozenset(next(s for s in all_specs() if s.kind == "avis_impot_revenu").declarants.get("particles", []))
-FIRST_PAGE = frozenset({"declarants", "reference_avis", "revenu_fiscal_reference", "nombre_parts",
-                        "date_mise_en_recouvrement", "montant_impot"})
+PARTICLES = frozenset(
+    next(s for s in all_specs() if s.kind == "avis_impot_revenu").declarants.get("particles", [])
+)
+FIRST_PAGE = frozenset(
+    {
+        "declarants",
+        "reference_avis",
+        "revenu_fiscal_reference",
+        "nombre_parts",
+        "date_mise_en_recouvrement",
+        "montant_impot",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -92,15 +102,23 @@ def _payload(group: Group, views: list[PageView]) -> tuple[str, Place] | None:
 
 
 #: Largest edit distance between an OCR reading and the signed value still taken for a misreading.
-_NEAR = {"revenu_fiscal_reference": 1, "impot_revenu_net": 1, "nombre_parts": 1, "annee_revenus": 1,
-         "date_mise_en_recouvrement": 1, "reference_avis": 2}
+_NEAR = {
+    "revenu_fiscal_reference": 1,
+    "impot_revenu_net": 1,
+    "nombre_parts": 1,
+    "annee_revenus": 1,
+    "date_mise_en_recouvrement": 1,
+    "reference_avis": 2,
+}
 
 
 def _key(value: Any) -> str:
     return "".join(ch for ch in fold(str(value)) if ch.isalnum())
 
 
-def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str], place: Place | None = None) -> list[Correction]:
+def _ocr_misreads(
+    code: Any, ex: Extraction, mismatches: list[str], place: Place | None = None
+) -> list[Correction]:
     """Mismatches that are OCR misreadings of the signed value: their corrections to the signed
     value (``ex`` is only read).
 
@@ -130,7 +148,9 @@ def _ocr_misreads(code: Any, ex: Extraction, mismatches: list[str], place: Place
     return corrected
 
 
-def _near_declarants(printed: list[dict[str, Any]], signed: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+def _near_declarants(
+    printed: list[dict[str, Any]], signed: list[dict[str, Any]]
+) -> list[dict[str, Any]] | None:
     if len(printed) != len(signed):
         return None
     out = []
@@ -163,13 +183,27 @@ def verify(group: Group, views: list[PageView], ex: Extraction) -> Signed | None
     if found is None:
         if not signed_kind:
             return None
-        return Signed(None, [failed("twoddoc.present", "info",
-                                    "Aucun code 2D-Doc lisible n'a été trouvé : les montants imprimés n'ont pas pu être authentifiés.")])
+        return Signed(
+            None,
+            [
+                failed(
+                    "twoddoc.present",
+                    "info",
+                    "Aucun code 2D-Doc lisible n'a été trouvé : les montants imprimés n'ont pas pu être authentifiés.",
+                )
+            ],
+        )
     payload, place = found
     code = parse_code(payload)
     if code is None:
         reason = "Le code 2D-Doc est illisible ou mal formé."
-        contract = {"present": True, "valid_signature": False, "fields": {}, "mismatches": [], "reason": reason}
+        contract = {
+            "present": True,
+            "valid_signature": False,
+            "fields": {},
+            "mismatches": [],
+            "reason": reason,
+        }
         level: Level = "warning" if group.kind in signed_kinds else "info"
         return place.mark(Signed(contract, [failed("twoddoc.signature", level, reason)]))
     if group.kind not in signed_kinds:
@@ -193,13 +227,18 @@ def _report_only(code: twoddoc.TwoDDoc) -> Signed:
         check = passed("twoddoc.signature", "info", "Le code 2D-Doc est authentique.")
     else:
         level: Level = "warning" if code.reason_code == "signature_invalide" else "info"
-        check = failed("twoddoc.signature", level,
-                       code.reason or "Le code 2D-Doc n'a pas pu être vérifié hors ligne.",
-                       reason=code.reason_code)
+        check = failed(
+            "twoddoc.signature",
+            level,
+            code.reason or "Le code 2D-Doc n'a pas pu être vérifié hors ligne.",
+            reason=code.reason_code,
+        )
     return Signed(code.to_contract([]), [check])
 
 
-def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction, place: Place | None = None) -> Correction | None:
+def _signed_numeros(
+    code: twoddoc.TwoDDoc, ex: Extraction, place: Place | None = None
+) -> Correction | None:
     """Numéros fiscaux the print did not give (unreadable) taken from a valid code, for the
     printed déclarants whose name is the signed one at the same rank: the déclarants so
     completed, or None when the code adds no number (``ex`` is only read)."""
@@ -224,8 +263,9 @@ def _signed_numeros(code: twoddoc.TwoDDoc, ex: Extraction, place: Place | None =
         boxes = list(before.numero_fiscal_bbox or [None] * len(printed))
         for rank in filled:
             boxes[rank - 1] = box
-        prov = dataclasses.replace(prov, numero_fiscal_bbox=boxes,
-                                   from_2ddoc_first=before.numero_fiscal_bbox is None)
+        prov = dataclasses.replace(
+            prov, numero_fiscal_bbox=boxes, from_2ddoc_first=before.numero_fiscal_bbox is None
+        )
     return Correction("declarants", people, prov)
 
 
@@ -250,30 +290,61 @@ def _reconcile(group: Group, code: twoddoc.TwoDDoc, ex: Extraction, place: Place
         corrected = [c.name for c in misreads]
         if corrected:
             mismatches = [m for m in mismatches if m not in corrected]
-            checks.append(failed("twoddoc.correction", "info",
-                                 "Des valeurs mal lues sur l'image ont été reprises du code 2D-Doc signé.",
-                                 fields=corrected))
+            checks.append(
+                failed(
+                    "twoddoc.correction",
+                    "info",
+                    "Des valeurs mal lues sur l'image ont été reprises du code 2D-Doc signé.",
+                    fields=corrected,
+                )
+            )
     if code.valid_signature is True:
         checks.append(passed("twoddoc.signature", "critical", "Le code 2D-Doc est authentique."))
         for name, value in twoddoc.contract_fields(code).items():
             # only what the pages received should have shown: a missing page stays missing
             # (a code read on a continuation page fills nothing of a page 1 that is missing)
-            if name not in work.fields and name in work.missing and (
-                    group.complete or (name in FIRST_PAGE and group.first is not None)):
+            if (
+                name not in work.fields
+                and name in work.missing
+                and (group.complete or (name in FIRST_PAGE and group.first is not None))
+            ):
                 fix(Correction(name, value, place.provenance()))
         if (numeros := _signed_numeros(code, work, place)) is not None:
             fix(numeros)
     elif code.valid_signature is None:
-        checks.append(failed("twoddoc.signature", "warning", code.reason or "Le code 2D-Doc n'a pas pu être vérifié hors ligne.",
-                             reason=code.reason_code))
+        checks.append(
+            failed(
+                "twoddoc.signature",
+                "warning",
+                code.reason or "Le code 2D-Doc n'a pas pu être vérifié hors ligne.",
+                reason=code.reason_code,
+            )
+        )
     else:
-        checks.append(failed("twoddoc.signature", "critical", code.reason or "La signature du code 2D-Doc n'est pas valide.",
-                             reason=code.reason_code))
+        checks.append(
+            failed(
+                "twoddoc.signature",
+                "critical",
+                code.reason or "La signature du code 2D-Doc n'est pas valide.",
+                reason=code.reason_code,
+            )
+        )
     if mismatches:
         level: Level = "critical" if code.valid_signature is True else "warning"
-        checks.append(failed("twoddoc.concordance", level,
-                             "Les informations imprimées ne correspondent pas au code 2D-Doc.", fields=mismatches))
+        checks.append(
+            failed(
+                "twoddoc.concordance",
+                level,
+                "Les informations imprimées ne correspondent pas au code 2D-Doc.",
+                fields=mismatches,
+            )
+        )
     else:
-        checks.append(passed("twoddoc.concordance", "critical",
-                             "Les informations imprimées correspondent au code 2D-Doc."))
+        checks.append(
+            passed(
+                "twoddoc.concordance",
+                "critical",
+                "Les informations imprimées correspondent au code 2D-Doc.",
+            )
+        )
     return Signed(code.to_contract(mismatches), checks, fixes)

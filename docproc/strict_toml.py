@@ -75,8 +75,12 @@ def _cache_read(where: Path, digest: bytes) -> dict[str, Any] | None:
         stored = marshal.loads(where.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == digest
-            and isinstance(stored[1], dict)):
+    if (
+        isinstance(stored, tuple)
+        and len(stored) == 2
+        and stored[0] == digest
+        and isinstance(stored[1], dict)
+    ):
         return stored[1]
     return None
 

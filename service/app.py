@@ -33,10 +33,13 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
         title="docproc",
         version="0.1.0",
         description="Lecture et contrôle des justificatifs de la Complémentaire santé solidaire.",
-        docs_url=None, redoc_url=None,  # served from local assets (service.assets), no CDN
+        docs_url=None,
+        redoc_url=None,  # served from local assets (service.assets), no CDN
     )
     app.state.service = Service(settings, db)
-    app.state.upload_slots = httpguard.UploadSlots(settings.max_uploads, settings.max_uploads_per_key)
+    app.state.upload_slots = httpguard.UploadSlots(
+        settings.max_uploads, settings.max_uploads_per_key
+    )
     httpguard.configure(settings)  # request-head deadline and connection cap of this process
     app.add_middleware(RequestLog)  # one structured line per request (issue 14), never content
     _add_error_handlers(app)
@@ -51,8 +54,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         if isinstance(exc, HouseholdInvalid):
-            return JSONResponse({"error": exc.code, "message": exc.message, "field": exc.field},
-                                status_code=exc.status)
+            return JSONResponse(
+                {"error": exc.code, "message": exc.message, "field": exc.field},
+                status_code=exc.status,
+            )
         return error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -65,13 +70,17 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             return error_response(404, "not_found", "Ressource introuvable.")
         if exc.status_code == 405:
-            return error_response(405, "method_not_allowed", "Méthode non autorisée pour cette ressource.")
+            return error_response(
+                405, "method_not_allowed", "Méthode non autorisée pour cette ressource."
+            )
         return error_response(exc.status_code, "http_error", "Requête refusée.")
 
     @app.exception_handler(SQLAlchemyError)
     async def _db_down(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
         log.error("database error: %s", type(exc).__name__)
-        return error_response(503, "unavailable", "Service momentanément indisponible, réessayez plus tard.")
+        return error_response(
+            503, "unavailable", "Service momentanément indisponible, réessayez plus tard."
+        )
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:

@@ -26,7 +26,9 @@ def node_modules() -> Path:
 def dsfr_dir() -> Path | None:
     path = node_modules() / "@gouvfr" / "dsfr" / "dist"
     if not (path / "dsfr.min.css").exists():
-        log.warning("DSFR absent (npm @gouvfr/dsfr; lancez make setup) : pages des agents sans style")
+        log.warning(
+            "DSFR absent (npm @gouvfr/dsfr; lancez make setup) : pages des agents sans style"
+        )
         return None
     return path
 
@@ -47,13 +49,19 @@ def install_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         if swagger is None:
-            return HTMLResponse("<p>Swagger UI absent : lancez <code>make setup</code> (npm swagger-ui-dist). "
-                                "Le schéma est à <a href=\"/openapi.json\">/openapi.json</a>.</p>", status_code=503)
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API",
-                                   swagger_js_url="/docs/static/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs/static/swagger-ui.css",
-                                   swagger_favicon_url="/docs/static/favicon-32x32.png",
-                                   oauth2_redirect_url="/docs/oauth2-redirect")
+            return HTMLResponse(
+                "<p>Swagger UI absent : lancez <code>make setup</code> (npm swagger-ui-dist). "
+                'Le schéma est à <a href="/openapi.json">/openapi.json</a>.</p>',
+                status_code=503,
+            )
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/docs/static/swagger-ui.css",
+            swagger_favicon_url="/docs/static/favicon-32x32.png",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+        )
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     def oauth2_redirect() -> HTMLResponse:
@@ -61,8 +69,10 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> PlainTextResponse:
-        return PlainTextResponse("ReDoc n'est pas servi (il viendrait d'un CDN) : voir /docs ou /openapi.json.",
-                                 status_code=404)
+        return PlainTextResponse(
+            "ReDoc n'est pas servi (il viendrait d'un CDN) : voir /docs ou /openapi.json.",
+            status_code=404,
+        )
 
     if swagger is not None:
         app.mount("/docs/static", StaticFiles(directory=str(swagger)), name="swagger-ui")

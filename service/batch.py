@@ -77,9 +77,13 @@ class Selection:
     until: date | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"dossier_ids": list(self.dossier_ids), "status": self.status, "kind": self.kind,
-                "since": self.since.isoformat() if self.since else None,
-                "until": self.until.isoformat() if self.until else None}
+        return {
+            "dossier_ids": list(self.dossier_ids),
+            "status": self.status,
+            "kind": self.kind,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Selection:
@@ -90,14 +94,19 @@ class Selection:
         if unknown:
             raise BatchError(f"Clé inconnue : {sorted(unknown)[0]}.")
         ids = body.get("dossier_ids") or []
-        if not isinstance(ids, list) or not all(isinstance(i, str) and re.fullmatch(r"[0-9a-f]{32}", i)
-                                                for i in ids):
+        if not isinstance(ids, list) or not all(
+            isinstance(i, str) and re.fullmatch(r"[0-9a-f]{32}", i) for i in ids
+        ):
             raise BatchError("dossier_ids doit être une liste d'identifiants de dossier.")
         status = body.get("status")
         if status is not None and status not in DOSSIER_STATUSES + DOCUMENT_STATUSES:
-            raise BatchError("status doit valoir " + ", ".join(DOSSIER_STATUSES + DOCUMENT_STATUSES) + ".")
+            raise BatchError(
+                "status doit valoir " + ", ".join(DOSSIER_STATUSES + DOCUMENT_STATUSES) + "."
+            )
         kind = body.get("kind")
-        if kind is not None and (not isinstance(kind, str) or not re.fullmatch(r"[a-z_]{1,64}", kind)):
+        if kind is not None and (
+            not isinstance(kind, str) or not re.fullmatch(r"[a-z_]{1,64}", kind)
+        ):
             raise BatchError("kind doit être un type de document (par exemple avis_impot_revenu).")
 
         def day(key: str) -> date | None:
@@ -115,7 +124,9 @@ class Selection:
         return cls(tuple(dict.fromkeys(ids)), status, kind, since, until)
 
 
-def _dossier_status(generation: int, result_generation: int | None, live: bool, failed: bool) -> str:
+def _dossier_status(
+    generation: int, result_generation: int | None, live: bool, failed: bool
+) -> str:
     if live:
         return "processing"
     if result_generation is not None and result_generation >= generation:
@@ -133,8 +144,10 @@ def select_dossiers(db: Database, sel: Selection, sealer: Sealer) -> list[str]:
     if sel.since:
         query = query.where(Dossier.created_at >= datetime.combine(sel.since, datetime.min.time()))
     if sel.until:
-        query = query.where(Dossier.created_at < datetime.combine(sel.until + timedelta(days=1),
-                                                                  datetime.min.time()))
+        query = query.where(
+            Dossier.created_at
+            < datetime.combine(sel.until + timedelta(days=1), datetime.min.time())
+        )
     query = query.order_by(Dossier.created_at, Dossier.id)
     needs_result = sel.kind is not None or sel.status in DOCUMENT_STATUSES
     with db.read() as s:
@@ -143,39 +156,65 @@ def select_dossiers(db: Database, sel: Selection, sealer: Sealer) -> list[str]:
         failed: set[str] = set()
         if sel.status in DOSSIER_STATUSES and rows:
             for dossier_id, status in s.execute(
-                    select(Job.dossier_id, Job.status).distinct()
-                    .where(Job.status.in_((JOB_QUEUED, JOB_STARTED, JOB_FAILED)))):
+                select(Job.dossier_id, Job.status)
+                .distinct()
+                .where(Job.status.in_((JOB_QUEUED, JOB_STARTED, JOB_FAILED)))
+            ):
                 (failed if status == JOB_FAILED else live).add(dossier_id)
         out = []
         for dossier_id, generation, result_generation in rows:
-            if sel.status in DOSSIER_STATUSES and _dossier_status(
-                    generation, result_generation, dossier_id in live, dossier_id in failed) != sel.status:
+            if (
+                sel.status in DOSSIER_STATUSES
+                and _dossier_status(
+                    generation, result_generation, dossier_id in live, dossier_id in failed
+                )
+                != sel.status
+            ):
                 continue
             if needs_result:
                 result = _result(s, sealer, dossier_id) or {}
                 docs = [d for d in result.get("documents", []) if isinstance(d, dict)]
                 if sel.kind is not None and not any(d.get("kind") == sel.kind for d in docs):
                     continue
-                if sel.status in DOCUMENT_STATUSES and not any(d.get("status") == sel.status for d in docs):
+                if sel.status in DOCUMENT_STATUSES and not any(
+                    d.get("status") == sel.status for d in docs
+                ):
                     continue
             out.append(dossier_id)
     return out
 
 
-def create_batch(db: Database, owner: str, sel: Selection, rate_per_min: float | None = None, *,
-                 sealer: Sealer) -> tuple[str, int]:
+def create_batch(
+    db: Database, owner: str, sel: Selection, rate_per_min: float | None = None, *, sealer: Sealer
+) -> tuple[str, int]:
     """Freeze the selection into a running batch; (batch id, number of dossiers)."""
     if rate_per_min is not None and rate_per_min < 0:
         raise BatchError("rate_per_min doit être positif ou nul.")
     ids = select_dossiers(db, sel, sealer)
     batch_id, now = new_id(), utcnow()
     with db.write() as s:
-        s.add(Batch(id=batch_id, owner=owner, filters=sel.as_json(), status=BATCH_RUNNING if ids else BATCH_FINISHED,
-                    total=len(ids), rate_per_min=rate_per_min, credit=1.0, tick_at=now, created_at=now,
-                    updated_at=now, finished_at=None if ids else now))
+        s.add(
+            Batch(
+                id=batch_id,
+                owner=owner,
+                filters=sel.as_json(),
+                status=BATCH_RUNNING if ids else BATCH_FINISHED,
+                total=len(ids),
+                rate_per_min=rate_per_min,
+                credit=1.0,
+                tick_at=now,
+                created_at=now,
+                updated_at=now,
+                finished_at=None if ids else now,
+            )
+        )
         s.flush()
-        s.add_all([BatchItem(batch_id=batch_id, dossier_id=d, seq=i, status=ITEM_PENDING)
-                   for i, d in enumerate(ids)])
+        s.add_all(
+            [
+                BatchItem(batch_id=batch_id, dossier_id=d, seq=i, status=ITEM_PENDING)
+                for i, d in enumerate(ids)
+            ]
+        )
     log.info("batch %s created: %d dossier(s)", batch_id, len(ids))
     return batch_id, len(ids)
 
@@ -195,6 +234,7 @@ def set_running(db: Database, batch_id: str, running: bool) -> str | None:
 
 # -- comparing two results -------------------------------------------------------------------
 
+
 def _documents(result: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Documents by their stable id when they have one, else by kind and rank."""
     out: dict[str, dict[str, Any]] = {}
@@ -211,7 +251,9 @@ def _documents(result: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return out
 
 
-def diff_results(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[dict[str, Any]]:
+def diff_results(
+    before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """Per document: the names of the fields whose value differs (added and removed included),
     plus ``status`` and ``kind`` when those changed. Values themselves are not copied."""
     old, new = _documents(before), _documents(after)
@@ -219,14 +261,22 @@ def diff_results(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
     for key in list(old) + [k for k in new if k not in old]:
         a, b = old.get(key), new.get(key)
         if a is None or b is None:
-            out.append({"document": key, "kind": (b or a or {}).get("kind"),
-                        "change": "added" if a is None else "removed", "fields": []})
+            out.append(
+                {
+                    "document": key,
+                    "kind": (b or a or {}).get("kind"),
+                    "change": "added" if a is None else "removed",
+                    "fields": [],
+                }
+            )
             continue
         fa, fb = a.get("fields") or {}, b.get("fields") or {}
         names = sorted(n for n in set(fa) | set(fb) if fa.get(n, _MISSING) != fb.get(n, _MISSING))
         names += [k for k in ("kind", "status") if a.get(k) != b.get(k)]
         if names:
-            out.append({"document": key, "kind": b.get("kind"), "change": "modified", "fields": names})
+            out.append(
+                {"document": key, "kind": b.get("kind"), "change": "modified", "fields": names}
+            )
     return out
 
 
@@ -235,10 +285,14 @@ _MISSING = object()
 
 def _result(s: Any, sealer: Sealer, dossier_id: str) -> dict[str, Any] | None:
     """The dossier's current result, opened (it is sealed at rest, ``service.sealed``)."""
-    row = s.execute(select(Dossier.data_key, Dossier.result_sealed).where(Dossier.id == dossier_id)).first()
+    row = s.execute(
+        select(Dossier.data_key, Dossier.result_sealed).where(Dossier.id == dossier_id)
+    ).first()
     if row is None:
         return None
-    result = sealer.open(row.data_key or b"", dossier_id, "dossiers.result", dossier_id, row.result_sealed)
+    result = sealer.open(
+        row.data_key or b"", dossier_id, "dossiers.result", dossier_id, row.result_sealed
+    )
     return result if isinstance(result, dict) else None
 
 
@@ -247,7 +301,9 @@ def _open_previous(s: Any, sealer: Sealer, item: BatchItem) -> dict[str, Any] | 
     if not sealed:
         return None
     key = s.scalar(select(Dossier.data_key).where(Dossier.id == item.dossier_id)) or b""
-    previous = sealer.open(key, item.dossier_id, "batch_items.previous", item.batch_id, base64.b64decode(sealed))
+    previous = sealer.open(
+        key, item.dossier_id, "batch_items.previous", item.batch_id, base64.b64decode(sealed)
+    )
     return previous if isinstance(previous, dict) else None
 
 
@@ -261,6 +317,7 @@ def _pages(result: dict[str, Any] | None) -> int:
 
 # -- driving ---------------------------------------------------------------------------------
 
+
 @dataclass
 class AdvanceReport:
     launched: int = 0
@@ -273,8 +330,13 @@ def advance(db: Database, queue: JobQueue, settings: ServiceSettings) -> Advance
     report = AdvanceReport()
     sealer = Sealer(load_master_key(settings))
     with db.read() as s:
-        batches = list(s.scalars(select(Batch).where(Batch.status.in_((BATCH_RUNNING, BATCH_STOPPED)))
-                                 .order_by(Batch.created_at)))
+        batches = list(
+            s.scalars(
+                select(Batch)
+                .where(Batch.status.in_((BATCH_RUNNING, BATCH_STOPPED)))
+                .order_by(Batch.created_at)
+            )
+        )
     for batch in batches:
         report.closed += _close_ended(db, batch.id, sealer)
         if batch.status == BATCH_RUNNING:
@@ -289,14 +351,17 @@ def _close_ended(db: Database, batch_id: str, sealer: Sealer) -> int:
         rows = s.execute(
             select(BatchItem.dossier_id, BatchItem.job_id, Job.status)
             .join(Job, Job.id == BatchItem.job_id, isouter=True)
-            .where(BatchItem.batch_id == batch_id, BatchItem.status == ITEM_LAUNCHED)).all()
+            .where(BatchItem.batch_id == batch_id, BatchItem.status == ITEM_LAUNCHED)
+        ).all()
     ended = [(d, j, st) for d, j, st in rows if st in (JOB_FINISHED, JOB_FAILED, None)]
     closed = 0
     for start in range(0, len(ended), _CHUNK):
         now = utcnow()
         with db.write() as s:
-            for dossier_id, job_id, job_status in ended[start:start + _CHUNK]:
-                item = s.get(BatchItem, (batch_id, dossier_id), with_for_update=True)  # one driver wins
+            for dossier_id, job_id, job_status in ended[start : start + _CHUNK]:
+                item = s.get(
+                    BatchItem, (batch_id, dossier_id), with_for_update=True
+                )  # one driver wins
                 if item is None or item.status != ITEM_LAUNCHED or item.job_id != job_id:
                     continue
                 result = _result(s, sealer, dossier_id)
@@ -311,12 +376,20 @@ def _close_ended(db: Database, batch_id: str, sealer: Sealer) -> int:
     return closed
 
 
-def _launch(db: Database, queue: JobQueue, settings: ServiceSettings, batch: Batch, sealer: Sealer) -> int:
+def _launch(
+    db: Database, queue: JobQueue, settings: ServiceSettings, batch: Batch, sealer: Sealer
+) -> int:
     now = utcnow()
     rate = batch.rate_per_min if batch.rate_per_min is not None else settings.reextract_rate_per_min
     with db.read() as s:
-        inflight = int(s.scalar(select(func.count()).select_from(BatchItem).where(
-            BatchItem.batch_id == batch.id, BatchItem.status == ITEM_LAUNCHED)) or 0)
+        inflight = int(
+            s.scalar(
+                select(func.count())
+                .select_from(BatchItem)
+                .where(BatchItem.batch_id == batch.id, BatchItem.status == ITEM_LAUNCHED)
+            )
+            or 0
+        )
     room = max(0, settings.reextract_max_inflight - inflight)
     credit = batch.credit
     if rate > 0:
@@ -326,18 +399,27 @@ def _launch(db: Database, queue: JobQueue, settings: ServiceSettings, batch: Bat
     with db.write() as s:
         # The bucket is refilled under a guard on the previous tick: when another driver
         # ticked meanwhile, this one launches nothing (no refill counted twice).
-        ticked = s.execute(update(Batch).where(Batch.id == batch.id, Batch.tick_at == batch.tick_at)
-                           .values(credit=credit, tick_at=now))
+        ticked = s.execute(
+            update(Batch)
+            .where(Batch.id == batch.id, Batch.tick_at == batch.tick_at)
+            .values(credit=credit, tick_at=now)
+        )
     if not getattr(ticked, "rowcount", 1):
         return 0
     if room <= 0:
         return 0
     with db.read() as s:
-        pending = list(s.scalars(select(BatchItem.dossier_id).where(
-            BatchItem.batch_id == batch.id, BatchItem.status == ITEM_PENDING).order_by(BatchItem.seq).limit(room)))
+        pending = list(
+            s.scalars(
+                select(BatchItem.dossier_id)
+                .where(BatchItem.batch_id == batch.id, BatchItem.status == ITEM_PENDING)
+                .order_by(BatchItem.seq)
+                .limit(room)
+            )
+        )
     launched = 0
     for start in range(0, len(pending), _CHUNK):
-        for job_id, first_rq in _launch_some(db, batch.id, pending[start:start + _CHUNK], sealer):
+        for job_id, first_rq in _launch_some(db, batch.id, pending[start : start + _CHUNK], sealer):
             launched += 1
             try:
                 queue.enqueue(job_id, first_rq, "reextraction")
@@ -345,12 +427,17 @@ def _launch(db: Database, queue: JobQueue, settings: ServiceSettings, batch: Bat
                 log.warning("batch job %s not pushed to Redis: left to the reconciler", job_id)
     if launched and rate > 0:
         with db.write() as s:
-            s.execute(update(Batch).where(Batch.id == batch.id)
-                      .values(credit=Batch.credit - launched, updated_at=utcnow()))
+            s.execute(
+                update(Batch)
+                .where(Batch.id == batch.id)
+                .values(credit=Batch.credit - launched, updated_at=utcnow())
+            )
     return launched
 
 
-def _launch_some(db: Database, batch_id: str, dossier_ids: list[str], sealer: Sealer) -> list[tuple[str, str]]:
+def _launch_some(
+    db: Database, batch_id: str, dossier_ids: list[str], sealer: Sealer
+) -> list[tuple[str, str]]:
     """In one transaction: for each pending item, keep the dossier's result, bump its
     generation, write its job row, mark the item launched; (job id, RQ id) to push."""
     out: list[tuple[str, str]] = []
@@ -367,13 +454,39 @@ def _launch_some(db: Database, batch_id: str, dossier_ids: list[str], sealer: Se
             first_rq = rq_id(job_id, 1)
             # The result before the re-extraction is personal data: sealed like the dossier's own.
             previous = _result(s, sealer, dossier_id)
-            item.previous = None if previous is None else {"sealed": base64.b64encode(sealer.seal(
-                dossier.data_key or b"", dossier_id, "batch_items.previous", batch_id, previous) or b"").decode()}
+            item.previous = (
+                None
+                if previous is None
+                else {
+                    "sealed": base64.b64encode(
+                        sealer.seal(
+                            dossier.data_key or b"",
+                            dossier_id,
+                            "batch_items.previous",
+                            batch_id,
+                            previous,
+                        )
+                        or b""
+                    ).decode()
+                }
+            )
             dossier.generation += 1
             dossier.updated_at = now
-            s.add(Job(id=job_id, dossier_id=dossier_id, file_id=None, kind="reextraction",
-                      generation=dossier.generation, status=JOB_QUEUED, attempts=0, rq_id=first_rq,
-                      enqueues=1, enqueued_at=now, created_at=now))
+            s.add(
+                Job(
+                    id=job_id,
+                    dossier_id=dossier_id,
+                    file_id=None,
+                    kind="reextraction",
+                    generation=dossier.generation,
+                    status=JOB_QUEUED,
+                    attempts=0,
+                    rq_id=first_rq,
+                    enqueues=1,
+                    enqueued_at=now,
+                    created_at=now,
+                )
+            )
             item.status, item.job_id, item.launched_at = ITEM_LAUNCHED, job_id, now
             out.append((job_id, first_rq))
     return out
@@ -381,17 +494,26 @@ def _launch_some(db: Database, batch_id: str, dossier_ids: list[str], sealer: Se
 
 def _finish_if_done(db: Database, batch_id: str) -> bool:
     with db.write() as s:
-        open_items = s.scalar(select(func.count()).select_from(BatchItem).where(
-            BatchItem.batch_id == batch_id, BatchItem.status.in_((ITEM_PENDING, ITEM_LAUNCHED))))
+        open_items = s.scalar(
+            select(func.count())
+            .select_from(BatchItem)
+            .where(
+                BatchItem.batch_id == batch_id, BatchItem.status.in_((ITEM_PENDING, ITEM_LAUNCHED))
+            )
+        )
         if open_items:
             return False
         now = utcnow()
-        done = s.execute(update(Batch).where(Batch.id == batch_id, Batch.status == BATCH_RUNNING)
-                         .values(status=BATCH_FINISHED, finished_at=now, updated_at=now))
+        done = s.execute(
+            update(Batch)
+            .where(Batch.id == batch_id, Batch.status == BATCH_RUNNING)
+            .values(status=BATCH_FINISHED, finished_at=now, updated_at=now)
+        )
         return bool(getattr(done, "rowcount", 0))
 
 
 # -- progress --------------------------------------------------------------------------------
+
 
 def progress(db: Database, batch_id: str, *, max_dossiers: int = 1000) -> dict[str, Any] | None:
     """What ``GET /reextract/{id}`` answers: counts, pages per minute, what changed."""
@@ -399,15 +521,25 @@ def progress(db: Database, batch_id: str, *, max_dossiers: int = 1000) -> dict[s
         batch = s.get(Batch, batch_id)
         if batch is None:
             return None
-        counts = dict(s.execute(select(BatchItem.status, func.count()).where(BatchItem.batch_id == batch_id)
-                                .group_by(BatchItem.status)).all())
+        counts = dict(
+            s.execute(
+                select(BatchItem.status, func.count())
+                .where(BatchItem.batch_id == batch_id)
+                .group_by(BatchItem.status)
+            ).all()
+        )
         first, last, pages = s.execute(
-            select(func.min(BatchItem.launched_at), func.max(BatchItem.finished_at), func.sum(BatchItem.pages))
-            .where(BatchItem.batch_id == batch_id)).one()
+            select(
+                func.min(BatchItem.launched_at),
+                func.max(BatchItem.finished_at),
+                func.sum(BatchItem.pages),
+            ).where(BatchItem.batch_id == batch_id)
+        ).one()
         changed = s.execute(
             select(BatchItem.dossier_id, BatchItem.changes)
             .where(and_(BatchItem.batch_id == batch_id, BatchItem.status == ITEM_DONE))
-            .order_by(BatchItem.seq)).all()
+            .order_by(BatchItem.seq)
+        ).all()
     done, failed = int(counts.get(ITEM_DONE, 0)), int(counts.get(ITEM_FAILED, 0))
     pending, launched = int(counts.get(ITEM_PENDING, 0)), int(counts.get(ITEM_LAUNCHED, 0))
     end = last if batch.status == BATCH_FINISHED and last else utcnow()
@@ -424,16 +556,26 @@ def progress(db: Database, batch_id: str, *, max_dossiers: int = 1000) -> dict[s
             dossiers.append({"dossier_id": dossier_id, "documents": changes})
     iso = _iso
     return {
-        "batch_id": batch.id, "status": batch.status, "filters": batch.filters,
-        "rate_per_min": batch.rate_per_min, "total": batch.total,
-        "done": done, "failed": failed, "left": pending + launched, "in_flight": launched,
+        "batch_id": batch.id,
+        "status": batch.status,
+        "filters": batch.filters,
+        "rate_per_min": batch.rate_per_min,
+        "total": batch.total,
+        "done": done,
+        "failed": failed,
+        "left": pending + launched,
+        "in_flight": launched,
         "deleted": max(0, batch.total - done - failed - pending - launched),
         "pages": int(pages or 0),
         "pages_per_minute": round(int(pages or 0) / minutes, 1) if minutes > 0 else None,
-        "created_at": iso(batch.created_at), "updated_at": iso(batch.updated_at),
+        "created_at": iso(batch.created_at),
+        "updated_at": iso(batch.updated_at),
         "finished_at": iso(batch.finished_at),
-        "changes": {"dossiers_changed": sum(1 for _, c in changed if c), "fields": dict(sorted(by_field.items())),
-                    "dossiers": dossiers},
+        "changes": {
+            "dossiers_changed": sum(1 for _, c in changed if c),
+            "fields": dict(sorted(by_field.items())),
+            "dossiers": dossiers,
+        },
     }
 
 

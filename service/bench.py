@@ -66,18 +66,23 @@ def _unique(pdf: bytes, tag: str, size: int = 0) -> bytes:
 
 
 def _multipart(name: str, data: bytes) -> bytes:
-    head = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     return head + data + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def _request(path: str, key: str, body: bytes) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
-async def _roundtrip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> tuple[int, bytes]:
+async def _roundtrip(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
+) -> tuple[int, bytes]:
     writer.write(raw)
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
@@ -100,18 +105,30 @@ class _Stack:
         self.redis.start()
         self.key = secrets.token_urlsafe(24)
         self.procs: list[subprocess.Popen[bytes]] = []
-        self.env = {**os.environ, "REDIS_URL": self.redis.url, "DOCPROC_API_KEYS": f"bench:pipeline:{self.key}",
-                    "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(), "DOCPROC_TRUST_TEST_2DDOC": "1",
-                    # The acceptance phase runs without workers, 32 clients on one key.
-                    "DOCPROC_REQUIRE_WORKER": "0", "DOCPROC_MAX_UPLOADS_PER_KEY": "64"}
+        self.env = {
+            **os.environ,
+            "REDIS_URL": self.redis.url,
+            "DOCPROC_API_KEYS": f"bench:pipeline:{self.key}",
+            "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(),
+            "DOCPROC_TRUST_TEST_2DDOC": "1",
+            # The acceptance phase runs without workers, 32 clients on one key.
+            "DOCPROC_REQUIRE_WORKER": "0",
+            "DOCPROC_MAX_UPLOADS_PER_KEY": "64",
+        }
         self.env.pop("DATABASE_URL", None)
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each data dir's own metrics/ directory
 
     def spawn(self, args: list[str], data_dir: Path, queue: str) -> subprocess.Popen[bytes]:
         env = {**self.env, "DOCPROC_DATA_DIR": str(data_dir), "DOCPROC_QUEUE": queue}
         log = open(self.tmp / f"proc-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen([sys.executable, "-m", "service.commands", *args], env=env, stdout=log, stderr=log,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service.commands", *args],
+            env=env,
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         return proc
 
@@ -162,8 +179,13 @@ def _free_port() -> int:
     return free()
 
 
-def bench_acceptance(stack: _Stack, uploads: int = 1200, clients: int = 32, size: int = 200_000,
-                     offered_rate: float = 200.0) -> dict[str, Any]:
+def bench_acceptance(
+    stack: _Stack,
+    uploads: int = 1200,
+    clients: int = 32,
+    size: int = 200_000,
+    offered_rate: float = 200.0,
+) -> dict[str, Any]:
     """Two runs on one API process: as fast as it accepts (capacity), then at 200/s offered."""
     port = _free_port()
     proc = stack.spawn(["serve", "--port", str(port)], stack.tmp / "acceptance", "bench-acceptance")
@@ -183,7 +205,11 @@ def bench_acceptance(stack: _Stack, uploads: int = 1200, clients: int = 32, size
             path = f"/dossiers/{dossiers[i]}/files"
             try:
                 for n in counter:
-                    raw = _request(path, stack.key, _multipart(f"avis-{n}.pdf", _unique(pdf, f"{tag}{i}-{n}", size)))
+                    raw = _request(
+                        path,
+                        stack.key,
+                        _multipart(f"avis-{n}.pdf", _unique(pdf, f"{tag}{i}-{n}", size)),
+                    )
                     t0 = time.perf_counter()
                     if rate is not None:
                         # Open loop: each request has its slot; a late one counts from its slot,
@@ -213,17 +239,23 @@ def bench_acceptance(stack: _Stack, uploads: int = 1200, clients: int = 32, size
     capacity = len(lat) / wall
     open_lat, open_errors, open_wall, _ = run(offered_rate, "o")
     p99 = _percentile(open_lat, 99) * 1000
-    return {"clients": clients, "file_bytes": size,
-            "capacity_uploads_per_s": round(capacity, 1),
-            "capacity_p50_ms": round(_percentile(lat, 50) * 1000, 1),
-            "capacity_p99_ms": round(_percentile(lat, 99) * 1000, 1),
-            "server_cpu_ms_per_upload": round(cpu / (uploads + clients) * 1000, 2),
-            "offered_uploads_per_s": offered_rate, "achieved_uploads_per_s": round(len(open_lat) / open_wall, 1),
-            "p50_ms": round(_percentile(open_lat, 50) * 1000, 1), "p99_ms": round(p99, 1),
-            "max_ms": round(max(open_lat, default=0.0) * 1000, 1),
-            "errors": {**errors, **open_errors}, "uploads": len(lat) + len(open_lat),
-            "target": "≥ 200 uploads/s, p99 < 150 ms",
-            "ok": capacity >= 200 and p99 < 150 and not errors and not open_errors}
+    return {
+        "clients": clients,
+        "file_bytes": size,
+        "capacity_uploads_per_s": round(capacity, 1),
+        "capacity_p50_ms": round(_percentile(lat, 50) * 1000, 1),
+        "capacity_p99_ms": round(_percentile(lat, 99) * 1000, 1),
+        "server_cpu_ms_per_upload": round(cpu / (uploads + clients) * 1000, 2),
+        "offered_uploads_per_s": offered_rate,
+        "achieved_uploads_per_s": round(len(open_lat) / open_wall, 1),
+        "p50_ms": round(_percentile(open_lat, 50) * 1000, 1),
+        "p99_ms": round(p99, 1),
+        "max_ms": round(max(open_lat, default=0.0) * 1000, 1),
+        "errors": {**errors, **open_errors},
+        "uploads": len(lat) + len(open_lat),
+        "target": "≥ 200 uploads/s, p99 < 150 ms",
+        "ok": capacity >= 200 and p99 < 150 and not errors and not open_errors,
+    }
 
 
 def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
@@ -236,7 +268,9 @@ def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
     from service.settings import load_settings
 
     data_dir, queue = stack.tmp / "overhead", "bench-overhead"
-    settings = load_settings(env={**stack.env, "DOCPROC_DATA_DIR": str(data_dir), "DOCPROC_QUEUE": queue})
+    settings = load_settings(
+        env={**stack.env, "DOCPROC_DATA_DIR": str(data_dir), "DOCPROC_QUEUE": queue}
+    )
     service = Service(settings)
     migrate(service.db)
     client = Client("bench", "pipeline")
@@ -245,19 +279,28 @@ def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
 
     for n in range(jobs):
         dossier_id = service.create_dossier(client, date(2025, 10, 1))
-        service.accept_upload(client, dossier_id, "avis.pdf", _unique(pdf, str(n)), "application/pdf", None, None)
+        service.accept_upload(
+            client, dossier_id, "avis.pdf", _unique(pdf, str(n)), "application/pdf", None, None
+        )
     worker = stack.spawn(["worker"], data_dir, queue)
     deadline = time.monotonic() + 120 + jobs * 0.2
     done = 0
     while time.monotonic() < deadline and worker.poll() is None:
         with service.db.read() as s:
-            done = int(s.scalar(select(func.count()).select_from(Job).where(Job.status == JOB_FINISHED)) or 0)
+            done = int(
+                s.scalar(select(func.count()).select_from(Job).where(Job.status == JOB_FINISHED))
+                or 0
+            )
         if done >= jobs:
             break
         time.sleep(0.2)
     with service.db.read() as s:
         first, last = s.execute(select(func.min(Job.started_at), func.max(Job.finished_at))).one()
-    raw = read_sums(data_dir / "metrics", ["docproc_extract_seconds_total"]) if (data_dir / "metrics").is_dir() else {}
+    raw = (
+        read_sums(data_dir / "metrics", ["docproc_extract_seconds_total"])
+        if (data_dir / "metrics").is_dir()
+        else {}
+    )
     worker.terminate()
     service.db.dispose()
     if done < jobs or first is None or last is None:
@@ -266,11 +309,18 @@ def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
     extract_s = raw.get("docproc_extract_seconds_total", 0.0)
     per_job = (window - extract_s) / jobs * 1000
     noop = _rq_noop_ms(stack)
-    return {"jobs": jobs, "worker": "SimpleWorker (no fork), pipeline preloaded",
-            "rq_noop_per_job_ms": round(noop, 2),
-            "ratio_to_rq_noop": round(per_job / noop, 2), "target_ratio": 1.3,
-            "busy_per_job_ms": round(window / jobs * 1000, 2), "extract_per_job_ms": round(extract_s / jobs * 1000, 2),
-            "overhead_per_job_ms": round(per_job, 2), "target_ms": 5.0, "ok": per_job <= 5.0}
+    return {
+        "jobs": jobs,
+        "worker": "SimpleWorker (no fork), pipeline preloaded",
+        "rq_noop_per_job_ms": round(noop, 2),
+        "ratio_to_rq_noop": round(per_job / noop, 2),
+        "target_ratio": 1.3,
+        "busy_per_job_ms": round(window / jobs * 1000, 2),
+        "extract_per_job_ms": round(extract_s / jobs * 1000, 2),
+        "overhead_per_job_ms": round(per_job, 2),
+        "target_ms": 5.0,
+        "ok": per_job <= 5.0,
+    }
 
 
 def _rq_noop_ms(stack: _Stack, jobs: int = 300) -> float:
@@ -292,15 +342,22 @@ def _rq_noop_ms(stack: _Stack, jobs: int = 300) -> float:
 def bench_latency(stack: _Stack, rate: float = 10.0, seconds: float = 30.0) -> dict[str, Any]:
     port = _free_port()
     data_dir = stack.tmp / "latency"
-    proc = stack.spawn(["up", "--port", str(port), "--data-dir", str(data_dir)], data_dir, "docproc")
+    proc = stack.spawn(
+        ["up", "--port", str(port), "--data-dir", str(data_dir)], data_dir, "docproc"
+    )
     base = f"http://127.0.0.1:{port}"
     _wait_http(base, proc)
     pdf = _avis_pdf()
     total = int(rate * seconds)
     sent: list[tuple[float, str]] = []
     errors = 0
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {stack.key}"}, timeout=30) as client:
-        dossiers = [client.post("/dossiers", json={"request_date": "2025-10-01"}).json()["id"] for _ in range(total)]
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {stack.key}"}, timeout=30
+    ) as client:
+        dossiers = [
+            client.post("/dossiers", json={"request_date": "2025-10-01"}).json()["id"]
+            for _ in range(total)
+        ]
         time.sleep(1.0)  # let the workers settle
         start = time.monotonic()
         for n, dossier in enumerate(dossiers):
@@ -308,7 +365,9 @@ def bench_latency(stack: _Stack, rate: float = 10.0, seconds: float = 30.0) -> d
             if delay > 0:
                 time.sleep(delay)
             t_sent = datetime.now(UTC).replace(tzinfo=None)
-            r = client.post(f"/dossiers/{dossier}/files", files={"file": ("avis.pdf", _unique(pdf, str(n)))})
+            r = client.post(
+                f"/dossiers/{dossier}/files", files={"file": ("avis.pdf", _unique(pdf, str(n)))}
+            )
             if r.status_code != 202:
                 errors += 1
                 continue
@@ -332,11 +391,19 @@ def bench_latency(stack: _Stack, rate: float = 10.0, seconds: float = 30.0) -> d
             if pending:
                 time.sleep(0.2)
     p95 = _percentile(latencies, 95) * 1000
-    return {"rate_per_s": rate, "uploads": total, "finished": len(latencies), "failed": failed,
-            "upload_errors": errors, "lost": len(pending),
-            "p50_ms": round(_percentile(latencies, 50) * 1000, 1), "p95_ms": round(p95, 1),
-            "max_ms": round(max(latencies, default=0.0) * 1000, 1), "target_p95_ms": 2000.0,
-            "ok": p95 < 2000 and not failed and not errors and not pending}
+    return {
+        "rate_per_s": rate,
+        "uploads": total,
+        "finished": len(latencies),
+        "failed": failed,
+        "upload_errors": errors,
+        "lost": len(pending),
+        "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(max(latencies, default=0.0) * 1000, 1),
+        "target_p95_ms": 2000.0,
+        "ok": p95 < 2000 and not failed and not errors and not pending,
+    }
 
 
 def bench_service(quick: bool = False, avis: int = 1000) -> dict[str, Any]:
@@ -347,11 +414,17 @@ def bench_service(quick: bool = False, avis: int = 1000) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="docproc-bench-") as tmp:
         stack = _Stack(Path(tmp))
         try:
-            results: dict[str, Any] = {"load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
+            results: dict[str, Any] = {
+                "load_average_at_start": [round(x, 1) for x in os.getloadavg()]
+            }
             results["upload_acceptance"] = bench_acceptance(stack, uploads=100 if quick else 1200)
             results["queue_overhead"] = bench_queue_overhead(stack, jobs=30 if quick else 300)
             results["upload_to_verdict"] = bench_latency(stack, seconds=2 if quick else 30)
-            results.update(bench_scale(stack, avis=min(avis, 20) if quick else avis, probe_s=6 if quick else 40))
+            results.update(
+                bench_scale(
+                    stack, avis=min(avis, 20) if quick else avis, probe_s=6 if quick else 40
+                )
+            )
             results["ocr_throughput"] = bench_ocr_throughput(pages=1 if quick else 4)
             results["cpu_cores"] = os.cpu_count()
             results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
@@ -364,4 +437,6 @@ def bench_service(quick: bool = False, avis: int = 1000) -> dict[str, Any]:
 if __name__ == "__main__":
     import json
 
-    sys.stdout.write(json.dumps(bench_service(quick="--quick" in sys.argv), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(
+        json.dumps(bench_service(quick="--quick" in sys.argv), ensure_ascii=False, indent=2) + "\n"
+    )

@@ -98,7 +98,9 @@ def bench_ocr_throughput(pages: int = 4) -> dict[str, Any]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         for png in pngs:
-            subprocess.run(["tesseract", str(png), "-", "-l", "fra"], env=env, check=True, capture_output=True)
+            subprocess.run(
+                ["tesseract", str(png), "-", "-l", "fra"], env=env, check=True, capture_output=True
+            )
         cli_wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cli_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -112,14 +114,19 @@ def bench_ocr_throughput(pages: int = 4) -> dict[str, Any]:
     ocr_pages = sum(int(f.get("pages") or 0) for f in result["files"]) or count
     ours_ppm = ocr_pages / ours_cpu * 60
     cli_ppm = count / cli_cpu * 60
-    return {"pages": count, "sample": SCAN.parent.name,
-            "pipeline_pages_per_min_per_core": round(ours_ppm, 1),
-            "tesseract_pages_per_min_per_core": round(cli_ppm, 1),
-            "ratio_to_tesseract": round(ours_ppm / cli_ppm, 2),
-            "pipeline_wall_s": round(ours_wall, 2), "pipeline_cpu_s": round(ours_cpu, 2),
-            "tesseract_wall_s": round(cli_wall, 2), "tesseract_cpu_s": round(cli_cpu, 2),
-            "note": "CPU seconds (per core); the pipeline reads a scanned PDF (render, clean-up, OCR, "
-                    "extraction), tesseract a ready 300-dpi PNG"}
+    return {
+        "pages": count,
+        "sample": SCAN.parent.name,
+        "pipeline_pages_per_min_per_core": round(ours_ppm, 1),
+        "tesseract_pages_per_min_per_core": round(cli_ppm, 1),
+        "ratio_to_tesseract": round(ours_ppm / cli_ppm, 2),
+        "pipeline_wall_s": round(ours_wall, 2),
+        "pipeline_cpu_s": round(ours_cpu, 2),
+        "tesseract_wall_s": round(cli_wall, 2),
+        "tesseract_cpu_s": round(cli_cpu, 2),
+        "note": "CPU seconds (per core); the pipeline reads a scanned PDF (render, clean-up, OCR, "
+        "extraction), tesseract a ready 300-dpi PNG",
+    }
 
 
 class _Probes:
@@ -137,7 +144,9 @@ class _Probes:
 
         half = seconds / 2
         schedule = [(t * text_every, "text") for t in range(int(half / text_every))]
-        schedule += [(half + 1.0 + t * scan_every, "scan") for t in range(max(1, int(half / scan_every) + 1))]
+        schedule += [
+            (half + 1.0 + t * scan_every, "scan") for t in range(max(1, int(half / scan_every) + 1))
+        ]
         schedule.sort()
         start = time.monotonic()
         for n, (at, kind) in enumerate(schedule):
@@ -164,10 +173,16 @@ class _Probes:
             for kind, t_sent, job_id in pending:
                 job = self.client.get(f"/jobs/{job_id}").json()
                 if job["status"] == "finished":
-                    done = datetime.fromisoformat(job["finished_at"].rstrip("Z")).replace(tzinfo=UTC).timestamp()
+                    done = (
+                        datetime.fromisoformat(job["finished_at"].rstrip("Z"))
+                        .replace(tzinfo=UTC)
+                        .timestamp()
+                    )
                     out[kind].append(done - t_sent)
                     if job.get("started_at"):
-                        began = datetime.fromisoformat(job["started_at"].rstrip("Z")).replace(tzinfo=UTC)
+                        began = datetime.fromisoformat(job["started_at"].rstrip("Z")).replace(
+                            tzinfo=UTC
+                        )
                         waits[kind].append(began.timestamp() - t_sent)
                 elif job["status"] == "failed":
                     failed += 1
@@ -180,13 +195,18 @@ class _Probes:
         for kind, target in (("text", 2.0), ("scan", 10.0)):
             values = out[kind]
             p95 = _pct(values, 95)
-            res[kind] = {"n": len(values), "p50_ms": round(_pct(values, 50) * 1000), "p95_ms": round(p95 * 1000),
-                         "max_ms": round(max(values, default=0.0) * 1000), "target_p95_ms": target * 1000,
-                         "ok": bool(values) and p95 < target,
-                         # Upload to claim by a worker: the queueing alone, without the CPU the
-                         # job itself got (priority at work even on a loaded machine).
-                         "wait_p50_ms": round(_pct(waits[kind], 50) * 1000),
-                         "wait_p95_ms": round(_pct(waits[kind], 95) * 1000)}
+            res[kind] = {
+                "n": len(values),
+                "p50_ms": round(_pct(values, 50) * 1000),
+                "p95_ms": round(p95 * 1000),
+                "max_ms": round(max(values, default=0.0) * 1000),
+                "target_p95_ms": target * 1000,
+                "ok": bool(values) and p95 < target,
+                # Upload to claim by a worker: the queueing alone, without the CPU the
+                # job itself got (priority at work even on a loaded machine).
+                "wait_p50_ms": round(_pct(waits[kind], 50) * 1000),
+                "wait_p95_ms": round(_pct(waits[kind], 95) * 1000),
+            }
         res["failed"], res["lost"], res["upload_errors"] = failed, len(pending), self.errors
         return res
 
@@ -207,11 +227,15 @@ class _BatchKeeper(threading.Thread):
         return self._finished_done + self._current_done
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {self.key}"}, timeout=60) as c:
+        with httpx.Client(
+            base_url=self.base, headers={"Authorization": f"Bearer {self.key}"}, timeout=60
+        ) as c:
             current = None
             while not self.stop.is_set():
                 if current is None:
-                    current = c.post("/reextract", json={"dossier_ids": self.ids}).json()["batch_id"]
+                    current = c.post("/reextract", json={"dossier_ids": self.ids}).json()[
+                        "batch_id"
+                    ]
                     self.started += 1
                 p = c.get(f"/reextract/{current}").json()
                 self._current_done = p["done"]
@@ -243,14 +267,34 @@ def bench_scale(stack: Any, avis: int = 1000, probe_s: float = 40.0) -> dict[str
     port = _free_port()
     data_dir = stack.tmp / "scale"
     agent_key = secrets.token_urlsafe(24)
-    env = {**stack.env, "DOCPROC_DATA_DIR": str(data_dir), "DOCPROC_QUEUE": "bench-scale",
-           "DOCPROC_API_KEYS": f"bench:pipeline:{stack.key},bench-agent:agent:{agent_key}",
-           # The whole batch queued at once: the worst case for the uploads behind it.
-           "DOCPROC_REEXTRACT_RATE": "0", "DOCPROC_REEXTRACT_INFLIGHT": "100000", "DOCPROC_RECONCILE_S": "1"}
+    env = {
+        **stack.env,
+        "DOCPROC_DATA_DIR": str(data_dir),
+        "DOCPROC_QUEUE": "bench-scale",
+        "DOCPROC_API_KEYS": f"bench:pipeline:{stack.key},bench-agent:agent:{agent_key}",
+        # The whole batch queued at once: the worst case for the uploads behind it.
+        "DOCPROC_REEXTRACT_RATE": "0",
+        "DOCPROC_REEXTRACT_INFLIGHT": "100000",
+        "DOCPROC_RECONCILE_S": "1",
+    }
     log = open(stack.tmp / "scale-up.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "service.commands", "up", "--port", str(port), "--data-dir",
-                             str(data_dir)], env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "service.commands",
+            "up",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=env,
+        stdout=log,
+        stderr=log,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     stack.procs.append(proc)
     base = f"http://127.0.0.1:{port}"
     _wait_http(base, proc)
@@ -296,17 +340,31 @@ def bench_scale(stack: Any, avis: int = 1000, probe_s: float = 40.0) -> dict[str
     ended = 0
     while time.monotonic() < deadline:
         with db.read() as s:
-            ended = int(s.scalar(select(func.count()).select_from(Job)
-                                 .where(Job.status.in_((JOB_FINISHED, JOB_FAILED)))) or 0)
+            ended = int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(Job)
+                    .where(Job.status.in_((JOB_FINISHED, JOB_FAILED)))
+                )
+                or 0
+            )
         if ended >= len(accepted):
             break
         time.sleep(0.1)
     total_s = time.perf_counter() - t0
     with db.read() as s:
-        failed = int(s.scalar(select(func.count()).select_from(Job).where(Job.status == JOB_FAILED)) or 0)
-    e2e: dict[str, Any] = {"avis": avis, "accepted": len(accepted), "verdicts": ended, "failed": failed,
-                           "uploads_done_s": round(upload_s, 1), "end_to_end_s": round(total_s, 1),
-                           "avis_per_s": round(ended / total_s, 1)}
+        failed = int(
+            s.scalar(select(func.count()).select_from(Job).where(Job.status == JOB_FAILED)) or 0
+        )
+    e2e: dict[str, Any] = {
+        "avis": avis,
+        "accepted": len(accepted),
+        "verdicts": ended,
+        "failed": failed,
+        "uploads_done_s": round(upload_s, 1),
+        "end_to_end_s": round(total_s, 1),
+        "avis_per_s": round(ended / total_s, 1),
+    }
     if avis != 1000:
         e2e["extrapolated_1000_avis_s"] = round(total_s / max(avis, 1) * 1000, 1)
         e2e["note"] = f"mesuré sur {avis} avis (--avis), extrapolé à 1 000"
@@ -332,17 +390,21 @@ def bench_scale(stack: Any, avis: int = 1000, probe_s: float = 40.0) -> dict[str
         during = keeper.done() - before
         keeper.halt()
         under = loaded.latencies()
-        under["batch"] = {"batch_size": len(accepted), "batches_started": keeper.started,
-                          "reextractions_during_probes": during,
-                          "note": "un lot de ré-extraction de ces dossiers tourne pendant toute la mesure "
-                                  "(le suivant part dès que le précédent finit), sans limite de débit ; "
-                                  "arrêté ensuite"}
+        under["batch"] = {
+            "batch_size": len(accepted),
+            "batches_started": keeper.started,
+            "reextractions_during_probes": during,
+            "note": "un lot de ré-extraction de ces dossiers tourne pendant toute la mesure "
+            "(le suivant part dès que le précédent finit), sans limite de débit ; "
+            "arrêté ensuite",
+        }
         results["upload_to_verdict_under_batch"] = under
 
     peak = {pid: _status_kb(pid, "VmHWM") for pid in workers}
     results["worker_memory_mib"] = {
         "at_rest": [round(v / 1024) for v in at_rest.values()],
         "peak": [round(v / 1024) for v in peak.values()],
-        "note": "RSS une fois prêt (pipeline chargé), puis maximum atteint (VmHWM) après la mesure, scans compris"}
+        "note": "RSS une fois prêt (pipeline chargé), puis maximum atteint (VmHWM) après la mesure, scans compris",
+    }
     db.dispose()
     return results

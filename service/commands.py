@@ -65,7 +65,9 @@ def _setup_logging() -> None:
     logs.configure()  # JSON lines on stderr unless it is a terminal (service/logs.py)
 
 
-def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: int = 1, **http: Any) -> None:
+def _uvicorn_run(
+    app: Any, host: str, port: int, access_log: bool, processes: int = 1, **http: Any
+) -> None:
     import gc
 
     import uvicorn
@@ -80,8 +82,17 @@ def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: in
         # Each process builds its own app (database pool, Redis client) from the environment,
         # and dies with this one (``service.app.app_from_env``).
         os.environ["DOCPROC_PARENT_PID"] = str(os.getpid())
-        uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=processes,
-                    log_level="warning", access_log=access_log, timeout_graceful_shutdown=10, **http)
+        uvicorn.run(
+            "service.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=processes,
+            log_level="warning",
+            access_log=access_log,
+            timeout_graceful_shutdown=10,
+            **http,
+        )
         return
 
     # Everything imported so far lives for the whole process: keep it out of the collector's
@@ -90,8 +101,15 @@ def _uvicorn_run(app: Any, host: str, port: int, access_log: bool, processes: in
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=access_log,
-                            timeout_graceful_shutdown=10, **http)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=access_log,
+        timeout_graceful_shutdown=10,
+        **http,
+    )
     uvicorn.Server(config).run()
 
 
@@ -106,7 +124,9 @@ def serve(host: str, port: int) -> int:
     settings = load_settings()
     metrics.prepare_dir(settings.data_dir, wipe="stale")  # before any metric, for every API process
     if not settings.api_keys:
-        log.warning("aucune clé d'API configurée (DOCPROC_API_KEYS) : toutes les requêtes seront refusées")
+        log.warning(
+            "aucune clé d'API configurée (DOCPROC_API_KEYS) : toutes les requêtes seront refusées"
+        )
     db = Database(settings.database_url)
     migrate(db)
     http = uvicorn_options(settings)  # slow and many clients (service.httpguard)
@@ -153,7 +173,9 @@ class RedisProcess:
 
     @property
     def url(self) -> str:
-        return f"unix://{self.socket}?db=0" if self.port == 0 else f"redis://127.0.0.1:{self.port}/0"
+        return (
+            f"unix://{self.socket}?db=0" if self.port == 0 else f"redis://127.0.0.1:{self.port}/0"
+        )
 
     def start(self, timeout: float = 15.0) -> None:
         binary = shutil.which("redis-server")
@@ -161,10 +183,17 @@ class RedisProcess:
             raise RuntimeError("redis-server est introuvable (paquet Debian redis-server)")
         conf = self.dir / "redis.conf"
         lines = [
-            f"port {self.port}", "bind 127.0.0.1", "protected-mode yes",
-            f"dir {self.dir}", "logfile redis.log", "daemonize no",
-            "appendonly yes", "appendfsync everysec", 'save ""',
-            "maxmemory-policy noeviction", f"pidfile {self.pidfile}",
+            f"port {self.port}",
+            "bind 127.0.0.1",
+            "protected-mode yes",
+            f"dir {self.dir}",
+            "logfile redis.log",
+            "daemonize no",
+            "appendonly yes",
+            "appendfsync everysec",
+            'save ""',
+            "maxmemory-policy noeviction",
+            f"pidfile {self.pidfile}",
         ]
         if self.port == 0:
             lines += [f"unixsocket {self.socket}", "unixsocketperm 700"]
@@ -172,16 +201,23 @@ class RedisProcess:
         self._wait_previous()
         with contextlib.suppress(FileNotFoundError):
             self.socket.unlink()
-        self.proc = subprocess.Popen([binary, str(conf)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True,
-                                     preexec_fn=_child_of_me())
+        self.proc = subprocess.Popen(
+            [binary, str(conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_child_of_me(),
+        )
         from redis import Redis
         from redis.exceptions import RedisError
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server s'est arrêté au démarrage (voir {self.dir / 'redis.log'})")
+                raise RuntimeError(
+                    f"redis-server s'est arrêté au démarrage (voir {self.dir / 'redis.log'})"
+                )
             try:
                 Redis.from_url(self.url, socket_connect_timeout=1).ping()
                 return
@@ -195,10 +231,17 @@ class RedisProcess:
         try:
             pid = int(self.pidfile.read_text().strip())
             # Ours only: a redis-server working in this very directory (``dir`` chdirs there).
-            cmdline, cwd = Path(f"/proc/{pid}/cmdline").read_bytes(), os.readlink(f"/proc/{pid}/cwd")
+            cmdline, cwd = (
+                Path(f"/proc/{pid}/cmdline").read_bytes(),
+                os.readlink(f"/proc/{pid}/cwd"),
+            )
         except (OSError, ValueError):
             return
-        if b"redis-server" not in cmdline or cwd != str(self.dir) or (self.proc is not None and self.proc.pid == pid):
+        if (
+            b"redis-server" not in cmdline
+            or cwd != str(self.dir)
+            or (self.proc is not None and self.proc.pid == pid)
+        ):
             return
         deadline = time.monotonic() + timeout
         while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
@@ -208,6 +251,7 @@ class RedisProcess:
 
     def watch(self) -> None:
         """Restart the private redis-server whenever it dies (until ``stop``)."""
+
         def loop() -> None:
             while not self.stopping.wait(0.5):
                 if self.proc is None or self.proc.poll() is None:
@@ -217,6 +261,7 @@ class RedisProcess:
                     self.start()
                 except RuntimeError as exc:
                     log.error("redis-server: %s", exc)
+
         threading.Thread(target=loop, name="redis-supervisor", daemon=True).start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -249,12 +294,18 @@ class WorkerPool:
         self.died_at: list[float | None] = [None] * count
         self.stopping = threading.Event()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
+        self._thread = threading.Thread(
+            target=self._supervise, name="worker-supervisor", daemon=True
+        )
 
     def _spawn(self, i: int) -> None:
-        self.procs[i] = subprocess.Popen([sys.executable, "-m", "service.commands", "worker"], env=self.env,
-                                         stdin=subprocess.DEVNULL, start_new_session=True,
-                                         preexec_fn=_child_of_me())
+        self.procs[i] = subprocess.Popen(
+            [sys.executable, "-m", "service.commands", "worker"],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_child_of_me(),
+        )
         self.started_at[i] = time.monotonic()
 
     def start(self) -> None:
@@ -273,7 +324,9 @@ class WorkerPool:
                     died = self.died_at[i]
                     if died is None:
                         lived = now - self.started_at[i]
-                        self.backoff[i] = 0.0 if lived > 60 else min(max(self.backoff[i] * 2, 0.5), 30.0)
+                        self.backoff[i] = (
+                            0.0 if lived > 60 else min(max(self.backoff[i] * 2, 0.5), 30.0)
+                        )
                         self.died_at[i] = died = now
                         log.warning("worker %d ended (code %s): restarting", i, proc.returncode)
                         metrics.process_ended(proc.pid)
@@ -302,7 +355,9 @@ def _wait_port_free(host: str, port: int, timeout: float = 15.0) -> None:
     their sockets: wait for the port (SO_REUSEADDR, as uvicorn binds) instead of failing."""
     deadline = time.monotonic() + timeout
     while True:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        with socket.socket(
+            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
+        ) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind((host, port))
@@ -318,10 +373,14 @@ def _ensure_keys(data_dir: Path) -> None:
     path = data_dir / "api_keys"
     if path.exists():
         return
-    lines = [f"local-{role}:{role}:{secrets.token_urlsafe(24)}" for role in ("pipeline", "agent", "qa")]
+    lines = [
+        f"local-{role}:{role}:{secrets.token_urlsafe(24)}" for role in ("pipeline", "agent", "qa")
+    ]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("# nom:rôle:clé — clés locales créées par « docproc up »\n" + "\n".join(lines) + "\n")
+        fh.write(
+            "# nom:rôle:clé — clés locales créées par « docproc up »\n" + "\n".join(lines) + "\n"
+        )
     log.warning("clés d'API locales créées dans %s", path)
 
 
@@ -354,8 +413,10 @@ def up(host: str, port: int, data_dir: Path) -> int:
         pool = WorkerPool(os.cpu_count() or 1, env)
         pool.start()
         _wait_port_free(host, port)
-        _say(f"docproc up : API sur http://{host}:{port} (documentation /docs), "
-             f"{pool.count} worker(s), données dans {data_dir} — Ctrl-C pour arrêter.")
+        _say(
+            f"docproc up : API sur http://{host}:{port} (documentation /docs), "
+            f"{pool.count} worker(s), données dans {data_dir} — Ctrl-C pour arrêter."
+        )
         http = uvicorn_options(settings)  # slow and many clients (service.httpguard)
         if settings.api_processes > 1:
             db.dispose()  # each API process opens its own (``service.app.app_from_env``)

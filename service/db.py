@@ -145,7 +145,9 @@ class Correction(Base):
     """
 
     __tablename__ = "corrections"
-    __table_args__ = (UniqueConstraint("dossier_id", "document_id", "field", name="uq_corrections_field"),)
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "document_id", "field", name="uq_corrections_field"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     dossier_id: Mapped[str] = mapped_column(
@@ -244,10 +246,12 @@ class BatchItem(Base):
     __tablename__ = "batch_items"
     __table_args__ = (Index("ix_batch_items_batch_status", "batch_id", "status", "seq"),)
 
-    batch_id: Mapped[str] = mapped_column(String(32), ForeignKey("batches.id", ondelete="CASCADE"),
-                                          primary_key=True)
-    dossier_id: Mapped[str] = mapped_column(String(32), ForeignKey("dossiers.id", ondelete="CASCADE"),
-                                            primary_key=True, index=True)
+    batch_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    dossier_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     seq: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))  # pending | launched | done | failed
     job_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -272,15 +276,23 @@ def _sqlite_pragmas(synchronous: str) -> Any:
         # that writers take the lock up front (BEGIN IMMEDIATE) instead of failing on upgrade.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "foreign_keys=ON",
-                       "busy_timeout=30000", "secure_delete=ON"):
+        for pragma in (
+            "journal_mode=WAL",
+            f"synchronous={synchronous}",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+            "secure_delete=ON",
+        ):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
+
     return on_connect
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("docproc_write") else "BEGIN")
+    conn.exec_driver_sql(
+        "BEGIN IMMEDIATE" if conn.get_execution_options().get("docproc_write") else "BEGIN"
+    )
 
 
 class Database:
@@ -300,8 +312,12 @@ class Database:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                                   pool_size=20, max_overflow=40)
+            engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=20,
+                max_overflow=40,
+            )
             event.listen(engine, "connect", _sqlite_pragmas("FULL" if durable else "NORMAL"))
             event.listen(engine, "begin", _sqlite_begin)
         else:
@@ -323,7 +339,11 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._writer(), Session(self.write_engine, expire_on_commit=False) as session, session.begin():
+        with (
+            self._writer(),
+            Session(self.write_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager

@@ -44,9 +44,11 @@ from docproc.labels import fields_line as _fields_line
 from docproc.labels import money as _money
 
 UPLOAD_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".webp"}
-DECISIONS = {"css_gratuite": "CSS sans participation (gratuite)",
-             "css_participation": "CSS avec participation financière",
-             "non_eligible": "non éligible à la CSS"}
+DECISIONS = {
+    "css_gratuite": "CSS sans participation (gratuite)",
+    "css_participation": "CSS avec participation financière",
+    "non_eligible": "non éligible à la CSS",
+}
 JOB_TIMEOUT_S = 180.0
 
 
@@ -69,7 +71,9 @@ def group_samples(samples_dir: Path) -> list[SampleDossier]:
         if path.is_dir() and not path.name.startswith("."):
             files = sorted(p for p in path.iterdir() if p.suffix.lower() in UPLOAD_SUFFIXES)
             if files:
-                get(path.name).files.extend(_ordered(files, samples_dir / f"{path.name}.expected.json"))
+                get(path.name).files.extend(
+                    _ordered(files, samples_dir / f"{path.name}.expected.json")
+                )
         elif path.suffix.lower() in UPLOAD_SUFFIXES:
             get(path.stem.split("__", 1)[0]).files.append(path)
     for dossier in groups.values():
@@ -78,7 +82,9 @@ def group_samples(samples_dir: Path) -> list[SampleDossier]:
         expected = samples_dir / f"{dossier.name}.expected.json"
         if expected.is_file():
             with contextlib.suppress(ValueError, OSError):
-                dossier.request_date = json.loads(expected.read_text(encoding="utf-8")).get("request_date")
+                dossier.request_date = json.loads(expected.read_text(encoding="utf-8")).get(
+                    "request_date"
+                )
     return [g for g in groups.values() if g.files]
 
 
@@ -109,8 +115,12 @@ def _up_command() -> list[str]:
     return [sys.executable, "-m", "service.commands", "up"]
 
 
-def summarize(name: str, dossier: dict[str, Any], eligibility: dict[str, Any] | None,
-              eligibility_error: str | None) -> list[str]:
+def summarize(
+    name: str,
+    dossier: dict[str, Any],
+    eligibility: dict[str, Any] | None,
+    eligibility_error: str | None,
+) -> list[str]:
     """The readable French summary of one dossier."""
     files = dossier.get("files", [])
     lines = [f"Dossier « {name} » — {len(files)} fichier(s), état : {dossier.get('status')}"]
@@ -118,7 +128,9 @@ def summarize(name: str, dossier: dict[str, Any], eligibility: dict[str, Any] | 
         if job.get("status") == "failed":
             lines.append(f"  ! traitement en échec ({job.get('reason')})")
     for f in files:
-        refused = [c for c in f.get("checks", []) if not c.get("ok") and c.get("level") == "critical"]
+        refused = [
+            c for c in f.get("checks", []) if not c.get("ok") and c.get("level") == "critical"
+        ]
         if f.get("accepted") is False or refused:
             reasons = " ; ".join(c.get("message", "") for c in refused) or "fichier refusé"
             lines.append(f"  ! fichier « {f.get('name')} » : {reasons}")
@@ -129,8 +141,10 @@ def summarize(name: str, dossier: dict[str, Any], eligibility: dict[str, Any] | 
         kind = str(doc.get("kind"))
         pages = doc.get("pages", [])
         complete = "complet" if doc.get("complete") else "incomplet"
-        lines.append(f"  • {kind_label(kind)} — {STATUS_LABELS.get(doc.get('status', ''), doc.get('status'))}"
-                     f", {complete} ({len(pages)} page(s))")
+        lines.append(
+            f"  • {kind_label(kind)} — {STATUS_LABELS.get(doc.get('status', ''), doc.get('status'))}"
+            f", {complete} ({len(pages)} page(s))"
+        )
         lines.append(f"      {_fields_line(kind, doc.get('fields', {}))}")
         if (code_line := twoddoc_line(doc.get("twoddoc"))) is not None:
             lines.append(f"      {code_line}")
@@ -141,20 +155,26 @@ def summarize(name: str, dossier: dict[str, Any], eligibility: dict[str, Any] | 
             lines.append("      ✓ tous les contrôles sont satisfaits")
     if eligibility is not None:
         decision = DECISIONS.get(str(eligibility.get("decision")), str(eligibility.get("decision")))
-        lines.append(f"  ⇒ Éligibilité : {decision} (foyer de {eligibility.get('foyer')} personne(s), "
-                     f"ressources retenues {_money(eligibility.get('ressources_retenues'))}, "
-                     f"plafond gratuité {_money(eligibility.get('plafond_gratuite'))})")
+        lines.append(
+            f"  ⇒ Éligibilité : {decision} (foyer de {eligibility.get('foyer')} personne(s), "
+            f"ressources retenues {_money(eligibility.get('ressources_retenues'))}, "
+            f"plafond gratuité {_money(eligibility.get('plafond_gratuite'))})"
+        )
         for note in eligibility.get("avertissements", [])[:5]:
             message = note.get("message") if isinstance(note, dict) else str(note)
             lines.append(f"      ⚠ {message}")
     elif eligibility_error:
         lines.append(f"  ⇒ Éligibilité : {eligibility_error}")
     else:
-        lines.append("  ⇒ Éligibilité : pas de fichier de foyer (NOM.household.json) pour ce dossier")
+        lines.append(
+            "  ⇒ Éligibilité : pas de fichier de foyer (NOM.household.json) pour ce dossier"
+        )
     return lines
 
 
-def _wait_ready(client: httpx.Client, proc: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
+def _wait_ready(
+    client: httpx.Client, proc: subprocess.Popen[bytes], timeout: float = 180.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -185,21 +205,45 @@ def run_demo(samples_dir: Path) -> int:
     pipeline_key, agent_key = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix="docproc-demo-") as tmp:
         port = _free_port()
-        env = {**os.environ, "DOCPROC_API_KEYS": f"demo:pipeline:{pipeline_key},agent-demo:agent:{agent_key}",
-               "DOCPROC_TRUST_TEST_2DDOC": "1"}
-        for name in ("DATABASE_URL", "REDIS_URL", "DOCPROC_SETTINGS_FILE", "DOCPROC_API_KEYS_FILE",
-                     "DOCPROC_STORAGE_KEY", "DOCPROC_DATA_DIR"):
+        env = {
+            **os.environ,
+            "DOCPROC_API_KEYS": f"demo:pipeline:{pipeline_key},agent-demo:agent:{agent_key}",
+            "DOCPROC_TRUST_TEST_2DDOC": "1",
+        }
+        for name in (
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DOCPROC_SETTINGS_FILE",
+            "DOCPROC_API_KEYS_FILE",
+            "DOCPROC_STORAGE_KEY",
+            "DOCPROC_DATA_DIR",
+        ):
             env.pop(name, None)
         log_path = Path(tmp) / "service.log"
         _say(f"Démarrage du service (docproc up, port {port}, données temporaires)…")
         with open(log_path, "wb") as log:
-            proc = subprocess.Popen([*_up_command(), "--host", "127.0.0.1", "--port", str(port),
-                                     "--data-dir", str(Path(tmp) / "data")],
-                                    env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                [
+                    *_up_command(),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--data-dir",
+                    str(Path(tmp) / "data"),
+                ],
+                env=env,
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                              headers={"Authorization": f"Bearer {pipeline_key}"}) as client:
+            with httpx.Client(
+                base_url=f"http://127.0.0.1:{port}",
+                timeout=30,
+                headers={"Authorization": f"Bearer {pipeline_key}"},
+            ) as client:
                 _wait_ready(client, proc)
                 code = _run(client, groups)
                 _agent_pages(f"http://127.0.0.1:{port}", agent_key)
@@ -225,8 +269,10 @@ def _agent_pages(base_url: str, agent_key: str) -> None:
         with contextlib.suppress(EOFError, KeyboardInterrupt):
             input()
     else:
-        _say("(sans terminal, le service s'arrête tout de suite : lancez « make demo » dans un terminal "
-             "pour visiter ces pages)")
+        _say(
+            "(sans terminal, le service s'arrête tout de suite : lancez « make demo » dans un terminal "
+            "pour visiter ces pages)"
+        )
 
 
 def _run(client: httpx.Client, groups: list[SampleDossier]) -> int:
@@ -239,8 +285,10 @@ def _run(client: httpx.Client, groups: list[SampleDossier]) -> int:
         r.raise_for_status()
         ids[group.name] = r.json()["id"]
         for path in group.files:
-            r = client.post(f"/dossiers/{ids[group.name]}/files",
-                            files={"file": (path.name, path.read_bytes(), "application/octet-stream")})
+            r = client.post(
+                f"/dossiers/{ids[group.name]}/files",
+                files={"file": (path.name, path.read_bytes(), "application/octet-stream")},
+            )
             if r.status_code != 202:
                 _say(f"  fichier « {path.name} » refusé à l'envoi : {r.json().get('message')}")
                 continue

@@ -30,11 +30,14 @@ def get_service(request: Request) -> Service:
     return service
 
 
-def current_client(request: Request,
-                   _creds: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]) -> Client:
+def current_client(
+    request: Request, _creds: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+) -> Client:
     client = get_service(request).keys.identify(request.headers.get("authorization"))
     if client is None:
-        raise ApiError(401, "unauthorized", "Clé d'API absente ou invalide.", {"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401, "unauthorized", "Clé d'API absente ou invalide.", {"WWW-Authenticate": "Bearer"}
+        )
     return client
 
 
@@ -43,6 +46,7 @@ def role(allowed: frozenset[Role]) -> Callable[..., Client]:
         if client.role not in allowed:
             raise ApiError(403, "forbidden", "Votre rôle ne permet pas cette opération.")
         return client
+
     return check
 
 

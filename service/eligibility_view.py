@@ -43,14 +43,21 @@ def _safe_detail(exc: Exception) -> str | None:
     return text
 
 
-def evaluate_dossier(dossier: Dossier, files: list[StoredFile], jobs: list[Job],
-                     documents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def evaluate_dossier(
+    dossier: Dossier,
+    files: list[StoredFile],
+    jobs: list[Job],
+    documents: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Feed the declared household and the extracted documents to the eligibility engine
     (``documents``: the agents' overlay applied; the stored result when None)."""
     if dossier.household is None:
-        raise ApiError(409, "household.missing",
-                       "Aucun foyer n'a été déclaré pour ce dossier : envoyez-le avec "
-                       "PUT /dossiers/{id}/household avant de demander l'éligibilité.")
+        raise ApiError(
+            409,
+            "household.missing",
+            "Aucun foyer n'a été déclaré pour ce dossier : envoyez-le avec "
+            "PUT /dossiers/{id}/household avant de demander l'éligibilité.",
+        )
     try:
         from docproc.eligibility import evaluate
         from docproc.eligibility.feed import household_from_documents
@@ -59,19 +66,29 @@ def evaluate_dossier(dossier: Dossier, files: list[StoredFile], jobs: list[Job],
     if documents is None:
         documents = (dossier.result or {}).get("documents", [])
     try:
-        beneficiaires = {key: f.beneficiaire for f in files if f.beneficiaire for key in (f.name, f.id)}
-        household, warnings = household_from_documents(dossier.household, documents, dossier.request_date,
-                                                       beneficiaires)
+        beneficiaires = {
+            key: f.beneficiaire for f in files if f.beneficiaire for key in (f.name, f.id)
+        }
+        household, warnings = household_from_documents(
+            dossier.household, documents, dossier.request_date, beneficiaires
+        )
         out: dict[str, Any] = dict(evaluate(household))
     except (ValueError, KeyError, TypeError) as exc:
         if hasattr(exc, "chemin"):  # HouseholdError: a precise French message that echoes no value
             raise HouseholdInvalid(str(exc), exc.chemin) from exc
         detail = _safe_detail(exc)
-        raise ApiError(422, "household.invalid",
-                       "Le foyer déclaré est invalide ou incomplet" + (f" : {detail}" if detail else ".")) from exc
+        raise ApiError(
+            422,
+            "household.invalid",
+            "Le foyer déclaré est invalide ou incomplet" + (f" : {detail}" if detail else "."),
+        ) from exc
     notes = list(warnings)
     if dossier_status(dossier, files, jobs) == "processing":
-        notes.append({"code": "dossier.traitement_en_cours",
-                      "message": "Des documents sont encore en cours de lecture : la décision pourra changer."})
+        notes.append(
+            {
+                "code": "dossier.traitement_en_cours",
+                "message": "Des documents sont encore en cours de lecture : la décision pourra changer.",
+            }
+        )
     out["avertissements"] = notes
     return out

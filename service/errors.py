@@ -18,7 +18,9 @@ REASON_MESSAGES: dict[str, str] = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(code)
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
@@ -40,7 +42,9 @@ def reason_message(reason: str | None) -> str | None:
         return "Le fichier n'a pas pu être traité."
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 

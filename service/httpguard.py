@@ -45,13 +45,21 @@ class BodyLimits:
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> BodyLimits:
-        return cls(settings.http_body_idle_timeout_s, settings.http_body_timeout_s, settings.http_min_upload_rate,
-                   settings.http_rate_grace_s)
+        return cls(
+            settings.http_body_idle_timeout_s,
+            settings.http_body_timeout_s,
+            settings.http_min_upload_rate,
+            settings.http_rate_grace_s,
+        )
 
 
 def too_slow() -> ApiError:
-    return ApiError(408, "request.timeout", "Envoi trop lent ou interrompu : la requête a été abandonnée.",
-                    {"Connection": "close"})
+    return ApiError(
+        408,
+        "request.timeout",
+        "Envoi trop lent ou interrompu : la requête a été abandonnée.",
+        {"Connection": "close"},
+    )
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -139,12 +147,19 @@ class UploadSlots:
     @contextmanager
     def hold(self, key: str) -> Iterator[None]:
         if self.busy >= self.total:
-            raise ApiError(503, "service.busy", "Trop d'envois en cours : réessayez dans quelques secondes.",
-                           {"Retry-After": "5", "Connection": "close"})
+            raise ApiError(
+                503,
+                "service.busy",
+                "Trop d'envois en cours : réessayez dans quelques secondes.",
+                {"Retry-After": "5", "Connection": "close"},
+            )
         if self.by_key.get(key, 0) >= self.per_key:
-            raise ApiError(429, "uploads.too_many",
-                           "Trop d'envois simultanés avec cette clé : réessayez dans quelques secondes.",
-                           {"Retry-After": "5", "Connection": "close"})
+            raise ApiError(
+                429,
+                "uploads.too_many",
+                "Trop d'envois simultanés avec cette clé : réessayez dans quelques secondes.",
+                {"Retry-After": "5", "Connection": "close"},
+            )
         self.busy += 1
         self.by_key[key] = self.by_key.get(key, 0) + 1
         try:

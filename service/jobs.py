@@ -117,8 +117,13 @@ def get_context() -> WorkerContext:
 
             settings = load_settings()
             db = Database(settings.database_url)
-            _CONTEXT = WorkerContext(settings, db, open_blob_store(settings, db),
-                                     connect_redis(settings.redis_url), name=f"rq-{id(db):x}")
+            _CONTEXT = WorkerContext(
+                settings,
+                db,
+                open_blob_store(settings, db),
+                connect_redis(settings.redis_url),
+                name=f"rq-{id(db):x}",
+            )
         return _CONTEXT
 
 
@@ -147,8 +152,14 @@ def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
     wait = (utcnow() - claim.enqueued_at).total_seconds() if claim.enqueued_at is not None else None
     if wait is not None:
         metrics.record_queue_wait(wait)
-    log.info("job started", extra={"event": "job.start", "attempt": claim.attempt,
-                                   "queue_wait_ms": None if wait is None else round(wait * 1000, 1)})
+    log.info(
+        "job started",
+        extra={
+            "event": "job.start",
+            "attempt": claim.attempt,
+            "queue_wait_ms": None if wait is None else round(wait * 1000, 1),
+        },
+    )
     try:
         outcome, reason, parked = _work(ctx, claim)
     finally:
@@ -160,9 +171,19 @@ def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
     if outcome in (JOB_FINISHED, JOB_FAILED):
         latency = (utcnow() - claim.created_at).total_seconds()
         metrics.record_job(outcome, reason, elapsed, latency, ctx.last_extract_s)
-    log.info("job %s%s", outcome, f" ({reason})" if reason else "",
-             extra={"event": "job.end", "outcome": outcome, "reason": reason, "attempt": claim.attempt,
-                    "duration_ms": round(elapsed * 1000, 1), "pages": ctx.last_pages})
+    log.info(
+        "job %s%s",
+        outcome,
+        f" ({reason})" if reason else "",
+        extra={
+            "event": "job.end",
+            "outcome": outcome,
+            "reason": reason,
+            "attempt": claim.attempt,
+            "duration_ms": round(elapsed * 1000, 1),
+            "pages": ctx.last_pages,
+        },
+    )
     return {"job_id": job_id, "status": outcome, "reason": reason}
 
 
@@ -170,31 +191,74 @@ _J, _D, _F = JOBS, DOSSIERS, FILES
 
 
 # The hot path's statements, built once (building a statement costs more than running it).
-_busy = (select(literal(1)).select_from(_J.alias("other"))
-         .where(text("other.dossier_id = jobs.dossier_id"), text("other.status = 'started'"),
-                text("other.heartbeat_at >= :fresh"))
-         .limit(1).scalar_subquery())
-_CLAIM_READ = (select(_J.c.status, _J.c.not_before, _J.c.attempts, _J.c.generation, _J.c.dossier_id,
-                      _J.c.created_at, _J.c.enqueued_at, _D.c.result_generation, _busy.label("busy"))
-               .join_from(_J, _D, _D.c.id == _J.c.dossier_id).where(_J.c.id == bindparam("job_id")))
+_busy = (
+    select(literal(1))
+    .select_from(_J.alias("other"))
+    .where(
+        text("other.dossier_id = jobs.dossier_id"),
+        text("other.status = 'started'"),
+        text("other.heartbeat_at >= :fresh"),
+    )
+    .limit(1)
+    .scalar_subquery()
+)
+_CLAIM_READ = (
+    select(
+        _J.c.status,
+        _J.c.not_before,
+        _J.c.attempts,
+        _J.c.generation,
+        _J.c.dossier_id,
+        _J.c.created_at,
+        _J.c.enqueued_at,
+        _D.c.result_generation,
+        _busy.label("busy"),
+    )
+    .join_from(_J, _D, _D.c.id == _J.c.dossier_id)
+    .where(_J.c.id == bindparam("job_id"))
+)
 _JOB_UPDATE = update(_J).where(_J.c.id == bindparam("b_job"))
-_LOAD_DOSSIER = (select(_D.c.generation, _D.c.request_date, _D.c.data_key)
-                 .where(_D.c.id == bindparam("dossier_id")))
+_LOAD_DOSSIER = select(_D.c.generation, _D.c.request_date, _D.c.data_key).where(
+    _D.c.id == bindparam("dossier_id")
+)
 _DATA_KEY = select(_D.c.data_key).where(_D.c.id == bindparam("dossier_id"))
-_LOAD_FILES = (select(_F.c.id, _F.c.name_sealed, _F.c.wrapped_key, _F.c.media_type, _F.c.created_at)
-               .where(_F.c.dossier_id == bindparam("dossier_id")).order_by(_F.c.seq))
-_STORE_RESULT = (update(_D).where(_D.c.id == bindparam("b_dossier"),
-                                  or_(_D.c.result_generation.is_(None),
-                                      _D.c.result_generation < bindparam("b_generation")))
-                 .values(result_sealed=bindparam("b_result"), result_generation=bindparam("b_generation"),
-                         updated_at=bindparam("b_now")))
-_END_MINE = (update(_J).where(_J.c.id == bindparam("b_job"), _J.c.status == JOB_STARTED,
-                              _J.c.attempts == bindparam("b_attempt")))
-_COVER = (update(_J).where(_J.c.dossier_id == bindparam("b_dossier"), _J.c.status == JOB_QUEUED,
-                           _J.c.generation <= bindparam("b_generation"))
-          .values(status=JOB_FINISHED, finished_at=bindparam("b_now"), reason=None))
-_PARKED = select(_J.c.id, _J.c.enqueues, _J.c.kind).where(_J.c.dossier_id == bindparam("dossier_id"), _J.c.status == JOB_QUEUED,
-                                               _J.c.rq_id.is_(None), _J.c.reason == REASON_BUSY)
+_LOAD_FILES = (
+    select(_F.c.id, _F.c.name_sealed, _F.c.wrapped_key, _F.c.media_type, _F.c.created_at)
+    .where(_F.c.dossier_id == bindparam("dossier_id"))
+    .order_by(_F.c.seq)
+)
+_STORE_RESULT = (
+    update(_D)
+    .where(
+        _D.c.id == bindparam("b_dossier"),
+        or_(_D.c.result_generation.is_(None), _D.c.result_generation < bindparam("b_generation")),
+    )
+    .values(
+        result_sealed=bindparam("b_result"),
+        result_generation=bindparam("b_generation"),
+        updated_at=bindparam("b_now"),
+    )
+)
+_END_MINE = update(_J).where(
+    _J.c.id == bindparam("b_job"),
+    _J.c.status == JOB_STARTED,
+    _J.c.attempts == bindparam("b_attempt"),
+)
+_COVER = (
+    update(_J)
+    .where(
+        _J.c.dossier_id == bindparam("b_dossier"),
+        _J.c.status == JOB_QUEUED,
+        _J.c.generation <= bindparam("b_generation"),
+    )
+    .values(status=JOB_FINISHED, finished_at=bindparam("b_now"), reason=None)
+)
+_PARKED = select(_J.c.id, _J.c.enqueues, _J.c.kind).where(
+    _J.c.dossier_id == bindparam("dossier_id"),
+    _J.c.status == JOB_QUEUED,
+    _J.c.rq_id.is_(None),
+    _J.c.reason == REASON_BUSY,
+)
 
 
 def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
@@ -209,18 +273,35 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
             return None  # finished, failed, held by another worker, or a retry not yet due
         if row.result_generation is not None and row.result_generation >= row.generation:
             # Another run already covered this job's files: no duplicate work.
-            conn.execute(_JOB_UPDATE.values(status=JOB_FINISHED, finished_at=now, reason=None), {"b_job": job_id})
+            conn.execute(
+                _JOB_UPDATE.values(status=JOB_FINISHED, finished_at=now, reason=None),
+                {"b_job": job_id},
+            )
             return None
         if row.busy:
             # One run per dossier at a time: the running one re-enqueues this job when it
             # ends (or marks it covered); if it dies, the reconciler does, after not_before.
-            conn.execute(_JOB_UPDATE.values(reason=REASON_BUSY, rq_id=None,
-                                            not_before=now + timedelta(seconds=ctx.settings.stale_after_s)),
-                         {"b_job": job_id})
+            conn.execute(
+                _JOB_UPDATE.values(
+                    reason=REASON_BUSY,
+                    rq_id=None,
+                    not_before=now + timedelta(seconds=ctx.settings.stale_after_s),
+                ),
+                {"b_job": job_id},
+            )
             return None
         attempt = row.attempts + 1
-        conn.execute(_JOB_UPDATE.values(status=JOB_STARTED, attempts=attempt, worker=ctx.name, started_at=now,
-                                        heartbeat_at=now, reason=None), {"b_job": job_id})
+        conn.execute(
+            _JOB_UPDATE.values(
+                status=JOB_STARTED,
+                attempts=attempt,
+                worker=ctx.name,
+                started_at=now,
+                heartbeat_at=now,
+                reason=None,
+            ),
+            {"b_job": job_id},
+        )
     return Claim(job_id, row.dossier_id, attempt, row.created_at, row.enqueued_at)
 
 
@@ -245,7 +326,9 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
         result = extract(uploads, request_date).to_contract()
         ctx.last_extract_s = time.perf_counter() - t0
         result = _clean(result, ids)
-        ctx.last_pages = sum(int(f.get("pages") or 0) for f in result.get("files", []) if isinstance(f, dict))
+        ctx.last_pages = sum(
+            int(f.get("pages") or 0) for f in result.get("files", []) if isinstance(f, dict)
+        )
     except JobTimeoutException:
         return _fail(ctx, claim, REASON_TIMEOUT)
     except MemoryError:
@@ -275,7 +358,9 @@ def _infra_reason(exc: BaseException) -> str:
     return REASON_INFRA_STORAGE
 
 
-def _load(ctx: WorkerContext, dossier_id: str) -> tuple[int, date, list[Any], dict[str, str]] | None:
+def _load(
+    ctx: WorkerContext, dossier_id: str
+) -> tuple[int, date, list[Any], dict[str, str]] | None:
     """Decrypt every file of the dossier, once its uploads have settled (see ``_settled``)."""
     from docproc.models import Upload
 
@@ -351,8 +436,17 @@ def _unpark(conn: Any, dossier_id: str) -> Parked:
     now = utcnow()
     for row in rows:
         new_rq = rq_id(row.id, row.enqueues + 1)
-        conn.execute(update(_J).where(_J.c.id == row.id).values(
-            rq_id=new_rq, enqueues=row.enqueues + 1, enqueued_at=now, not_before=None, reason=None))
+        conn.execute(
+            update(_J)
+            .where(_J.c.id == row.id)
+            .values(
+                rq_id=new_rq,
+                enqueues=row.enqueues + 1,
+                enqueued_at=now,
+                not_before=None,
+                reason=None,
+            )
+        )
         out.append((row.id, new_rq, row.kind))
     return out
 
@@ -371,21 +465,38 @@ def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, 
         key = conn.execute(_DATA_KEY, {"dossier_id": claim.dossier_id}).scalar()
         if key is None:
             return []  # the dossier was deleted during the run: nothing of it is written
-        sealed = ctx.sealing().seal(key, claim.dossier_id, "dossiers.result", claim.dossier_id, result)
-        conn.execute(_STORE_RESULT, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_result": sealed,
-                                     "b_now": now})
-        conn.execute(_END_MINE.values(status=JOB_FINISHED, finished_at=now, reason=None, worker=None),
-                     {"b_job": claim.job_id, "b_attempt": claim.attempt})
+        sealed = ctx.sealing().seal(
+            key, claim.dossier_id, "dossiers.result", claim.dossier_id, result
+        )
+        conn.execute(
+            _STORE_RESULT,
+            {
+                "b_dossier": claim.dossier_id,
+                "b_generation": generation,
+                "b_result": sealed,
+                "b_now": now,
+            },
+        )
+        conn.execute(
+            _END_MINE.values(status=JOB_FINISHED, finished_at=now, reason=None, worker=None),
+            {"b_job": claim.job_id, "b_attempt": claim.attempt},
+        )
         # Jobs of the same dossier that this result covers need no run of their own.
-        conn.execute(_COVER, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_now": now})
+        conn.execute(
+            _COVER, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_now": now}
+        )
         return _unpark(conn, claim.dossier_id)
 
 
 def _fail(ctx: WorkerContext, claim: Claim, reason: str) -> tuple[str, str | None, Parked]:
     with ctx.db.write_conn() as conn:
-        conn.execute(update(_J).where(_J.c.id == claim.job_id, _J.c.status == JOB_STARTED,
-                                      _J.c.attempts == claim.attempt)
-                     .values(status=JOB_FAILED, reason=reason, finished_at=utcnow(), worker=None))
+        conn.execute(
+            update(_J)
+            .where(
+                _J.c.id == claim.job_id, _J.c.status == JOB_STARTED, _J.c.attempts == claim.attempt
+            )
+            .values(status=JOB_FAILED, reason=reason, finished_at=utcnow(), worker=None)
+        )
         parked = _unpark(conn, claim.dossier_id)
     return JOB_FAILED, reason, parked
 
@@ -401,10 +512,19 @@ def _retry_later(ctx: WorkerContext, claim: Claim, reason: str) -> tuple[str, st
     # If the database itself is down this raises: RQ records the failure, the heartbeat
     # goes stale and the reconciler re-runs the job once the database is back.
     with ctx.db.write_conn() as conn:
-        conn.execute(update(_J).where(_J.c.id == claim.job_id, _J.c.status == JOB_STARTED,
-                                      _J.c.attempts == claim.attempt)
-                     .values(status=JOB_QUEUED, reason=reason, rq_id=None, worker=None,
-                             not_before=utcnow() + timedelta(seconds=delay)))
+        conn.execute(
+            update(_J)
+            .where(
+                _J.c.id == claim.job_id, _J.c.status == JOB_STARTED, _J.c.attempts == claim.attempt
+            )
+            .values(
+                status=JOB_QUEUED,
+                reason=reason,
+                rq_id=None,
+                worker=None,
+                not_before=utcnow() + timedelta(seconds=delay),
+            )
+        )
         parked = _unpark(conn, claim.dossier_id)
     return "retry", reason, parked
 
@@ -415,5 +535,8 @@ def beat(ctx: WorkerContext) -> None:
     if job_id is None:
         return
     with ctx.db.write_conn() as conn:
-        conn.execute(update(_J).where(_J.c.id == job_id, _J.c.status == JOB_STARTED, _J.c.worker == ctx.name)
-                     .values(heartbeat_at=utcnow()))
+        conn.execute(
+            update(_J)
+            .where(_J.c.id == job_id, _J.c.status == JOB_STARTED, _J.c.worker == ctx.name)
+            .values(heartbeat_at=utcnow())
+        )

@@ -28,8 +28,21 @@ REQUEST_LOGGER = "docproc.requests"
 #: Parent of every logger of the library and the service.
 ROOT_LOGGER = "docproc"
 #: Fields a JSON line may carry besides its message (context variables, or ``extra=``).
-CONTEXT = ("request_id", "dossier_id", "job_id", "event", "method", "route", "status", "outcome", "reason",
-           "attempt", "duration_ms", "queue_wait_ms", "pages")
+CONTEXT = (
+    "request_id",
+    "dossier_id",
+    "job_id",
+    "event",
+    "method",
+    "route",
+    "status",
+    "outcome",
+    "reason",
+    "attempt",
+    "duration_ms",
+    "queue_wait_ms",
+    "pages",
+)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 #: Dossier and job ids (anything else a client puts in a URL is not written).
 _ID = re.compile(r"[0-9a-f]{32}")
@@ -38,7 +51,9 @@ _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("reques
 _dossier_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("dossier_id", default=None)
 _job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
 #: Per request, fields the route adds to the request's line (the job it queued).
-_notes: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("notes", default=None)
+_notes: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "notes", default=None
+)
 _VARS = {"request_id": _request_id, "dossier_id": _dossier_id, "job_id": _job_id}
 
 
@@ -120,8 +135,11 @@ class TextFormatter(logging.Formatter):
             record.exc_info, record.exc_text = saved
         if saved[0] and saved[0][0]:
             line += f" ({saved[0][0].__name__})"
-        fields = " ".join(f"{k}={getattr(record, k)}" for k in CONTEXT
-                          if getattr(record, k, None) is not None and k not in ("method", "route", "status"))
+        fields = " ".join(
+            f"{k}={getattr(record, k)}"
+            for k in CONTEXT
+            if getattr(record, k, None) is not None and k not in ("method", "route", "status")
+        )
         return f"{line} [{fields}]" if fields else line
 
 
@@ -158,8 +176,12 @@ def configure(stream: TextIO | None = None) -> logging.Logger:
     if not _configured:
         _configured = True
         logging.getLogger(ROOT_LOGGER).setLevel(logging.INFO)
-        handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
-        handler.setFormatter(TextFormatter() if _is_terminal(stream or sys.stderr) else JsonFormatter())
+        handler: logging.Handler = (
+            logging.StreamHandler(stream) if stream is not None else _Stderr()
+        )
+        handler.setFormatter(
+            TextFormatter() if _is_terminal(stream or sys.stderr) else JsonFormatter()
+        )
         handler.addFilter(ContextFilter())
         root = logging.getLogger()
         root.addHandler(handler)
@@ -184,13 +206,23 @@ class RequestLog:
         started = time.perf_counter()
         status = [500]
         notes: dict[str, str] = {}
-        tokens = (_request_id.set(request_id), _notes.set(notes), _dossier_id.set(None), _job_id.set(None))
+        tokens = (
+            _request_id.set(request_id),
+            _notes.set(notes),
+            _dossier_id.set(None),
+            _job_id.set(None),
+        )
 
         async def send_with_id(message: dict[str, Any]) -> None:
             if message.get("type") == "http.response.start":
                 status[0] = int(message.get("status", 500))
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  (b"x-request-id", request_id.encode("latin-1"))]}
+                message = {
+                    **message,
+                    "headers": [
+                        *message.get("headers", []),
+                        (b"x-request-id", request_id.encode("latin-1")),
+                    ],
+                }
             await send(message)
 
         try:
@@ -198,9 +230,14 @@ class RequestLog:
         finally:
             route = getattr(scope.get("route"), "path", None) or "(hors route)"
             params = scope.get("path_params") or {}
-            extra: dict[str, Any] = {"event": "request", "request_id": request_id, "method": scope.get("method"),
-                                     "route": route, "status": status[0],
-                                     "duration_ms": round(1000 * (time.perf_counter() - started), 1)}
+            extra: dict[str, Any] = {
+                "event": "request",
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "route": route,
+                "status": status[0],
+                "duration_ms": round(1000 * (time.perf_counter() - started), 1),
+            }
             for key in ("dossier_id", "job_id"):
                 value = params.get(key) or notes.get(key)
                 if value and _ID.fullmatch(str(value)):

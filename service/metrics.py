@@ -37,8 +37,24 @@ JOB_BUCKETS: tuple[float, ...] = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10
 #: Seconds from the upload's acceptance to the verdict: the above plus queueing and coalescing.
 LATENCY_BUCKETS: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
 #: Seconds a job waits in the queue (enqueued → claimed by a worker).
-QUEUE_WAIT_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-                                         120, 300, 600)
+QUEUE_WAIT_BUCKETS: tuple[float, ...] = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+    60,
+    120,
+    300,
+    600,
+)
 #: Seconds of OCR per page (clean-up + Tesseract); a page is abandoned after 20 s by default.
 OCR_PAGE_BUCKETS: tuple[float, ...] = (0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 60)
 #: Seconds to accept an upload (expected in milliseconds).
@@ -46,13 +62,28 @@ UPLOAD_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 
 
 #: name → (type, help): the families /metrics exposes (README, "Métriques").
 FAMILIES: dict[str, tuple[str, str]] = {
-    "docproc_uploads": ("counter", "Upload requests answered by the API, by outcome (accepted or error code)."),
+    "docproc_uploads": (
+        "counter",
+        "Upload requests answered by the API, by outcome (accepted or error code).",
+    ),
     "docproc_upload_seconds": ("histogram", "Time to accept an upload (file stored, job queued)."),
     "docproc_jobs": ("counter", "Jobs ended by the workers, by outcome and reason code."),
-    "docproc_job_processing_seconds": ("histogram", "Time from a worker's claim to the stored result."),
-    "docproc_job_latency_seconds": ("histogram", "Time from the upload (or re-extraction request) to the verdict."),
-    "docproc_queue_wait_seconds": ("histogram", "Time a job waited in the queue, from enqueued to started."),
-    "docproc_ocr_page_seconds": ("histogram", "OCR time per page (wall time of an OCR call / its pages)."),
+    "docproc_job_processing_seconds": (
+        "histogram",
+        "Time from a worker's claim to the stored result.",
+    ),
+    "docproc_job_latency_seconds": (
+        "histogram",
+        "Time from the upload (or re-extraction request) to the verdict.",
+    ),
+    "docproc_queue_wait_seconds": (
+        "histogram",
+        "Time a job waited in the queue, from enqueued to started.",
+    ),
+    "docproc_ocr_page_seconds": (
+        "histogram",
+        "OCR time per page (wall time of an OCR call / its pages).",
+    ),
     "docproc_extract_seconds": ("counter", "Time spent in the extraction pipeline."),
     "docproc_queue_depth": ("gauge", "Jobs waiting in the RQ queue."),
     "docproc_workers": ("gauge", "RQ workers registered on the queue."),
@@ -127,23 +158,57 @@ class _Instruments:
             return FAMILIES[name][1]
 
         # registry=None: in multiprocess mode the samples are read back from the files only.
-        self.uploads = Counter("docproc_uploads", help_of("docproc_uploads"), ["outcome"], registry=None)
-        self.upload_seconds = Histogram("docproc_upload_seconds", help_of("docproc_upload_seconds"),
-                                        buckets=UPLOAD_BUCKETS, registry=None)
-        self.jobs = Counter("docproc_jobs", help_of("docproc_jobs"), ["outcome", "reason"], registry=None)
-        self.processing = Histogram("docproc_job_processing_seconds", help_of("docproc_job_processing_seconds"),
-                                    buckets=JOB_BUCKETS, registry=None)
-        self.latency = Histogram("docproc_job_latency_seconds", help_of("docproc_job_latency_seconds"),
-                                 buckets=LATENCY_BUCKETS, registry=None)
-        self.queue_wait = Histogram("docproc_queue_wait_seconds", help_of("docproc_queue_wait_seconds"),
-                                    buckets=QUEUE_WAIT_BUCKETS, registry=None)
-        self.ocr_page = Histogram("docproc_ocr_page_seconds", help_of("docproc_ocr_page_seconds"),
-                                  buckets=OCR_PAGE_BUCKETS, registry=None)
-        self.extract = Counter("docproc_extract_seconds", help_of("docproc_extract_seconds"), registry=None)
+        self.uploads = Counter(
+            "docproc_uploads", help_of("docproc_uploads"), ["outcome"], registry=None
+        )
+        self.upload_seconds = Histogram(
+            "docproc_upload_seconds",
+            help_of("docproc_upload_seconds"),
+            buckets=UPLOAD_BUCKETS,
+            registry=None,
+        )
+        self.jobs = Counter(
+            "docproc_jobs", help_of("docproc_jobs"), ["outcome", "reason"], registry=None
+        )
+        self.processing = Histogram(
+            "docproc_job_processing_seconds",
+            help_of("docproc_job_processing_seconds"),
+            buckets=JOB_BUCKETS,
+            registry=None,
+        )
+        self.latency = Histogram(
+            "docproc_job_latency_seconds",
+            help_of("docproc_job_latency_seconds"),
+            buckets=LATENCY_BUCKETS,
+            registry=None,
+        )
+        self.queue_wait = Histogram(
+            "docproc_queue_wait_seconds",
+            help_of("docproc_queue_wait_seconds"),
+            buckets=QUEUE_WAIT_BUCKETS,
+            registry=None,
+        )
+        self.ocr_page = Histogram(
+            "docproc_ocr_page_seconds",
+            help_of("docproc_ocr_page_seconds"),
+            buckets=OCR_PAGE_BUCKETS,
+            registry=None,
+        )
+        self.extract = Counter(
+            "docproc_extract_seconds", help_of("docproc_extract_seconds"), registry=None
+        )
 
     def collectors(self) -> list[Any]:
-        return [self.uploads, self.upload_seconds, self.jobs, self.processing, self.latency, self.queue_wait,
-                self.ocr_page, self.extract]
+        return [
+            self.uploads,
+            self.upload_seconds,
+            self.jobs,
+            self.processing,
+            self.latency,
+            self.queue_wait,
+            self.ocr_page,
+            self.extract,
+        ]
 
 
 _INSTRUMENTS: _Instruments | None = None
@@ -168,8 +233,13 @@ def _never_fails(what: str) -> Iterator[None]:
         log.warning("métriques non enregistrées (%s : %s)", what, type(exc).__name__)
 
 
-def record_job(outcome: str, reason: str | None, processing_s: float | None, latency_s: float | None,
-               extract_s: float | None = None) -> None:
+def record_job(
+    outcome: str,
+    reason: str | None,
+    processing_s: float | None,
+    latency_s: float | None,
+    extract_s: float | None = None,
+) -> None:
     """Count one job outcome and its durations (processing; upload to verdict; pipeline)."""
     with _never_fails("job"):
         m = instruments()
@@ -225,10 +295,15 @@ class _PresentCollector:
         from prometheus_client.core import GaugeMetricFamily
 
         p = self.present
-        for name, value in (("docproc_queue_depth", p.queue_depth), ("docproc_workers", p.workers),
-                            ("docproc_redis_up", 1 if p.redis_up else 0)):
+        for name, value in (
+            ("docproc_queue_depth", p.queue_depth),
+            ("docproc_workers", p.workers),
+            ("docproc_redis_up", 1 if p.redis_up else 0),
+        ):
             yield GaugeMetricFamily(name, FAMILIES[name][1], value=value)
-        jobs = GaugeMetricFamily("docproc_jobs_current", FAMILIES["docproc_jobs_current"][1], labels=["status"])
+        jobs = GaugeMetricFamily(
+            "docproc_jobs_current", FAMILIES["docproc_jobs_current"][1], labels=["status"]
+        )
         for status, n in p.db_jobs:
             jobs.add_metric([status], n)
         yield jobs

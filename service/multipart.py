@@ -52,7 +52,9 @@ class Unsupported(Exception):
 def _clean_name(raw: bytes | None) -> str:
     text = (raw or b"").decode("utf-8", errors="replace")
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch)[0] != "C")
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch)[0] != "C"
+    )
     text = text.strip().lstrip(".")[:200]
     return text or "fichier"
 
@@ -73,16 +75,19 @@ class FormReader:
         self._buf = bytearray()
         self._files_seen = 0
         self.done = False
-        self.parser = MultipartParser(boundary, {
-            "on_part_begin": self._begin,
-            "on_header_field": lambda d, s, e: self._hname.extend(d[s:e]),
-            "on_header_value": lambda d, s, e: self._hvalue.extend(d[s:e]),
-            "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_done,
-            "on_part_data": self._data,
-            "on_part_end": self._end,
-            "on_end": self._finish,
-        })
+        self.parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._begin,
+                "on_header_field": lambda d, s, e: self._hname.extend(d[s:e]),
+                "on_header_value": lambda d, s, e: self._hvalue.extend(d[s:e]),
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_done,
+                "on_part_data": self._data,
+                "on_part_end": self._end,
+                "on_end": self._finish,
+            },
+        )
 
     def _begin(self) -> None:
         self._headers, self._part, self._buf = {}, None, bytearray()
@@ -158,7 +163,9 @@ class Body:
         self.disconnected = False
         if limits is None:
             service = getattr(request.app.state, "service", None)
-            limits = BodyLimits.from_settings(service.settings) if service is not None else BodyLimits()
+            limits = (
+                BodyLimits.from_settings(service.settings) if service is not None else BodyLimits()
+            )
         self.limits = limits
         self._started = time.monotonic()
         self._seen = 0
@@ -182,8 +189,11 @@ class Body:
             body = message.get("body", b"")
             self._seen += len(body)
             elapsed = time.monotonic() - self._started
-            if (not self.complete and elapsed > self.limits.rate_grace_s
-                    and self._seen < self.limits.min_rate * elapsed):
+            if (
+                not self.complete
+                and elapsed > self.limits.rate_grace_s
+                and self._seen < self.limits.min_rate * elapsed
+            ):
                 raise too_slow()
             if body:
                 yield body
@@ -248,7 +258,11 @@ def json_too_deep(body: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
 def parse_json(body: bytes) -> Any:
     """A JSON body, or 422 ``invalid_json`` (malformed, or nested deeper than allowed)."""
     if json_too_deep(body):
-        raise ApiError(422, "invalid_json", _INVALID_JSON + f" (imbrication limitée à {JSON_MAX_DEPTH} niveaux)")
+        raise ApiError(
+            422,
+            "invalid_json",
+            _INVALID_JSON + f" (imbrication limitée à {JSON_MAX_DEPTH} niveaux)",
+        )
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):

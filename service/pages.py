@@ -34,14 +34,21 @@ def page_not_found() -> ApiError:
 
 def page_unreadable(reason: DocprocError | None = None) -> ApiError:
     if reason is not None and reason.reason is Reason.resources:
-        return ApiError(422, "page.unreadable", "Cette page ne peut pas être affichée : son rendu demande plus de "
-                                                "mémoire ou de temps que permis.")
+        return ApiError(
+            422,
+            "page.unreadable",
+            "Cette page ne peut pas être affichée : son rendu demande plus de "
+            "mémoire ou de temps que permis.",
+        )
     return ApiError(422, "page.unreadable", "Cette page ne peut pas être affichée.")
 
 
 def sandbox_unavailable() -> ApiError:
-    return ApiError(503, "page.unavailable", "L'affichage des pages est momentanément indisponible ; "
-                                             "réessayez dans un instant.")
+    return ApiError(
+        503,
+        "page.unavailable",
+        "L'affichage des pages est momentanément indisponible ; réessayez dans un instant.",
+    )
 
 
 def render_page(data: bytes, media_type: str, number: int, dpi: int) -> bytes:
@@ -51,7 +58,9 @@ def render_page(data: bytes, media_type: str, number: int, dpi: int) -> bytes:
     from docproc.settings import get_settings
 
     if not DPI_MIN <= dpi <= DPI_MAX:
-        raise ApiError(422, "invalid_request", f"dpi doit être compris entre {DPI_MIN} et {DPI_MAX}.")
+        raise ApiError(
+            422, "invalid_request", f"dpi doit être compris entre {DPI_MIN} et {DPI_MAX}."
+        )
     if number < 1:
         raise page_not_found()
     settings = get_settings()
@@ -71,7 +80,9 @@ def render_page(data: bytes, media_type: str, number: int, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def _pixels(data: bytes, media_type: str, number: int, dpi: int, settings: Any) -> tuple[int, int, str, bytes] | None:
+def _pixels(
+    data: bytes, media_type: str, number: int, dpi: int, settings: Any
+) -> tuple[int, int, str, bytes] | None:
     if settings.sandbox:
         from docproc.sandbox import get_sandbox
 

@@ -28,8 +28,15 @@ if TYPE_CHECKING:
     from service.db import Dossier
 
 #: The sealed columns, by the name their associated data carries.
-COLUMNS = ("corrections.value", "corrections.machine_value", "corrections.reason", "decisions.reason",
-           "audit.old_value", "audit.new_value", "audit.reason")
+COLUMNS = (
+    "corrections.value",
+    "corrections.machine_value",
+    "corrections.reason",
+    "decisions.reason",
+    "audit.old_value",
+    "audit.new_value",
+    "audit.reason",
+)
 
 
 @dataclass(frozen=True)

@@ -61,10 +61,18 @@ class JobQueue:
     def __init__(self, redis: Redis, settings: ServiceSettings) -> None:
         self.redis = redis
         self.settings = settings
-        self.queue = Queue(settings.queue_name, connection=redis, serializer=JSONSerializer,
-                           default_timeout=settings.job_timeout_s)
-        self.batch = Queue(settings.batch_queue_name, connection=redis, serializer=JSONSerializer,
-                           default_timeout=settings.job_timeout_s)
+        self.queue = Queue(
+            settings.queue_name,
+            connection=redis,
+            serializer=JSONSerializer,
+            default_timeout=settings.job_timeout_s,
+        )
+        self.batch = Queue(
+            settings.batch_queue_name,
+            connection=redis,
+            serializer=JSONSerializer,
+            default_timeout=settings.job_timeout_s,
+        )
 
     def enqueue(self, job_id: str, enqueue_id: str, kind: str = "extraction") -> None:
         """Push the job id to RQ on the queue of its kind (and the request id that queued it,
@@ -74,7 +82,8 @@ class JobQueue:
         request_id = current_request_id()
         queue = self.batch if kind in BATCH_KINDS else self.queue
         queue.enqueue(
-            JOB_FUNCTION, job_id,
+            JOB_FUNCTION,
+            job_id,
             job_id=enqueue_id,
             meta={"request_id": request_id} if request_id else None,
             job_timeout=self.settings.job_timeout_s,
@@ -111,14 +120,27 @@ class JobQueue:
                     job.delete(pipeline=pipe, remove_from_queue=True)
             purge.append(rid)
         started = [q.started_job_registry.key for q in (self.queue, self.batch)]
-        registries = [r.key for q in (self.queue, self.batch)
-                      for r in (q.started_job_registry, q.finished_job_registry, q.failed_job_registry,
-                                q.deferred_job_registry, q.scheduled_job_registry, q.canceled_job_registry)]
+        registries = [
+            r.key
+            for q in (self.queue, self.batch)
+            for r in (
+                q.started_job_registry,
+                q.finished_job_registry,
+                q.failed_job_registry,
+                q.deferred_job_registry,
+                q.scheduled_job_registry,
+                q.canceled_job_registry,
+            )
+        ]
         for rid in purge:
             pipe.lrem(self.queue.key, 0, rid)
             pipe.lrem(self.batch.key, 0, rid)
-            pipe.delete(RQJob.key_for(rid), RQJob.dependents_key_for(rid), f"rq:results:{rid}",
-                        f"rq:executions:{rid}")
+            pipe.delete(
+                RQJob.key_for(rid),
+                RQJob.dependents_key_for(rid),
+                f"rq:results:{rid}",
+                f"rq:executions:{rid}",
+            )
             for key in registries:
                 pipe.zrem(key, rid)
         pipe.execute()
@@ -138,17 +160,31 @@ class ReconcileReport:
     requeued_ids: list[str] = field(default_factory=list)
 
 
-def _enqueue_again(db: Database, queue: JobQueue, job: Job, expect_status: str,
-                   extra: list[Any]) -> bool:
+def _enqueue_again(
+    db: Database, queue: JobQueue, job: Job, expect_status: str, extra: list[Any]
+) -> bool:
     """Give the job a new RQ id in the DB (guarded against races), then push it."""
     new_rq = rq_id(job.id, job.enqueues + 1)
     with db.write() as s:
-        done = _rowcount(s.execute(
-            update(Job)
-            .where(Job.id == job.id, Job.status == expect_status, Job.enqueues == job.enqueues, *extra)
-            .values(status=JOB_QUEUED, rq_id=new_rq, enqueues=job.enqueues + 1,
-                    enqueued_at=utcnow(), not_before=None, worker=None)
-        ))
+        done = _rowcount(
+            s.execute(
+                update(Job)
+                .where(
+                    Job.id == job.id,
+                    Job.status == expect_status,
+                    Job.enqueues == job.enqueues,
+                    *extra,
+                )
+                .values(
+                    status=JOB_QUEUED,
+                    rq_id=new_rq,
+                    enqueues=job.enqueues + 1,
+                    enqueued_at=utcnow(),
+                    not_before=None,
+                    worker=None,
+                )
+            )
+        )
     if done:
         queue.enqueue(job.id, new_rq, job.kind)
     return bool(done)
@@ -161,16 +197,30 @@ def reconcile(db: Database, queue: JobQueue, settings: ServiceSettings) -> Recon
 
     stale_before = now - timedelta(seconds=settings.stale_after_s)
     with db.read() as s:
-        stale = list(s.scalars(
-            select(Job).where(Job.status == JOB_STARTED, Job.heartbeat_at < stale_before)
-            .order_by(Job.heartbeat_at).limit(_BATCH)))
+        stale = list(
+            s.scalars(
+                select(Job)
+                .where(Job.status == JOB_STARTED, Job.heartbeat_at < stale_before)
+                .order_by(Job.heartbeat_at)
+                .limit(_BATCH)
+            )
+        )
     for job in stale:
         guard = [Job.heartbeat_at == job.heartbeat_at, Job.attempts == job.attempts]
         if job.attempts >= settings.max_attempts:
             with db.write() as s:
-                n = _rowcount(s.execute(update(Job).where(Job.id == job.id, Job.status == JOB_STARTED, *guard)
-                                        .values(status=JOB_FAILED, reason="worker.abandoned",
-                                                finished_at=now, worker=None)))
+                n = _rowcount(
+                    s.execute(
+                        update(Job)
+                        .where(Job.id == job.id, Job.status == JOB_STARTED, *guard)
+                        .values(
+                            status=JOB_FAILED,
+                            reason="worker.abandoned",
+                            finished_at=now,
+                            worker=None,
+                        )
+                    )
+                )
             report.abandoned_failed += n
             if n:
                 log.warning("job %s abandoned %d times: failed", job.id, job.attempts)
@@ -181,21 +231,38 @@ def reconcile(db: Database, queue: JobQueue, settings: ServiceSettings) -> Recon
 
     lost_before = now - timedelta(seconds=settings.requeue_lost_after_s)
     with db.read() as s:
-        due = list(s.scalars(
-            select(Job).where(Job.status == JOB_QUEUED, Job.rq_id.is_(None),
-                              or_(Job.not_before.is_(None), Job.not_before <= now))
-            .order_by(Job.created_at).limit(_BATCH)))
-        waiting = list(s.scalars(
-            select(Job).where(Job.status == JOB_QUEUED, Job.rq_id.is_not(None),
-                              and_(Job.enqueued_at.is_not(None), Job.enqueued_at < lost_before))
-            .order_by(Job.enqueued_at).limit(_BATCH)))
+        due = list(
+            s.scalars(
+                select(Job)
+                .where(
+                    Job.status == JOB_QUEUED,
+                    Job.rq_id.is_(None),
+                    or_(Job.not_before.is_(None), Job.not_before <= now),
+                )
+                .order_by(Job.created_at)
+                .limit(_BATCH)
+            )
+        )
+        waiting = list(
+            s.scalars(
+                select(Job)
+                .where(
+                    Job.status == JOB_QUEUED,
+                    Job.rq_id.is_not(None),
+                    and_(Job.enqueued_at.is_not(None), Job.enqueued_at < lost_before),
+                )
+                .order_by(Job.enqueued_at)
+                .limit(_BATCH)
+            )
+        )
     for job in due:
         if _enqueue_again(db, queue, job, JOB_QUEUED, [Job.rq_id.is_(None)]):
             report.retries_enqueued += 1
             report.requeued_ids.append(job.id)
     if waiting:
-        fetched = RQJob.fetch_many([j.rq_id or "" for j in waiting], connection=queue.redis,
-                                   serializer=JSONSerializer)
+        fetched = RQJob.fetch_many(
+            [j.rq_id or "" for j in waiting], connection=queue.redis, serializer=JSONSerializer
+        )
         for job, rq_job in zip(waiting, fetched, strict=True):
             if rq_job is not None and _still_alive(rq_job, lost_before):
                 continue
@@ -243,7 +310,10 @@ def try_lock(redis: Redis, queue_name: str, owner: str, ttl_s: float) -> bool:
     if redis.set(key, owner, nx=True, px=ms):
         return True
     current = redis.get(key)
-    if current is not None and (current.decode() if isinstance(current, bytes) else current) == owner:
+    if (
+        current is not None
+        and (current.decode() if isinstance(current, bytes) else current) == owner
+    ):
         redis.pexpire(key, ms)
         return True
     return False

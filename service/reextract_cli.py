@@ -22,8 +22,10 @@ STATUSES = ("complete", "failed", "processing", "accepted", "rejected", "needs_r
 
 def _line(p: dict[str, Any]) -> str:
     ppm = p["pages_per_minute"]
-    return (f"lot {p['batch_id']} ({p['status']}) : {p['done']} fait(s), {p['failed']} en échec, "
-            f"{p['left']} restant(s) sur {p['total']}" + (f" — {ppm:g} pages/min" if ppm else ""))
+    return (
+        f"lot {p['batch_id']} ({p['status']}) : {p['done']} fait(s), {p['failed']} en échec, "
+        f"{p['left']} restant(s) sur {p['total']}" + (f" — {ppm:g} pages/min" if ppm else "")
+    )
 
 
 def _summary(p: dict[str, Any]) -> str:
@@ -57,10 +59,17 @@ def run(args: argparse.Namespace) -> int:
                     return 2
             batch_id = target
         else:
-            body: dict[str, Any] = {"dossier_ids": args.dossier or [], "status": args.status, "kind": args.kind,
-                                    "since": args.since, "until": args.until}
+            body: dict[str, Any] = {
+                "dossier_ids": args.dossier or [],
+                "status": args.status,
+                "kind": args.kind,
+                "since": args.since,
+                "until": args.until,
+            }
             selection = batch.Selection.parse({k: v for k, v in body.items() if v})
-            batch_id, total = batch.create_batch(db, "cli", selection, args.rate, sealer=Sealer(load_master_key(settings)))
+            batch_id, total = batch.create_batch(
+                db, "cli", selection, args.rate, sealer=Sealer(load_master_key(settings))
+            )
             sys.stderr.write(f"lot {batch_id} créé : {total} dossier(s)\n")
         if args.wait:
             queue = JobQueue(connect_redis(settings.redis_url), settings)
@@ -79,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
         if p is None:
             sys.stderr.write(f"docproc : lot {batch_id} introuvable\n")
             return 2
-        sys.stdout.write((json.dumps(p, ensure_ascii=False, indent=2) if args.json else _summary(p)) + "\n")
+        sys.stdout.write(
+            (json.dumps(p, ensure_ascii=False, indent=2) if args.json else _summary(p)) + "\n"
+        )
         return 0
     except batch.BatchError as exc:
         sys.stderr.write(f"docproc : {exc}\n")
@@ -90,26 +101,46 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     r: argparse.ArgumentParser = sub.add_parser(
-        "reextract", help="relancer l'extraction d'un lot de dossiers (agents)",
+        "reextract",
+        help="relancer l'extraction d'un lot de dossiers (agents)",
         description="Crée un lot de ré-extraction (dossiers choisis par identifiant, statut, type de document, "
-                    "période de création), ou suit, suspend, reprend un lot. Le lot est mené par les workers "
-                    "(file « batch », derrière les envois), au débit DOCPROC_REEXTRACT_RATE.",
+        "période de création), ou suit, suspend, reprend un lot. Le lot est mené par les workers "
+        "(file « batch », derrière les envois), au débit DOCPROC_REEXTRACT_RATE.",
         epilog="exemples :\n  docproc reextract --kind avis_impot_revenu --since 2025-01-01 --wait\n"
-               "  docproc reextract --show LOT --json\n  docproc reextract --stop LOT\n"
-               "  docproc reextract --resume LOT --wait",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    r.add_argument("--dossier", action="append", metavar="ID", help="identifiant de dossier (répétable)")
-    r.add_argument("--status", choices=STATUSES,
-                   help="statut du dossier, ou d'au moins un de ses documents")
+        "  docproc reextract --show LOT --json\n  docproc reextract --stop LOT\n"
+        "  docproc reextract --resume LOT --wait",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument(
+        "--dossier", action="append", metavar="ID", help="identifiant de dossier (répétable)"
+    )
+    r.add_argument(
+        "--status", choices=STATUSES, help="statut du dossier, ou d'au moins un de ses documents"
+    )
     r.add_argument("--kind", help="type d'au moins un document (ex. avis_impot_revenu)")
     r.add_argument("--since", metavar="AAAA-MM-JJ", help="dossiers créés ce jour ou après")
     r.add_argument("--until", metavar="AAAA-MM-JJ", help="dossiers créés ce jour ou avant")
-    r.add_argument("--rate", type=float, metavar="N", help="dossiers lancés par minute au plus (défaut : réglage)")
+    r.add_argument(
+        "--rate",
+        type=float,
+        metavar="N",
+        help="dossiers lancés par minute au plus (défaut : réglage)",
+    )
     group = r.add_mutually_exclusive_group()
     group.add_argument("--show", metavar="LOT", help="avancement d'un lot existant")
-    group.add_argument("--stop", metavar="LOT", help="suspendre un lot (ce qui est en cours se termine)")
+    group.add_argument(
+        "--stop", metavar="LOT", help="suspendre un lot (ce qui est en cours se termine)"
+    )
     group.add_argument("--resume", metavar="LOT", help="reprendre un lot suspendu ou interrompu")
-    r.add_argument("--wait", action="store_true", help="suivre le lot jusqu'à la fin (Ctrl-C : il continue)")
-    r.add_argument("--every", type=float, default=5.0, metavar="S", help="secondes entre deux lignes d'avancement")
+    r.add_argument(
+        "--wait", action="store_true", help="suivre le lot jusqu'à la fin (Ctrl-C : il continue)"
+    )
+    r.add_argument(
+        "--every",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="secondes entre deux lignes d'avancement",
+    )
     r.add_argument("--json", action="store_true", help="avancement final en JSON")
     return r

@@ -29,22 +29,38 @@ _TEXT_MAX = 500
 _SITUATIONS = ("M", "O", "D", "C", "V")
 _REF_OK = re.compile(r"^\d{2}(?:\d{2}|2A|2B)[0-9A-Z]\d{8}$")
 _CODE = re.compile(r"^[0-9A-Z]{4,20}$")
-_CATEGORIES = ("salaires", "pensions_retraites", "chomage", "revenus_fonciers", "revenus_capitaux_mobiliers",
-               "plus_values", "bic", "bnc", "ba", "micro_entreprise", "pensions_alimentaires_recues",
-               "pensions_alimentaires_versees", "autres")
+_CATEGORIES = (
+    "salaires",
+    "pensions_retraites",
+    "chomage",
+    "revenus_fonciers",
+    "revenus_capitaux_mobiliers",
+    "plus_values",
+    "bic",
+    "bnc",
+    "ba",
+    "micro_entreprise",
+    "pensions_alimentaires_recues",
+    "pensions_alimentaires_versees",
+    "autres",
+)
 
 DECISIONS = ("accepted", "rejected")
 
 
 def document_id(doc: dict[str, Any]) -> str:
     """A stable id: the same kind on the same pages of the same files gets the same id."""
-    pages = sorted(f"{p.get('file_id') or p.get('file')}:{p.get('page')}"
-                   for p in doc.get("pages") or [] if isinstance(p, dict))
+    pages = sorted(
+        f"{p.get('file_id') or p.get('file')}:{p.get('page')}"
+        for p in doc.get("pages") or []
+        if isinstance(p, dict)
+    )
     raw = "|".join([str(doc.get("kind")), *pages])
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 # -- field types ----------------------------------------------------------------------------
+
 
 def _invalid(name: str, what: str) -> ApiError:
     return ApiError(422, "field.invalid", f"Valeur invalide pour « {name} » : {what}.")
@@ -89,8 +105,13 @@ def required_fields(kind: str) -> list[str]:
     from docproc.extractors.spec import spec_for
 
     spec = spec_for(kind)
-    return list(dict.fromkeys(fs.name for fs in (spec.fields if spec else ()) if fs.required
-                              and not fs.name.startswith("_")))
+    return list(
+        dict.fromkeys(
+            fs.name
+            for fs in (spec.fields if spec else ())
+            if fs.required and not fs.name.startswith("_")
+        )
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -101,7 +122,11 @@ def validate_value(kind: str, name: str, value: Any) -> Any:
     """The value, normalised, when it fits the field's type in the spec; 422 otherwise."""
     ftype = field_type(kind, name)
     if ftype is None:
-        raise ApiError(422, "field.unknown", f"Le champ « {name} » ne peut pas être corrigé pour ce type de document.")
+        raise ApiError(
+            422,
+            "field.unknown",
+            f"Le champ « {name} » ne peut pas être corrigé pour ce type de document.",
+        )
     if value is None:
         raise _invalid(name, "une valeur est attendue")
     if ftype in _INT_TYPES or ftype == "convert":
@@ -113,8 +138,12 @@ def validate_value(kind: str, name: str, value: Any) -> Any:
             raise _invalid(name, "un entier positif est attendu")
         return value
     if ftype == "parts":
-        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 30 \
-                or value * 4 != int(value * 4):
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not 0 < value <= 30
+            or value * 4 != int(value * 4)
+        ):
             raise _invalid(name, "un nombre de parts (par quarts, entre 0,25 et 30) est attendu")
         return float(value)
     if ftype == "flag":
@@ -124,7 +153,9 @@ def validate_value(kind: str, name: str, value: Any) -> Any:
     if ftype == "choice":
         choices = _choices(kind, name)
         if value not in choices or type(value) is not type(choices[0] if choices else value):
-            raise _invalid(name, "l'une des valeurs " + ", ".join(map(str, choices)) + " est attendue")
+            raise _invalid(
+                name, "l'une des valeurs " + ", ".join(map(str, choices)) + " est attendue"
+            )
         return value
     if ftype.startswith("list:"):
         return _validate_list(name, ftype[5:], value)
@@ -174,12 +205,20 @@ def _validate_list(name: str, parser: str, value: Any) -> list[Any]:
         if not isinstance(item, dict) or any(not isinstance(k, str) for k in item):
             raise _invalid(name, "une liste d'objets est attendue")
         for v in item.values():
-            if not (v is None or isinstance(v, str | int | float | bool)) or (isinstance(v, str) and len(v) > _TEXT_MAX):
+            if not (v is None or isinstance(v, str | int | float | bool)) or (
+                isinstance(v, str) and len(v) > _TEXT_MAX
+            ):
                 raise _invalid(name, "des valeurs simples sont attendues dans chaque objet")
-        if parser == "revenus" and (item.get("categorie") not in _CATEGORIES or not _is_int(item.get("montant"))
-                                    or item.get("declarant") not in (1, 2, None)):
-                raise _invalid(name, "chaque revenu a une « categorie » connue, un « montant » entier "
-                                     "et un « declarant » 1, 2 ou null")
+        if parser == "revenus" and (
+            item.get("categorie") not in _CATEGORIES
+            or not _is_int(item.get("montant"))
+            or item.get("declarant") not in (1, 2, None)
+        ):
+            raise _invalid(
+                name,
+                "chaque revenu a une « categorie » connue, un « montant » entier "
+                "et un « declarant » 1, 2 ou null",
+            )
         if parser == "declarants" and not isinstance(item.get("identite") or item.get("nom"), str):
             raise _invalid(name, "chaque déclarant a au moins « nom » ou « identite »")
         out.append(dict(item))
@@ -187,6 +226,7 @@ def _validate_list(name: str, parser: str, value: Any) -> list[Any]:
 
 
 # -- the overlay -------------------------------------------------------------------------------
+
 
 @dataclass
 class ReviewState:
@@ -203,9 +243,13 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _disagreement_check(name: str, label: str) -> dict[str, Any]:
-    return {"code": "agent.desaccord", "level": "warning", "ok": False,
-            "message": f"La dernière lecture automatique diffère de la valeur corrigée par un agent pour {label}.",
-            "data": {"field": name}}
+    return {
+        "code": "agent.desaccord",
+        "level": "warning",
+        "ok": False,
+        "message": f"La dernière lecture automatique diffère de la valeur corrigée par un agent pour {label}.",
+        "data": {"field": name},
+    }
 
 
 def _field_label(kind: str, name: str) -> str:
@@ -216,8 +260,9 @@ def _field_label(kind: str, name: str) -> str:
     return label if label != name else f"« {name} »"
 
 
-def overlay(documents: list[dict[str, Any]], state: ReviewState | None, *,
-            reveal: bool = True) -> list[dict[str, Any]]:
+def overlay(
+    documents: list[dict[str, Any]], state: ReviewState | None, *, reveal: bool = True
+) -> list[dict[str, Any]]:
     """The documents with their ``id`` and, when ``reveal``, the agents' corrections and
     decisions applied; the stored result is left as it is."""
     out: list[dict[str, Any]] = []
@@ -242,10 +287,16 @@ def overlay(documents: list[dict[str, Any]], state: ReviewState | None, *,
             disagree = name in fields and machine_value != corr["value"]
             fields[name] = corr["value"]
             prov: dict[str, Any] = {
-                "source": "agent", "confidence": 1.0, "author": corr["author"], "at": corr["at"],
-                "reason": corr["reason"], "machine_value": machine_value,
-                "machine_value_when_corrected": corr["machine_value"], "machine": machine_prov,
-                "disagreement": disagree, "machine_changed": machine_value != corr["machine_value"],
+                "source": "agent",
+                "confidence": 1.0,
+                "author": corr["author"],
+                "at": corr["at"],
+                "reason": corr["reason"],
+                "machine_value": machine_value,
+                "machine_value_when_corrected": corr["machine_value"],
+                "machine": machine_prov,
+                "disagreement": disagree,
+                "machine_changed": machine_value != corr["machine_value"],
             }
             if isinstance(machine_prov, dict):
                 for key in ("page", "bbox", "label_bbox"):
@@ -258,7 +309,8 @@ def overlay(documents: list[dict[str, Any]], state: ReviewState | None, *,
                 disagreements.append(name)
         if disagreements:
             doc.setdefault("checks", []).extend(
-                _disagreement_check(n, _field_label(str(doc.get("kind")), n)) for n in disagreements)
+                _disagreement_check(n, _field_label(str(doc.get("kind")), n)) for n in disagreements
+            )
         decision = state.decisions.get(doc_id)
         if decision is not None:
             doc["machine_status"] = doc.get("status")
@@ -278,12 +330,21 @@ def review_reasons(doc: dict[str, Any]) -> list[str]:
     fields = doc.get("fields") or {}
     if any(name not in fields for name in required_fields(str(doc.get("kind")))):
         reasons.append("champ_obligatoire_manquant")
-    if any(isinstance(c, dict) and c.get("level") in ("critical", "error") and c.get("ok") is False
-           and c.get("code") != "agent.desaccord" for c in doc.get("checks") or []):
+    if any(
+        isinstance(c, dict)
+        and c.get("level") in ("critical", "error")
+        and c.get("ok") is False
+        and c.get("code") != "agent.desaccord"
+        for c in doc.get("checks") or []
+    ):
         reasons.append("controle_bloquant")
-    if any(isinstance(p, dict) and p.get("source") == "agent" and p.get("disagreement")
-           and p.get("machine_value") != p.get("machine_value_when_corrected")
-           for p in (doc.get("provenance") or {}).values()):
+    if any(
+        isinstance(p, dict)
+        and p.get("source") == "agent"
+        and p.get("disagreement")
+        and p.get("machine_value") != p.get("machine_value_when_corrected")
+        for p in (doc.get("provenance") or {}).values()
+    ):
         reasons.append("desaccord_agent_machine")
     return reasons
 

@@ -40,17 +40,26 @@ def load_state(service: Service, dossier: Dossier) -> ReviewState:
         for c in s.scalars(select(Correction).where(Correction.dossier_id == dossier_id)):
             state.corrections[(c.document_id, c.field)] = {
                 "value": sealing.unseal("corrections.value", c.id, c.value_sealed),
-                "machine_value": sealing.unseal("corrections.machine_value", c.id, c.machine_value_sealed),
+                "machine_value": sealing.unseal(
+                    "corrections.machine_value", c.id, c.machine_value_sealed
+                ),
                 "reason": sealing.unseal("corrections.reason", c.id, c.reason_sealed),
-                "author": c.author, "at": _iso(c.created_at)}
+                "author": c.author,
+                "at": _iso(c.created_at),
+            }
         for d in s.scalars(select(Decision).where(Decision.dossier_id == dossier_id)):
-            state.decisions[d.document_id] = {"status": d.status,
-                                              "reason": sealing.unseal("decisions.reason", d.id, d.reason_sealed),
-                                              "author": d.author, "at": _iso(d.created_at)}
+            state.decisions[d.document_id] = {
+                "status": d.status,
+                "reason": sealing.unseal("decisions.reason", d.id, d.reason_sealed),
+                "author": d.author,
+                "at": _iso(d.created_at),
+            }
     return state
 
 
-def reviewed_documents(service: Service, dossier: Dossier, *, reveal: bool = True) -> list[dict[str, Any]]:
+def reviewed_documents(
+    service: Service, dossier: Dossier, *, reveal: bool = True
+) -> list[dict[str, Any]]:
     """The dossier's documents with ids, the agents' overlay (when ``reveal``) and ``review``."""
     documents = (dossier.result or {}).get("documents", [])
     state = load_state(service, dossier) if reveal else None
@@ -61,21 +70,50 @@ def _document(dossier: Dossier, doc_id: str) -> dict[str, Any]:
     return find_document((dossier.result or {}).get("documents", []), doc_id)
 
 
-def _audit(s: Any, sealing: ReviewSeal, doc_id: str, action: str, field: str | None, old: Any, new: Any,
-           reason: str, author: str) -> AuditEntry:
+def _audit(
+    s: Any,
+    sealing: ReviewSeal,
+    doc_id: str,
+    action: str,
+    field: str | None,
+    old: Any,
+    new: Any,
+    reason: str,
+    author: str,
+) -> AuditEntry:
     dossier_id, entry_id = sealing.dossier_id, new_id()
-    seq = int(s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.dossier_id == dossier_id)) or 0)
-    entry = AuditEntry(id=entry_id, dossier_id=dossier_id, seq=seq + 1, document_id=doc_id, action=action,
-                       field=field, old_value_sealed=sealing.seal("audit.old_value", entry_id, old),
-                       new_value_sealed=sealing.seal("audit.new_value", entry_id, new),
-                       reason_sealed=sealing.seal("audit.reason", entry_id, reason), author=author,
-                       created_at=utcnow())
+    seq = int(
+        s.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.dossier_id == dossier_id)
+        )
+        or 0
+    )
+    entry = AuditEntry(
+        id=entry_id,
+        dossier_id=dossier_id,
+        seq=seq + 1,
+        document_id=doc_id,
+        action=action,
+        field=field,
+        old_value_sealed=sealing.seal("audit.old_value", entry_id, old),
+        new_value_sealed=sealing.seal("audit.new_value", entry_id, new),
+        reason_sealed=sealing.seal("audit.reason", entry_id, reason),
+        author=author,
+        created_at=utcnow(),
+    )
     s.add(entry)
     return entry
 
 
-def correct_field(service: Service, client: Client, dossier_id: str, doc_id: str, name: str, value: Any,
-                  reason: Any) -> dict[str, Any]:
+def correct_field(
+    service: Service,
+    client: Client,
+    dossier_id: str,
+    doc_id: str,
+    name: str,
+    value: Any,
+    reason: Any,
+) -> dict[str, Any]:
     """Store the agent's value for a field; returns the audit row."""
     why = _reason(reason)
     dossier = service.visible_dossier(client, dossier_id)
@@ -84,9 +122,18 @@ def correct_field(service: Service, client: Client, dossier_id: str, doc_id: str
     machine = (doc.get("fields") or {}).get(name)
     sealing = ReviewSeal.of(service.sealer, dossier)
     with service.db.write() as s:
-        row = s.scalar(select(Correction).where(Correction.dossier_id == dossier_id,
-                                                Correction.document_id == doc_id, Correction.field == name))
-        old = sealing.unseal("corrections.value", row.id, row.value_sealed) if row is not None else machine
+        row = s.scalar(
+            select(Correction).where(
+                Correction.dossier_id == dossier_id,
+                Correction.document_id == doc_id,
+                Correction.field == name,
+            )
+        )
+        old = (
+            sealing.unseal("corrections.value", row.id, row.value_sealed)
+            if row is not None
+            else machine
+        )
         now = utcnow()
         if row is None:
             row = Correction(id=new_id(), dossier_id=dossier_id, document_id=doc_id, field=name)
@@ -100,16 +147,23 @@ def correct_field(service: Service, client: Client, dossier_id: str, doc_id: str
     return audit_view(entry, sealing)
 
 
-def decide(service: Service, client: Client, dossier_id: str, doc_id: str, status: Any,
-           reason: Any) -> dict[str, Any]:
+def decide(
+    service: Service, client: Client, dossier_id: str, doc_id: str, status: Any, reason: Any
+) -> dict[str, Any]:
     if status not in DECISIONS:
-        raise ApiError(422, "decision.invalid", "« status » doit valoir « accepted » ou « rejected ».")
+        raise ApiError(
+            422, "decision.invalid", "« status » doit valoir « accepted » ou « rejected »."
+        )
     why = _reason(reason)
     dossier = service.visible_dossier(client, dossier_id)
     doc = _document(dossier, doc_id)
     sealing = ReviewSeal.of(service.sealer, dossier)
     with service.db.write() as s:
-        row = s.scalar(select(Decision).where(Decision.dossier_id == dossier_id, Decision.document_id == doc_id))
+        row = s.scalar(
+            select(Decision).where(
+                Decision.dossier_id == dossier_id, Decision.document_id == doc_id
+            )
+        )
         old = row.status if row is not None else doc.get("status")
         now = utcnow()
         if row is None:
@@ -129,39 +183,60 @@ def _touch(s: Any, dossier_id: str) -> None:
 
 
 def audit_view(entry: AuditEntry, sealing: ReviewSeal) -> dict[str, Any]:
-    return {"id": entry.id, "seq": entry.seq, "document_id": entry.document_id, "action": entry.action,
-            "field": entry.field, "old_value": sealing.unseal("audit.old_value", entry.id, entry.old_value_sealed),
-            "new_value": sealing.unseal("audit.new_value", entry.id, entry.new_value_sealed),
-            "reason": sealing.unseal("audit.reason", entry.id, entry.reason_sealed),
-            "author": entry.author, "at": _iso(entry.created_at)}
+    return {
+        "id": entry.id,
+        "seq": entry.seq,
+        "document_id": entry.document_id,
+        "action": entry.action,
+        "field": entry.field,
+        "old_value": sealing.unseal("audit.old_value", entry.id, entry.old_value_sealed),
+        "new_value": sealing.unseal("audit.new_value", entry.id, entry.new_value_sealed),
+        "reason": sealing.unseal("audit.reason", entry.id, entry.reason_sealed),
+        "author": entry.author,
+        "at": _iso(entry.created_at),
+    }
 
 
-def audit_trail(service: Service, client: Client, dossier_id: str,
-                dossier: Dossier | None = None) -> list[dict[str, Any]]:
+def audit_trail(
+    service: Service, client: Client, dossier_id: str, dossier: Dossier | None = None
+) -> list[dict[str, Any]]:
     """The dossier's audit, opened; ``dossier``: its row when the caller has already loaded it."""
     if not ID_PATTERN.match(dossier_id):
         raise not_found()
     with service.db.read() as s:
         if dossier is None:
-            found = s.execute(select(Dossier.owner, Dossier.data_key).where(Dossier.id == dossier_id)).one_or_none()
+            found = s.execute(
+                select(Dossier.owner, Dossier.data_key).where(Dossier.id == dossier_id)
+            ).one_or_none()
             owner, key = (found.owner, found.data_key) if found is not None else (None, None)
         else:
-            owner, key = (dossier.owner, dossier.data_key) if dossier.id == dossier_id else (None, None)
+            owner, key = (
+                (dossier.owner, dossier.data_key) if dossier.id == dossier_id else (None, None)
+            )
         if owner is None or not client.sees(owner):
             raise not_found()
         sealing = ReviewSeal(service.sealer, dossier_id, key or b"")
-        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.dossier_id == dossier_id)
-                              .order_by(AuditEntry.seq, AuditEntry.created_at)))
+        rows = list(
+            s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.dossier_id == dossier_id)
+                .order_by(AuditEntry.seq, AuditEntry.created_at)
+            )
+        )
     return [audit_view(r, sealing) for r in rows]
 
 
-def stored_file(service: Service, client: Client, dossier_id: str, file_id: str) -> tuple[StoredFile, bytes]:
+def stored_file(
+    service: Service, client: Client, dossier_id: str, file_id: str
+) -> tuple[StoredFile, bytes]:
     """The file's row and its content, decrypted in memory (never written in clear)."""
     service.check_visible(client, dossier_id)
     if not ID_PATTERN.match(file_id):
         raise not_found()
     with service.db.read() as s:
-        row = s.scalar(select(StoredFile).where(StoredFile.id == file_id, StoredFile.dossier_id == dossier_id))
+        row = s.scalar(
+            select(StoredFile).where(StoredFile.id == file_id, StoredFile.dossier_id == dossier_id)
+        )
     if row is None:
         raise not_found()
     from service.storage import StorageError
@@ -169,9 +244,13 @@ def stored_file(service: Service, client: Client, dossier_id: str, file_id: str)
     try:
         return row, service.store.get(row.id, row.wrapped_key)
     except StorageError as exc:
-        raise ApiError(503, "storage.unavailable", "Le fichier n'a pas pu être relu dans le stockage.") from exc
+        raise ApiError(
+            503, "storage.unavailable", "Le fichier n'a pas pu être relu dans le stockage."
+        ) from exc
 
 
 def latest_jobs(service: Service, dossier_id: str) -> list[Job]:
     with service.db.read() as s:
-        return list(s.scalars(select(Job).where(Job.dossier_id == dossier_id).order_by(Job.created_at)))
+        return list(
+            s.scalars(select(Job).where(Job.dossier_id == dossier_id).order_by(Job.created_at))
+        )

@@ -45,8 +45,12 @@ def run(args: argparse.Namespace) -> int:
         last = ""
         while True:
             with db.read_conn() as conn:
-                rows = conn.execute(select(FILES.c.id, FILES.c.wrapped_key).where(FILES.c.id > last)
-                                    .order_by(FILES.c.id).limit(500)).all()
+                rows = conn.execute(
+                    select(FILES.c.id, FILES.c.wrapped_key)
+                    .where(FILES.c.id > last)
+                    .order_by(FILES.c.id)
+                    .limit(500)
+                ).all()
             if not rows:
                 break
             with db.write_conn() as conn:
@@ -61,17 +65,23 @@ def run(args: argparse.Namespace) -> int:
                         except StorageError:
                             unreadable += 1
                         continue
-                    conn.execute(update(FILES).where(FILES.c.id == file_id, FILES.c.wrapped_key == wrapped)
-                                 .values(wrapped_key=rewrapped))
+                    conn.execute(
+                        update(FILES)
+                        .where(FILES.c.id == file_id, FILES.c.wrapped_key == wrapped)
+                        .values(wrapped_key=rewrapped)
+                    )
                     done += 1
             last = rows[-1].id
         old_sealer, new_sealer = Sealer(load_master_key(settings)), Sealer(new_key)
         last = ""
         while True:
             with db.read_conn() as conn:
-                drows = conn.execute(select(DOSSIERS.c.id, DOSSIERS.c.data_key)
-                                     .where(DOSSIERS.c.id > last, DOSSIERS.c.data_key.is_not(None))
-                                     .order_by(DOSSIERS.c.id).limit(500)).all()
+                drows = conn.execute(
+                    select(DOSSIERS.c.id, DOSSIERS.c.data_key)
+                    .where(DOSSIERS.c.id > last, DOSSIERS.c.data_key.is_not(None))
+                    .order_by(DOSSIERS.c.id)
+                    .limit(500)
+                ).all()
             if not drows:
                 break
             with db.write_conn() as conn:
@@ -86,29 +96,39 @@ def run(args: argparse.Namespace) -> int:
                         except SealError:
                             unreadable += 1
                         continue
-                    conn.execute(update(DOSSIERS).where(DOSSIERS.c.id == dossier_id,
-                                                        DOSSIERS.c.data_key == wrapped)
-                                 .values(data_key=rewrapped))
+                    conn.execute(
+                        update(DOSSIERS)
+                        .where(DOSSIERS.c.id == dossier_id, DOSSIERS.c.data_key == wrapped)
+                        .values(data_key=rewrapped)
+                    )
                     done += 1
             last = drows[-1].id
     finally:
         db.dispose()
-    sys.stdout.write(f"{done} clé(s) de fichier ou de dossier rechiffrée(s), {already} déjà sous la nouvelle clé, "
-                     f"{unreadable} illisible(s) avec l'une et l'autre.\n"
-                     "Installez maintenant la nouvelle clé (DOCPROC_STORAGE_KEY ou storage.key) et "
-                     "redémarrez l'API et les workers.\n")
+    sys.stdout.write(
+        f"{done} clé(s) de fichier ou de dossier rechiffrée(s), {already} déjà sous la nouvelle clé, "
+        f"{unreadable} illisible(s) avec l'une et l'autre.\n"
+        "Installez maintenant la nouvelle clé (DOCPROC_STORAGE_KEY ou storage.key) et "
+        "redémarrez l'API et les workers.\n"
+    )
     return 1 if unreadable else 0
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     r: argparse.ArgumentParser = sub.add_parser(
-        "rotate-key", help="changer la clé maîtresse du stockage (services arrêtés)",
+        "rotate-key",
+        help="changer la clé maîtresse du stockage (services arrêtés)",
         description="Rechiffre la clé de chaque fichier avec une nouvelle clé maîtresse (les fichiers "
-                    "eux-mêmes ne sont pas réécrits). À lancer API et workers arrêtés ; relançable si "
-                    "interrompu. Ensuite : installer la nouvelle clé et redémarrer.",
+        "eux-mêmes ne sont pas réécrits). À lancer API et workers arrêtés ; relançable si "
+        "interrompu. Ensuite : installer la nouvelle clé et redémarrer.",
         epilog="exemple :\n  (umask 077; head -c 32 /dev/urandom | base64 > nouvelle.key)\n"
-               "  docproc rotate-key --new-key-file nouvelle.key",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    r.add_argument("--new-key-file", required=True, metavar="FICHIER",
-                   help="la nouvelle clé AES-256 (base64 ou hexadécimal), permissions 0600")
+        "  docproc rotate-key --new-key-file nouvelle.key",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument(
+        "--new-key-file",
+        required=True,
+        metavar="FICHIER",
+        help="la nouvelle clé AES-256 (base64 ou hexadécimal), permissions 0600",
+    )
     return r

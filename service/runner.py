@@ -124,7 +124,9 @@ def _loop(stop: threading.Event, every: float, fn: Any, what: str) -> None:
 WATCHDOG_GRACE_S = 30.0
 
 
-def overdue(started: float | None, now: float, timeout_s: float, grace_s: float = WATCHDOG_GRACE_S) -> bool:
+def overdue(
+    started: float | None, now: float, timeout_s: float, grace_s: float = WATCHDOG_GRACE_S
+) -> bool:
     """Whether the running job has outlived its timeout by more than the grace period."""
     return started is not None and now - started > timeout_s + grace_s
 
@@ -132,8 +134,9 @@ def overdue(started: float | None, now: float, timeout_s: float, grace_s: float 
 def build_context(settings: ServiceSettings, name: str) -> jobs.WorkerContext:
     db = Database(settings.database_url, durable=False)
     store = open_blob_store(settings, db)
-    return jobs.WorkerContext(settings=settings, db=db, store=store,
-                              redis=connect_redis(settings.redis_url), name=name)
+    return jobs.WorkerContext(
+        settings=settings, db=db, store=store, redis=connect_redis(settings.redis_url), name=name
+    )
 
 
 def run(settings: ServiceSettings, *, burst: bool = False) -> int:
@@ -144,11 +147,13 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
         import docproc.pipeline  # noqa: F401
         from docproc.sandbox import prestart
         from docproc.settings import get_settings
+
         # Files are read in the sandbox process (issue 12): it loads Tesseract once, now, not
         # on the first scanned page; without the sandbox, this process reads them itself.
         prestart(warm=True)
         if not get_settings().sandbox:
             from docproc.text.tesseract import warm_up
+
             warm_up()
     except ImportError as exc:
         log.error("docproc.pipeline introuvable (%s)", type(exc).__name__)
@@ -185,7 +190,10 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
         # code would hold this worker for ever. Past the timeout and a grace period, exit: the
         # supervisor starts a new worker and the reconciler re-runs (then caps) the job.
         if overdue(ctx.current_since, time.monotonic(), settings.job_timeout_s):
-            log.error("job %s bloqué au-delà de son délai : le worker s'arrête pour être relancé", ctx.current)
+            log.error(
+                "job %s bloqué au-delà de son délai : le worker s'arrête pour être relancé",
+                ctx.current,
+            )
             os._exit(70)
 
     def present() -> None:  # the API refuses uploads while no worker beats (``require_worker``)
@@ -194,29 +202,58 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     with contextlib.suppress(RedisError):
         present()
     threads = [
-        threading.Thread(target=_loop, args=(stop, min(settings.heartbeat_s, settings.worker_alive_s / 4), present,
-                                             "presence"), name="presence", daemon=True),
-        threading.Thread(target=_loop, args=(stop, 5.0, watchdog, "watchdog"), name="watchdog", daemon=True),
-        threading.Thread(target=_loop, args=(stop, settings.heartbeat_s, lambda: jobs.beat(ctx), "heartbeat"),
-                         name="heartbeat", daemon=True),
-        threading.Thread(target=_loop, args=(stop, settings.reconcile_every_s, reconcile_once, "reconciler"),
-                         name="reconciler", daemon=True),
-        threading.Thread(target=_loop, args=(stop, settings.reconcile_every_s, drive_batches, "batches"),
-                         name="batches", daemon=True),
+        threading.Thread(
+            target=_loop,
+            args=(
+                stop,
+                min(settings.heartbeat_s, settings.worker_alive_s / 4),
+                present,
+                "presence",
+            ),
+            name="presence",
+            daemon=True,
+        ),
+        threading.Thread(
+            target=_loop, args=(stop, 5.0, watchdog, "watchdog"), name="watchdog", daemon=True
+        ),
+        threading.Thread(
+            target=_loop,
+            args=(stop, settings.heartbeat_s, lambda: jobs.beat(ctx), "heartbeat"),
+            name="heartbeat",
+            daemon=True,
+        ),
+        threading.Thread(
+            target=_loop,
+            args=(stop, settings.reconcile_every_s, reconcile_once, "reconciler"),
+            name="reconciler",
+            daemon=True,
+        ),
+        threading.Thread(
+            target=_loop,
+            args=(stop, settings.reconcile_every_s, drive_batches, "batches"),
+            name="batches",
+            daemon=True,
+        ),
     ]
     for t in threads:
         t.start()
     DocprocWorker.batch_queue = settings.batch_queue_name
     DocprocWorker.batch_nice = settings.batch_nice if settings.batch_nice and _can_renice() else 0
     if settings.batch_nice and not DocprocWorker.batch_nice:
-        log.warning("batch jobs run at normal CPU priority (nice cannot be restored here: LimitNICE=+0)")
+        log.warning(
+            "batch jobs run at normal CPU priority (nice cannot be restored here: LimitNICE=+0)"
+        )
     try:
         while not DocprocWorker.stop_requested:
             redis = connect_redis(settings.redis_url, for_worker=True)
             try:
                 # Interactive first: RQ takes from the first non-empty queue in this order.
-                worker = DocprocWorker([settings.queue_name, settings.batch_queue_name], connection=redis,
-                                       name=f"{name}-{secrets.token_hex(2)}", serializer=JSONSerializer)
+                worker = DocprocWorker(
+                    [settings.queue_name, settings.batch_queue_name],
+                    connection=redis,
+                    name=f"{name}-{secrets.token_hex(2)}",
+                    serializer=JSONSerializer,
+                )
                 worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
             except RedisError as exc:
                 log.warning("worker: Redis unavailable (%s), retrying", type(exc).__name__)

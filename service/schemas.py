@@ -18,11 +18,15 @@ class ErrorBody(BaseModel):
     error: str = Field(description="Code stable de l'erreur.", examples=["not_found"])
     message: str = Field(description="Une phrase en français.", examples=["Ressource introuvable."])
 
-    model_config = ConfigDict(json_schema_extra={"example": {"error": "not_found", "message": "Ressource introuvable."}})
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"error": "not_found", "message": "Ressource introuvable."}}
+    )
 
 
 class HouseholdErrorBody(ErrorBody):
-    field: str | None = Field(None, description="Chemin de la valeur fautive du foyer.", examples=["membres[0].age"])
+    field: str | None = Field(
+        None, description="Chemin de la valeur fautive du foyer.", examples=["membres[0].age"]
+    )
 
 
 _ERROR_TEXT = {
@@ -52,9 +56,13 @@ AUTH = (401, 403)
 
 # -- dossiers -----------------------------------------------------------------------------------
 
+
 class DossierCreate(BaseModel):
-    request_date: str | None = Field(None, description="Date de la demande CSS (AAAA-MM-JJ) ; "
-                                     "par défaut aujourd'hui.", examples=["2025-10-01"])
+    request_date: str | None = Field(
+        None,
+        description="Date de la demande CSS (AAAA-MM-JJ) ; par défaut aujourd'hui.",
+        examples=["2025-10-01"],
+    )
 
 
 class DossierCreated(BaseModel):
@@ -70,7 +78,9 @@ class DossierSummary(BaseModel):
     id: str
     created_at: str | None
     updated_at: str | None = None
-    status: str | None = Field(None, description="empty, processing, complete, failed, needs_review, reviewed.")
+    status: str | None = Field(
+        None, description="empty, processing, complete, failed, needs_review, reviewed."
+    )
     documents: int | None = Field(None, description="Nombre de documents lus.")
     documents_to_review: int | None = None
     kinds: list[str] | None = None
@@ -78,16 +88,35 @@ class DossierSummary(BaseModel):
 
 class DossierList(BaseModel):
     dossiers: list[DossierSummary]
-    counts: dict[str, int] | None = Field(None, description="Dossiers par statut (filtres kind et "
-                                          "created_since appliqués, pas le statut ni le curseur).")
-    next_cursor: str | None = Field(None, description="À repasser dans « cursor » pour la suite ; "
-                                    "null à la fin.")
+    counts: dict[str, int] | None = Field(
+        None,
+        description="Dossiers par statut (filtres kind et "
+        "created_since appliqués, pas le statut ni le curseur).",
+    )
+    next_cursor: str | None = Field(
+        None, description="À repasser dans « cursor » pour la suite ; null à la fin."
+    )
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"example": {
-        "dossiers": [{"id": "3f2b8c0e9d7a4b1c8e6f5a4d3c2b1a09", "created_at": "2025-10-01T08:00:00Z",
-                      "updated_at": "2025-10-01T08:01:00Z", "status": "needs_review", "documents": 1,
-                      "documents_to_review": 1, "kinds": ["avis_impot_revenu"]}],
-        "counts": {"needs_review": 1}, "next_cursor": None}})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "example": {
+                "dossiers": [
+                    {
+                        "id": "3f2b8c0e9d7a4b1c8e6f5a4d3c2b1a09",
+                        "created_at": "2025-10-01T08:00:00Z",
+                        "updated_at": "2025-10-01T08:01:00Z",
+                        "status": "needs_review",
+                        "documents": 1,
+                        "documents_to_review": 1,
+                        "kinds": ["avis_impot_revenu"],
+                    }
+                ],
+                "counts": {"needs_review": 1},
+                "next_cursor": None,
+            }
+        },
+    )
 
 
 class DossierView(BaseModel):
@@ -115,8 +144,17 @@ class UploadAccepted(JobAccepted):
     file_id: str
     duplicate: bool
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"example": {
-        "job_id": "9c1d…", "file_id": "47ab…", "dossier_id": "3f2b…", "duplicate": False}})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "example": {
+                "job_id": "9c1d…",
+                "file_id": "47ab…",
+                "dossier_id": "3f2b…",
+                "duplicate": False,
+            }
+        },
+    )
 
 
 class JobView(BaseModel):
@@ -155,20 +193,28 @@ class Health(BaseModel):
 
 # -- review (issue 13) -------------------------------------------------------------------------
 
+
 class FieldCorrection(BaseModel):
     value: Any = Field(..., description="La valeur, du type du champ dans la spécification.")
     reason: str = Field(..., min_length=1, max_length=1000, description="Motif de la correction.")
 
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "value": 25123, "reason": "RFR illisible sur le scan, lu sur l'original présenté au guichet."}})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "value": 25123,
+                "reason": "RFR illisible sur le scan, lu sur l'original présenté au guichet.",
+            }
+        }
+    )
 
 
 class DecisionRequest(BaseModel):
     status: Literal["accepted", "rejected"]
     reason: str = Field(..., min_length=1, max_length=1000)
 
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "status": "accepted", "reason": "Avis complet et lisible."}})
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"status": "accepted", "reason": "Avis complet et lisible."}}
+    )
 
 
 class AuditRow(BaseModel):

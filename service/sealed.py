@@ -55,15 +55,21 @@ class Sealer:
         """A fresh data key for ``dossier_id``, wrapped by the master key (store it in the row)."""
         nonce = secrets.token_bytes(_NONCE)
         dek = AESGCM.generate_key(bit_length=256)
-        return _KEY_MAGIC + nonce + self._master.encrypt(nonce, dek, b"dossier:" + dossier_id.encode())
+        return (
+            _KEY_MAGIC + nonce + self._master.encrypt(nonce, dek, b"dossier:" + dossier_id.encode())
+        )
 
     def _dek(self, wrapped: bytes, dossier_id: str) -> AESGCM:
         if not wrapped or wrapped[:4] != _KEY_MAGIC:
             raise SealError("clé de dossier absente ou de format inconnu")
         try:
-            dek = self._master.decrypt(wrapped[4:16], wrapped[16:], b"dossier:" + dossier_id.encode())
+            dek = self._master.decrypt(
+                wrapped[4:16], wrapped[16:], b"dossier:" + dossier_id.encode()
+            )
         except InvalidTag as exc:
-            raise SealError("clé de dossier illisible (clé maîtresse différente ou altération)") from exc
+            raise SealError(
+                "clé de dossier illisible (clé maîtresse différente ou altération)"
+            ) from exc
         return AESGCM(dek)
 
     def rewrap(self, wrapped: bytes, dossier_id: str, new_master: AESGCM) -> bytes:
@@ -75,7 +81,9 @@ class Sealer:
         try:
             dek = self._master.decrypt(wrapped[4:16], wrapped[16:], aad)
         except InvalidTag as exc:
-            raise SealError("clé de dossier illisible (clé maîtresse différente ou altération)") from exc
+            raise SealError(
+                "clé de dossier illisible (clé maîtresse différente ou altération)"
+            ) from exc
         nonce = secrets.token_bytes(_NONCE)
         return _KEY_MAGIC + nonce + new_master.encrypt(nonce, dek, aad)
 
@@ -84,26 +92,38 @@ class Sealer:
     def _aad(dossier_id: str, column: str, row_id: str) -> bytes:
         return f"{dossier_id}|{column}|{row_id}".encode()
 
-    def seal(self, wrapped: bytes, dossier_id: str, column: str, row_id: str, value: Any) -> bytes | None:
+    def seal(
+        self, wrapped: bytes, dossier_id: str, column: str, row_id: str, value: Any
+    ) -> bytes | None:
         """``value`` (JSON-able) encrypted for this place; ``None`` stays ``None``."""
         if value is None:
             return None
         plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
         nonce = secrets.token_bytes(_NONCE)
-        return _VALUE_MAGIC + nonce + self._dek(wrapped, dossier_id).encrypt(
-            nonce, plain, self._aad(dossier_id, column, row_id))
+        return (
+            _VALUE_MAGIC
+            + nonce
+            + self._dek(wrapped, dossier_id).encrypt(
+                nonce, plain, self._aad(dossier_id, column, row_id)
+            )
+        )
 
-    def open(self, wrapped: bytes, dossier_id: str, column: str, row_id: str, sealed: bytes | None) -> Any:
+    def open(
+        self, wrapped: bytes, dossier_id: str, column: str, row_id: str, sealed: bytes | None
+    ) -> Any:
         if sealed is None:
             return None
         sealed = bytes(sealed)
         if sealed[:4] != _VALUE_MAGIC:
             raise SealError("valeur scellée de format inconnu")
         try:
-            plain = self._dek(wrapped, dossier_id).decrypt(sealed[4:16], sealed[16:],
-                                                           self._aad(dossier_id, column, row_id))
+            plain = self._dek(wrapped, dossier_id).decrypt(
+                sealed[4:16], sealed[16:], self._aad(dossier_id, column, row_id)
+            )
         except InvalidTag as exc:
-            raise SealError("valeur scellée illisible (mauvaise place, mauvaise clé ou altération)") from exc
+            raise SealError(
+                "valeur scellée illisible (mauvaise place, mauvaise clé ou altération)"
+            ) from exc
         return json.loads(plain)
 
     # -- the service's rows -------------------------------------------------------------
@@ -118,5 +138,7 @@ class Sealer:
         """Fill ``stored.name`` and ``stored.beneficiaire`` (in memory only)."""
         did, fid = stored.dossier_id, stored.id
         stored.name = self.open(wrapped, did, "files.name", fid, stored.name_sealed)
-        stored.beneficiaire = self.open(wrapped, did, "files.beneficiaire", fid, stored.beneficiaire_sealed)
+        stored.beneficiaire = self.open(
+            wrapped, did, "files.beneficiaire", fid, stored.beneficiaire_sealed
+        )
         return stored

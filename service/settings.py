@@ -18,8 +18,16 @@ from typing import Any, Literal
 from docproc.settings import SettingsError, check_environment, french_errors
 from docproc.settings import get_settings as _pipeline_settings
 
-__all__ = ["ROLES", "ApiKey", "Role", "ServiceSettings", "SettingsError", "describe", "load_settings",
-           "parse_api_keys"]
+__all__ = [
+    "ROLES",
+    "ApiKey",
+    "Role",
+    "ServiceSettings",
+    "SettingsError",
+    "describe",
+    "load_settings",
+    "parse_api_keys",
+]
 
 Role = Literal["pipeline", "agent", "qa"]
 ROLES: tuple[Role, ...] = ("pipeline", "agent", "qa")
@@ -151,12 +159,16 @@ def parse_api_keys(spec: str | list[Any], source: str) -> tuple[ApiKey, ...]:
         else:
             parts = str(item).split(":", 2)
             if len(parts) != 3:
-                raise SettingsError(f"{source} : entrée n° {len(keys) + 1} invalide (attendu nom:rôle:clé)")
+                raise SettingsError(
+                    f"{source} : entrée n° {len(keys) + 1} invalide (attendu nom:rôle:clé)"
+                )
             name, role, key = (p.strip() for p in parts)
         if role not in ROLES:
             raise SettingsError(f"{source} : rôle inconnu pour « {name} » (pipeline, agent ou qa)")
         if not name or len(key) < 16:
-            raise SettingsError(f"{source} : la clé de « {name} » doit faire au moins 16 caractères")
+            raise SettingsError(
+                f"{source} : la clé de « {name} » doit faire au moins 16 caractères"
+            )
         keys.append(ApiKey(name=name, role=role, key=key))
     names = [k.name for k in keys]
     if len(set(names)) != len(names) or len({k.key for k in keys}) != len(keys):
@@ -211,18 +223,27 @@ ENV_ONLY = frozenset({"fault_sleep_s", "fault_infra_failures", "fault_pipeline_e
 SECRETS = frozenset({"storage_key"})
 
 _EXPECTED = {
-    "data_dir": "un chemin de dossier", "database_url": "une URL SQLAlchemy", "redis_url": "une URL Redis",
-    "storage_key": "du texte (clé en base64 ou hexadécimal)", "queue_name": "du texte",
+    "data_dir": "un chemin de dossier",
+    "database_url": "une URL SQLAlchemy",
+    "redis_url": "une URL Redis",
+    "storage_key": "du texte (clé en base64 ou hexadécimal)",
+    "queue_name": "du texte",
     "storage_backend": "« local » ou « database »",
     "reextract_rate_per_min": "un nombre de dossiers par minute (0 : sans limite)",
     "reextract_max_inflight": "un entier ≥ 1",
     "batch_nice": "un entier de 0 à 19",
-    "job_timeout_s": "un entier de secondes", "max_attempts": "un entier ≥ 1",
-    "retry_backoff_s": "un nombre de secondes", "heartbeat_s": "un nombre de secondes",
-    "stale_after_s": "un nombre de secondes", "reconcile_every_s": "un nombre de secondes",
-    "requeue_lost_after_s": "un nombre de secondes", "rq_result_ttl_s": "un entier de secondes",
-    "rq_failure_ttl_s": "un entier de secondes", "coalesce_images_s": "un nombre de secondes",
-    "worker_memory_mb": "un entier de Mio (0 : aucune limite)", "api_processes": "un entier ≥ 1",
+    "job_timeout_s": "un entier de secondes",
+    "max_attempts": "un entier ≥ 1",
+    "retry_backoff_s": "un nombre de secondes",
+    "heartbeat_s": "un nombre de secondes",
+    "stale_after_s": "un nombre de secondes",
+    "reconcile_every_s": "un nombre de secondes",
+    "requeue_lost_after_s": "un nombre de secondes",
+    "rq_result_ttl_s": "un entier de secondes",
+    "rq_failure_ttl_s": "un entier de secondes",
+    "coalesce_images_s": "un nombre de secondes",
+    "worker_memory_mb": "un entier de Mio (0 : aucune limite)",
+    "api_processes": "un entier ≥ 1",
     "access_log": "un booléen (1, true, yes, on ou 0, false, no, off)",
     "require_worker": "un booléen (1, true, yes, on ou 0, false, no, off)",
     "worker_alive_s": "un nombre de secondes > 0",
@@ -238,8 +259,10 @@ _EXPECTED = {
     "http_backlog": "un entier > 0",
     "max_uploads": "un entier > 0",
     "max_uploads_per_key": "un entier > 0",
-    "fault_sleep_s": "un nombre de secondes", "fault_infra_failures": "un entier",
-    "fault_pipeline_error": "un booléen (1 ou 0)", "api_keys": "une liste « nom:rôle:clé »",
+    "fault_sleep_s": "un nombre de secondes",
+    "fault_infra_failures": "un entier",
+    "fault_pipeline_error": "un booléen (1 ou 0)",
+    "api_keys": "une liste « nom:rôle:clé »",
 }
 
 
@@ -252,8 +275,9 @@ def _model() -> Any:
         model_config = SettingsConfigDict(extra="forbid", frozen=True)
 
         @classmethod
-        def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, *_sources: Any,
-                                       **_named: Any) -> tuple[Any, ...]:
+        def settings_customise_sources(
+            cls, settings_cls: Any, init_settings: Any, *_sources: Any, **_named: Any
+        ) -> tuple[Any, ...]:
             return (init_settings,)  # environment and file are read by load_settings, with origins
 
         data_dir: Path = Path("var")
@@ -300,7 +324,9 @@ def _model() -> Any:
     return ServiceModel
 
 
-def _gather(env: dict[str, str], data_dir: Path | None) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+def _gather(
+    env: dict[str, str], data_dir: Path | None
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
     """Raw values with their origin: ``--data-dir``, then environment, then TOML file, then defaults."""
     check_environment(env)
     file_values: dict[str, Any] = {}
@@ -310,19 +336,27 @@ def _gather(env: dict[str, str], data_dir: Path | None) -> tuple[dict[str, Any],
             with open(settings_file, "rb") as fh:
                 file_values = tomllib.load(fh)
         except OSError as exc:
-            raise SettingsError(f"DOCPROC_SETTINGS_FILE : fichier « {settings_file} » illisible") from exc
+            raise SettingsError(
+                f"DOCPROC_SETTINGS_FILE : fichier « {settings_file} » illisible"
+            ) from exc
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"DOCPROC_SETTINGS_FILE : « {settings_file} » n'est pas du TOML valide ({exc})") from exc
+            raise SettingsError(
+                f"DOCPROC_SETTINGS_FILE : « {settings_file} » n'est pas du TOML valide ({exc})"
+            ) from exc
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     allowed = (set(ENV) - ENV_ONLY) | {"api_keys"}
     unknown = sorted(set(file_values) - allowed)
     if unknown:
         import difflib
+
         parts = []
         for key in unknown:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            parts.append(f"clé « {key} » inconnue" + (f" ; vouliez-vous dire « {close[0]} » ?" if close else ""))
+            parts.append(
+                f"clé « {key} » inconnue"
+                + (f" ; vouliez-vous dire « {close[0]} » ?" if close else "")
+            )
         raise SettingsError(f"fichier de réglages {settings_file} : " + " ; ".join(parts))
     for key, value in file_values.items():
         values[key] = value
@@ -339,8 +373,11 @@ def _gather(env: dict[str, str], data_dir: Path | None) -> tuple[dict[str, Any],
 
 def _validate(values: dict[str, Any], origins: dict[str, str], settings_file: str | None) -> Any:
     from pydantic import ValidationError
-    names = {key: (ENV[key] if origins.get(key, "").startswith("environnement") else f"clé « {key} »")
-             for key in [*ENV, "api_keys"]}
+
+    names = {
+        key: (ENV[key] if origins.get(key, "").startswith("environnement") else f"clé « {key} »")
+        for key in [*ENV, "api_keys"]
+    }
     try:
         return _model()(**values)
     except ValidationError as exc:
@@ -348,7 +385,9 @@ def _validate(values: dict[str, Any], origins: dict[str, str], settings_file: st
         raise SettingsError(french_errors(exc, names, _EXPECTED, values) + where) from None
 
 
-def load_settings(env: dict[str, str] | None = None, data_dir: Path | None = None) -> ServiceSettings:
+def load_settings(
+    env: dict[str, str] | None = None, data_dir: Path | None = None
+) -> ServiceSettings:
     """Read the settings; ``data_dir`` (from ``docproc up --data-dir``) beats the environment."""
     env = dict(os.environ if env is None else env)
     values, origins, file_values = _gather(env, data_dir)
@@ -383,10 +422,13 @@ def load_settings(env: dict[str, str] | None = None, data_dir: Path | None = Non
 def _mask_url(url: str) -> str:
     """``scheme://user:secret@host`` → ``scheme://user:***@host``."""
     import re
+
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-def describe(env: dict[str, str] | None = None, data_dir: Path | None = None) -> list[dict[str, Any]]:
+def describe(
+    env: dict[str, str] | None = None, data_dir: Path | None = None
+) -> list[dict[str, Any]]:
     """Each service setting, its effective value (secrets masked) and where it came from."""
     env = dict(os.environ if env is None else env)
     _values, origins, _file = _gather(env, data_dir)
@@ -398,18 +440,43 @@ def describe(env: dict[str, str] | None = None, data_dir: Path | None = None) ->
             value = "*** (masqué)"
         elif key in ("database_url", "redis_url") and isinstance(value, str):
             value = _mask_url(value)
-        rows.append({"section": "service", "name": name, "key": key, "value": value,
-                     "origin": origins.get(key, "défaut")})
-    key_origin = ("environnement (DOCPROC_API_KEYS)" if env.get("DOCPROC_API_KEYS")
-                  else "environnement (DOCPROC_API_KEYS_FILE)" if env.get("DOCPROC_API_KEYS_FILE")
-                  else origins.get("api_keys") or ("fichier api_keys du dossier de données" if settings.api_keys
-                                                   else "aucune"))
-    rows.append({"section": "service", "name": "DOCPROC_API_KEYS", "key": "api_keys",
-                 "value": ", ".join(f"{k.name}:{k.role}:***" for k in settings.api_keys) or "—",
-                 "origin": key_origin})
-    rows.append({"section": "service", "name": "DOCPROC_MAX_BYTES", "key": "max_upload_bytes",
-                 "value": settings.max_upload_bytes,
-                 "origin": "environnement (DOCPROC_MAX_BYTES)" if env.get("DOCPROC_MAX_BYTES", "").strip() else "défaut"})
+        rows.append(
+            {
+                "section": "service",
+                "name": name,
+                "key": key,
+                "value": value,
+                "origin": origins.get(key, "défaut"),
+            }
+        )
+    key_origin = (
+        "environnement (DOCPROC_API_KEYS)"
+        if env.get("DOCPROC_API_KEYS")
+        else "environnement (DOCPROC_API_KEYS_FILE)"
+        if env.get("DOCPROC_API_KEYS_FILE")
+        else origins.get("api_keys")
+        or ("fichier api_keys du dossier de données" if settings.api_keys else "aucune")
+    )
+    rows.append(
+        {
+            "section": "service",
+            "name": "DOCPROC_API_KEYS",
+            "key": "api_keys",
+            "value": ", ".join(f"{k.name}:{k.role}:***" for k in settings.api_keys) or "—",
+            "origin": key_origin,
+        }
+    )
+    rows.append(
+        {
+            "section": "service",
+            "name": "DOCPROC_MAX_BYTES",
+            "key": "max_upload_bytes",
+            "value": settings.max_upload_bytes,
+            "origin": "environnement (DOCPROC_MAX_BYTES)"
+            if env.get("DOCPROC_MAX_BYTES", "").strip()
+            else "défaut",
+        }
+    )
     return rows
 
 

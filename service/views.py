@@ -9,7 +9,9 @@ from service.errors import reason_message
 
 
 def iso(value: Any) -> str | None:
-    return value.isoformat() + ("Z" if hasattr(value, "hour") else "") if value is not None else None
+    return (
+        value.isoformat() + ("Z" if hasattr(value, "hour") else "") if value is not None else None
+    )
 
 
 def job_view(job: Job) -> dict[str, Any]:
@@ -44,9 +46,15 @@ def dossier_view(dossier: Dossier, files: list[StoredFile], jobs: list[Job]) -> 
     out_files = []
     for f in files:
         entry: dict[str, Any] = {
-            "file_id": f.id, "name": f.name, "sha256": f.sha256, "bytes": f.size,
-            "media_type": f.media_type, "beneficiaire": f.beneficiaire, "kind_hint": f.kind_hint,
-            "uploaded_at": iso(f.created_at), "extracted": f.id in extracted,
+            "file_id": f.id,
+            "name": f.name,
+            "sha256": f.sha256,
+            "bytes": f.size,
+            "media_type": f.media_type,
+            "beneficiaire": f.beneficiaire,
+            "kind_hint": f.kind_hint,
+            "uploaded_at": iso(f.created_at),
+            "extracted": f.id in extracted,
         }
         for key, value in extracted.get(f.id, {}).items():
             entry.setdefault(key, value)
@@ -59,6 +67,8 @@ def dossier_view(dossier: Dossier, files: list[StoredFile], jobs: list[Job]) -> 
         "updated_at": iso(dossier.updated_at),
         "files": out_files,
         "documents": result.get("documents", []),
-        "jobs": [{"job_id": j.id, "status": j.status, "kind": j.kind, "reason": j.reason} for j in jobs],
+        "jobs": [
+            {"job_id": j.id, "status": j.status, "kind": j.kind, "reason": j.reason} for j in jobs
+        ],
         "household_declared": dossier.household is not None,
     }

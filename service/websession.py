@@ -54,13 +54,16 @@ def _unb64(text: str) -> bytes:
 
 class SessionSealer:
     def __init__(self, master_key: bytes) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=b"docproc agent web session v1").derive(master_key)
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"docproc agent web session v1"
+        ).derive(master_key)
         self._aead = AESGCM(key)
 
     def seal(self, payload: dict[str, object], purpose: str) -> str:
         nonce = secrets.token_bytes(12)
-        return _b64(nonce + self._aead.encrypt(nonce, json.dumps(payload).encode(), purpose.encode()))
+        return _b64(
+            nonce + self._aead.encrypt(nonce, json.dumps(payload).encode(), purpose.encode())
+        )
 
     def open(self, token: str | None, purpose: str) -> dict[str, object] | None:
         if not token or len(token) > 2048:
@@ -80,7 +83,9 @@ class SessionSealer:
     # -- the session ---------------------------------------------------------------------
     def start(self, response: Response, request: Request, client: Client) -> WebSession:
         session = WebSession(client, secrets.token_urlsafe(24), int(time.time()) + SESSION_TTL_S)
-        token = self.seal({"n": client.name, "r": client.role, "c": session.csrf, "e": session.expires}, "session")
+        token = self.seal(
+            {"n": client.name, "r": client.role, "c": session.csrf, "e": session.expires}, "session"
+        )
         _set_cookie(response, request, SESSION_COOKIE, token, SESSION_TTL_S)
         response.delete_cookie(LOGIN_COOKIE, path="/agent")
         return session
@@ -123,5 +128,12 @@ def csrf_ok(expected: str | None, submitted: str | None) -> bool:
 
 
 def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/agent", httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/agent",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )

@@ -56,8 +56,11 @@ def parse_since(value: str | None) -> datetime | None:
             return datetime.combine(date.fromisoformat(value), datetime.min.time())
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ApiError(422, "invalid_request", "created_since doit être une date AAAA-MM-JJ "
-                                               "ou une date et heure ISO 8601.") from None
+        raise ApiError(
+            422,
+            "invalid_request",
+            "created_since doit être une date AAAA-MM-JJ ou une date et heure ISO 8601.",
+        ) from None
     if parsed.tzinfo is not None:
         from datetime import UTC
 
@@ -84,16 +87,32 @@ def summarise(dossier: Dossier, jobs: Counter[str], state: ReviewState | None) -
             status = "needs_review"
         elif all(d.get("decision") for d in docs):
             status = "reviewed"
-    return {"id": dossier.id, "created_at": iso(dossier.created_at), "updated_at": iso(dossier.updated_at),
-            "status": status, "documents": len(docs), "documents_to_review": to_review,
-            "kinds": sorted({str(d.get("kind")) for d in docs})}
+    return {
+        "id": dossier.id,
+        "created_at": iso(dossier.created_at),
+        "updated_at": iso(dossier.updated_at),
+        "status": status,
+        "documents": len(docs),
+        "documents_to_review": to_review,
+        "kinds": sorted({str(d.get("kind")) for d in docs}),
+    }
 
 
-def list_dossiers(service: Service, client: Client, *, limit: int = 100, status: str | None = None,
-                  kind: str | None = None, created_since: str | None = None, cursor: str | None = None,
-                  order: str | None = None) -> dict[str, Any]:
+def list_dossiers(
+    service: Service,
+    client: Client,
+    *,
+    limit: int = 100,
+    status: str | None = None,
+    kind: str | None = None,
+    created_since: str | None = None,
+    cursor: str | None = None,
+    order: str | None = None,
+) -> dict[str, Any]:
     if status is not None and status not in STATUSES:
-        raise ApiError(422, "invalid_request", "status doit être l'un de : " + ", ".join(STATUSES) + ".")
+        raise ApiError(
+            422, "invalid_request", "status doit être l'un de : " + ", ".join(STATUSES) + "."
+        )
     if order not in (None, "oldest", "newest"):
         raise ApiError(422, "invalid_request", "order doit valoir « oldest » ou « newest ».")
     limit = max(1, min(limit, 1000))
@@ -118,17 +137,27 @@ def list_dossiers(service: Service, client: Client, *, limit: int = 100, status:
         sealings = {d.id: ReviewSeal.of(service.sealer, d) for d in dossiers}
         if ids:
             for dossier_id, job_status, n in s.execute(
-                    select(Job.dossier_id, Job.status, func.count()).group_by(Job.dossier_id, Job.status)
-                    .where(Job.dossier_id.in_(ids))):
+                select(Job.dossier_id, Job.status, func.count())
+                .group_by(Job.dossier_id, Job.status)
+                .where(Job.dossier_id.in_(ids))
+            ):
                 jobs[dossier_id][job_status] = n
             for d in s.scalars(select(Decision).where(Decision.dossier_id.in_(ids))):
-                states[d.dossier_id].decisions[d.document_id] = {"status": d.status, "author": d.author}
+                states[d.dossier_id].decisions[d.document_id] = {
+                    "status": d.status,
+                    "author": d.author,
+                }
             for c in s.scalars(select(Correction).where(Correction.dossier_id.in_(ids))):
                 sealing = sealings[c.dossier_id]
                 states[c.dossier_id].corrections[(c.document_id, c.field)] = {
                     "value": sealing.unseal("corrections.value", c.id, c.value_sealed),
-                    "machine_value": sealing.unseal("corrections.machine_value", c.id, c.machine_value_sealed),
-                    "reason": None, "author": c.author, "at": None}
+                    "machine_value": sealing.unseal(
+                        "corrections.machine_value", c.id, c.machine_value_sealed
+                    ),
+                    "reason": None,
+                    "author": c.author,
+                    "at": None,
+                }
     counts: Counter[str] = Counter()
     rows: list[dict[str, Any]] = []
     next_cursor = None
@@ -148,4 +177,8 @@ def list_dossiers(service: Service, client: Client, *, limit: int = 100, status:
             last = dossier
         elif next_cursor is None:
             next_cursor = encode_cursor(last.created_at, last.id)
-    return {"dossiers": rows, "counts": {k: counts.get(k, 0) for k in STATUSES}, "next_cursor": next_cursor}
+    return {
+        "dossiers": rows,
+        "counts": {k: counts.get(k, 0) for k in STATUSES},
+        "next_cursor": next_cursor,
+    }

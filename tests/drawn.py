@@ -43,8 +43,11 @@ def boxes_of(page: Drawn, value: Any) -> list[Box]:
     """Boxes of the strings drawn on a page that print ``value`` (an amount or an identifier:
     the same digits, no letters besides a currency sign)."""
     want = digits(str(value))
-    return [box for text, box in page
-            if digits(text) == want and not any(ch.isalpha() for ch in text.replace("EUR", ""))]
+    return [
+        box
+        for text, box in page
+        if digits(text) == want and not any(ch.isalpha() for ch in text.replace("EUR", ""))
+    ]
 
 
 def code_box(page: Drawn) -> Box:

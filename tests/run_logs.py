@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Any
 
 #: Attributes every LogRecord has: anything else was passed with ``extra=`` (or a filter).
-_STANDARD = set(vars(logging.LogRecord("n", logging.INFO, "p", 1, "m", None, None))) | {"message", "asctime"}
+_STANDARD = set(vars(logging.LogRecord("n", logging.INFO, "p", 1, "m", None, None))) | {
+    "message",
+    "asctime",
+}
 #: Not service processes (they never see a document), and full of pids and ports.
 NOT_SERVICE_LOGS = {"redis.log", "postgres.log"}
 SECTION = "=== "
@@ -95,9 +98,19 @@ class Secret:
 #: Fields of the expected files that hold a person's data, by how they are matched.
 TEXT_FIELDS = {"nom", "prenoms", "identite", "beneficiaire", "proprietaires", "adresse", "commune"}
 NUMBER_FIELDS = {"numero_fiscal", "reference_avis", "numero_allocataire"}
-AMOUNT_FIELDS = {"montant", "montant_impot", "montant_total", "impot_revenu_net", "revenu_fiscal_reference",
-                 "revenu_brut_global", "revenu_imposable", "revenu_annuel", "revenu_annuel_eur",
-                 "revenu_cadastral", "valeur_locative_brute"}
+AMOUNT_FIELDS = {
+    "montant",
+    "montant_impot",
+    "montant_total",
+    "impot_revenu_net",
+    "revenu_fiscal_reference",
+    "revenu_brut_global",
+    "revenu_imposable",
+    "revenu_annuel",
+    "revenu_annuel_eur",
+    "revenu_cadastral",
+    "valeur_locative_brute",
+}
 #: Amounts below this are too common (counts, small durations) to mean anything in a log.
 MIN_AMOUNT = 1000
 #: Not a person: the DGFiP specimen's printed name.
@@ -121,13 +134,26 @@ def sample_secrets(samples: Path) -> list[Secret]:
     for path in sorted(samples.glob("*.expected.json")):
         sample = path.name.removesuffix(".expected.json")
         for key, value in _walk(json.loads(path.read_text(encoding="utf-8")).get("documents", [])):
-            if key in TEXT_FIELDS and isinstance(value, str) and len(value) >= 3 and value not in NOT_PERSONAL:
-                out.setdefault(("text", value), Secret(sample, key, " ".join(value.split()), "text"))
+            if (
+                key in TEXT_FIELDS
+                and isinstance(value, str)
+                and len(value) >= 3
+                and value not in NOT_PERSONAL
+            ):
+                out.setdefault(
+                    ("text", value), Secret(sample, key, " ".join(value.split()), "text")
+                )
             elif key in NUMBER_FIELDS and isinstance(value, str) and len(value) >= 6:
                 out.setdefault(("number", value), Secret(sample, key, value, "number"))
-            elif (key in AMOUNT_FIELDS and isinstance(value, int) and not isinstance(value, bool)
-                  and abs(value) >= MIN_AMOUNT):
-                out.setdefault(("amount", str(abs(value))), Secret(sample, key, str(abs(value)), "amount"))
+            elif (
+                key in AMOUNT_FIELDS
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+                and abs(value) >= MIN_AMOUNT
+            ):
+                out.setdefault(
+                    ("amount", str(abs(value))), Secret(sample, key, str(abs(value)), "amount")
+                )
     return list(out.values())
 
 
@@ -144,8 +170,10 @@ class Leak:
 
     def describe(self) -> str:
         s = self.secret
-        return (f"{s.field} {s.masked()} de l'échantillon {s.sample} trouvé dans {self.source}, "
-                f"ligne {self.line} : {self.context}")
+        return (
+            f"{s.field} {s.masked()} de l'échantillon {s.sample} trouvé dans {self.source}, "
+            f"ligne {self.line} : {self.context}"
+        )
 
 
 def _normalise(text: str) -> tuple[str, str]:
@@ -195,8 +223,11 @@ def _mask(line: str, secrets: list[Secret]) -> str:
     for secret in secrets:
         for form in {secret.value, secret.value.title()}:
             if len(form) >= 3:
-                body = (r"[ \u00a0\u202f]?".join(re.escape(ch) for ch in form) if secret.kind != "text"
-                        else re.escape(form).replace(r"\ ", r"\s+"))
+                body = (
+                    r"[ \u00a0\u202f]?".join(re.escape(ch) for ch in form)
+                    if secret.kind != "text"
+                    else re.escape(form).replace(r"\ ", r"\s+")
+                )
                 pattern = r"(?<!\w)" + body + r"(?!\w)"
                 line = re.sub(pattern, "«***»", line, flags=re.I)
     return line
@@ -205,7 +236,9 @@ def _mask(line: str, secrets: list[Secret]) -> str:
 def find_leaks(text: str, secrets: Iterable[Secret], limit: int = 20) -> list[Leak]:
     """Where the values appear; no value is shown in full (every one is masked in the context)."""
     lines = text.splitlines()
-    sections = [(i, line[len(SECTION):]) for i, line in enumerate(lines) if line.startswith(SECTION)]
+    sections = [
+        (i, line[len(SECTION) :]) for i, line in enumerate(lines) if line.startswith(SECTION)
+    ]
     names, numbers = _normalise("\n".join(lines))
     secrets = list(secrets)
     leaks: list[Leak] = []

@@ -26,8 +26,15 @@ from .moteur import evaluate
 
 EXEMPLES = Path(__file__).resolve().parent / "examples"
 
-__all__ = ["BAREMES", "CLES_RESSOURCES", "EXEMPLES", "BaremeError", "HouseholdError", "evaluate",
-           "household_from_documents"]
+__all__ = [
+    "BAREMES",
+    "CLES_RESSOURCES",
+    "EXEMPLES",
+    "BaremeError",
+    "HouseholdError",
+    "evaluate",
+    "household_from_documents",
+]
 
 
 def __getattr__(nom: str) -> object:

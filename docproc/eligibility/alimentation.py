@@ -55,10 +55,12 @@ class DocumentExtrait(Protocol):
     def to_contract(self) -> dict[str, Any]: ...
 
 
-def household_from_documents(declared: dict[str, Any] | None,
-                             documents: Sequence[dict[str, Any] | DocumentExtrait],
-                             request_date: date, beneficiaires: Mapping[str, str | None] | None = None,
-                             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def household_from_documents(
+    declared: dict[str, Any] | None,
+    documents: Sequence[dict[str, Any] | DocumentExtrait],
+    request_date: date,
+    beneficiaires: Mapping[str, str | None] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Foyer du contrat §5 complété par les documents, et avertissements pour l'agent.
 
     ``beneficiaires`` : le « beneficiaire » indiqué à l'envoi de chaque fichier, par nom de
@@ -73,22 +75,33 @@ def household_from_documents(declared: dict[str, Any] | None,
         if not isinstance(document, dict) or document.get("status") == "rejected":
             continue
         if document.get("status") == "needs_review":
-            reprise.avertir("document_a_verifier",
-                            "Un document utilisé pour le calcul doit encore être vérifié.",
-                            document=index, kind=document.get("kind"))
+            reprise.avertir(
+                "document_a_verifier",
+                "Un document utilisé pour le calcul doit encore être vérifié.",
+                document=index,
+                kind=document.get("kind"),
+            )
         if document.get("kind") == "declaration_revenus":
-            reprise.avertir("declaration_non_avis",
-                            "Une déclaration de revenus a été fournie : elle ne remplace pas l'avis "
-                            "d'impôt et n'est pas utilisée.", document=index)
+            reprise.avertir(
+                "declaration_non_avis",
+                "Une déclaration de revenus a été fournie : elle ne remplace pas l'avis "
+                "d'impôt et n'est pas utilisée.",
+                document=index,
+            )
             continue
         utilisables.append((index, document))
     lire_avis(reprise, utilisables)
     for index, document in utilisables:
         if document.get("kind") == "attestation_rsa":
             lire_attestation_rsa(reprise, index, document)
-    lire_justificatifs_etrangers(reprise, [x for x in utilisables if x[1].get("kind") == "justificatif_etranger"])
-    lire_taxes_foncieres(reprise, [x for x in utilisables if x[1].get("kind") == "taxe_fonciere"],
-                         adresse_residence(utilisables))
+    lire_justificatifs_etrangers(
+        reprise, [x for x in utilisables if x[1].get("kind") == "justificatif_etranger"]
+    )
+    lire_taxes_foncieres(
+        reprise,
+        [x for x in utilisables if x[1].get("kind") == "taxe_fonciere"],
+        adresse_residence(utilisables),
+    )
     foyer = reprise.foyer
     foyer["provenance"] = reprise.provenance
     return foyer, reprise.avertissements

@@ -60,15 +60,20 @@ def composer_foyer(demande: Demande, b: Baremes) -> tuple[list[Personne], list[P
         for m in demande.membres:
             if m.role == role:
                 foyer.append(Personne(m, age_au(demande.date_demande, m.date_naissance), True, UN))
-    a_charge = sorted((m for m in demande.membres if m.role in ("enfant", "autre")),
-                      key=lambda m: (m.date_naissance, m.index))
+    a_charge = sorted(
+        (m for m in demande.membres if m.role in ("enfant", "autre")),
+        key=lambda m: (m.date_naissance, m.index),
+    )
     for m in a_charge:
         age = age_au(demande.date_demande, m.date_naissance)
         if age >= limite:
-            exclus.append(Personne(m, age, False, ZERO,
-                                   f"{limite} ans ou plus à la date de la demande"))
+            exclus.append(
+                Personne(m, age, False, ZERO, f"{limite} ans ou plus à la date de la demande")
+            )
             continue
-        poids = b.composition.facteur_residence_alternee if m.garde_alternee and age < majorite else UN
+        poids = (
+            b.composition.facteur_residence_alternee if m.garde_alternee and age < majorite else UN
+        )
         foyer.append(Personne(m, age, True, poids))
     return foyer, exclus
 
@@ -79,8 +84,10 @@ def composer_foyer(demande: Demande, b: Baremes) -> tuple[list[Personne], list[P
 
 def periode_reference(jour: date, regle: PeriodeReference) -> tuple[date, date]:
     """Premier et dernier jour de la période de référence (mois civils entiers)."""
-    return (ajouter_mois(jour, -regle.premier_mois),
-            fin_de_mois(ajouter_mois(jour, -regle.dernier_mois)))
+    return (
+        ajouter_mois(jour, -regle.premier_mois),
+        fin_de_mois(ajouter_mois(jour, -regle.dernier_mois)),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -90,10 +97,14 @@ def periode_reference(jour: date, regle: PeriodeReference) -> tuple[date, date]:
 @dataclass
 class Ressources:
     comptees: dict[str, Decimal] = field(default_factory=dict)
-    abattues: dict[str, tuple[Decimal, Decimal, str]] = field(default_factory=dict)  # perçu, abattement, barème
+    abattues: dict[str, tuple[Decimal, Decimal, str]] = field(
+        default_factory=dict
+    )  # perçu, abattement, barème
     deduites: dict[str, Decimal] = field(default_factory=dict)
     patrimoine_detenu: dict[str, Decimal] = field(default_factory=dict)
-    patrimoine_compte: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # taux, revenu fictif
+    patrimoine_compte: dict[str, tuple[Decimal, Decimal]] = field(
+        default_factory=dict
+    )  # taux, revenu fictif
     patrimoine_applicable: bool = False
     # R861-8 : (membre, situation, rémunérations d'activité, abattement de 30 %)
     abattement_activite: list[tuple[Membre, str, Decimal, Decimal]] = field(default_factory=list)
@@ -130,8 +141,10 @@ def calculer_ressources(foyer: list[Personne], jour: date, b: Baremes) -> Ressou
         abattement = ZERO
         libelle = "aucun abattement en vigueur"
         if aah is not None:
-            abattement = sum((min(p.membre.ressources.get("aah", ZERO), DOUZE * aah.mensuel)
-                              for p in foyer), ZERO)
+            abattement = sum(
+                (min(p.membre.ressources.get("aah", ZERO), DOUZE * aah.mensuel) for p in foyer),
+                ZERO,
+            )
             libelle = f"{euros(aah.mensuel)} par mois et par bénéficiaire"
             r.sources.append(aah.source)
         r.abattues["aah"] = (percu, abattement, libelle)
@@ -158,9 +171,11 @@ def calculer_ressources(foyer: list[Personne], jour: date, b: Baremes) -> Ressou
     regle = en_vigueur(b.patrimoine, jour)
     if regle is not None:
         r.patrimoine_applicable = True
-        taux = {"valeur_locative_immo_non_loue": regle.bati,
-                "valeur_locative_terrains_non_loues": regle.non_bati,
-                "epargne_revenus_non_imposables": regle.capitaux}
+        taux = {
+            "valeur_locative_immo_non_loue": regle.bati,
+            "valeur_locative_terrains_non_loues": regle.non_bati,
+            "epargne_revenus_non_imposables": regle.capitaux,
+        }
         for cle, montant in r.patrimoine_detenu.items():
             r.patrimoine_compte[cle] = (taux[cle], arrondi_centime(montant * taux[cle]))
     if r.patrimoine_detenu:
@@ -173,7 +188,9 @@ def calculer_ressources(foyer: list[Personne], jour: date, b: Baremes) -> Ressou
             if situation is None or base <= 0:
                 continue
             r.taux_abattement_activite = activite.taux
-            r.abattement_activite.append((p.membre, situation, base, arrondi_centime(base * activite.taux)))
+            r.abattement_activite.append(
+                (p.membre, situation, base, arrondi_centime(base * activite.taux))
+            )
         if r.abattement_activite:
             r.sources.append(activite.source)
     return r
@@ -199,12 +216,18 @@ def calculer_forfait(demande: Demande, personnes: int, b: Baremes) -> Forfait:
     if demande.logement == "locataire":
         return Forfait(ZERO, ZERO, ZERO, ZERO, ZERO, personnes)
     rsa = en_vigueur(b.rsa, jour)
-    serie = b.forfait_aide_logement if demande.logement == "aide_logement" else b.forfait_sans_aide_logement
+    serie = (
+        b.forfait_aide_logement
+        if demande.logement == "aide_logement"
+        else b.forfait_sans_aide_logement
+    )
     taux_forfait = en_vigueur(serie, jour)
     if rsa is None or taux_forfait is None:
         raise HouseholdError(f"Aucun barème de forfait logement n'est connu au {date_fr(jour)}.")
     n = min(personnes, 3)
-    majoration = {1: UN, 2: b.rsa_composition.deux_personnes, 3: b.rsa_composition.trois_personnes}[n]
+    majoration = {1: UN, 2: b.rsa_composition.deux_personnes, 3: b.rsa_composition.trois_personnes}[
+        n
+    ]
     rsa_foyer = arrondi_centime(rsa.montant * majoration)
     taux = taux_forfait.taux(n)
     mensuel = arrondi_centime(rsa_foyer * taux)
@@ -221,8 +244,13 @@ def calculer_forfait(demande: Demande, personnes: int, b: Baremes) -> Forfait:
 # Plafonds
 
 
-def plafond(revalorisation: Revalorisation, dom: bool, avec_participation: bool,
-            poids: list[Decimal], b: Baremes) -> tuple[Decimal, bool]:
+def plafond(
+    revalorisation: Revalorisation,
+    dom: bool,
+    avec_participation: bool,
+    poids: list[Decimal],
+    b: Baremes,
+) -> tuple[Decimal, bool]:
     """Plafond annuel du foyer, et s'il vient d'un barème publié (sinon de la formule R861-3).
 
     ``poids`` : la part de chaque personne, par rang (1 = demandeur). Avec un barème publié, la
@@ -252,8 +280,13 @@ def plafond(revalorisation: Revalorisation, dom: bool, avec_participation: bool,
 # Décision
 
 
-def decider(applicable: bool, rsa: bool, ressources: Decimal, plafond_gratuite: Decimal,
-            plafond_participation: Decimal) -> str:
+def decider(
+    applicable: bool,
+    rsa: bool,
+    ressources: Decimal,
+    plafond_gratuite: Decimal,
+    plafond_participation: Decimal,
+) -> str:
     """Issue de la demande ; un foyer exactement au plafond a l'issue la plus favorable (≤)."""
     if not applicable:
         return NON_ELIGIBLE
@@ -275,8 +308,9 @@ class Part:
     montant: Decimal
 
 
-def participations(foyer: list[Personne], ouverture: date, colonne: str,
-                   bareme: BaremeParticipation, due: bool) -> list[Part]:
+def participations(
+    foyer: list[Personne], ouverture: date, colonne: str, bareme: BaremeParticipation, due: bool
+) -> list[Part]:
     premier_janvier = date(ouverture.year, 1, 1)
     parts = []
     for p in foyer:
@@ -285,8 +319,6 @@ def participations(foyer: list[Personne], ouverture: date, colonne: str,
         montant = bareme.tranche(age).montants[colonne] if due else ZERO
         parts.append(Part(p, age, montant))
     return parts
-
-
 
 
 @dataclass(frozen=True)
@@ -305,8 +337,12 @@ def chercher_presomption(foyer: list[Personne], jour: date, b: Baremes) -> Presu
         if regle.debut > jour:
             continue
         cle = regle.cle
-        beneficiaires = [m for m in couple if m.ressources.get(cle, ZERO) > 0
-                         or (cle == "ass" and m.situation_particuliere == "ass")]
+        beneficiaires = [
+            m
+            for m in couple
+            if m.ressources.get(cle, ZERO) > 0
+            or (cle == "ass" and m.situation_particuliere == "ass")
+        ]
         if not beneficiaires:
             continue
         concernes = couple if cle in ("aspa", "asi") else beneficiaires
@@ -316,16 +352,23 @@ def chercher_presomption(foyer: list[Personne], jour: date, b: Baremes) -> Presu
         if cle in ("aspa", "asi", "aah"):
             if any(m.activite == "actif" for m in concernes):
                 continue
-            if any(sum((m.ressources.get(c, ZERO) for c in REMUNERATIONS_ACTIVITE), ZERO) > 0
-                   for m in concernes):
-                reserves.append("absence d'activité salariée ou indépendante (ou en ESAT) pendant les "
-                                "trois mois civils précédant la demande (art. R861-11), des revenus "
-                                "d'activité figurant sur la période de référence")
+            if any(
+                sum((m.ressources.get(c, ZERO) for c in REMUNERATIONS_ACTIVITE), ZERO) > 0
+                for m in concernes
+            ):
+                reserves.append(
+                    "absence d'activité salariée ou indépendante (ou en ESAT) pendant les "
+                    "trois mois civils précédant la demande (art. R861-11), des revenus "
+                    "d'activité figurant sur la période de référence"
+                )
         if cle == "aah":
-            reserves.append("AAH versée à taux plein ou en complément d'un avantage de vieillesse, "
-                            "d'invalidité ou d'une rente d'accident du travail")
+            reserves.append(
+                "AAH versée à taux plein ou en complément d'un avantage de vieillesse, "
+                "d'invalidité ou d'une rente d'accident du travail"
+            )
         if cle == "cej":
-            reserves.append("foyer fiscal non imposable à l'impôt sur le revenu (avis d'imposition)")
+            reserves.append(
+                "foyer fiscal non imposable à l'impôt sur le revenu (avis d'imposition)"
+            )
         return Presumee(cle, regle.source, regle.verifie, tuple(reserves))
     return None
-

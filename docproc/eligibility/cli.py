@@ -35,12 +35,15 @@ def _lire(path: Path) -> Any:
     except UnicodeDecodeError:
         raise HouseholdError(f"Le fichier « {path} » n'est pas un texte UTF-8.") from None
     except OSError as exc:
-        raise HouseholdError(f"Le fichier « {path} » est illisible ({exc.strerror or exc}).") from None
+        raise HouseholdError(
+            f"Le fichier « {path} » est illisible ({exc.strerror or exc})."
+        ) from None
     try:
         return json.loads(texte)
     except json.JSONDecodeError as exc:
         raise HouseholdError(
-            f"Le fichier « {path} » n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno}).") from None
+            f"Le fichier « {path} » n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno})."
+        ) from None
 
 
 def resume(resultat: dict[str, Any]) -> str:
@@ -88,7 +91,9 @@ def run_cli(path: Path, as_json: bool, debug: bool = False) -> int:
         chemin = f" (champ : {exc.chemin})" if exc.chemin else ""
         sys.stderr.write(f"{exc}{chemin}\n")
         return 2
-    except Exception as exc:  # pragma: no cover - filet de sécurité, la trace n'est utile qu'en débogage
+    except (
+        Exception
+    ) as exc:  # pragma: no cover - filet de sécurité, la trace n'est utile qu'en débogage
         if debug:
             raise
         sys.stderr.write(f"Erreur interne du moteur d'éligibilité ({exc.__class__.__name__}).\n")
@@ -98,4 +103,3 @@ def run_cli(path: Path, as_json: bool, debug: bool = False) -> int:
     else:
         sys.stdout.write(resume(resultat) + "\n")
     return 0
-

@@ -51,25 +51,45 @@ def lire_date(valeur: Any, quoi: str) -> date:
         return date.fromisoformat(valeur)
     except ValueError:
         raise HouseholdError(
-            f"{quoi} « {valeur} » n'est pas une date valide (format attendu AAAA-MM-JJ).") from None
+            f"{quoi} « {valeur} » n'est pas une date valide (format attendu AAAA-MM-JJ)."
+        ) from None
 
 
 def lire_demande(foyer: Any, territoires: tuple[str, ...] | None = None) -> Demande:
     """Valide le foyer du contrat §5 (``valider_foyer``) et le convertit en ``Demande``."""
     modele = valider_foyer(foyer)
     if territoires is not None and modele.territoire not in territoires:
-        raise HouseholdError(f"Le territoire est inconnu (attendu : {valeurs_admises(territoires)}).", "territoire")
+        raise HouseholdError(
+            f"Le territoire est inconnu (attendu : {valeurs_admises(territoires)}).", "territoire"
+        )
     membres = tuple(
-        Membre(index=i, role=m.role, date_naissance=m.date_naissance, garde_alternee=m.garde_alternee,
-               activite=m.activite,
-               ressources=({k: v for k, v in m.ressources.model_dump().items() if v is not None}
-                           if m.ressources is not None else {}),
-               situation_particuliere=m.situation_particuliere,
-               engagement_autonomie=m.engagement_autonomie,
-               rattache_foyer_fiscal_parents=m.rattache_foyer_fiscal_parents,
-               nom=m.nom, prenoms=m.prenoms, nom_usage=m.nom_usage)
-        for i, m in enumerate(modele.membres))
-    return Demande(date_demande=modele.date_demande, territoire=modele.territoire, logement=modele.logement,
-                   aide_logement_mensuelle=modele.aide_logement_mensuelle,
-                   rsa_beneficiaire=modele.rsa_beneficiaire, membres=membres,
-                   date_ouverture_droit=modele.date_ouverture_droit, date_fin_droits=modele.date_fin_droits)
+        Membre(
+            index=i,
+            role=m.role,
+            date_naissance=m.date_naissance,
+            garde_alternee=m.garde_alternee,
+            activite=m.activite,
+            ressources=(
+                {k: v for k, v in m.ressources.model_dump().items() if v is not None}
+                if m.ressources is not None
+                else {}
+            ),
+            situation_particuliere=m.situation_particuliere,
+            engagement_autonomie=m.engagement_autonomie,
+            rattache_foyer_fiscal_parents=m.rattache_foyer_fiscal_parents,
+            nom=m.nom,
+            prenoms=m.prenoms,
+            nom_usage=m.nom_usage,
+        )
+        for i, m in enumerate(modele.membres)
+    )
+    return Demande(
+        date_demande=modele.date_demande,
+        territoire=modele.territoire,
+        logement=modele.logement,
+        aide_logement_mensuelle=modele.aide_logement_mensuelle,
+        rsa_beneficiaire=modele.rsa_beneficiaire,
+        membres=membres,
+        date_ouverture_droit=modele.date_ouverture_droit,
+        date_fin_droits=modele.date_fin_droits,
+    )

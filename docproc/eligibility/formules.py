@@ -31,8 +31,9 @@ def arrondi_centime(montant: Decimal) -> Decimal:
     return montant.quantize(CENTIME, rounding=ROUND_HALF_UP)
 
 
-def majoration_rang(rang: int, deuxieme: Decimal, troisieme_quatrieme: Decimal,
-                    cinquieme_et_plus: Decimal) -> Decimal:
+def majoration_rang(
+    rang: int, deuxieme: Decimal, troisieme_quatrieme: Decimal, cinquieme_et_plus: Decimal
+) -> Decimal:
     """Majoration du plafond apportée par la personne de rang ``rang`` (1 = le demandeur)."""
     if rang < 1:
         raise ValueError(f"rang invalide : {rang}")

@@ -25,8 +25,13 @@ ROLES = ("demandeur", "conjoint", "enfant", "autre")
 LOGEMENTS = ("locataire", "proprietaire", "heberge_gratuit", "aide_logement")
 ACTIVITES = ("actif", "chomeur", "etudiant", "retraite", "inactif")
 # Situations ouvrant l'abattement de 30 % sur les rémunérations d'activité (art. R861-8 CSS).
-SITUATIONS = ("arret_maladie_plus_6_mois", "chomage_indemnise", "detenu", "ass",
-              "stagiaire_formation_remunere")
+SITUATIONS = (
+    "arret_maladie_plus_6_mois",
+    "chomage_indemnise",
+    "detenu",
+    "ass",
+    "stagiaire_formation_remunere",
+)
 SITUATIONS_LIBELLES = {
     "arret_maladie_plus_6_mois": "en arrêt de travail pour maladie depuis plus de six mois",
     "chomage_indemnise": "en chômage indemnisé",
@@ -71,15 +76,36 @@ PATRIMOINE: dict[str, str] = {
     "valeur_locative_terrains_non_loues": "terrains non bâtis non loués",
     "epargne_revenus_non_imposables": "épargne ne produisant pas de revenu imposable",
 }
-CLES_RESSOURCES = (tuple(RESSOURCES_COMPTEES) + tuple(RESSOURCES_ABATTUES)
-                   + tuple(RESSOURCES_DEDUITES) + tuple(PATRIMOINE))
+CLES_RESSOURCES = (
+    tuple(RESSOURCES_COMPTEES)
+    + tuple(RESSOURCES_ABATTUES)
+    + tuple(RESSOURCES_DEDUITES)
+    + tuple(PATRIMOINE)
+)
 
-CLES_FOYER = ("date_demande", "territoire", "logement", "aide_logement_mensuelle",
-              "rsa_beneficiaire", "membres", "date_fin_droits")
+CLES_FOYER = (
+    "date_demande",
+    "territoire",
+    "logement",
+    "aide_logement_mensuelle",
+    "rsa_beneficiaire",
+    "membres",
+    "date_fin_droits",
+)
 CLES_FOYER_EN_PLUS = ("date_ouverture_droit", "provenance", "commentaire")
-CLES_MEMBRE = ("role", "date_naissance", "garde_alternee", "activite", "ressources",
-               "situation_particuliere", "engagement_autonomie", "rattache_foyer_fiscal_parents",
-               "nom", "prenoms", "nom_usage")
+CLES_MEMBRE = (
+    "role",
+    "date_naissance",
+    "garde_alternee",
+    "activite",
+    "ressources",
+    "situation_particuliere",
+    "engagement_autonomie",
+    "rattache_foyer_fiscal_parents",
+    "nom",
+    "prenoms",
+    "nom_usage",
+)
 CLES_MEMBRE_EN_PLUS = ("commentaire",)
 
 
@@ -148,6 +174,7 @@ def _choix(valeurs: Callable[[], tuple[str, ...]]) -> Callable[[Any], str]:
         if valeur not in admises:
             raise _erreur("choix", attendu=valeurs_admises(admises))
         return str(valeur)
+
     return valider
 
 
@@ -159,15 +186,22 @@ def _territoires() -> tuple[str, ...]:
     return tuple(BAREMES.territoires)
 
 
-Date = Annotated[date, BeforeValidator(_v_date), WithJsonSchema({"type": "string", "format": "date"})]
-Montant = Annotated[Decimal, BeforeValidator(_v_montant), WithJsonSchema({"type": "number", "minimum": 0})]
+Date = Annotated[
+    date, BeforeValidator(_v_date), WithJsonSchema({"type": "string", "format": "date"})
+]
+Montant = Annotated[
+    Decimal, BeforeValidator(_v_montant), WithJsonSchema({"type": "number", "minimum": 0})
+]
 Booleen = Annotated[bool, BeforeValidator(_v_booleen), WithJsonSchema({"type": "boolean"})]
 Texte = Annotated[str, BeforeValidator(_v_texte), WithJsonSchema({"type": "string"})]
 
 
 def _enum(valeurs: tuple[str, ...]) -> Any:
-    return Annotated[str, BeforeValidator(_choix(lambda: valeurs)),
-                     WithJsonSchema({"type": "string", "enum": list(valeurs)})]
+    return Annotated[
+        str,
+        BeforeValidator(_choix(lambda: valeurs)),
+        WithJsonSchema({"type": "string", "enum": list(valeurs)}),
+    ]
 
 
 class _Strict(BaseModel):
@@ -220,9 +254,17 @@ class FoyerModele(_Strict):
     """Le foyer du contrat §5 (et ses ajouts du §6)."""
 
     date_demande: Date
-    territoire: Annotated[str, BeforeValidator(_choix(_territoires)),
-                          WithJsonSchema({"type": "string", "description": "metropole, alsace_moselle, "
-                                          "guadeloupe, martinique, guyane, reunion, mayotte…"})]
+    territoire: Annotated[
+        str,
+        BeforeValidator(_choix(_territoires)),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "description": "metropole, alsace_moselle, "
+                "guadeloupe, martinique, guyane, reunion, mayotte…",
+            }
+        ),
+    ]
     logement: _enum(LOGEMENTS)  # type: ignore[valid-type]
     aide_logement_mensuelle: Montant = Decimal(0)
     rsa_beneficiaire: Booleen = False
@@ -302,8 +344,10 @@ def _traduire(erreur: Any) -> HouseholdError:
     e = "e" if feminin else ""
     if code == "extra_forbidden":
         if len(loc) >= 4 and loc[2] == "ressources":
-            message = (f"La ressource {_cle(loc[3])} du membre n° {int(loc[1]) + 1} est inconnue ; "
-                       f"clés admises : {', '.join(CLES_RESSOURCES)}.")
+            message = (
+                f"La ressource {_cle(loc[3])} du membre n° {int(loc[1]) + 1} est inconnue ; "
+                f"clés admises : {', '.join(CLES_RESSOURCES)}."
+            )
         else:
             lieu = f"le membre n° {int(loc[1]) + 1}" if len(loc) == 3 else "le foyer"
             message = f"Clé inconnue {_cle(loc[-1])} dans {lieu}."
@@ -312,11 +356,13 @@ def _traduire(erreur: Any) -> HouseholdError:
         if loc == ("membres",):
             message = "La liste des membres du foyer (« membres ») est absente ou vide."
     elif code in _MESSAGES:
-        message = _MESSAGES[code].format(quoi=quoi, e=e, ve="ve" if feminin else "f",
-                                         attendu=contexte.get("attendu", ""))
+        message = _MESSAGES[code].format(
+            quoi=quoi, e=e, ve="ve" if feminin else "f", attendu=contexte.get("attendu", "")
+        )
     elif code in ("model_type", "dict_type", "model_attributes_type"):
-        message = (f"{quoi} doi{'vent' if quoi.startswith('Les ') else 't'} être un objet JSON"
-                   + (" (format §5)." if not loc else "."))
+        message = f"{quoi} doi{'vent' if quoi.startswith('Les ') else 't'} être un objet JSON" + (
+            " (format §5)." if not loc else "."
+        )
     else:
         message = f"{quoi} est invalide."
     return HouseholdError(message, chemin)
@@ -335,22 +381,30 @@ def valider_foyer(brut: Any) -> FoyerModele:
     except ValidationError as exc:
         raise _traduire(exc.errors()[0]) from None
     if not foyer.membres:
-        raise HouseholdError("La liste des membres du foyer (« membres ») est absente ou vide.", "membres")
+        raise HouseholdError(
+            "La liste des membres du foyer (« membres ») est absente ou vide.", "membres"
+        )
     for i, m in enumerate(foyer.membres):
         if m.date_naissance > foyer.date_demande:
             raise HouseholdError(
                 f"La date de naissance du membre n° {i + 1} est postérieure à la date de demande.",
-                f"membres.{i}.date_naissance")
+                f"membres.{i}.date_naissance",
+            )
     if foyer.aide_logement_mensuelle > 0 and foyer.logement != "aide_logement":
         raise HouseholdError(
             "Une aide au logement est indiquée mais le logement n'est pas « aide_logement ».",
-            "aide_logement_mensuelle")
+            "aide_logement_mensuelle",
+        )
     if foyer.date_ouverture_droit is not None and foyer.date_ouverture_droit < foyer.date_demande:
-        raise HouseholdError("La date d'ouverture du droit précède la date de demande.", "date_ouverture_droit")
+        raise HouseholdError(
+            "La date d'ouverture du droit précède la date de demande.", "date_ouverture_droit"
+        )
     demandeurs = sum(m.role == "demandeur" for m in foyer.membres)
     if demandeurs != 1:
         raise HouseholdError(
-            f"Le foyer doit comporter exactement un demandeur (il en comporte {demandeurs}).", "membres")
+            f"Le foyer doit comporter exactement un demandeur (il en comporte {demandeurs}).",
+            "membres",
+        )
     if sum(m.role == "conjoint" for m in foyer.membres) > 1:
         raise HouseholdError("Le foyer ne peut comporter qu'un seul conjoint.", "membres")
     return foyer
@@ -373,5 +427,3 @@ def schema_foyer() -> dict[str, Any]:
 
     resultat: dict[str, Any] = deplier(schema)
     return resultat
-
-

@@ -18,8 +18,35 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # Particules et mentions ignorées dans un nom (« de », « d' », « épouse », « née »…).
-PARTICULES = frozenset({"DE", "D", "DU", "DES", "LA", "LE", "L", "DEL", "DELLA", "DI", "DA", "DOS", "VAN",
-                        "VON", "DER", "DEN", "EP", "EPOUSE", "EPX", "NEE", "NE", "VEUVE", "VVE", "DIT", "DITE"})
+PARTICULES = frozenset(
+    {
+        "DE",
+        "D",
+        "DU",
+        "DES",
+        "LA",
+        "LE",
+        "L",
+        "DEL",
+        "DELLA",
+        "DI",
+        "DA",
+        "DOS",
+        "VAN",
+        "VON",
+        "DER",
+        "DEN",
+        "EP",
+        "EPOUSE",
+        "EPX",
+        "NEE",
+        "NE",
+        "VEUVE",
+        "VVE",
+        "DIT",
+        "DITE",
+    }
+)
 EXACT = 0
 APPROCHE = 1
 
@@ -54,7 +81,9 @@ def distance(a: str, b: str) -> int:
     for i, ca in enumerate(a, start=1):
         courante = [i]
         for j, cb in enumerate(b, start=1):
-            courante.append(min(precedente[j] + 1, courante[j - 1] + 1, precedente[j - 1] + (ca != cb)))
+            courante.append(
+                min(precedente[j] + 1, courante[j - 1] + 1, precedente[j - 1] + (ca != cb))
+            )
         precedente = courante
     return precedente[-1]
 
@@ -71,7 +100,7 @@ def _suite(a: Sequence[str], b: Sequence[str]) -> int | None:
     """Deux noms : les mêmes mots dans le même ordre (nom composé), le pire degré de ressemblance."""
     if not a or not b or len(a) != len(b):
         # « MARTIN » contre « MARTIN DUPONT » : un nom composé abrégé reste exact s'il en est le début.
-        if a and b and (list(a) == list(b)[:len(a)] or list(b) == list(a)[:len(b)]):
+        if a and b and (list(a) == list(b)[: len(a)] or list(b) == list(a)[: len(b)]):
             return EXACT
         return None
     pire = EXACT
@@ -178,8 +207,12 @@ def apparier(gauche: Sequence[Identite], droite: Sequence[Identite]) -> dict[int
     """
     couples: dict[int, tuple[int, int]] = {}
     pris: set[int] = set()
-    degres = {(i, j): ressemblance(g, d) for i, g in enumerate(gauche) for j, d in enumerate(droite)
-              if g.connue and d.connue}
+    degres = {
+        (i, j): ressemblance(g, d)
+        for i, g in enumerate(gauche)
+        for j, d in enumerate(droite)
+        if g.connue and d.connue
+    }
     for i in range(len(gauche)):
         exacts = [j for j in range(len(droite)) if degres.get((i, j)) == EXACT and j not in pris]
         if len(exacts) == 1:
@@ -188,11 +221,17 @@ def apparier(gauche: Sequence[Identite], droite: Sequence[Identite]) -> dict[int
     for i in range(len(gauche)):
         if i in couples:
             continue
-        candidats = [j for j in range(len(droite)) if j not in pris and degres.get((i, j)) is not None]
+        candidats = [
+            j for j in range(len(droite)) if j not in pris and degres.get((i, j)) is not None
+        ]
         if len(candidats) != 1:
             continue
         j = candidats[0]
-        rivaux = [k for k in range(len(gauche)) if k != i and k not in couples and degres.get((k, j)) is not None]
+        rivaux = [
+            k
+            for k in range(len(gauche))
+            if k != i and k not in couples and degres.get((k, j)) is not None
+        ]
         if rivaux:
             continue
         couples[i] = (j, APPROCHE)

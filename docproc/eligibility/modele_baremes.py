@@ -64,13 +64,18 @@ class Composition:
     age_majorite: int
 
     def majoration(self, rang: int) -> Decimal:
-        return majoration_rang(rang, self.deuxieme_personne, self.troisieme_et_quatrieme_personne,
-                               self.cinquieme_personne_et_plus)
+        return majoration_rang(
+            rang,
+            self.deuxieme_personne,
+            self.troisieme_et_quatrieme_personne,
+            self.cinquieme_personne_et_plus,
+        )
 
     def coefficient(self, poids: Sequence[Decimal]) -> Decimal:
         """1 + somme des majorations des rangs 2, 3… pondérées (1, ou ½ en résidence alternée)."""
-        return UN + sum((p * self.majoration(rang) for rang, p in enumerate(poids, start=1)),
-                        Decimal(0))
+        return UN + sum(
+            (p * self.majoration(rang) for rang, p in enumerate(poids, start=1)), Decimal(0)
+        )
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,9 @@ class Territoire:
     rsa_propre: str | None = None
 
     def applicable(self, jour: date) -> bool:
-        return self.css_applicable and (self.applicable_depuis is None or jour >= self.applicable_depuis)
+        return self.css_applicable and (
+            self.applicable_depuis is None or jour >= self.applicable_depuis
+        )
 
 
 @dataclass(frozen=True)
@@ -293,12 +300,15 @@ class Baremes:
     @property
     def premiere_date(self) -> date:
         """Première date de demande couverte par tous les barèmes indispensables."""
-        return max(self.revalorisations[0].debut, self.composition.debut,
-                   self.periodes_reference[0].debut, self.participation[0].debut,
-                   self.rsa[0].debut, self.forfait_sans_aide_logement[0].debut,
-                   self.forfait_aide_logement[0].debut)
-
-
+        return max(
+            self.revalorisations[0].debut,
+            self.composition.debut,
+            self.periodes_reference[0].debut,
+            self.participation[0].debut,
+            self.rsa[0].debut,
+            self.forfait_sans_aide_logement[0].debut,
+            self.forfait_aide_logement[0].debut,
+        )
 
 
 T = TypeVar("T", bound=_Date)

@@ -91,7 +91,6 @@ from .texte import ans, date_fr, euros, nombre, pourcentage
 __all__ = ["GRATUITE", "NON_ELIGIBLE", "PARTICIPATION", "evaluate", "evaluer"]
 
 
-
 def _ajouter(sources: list[str], *nouvelles: str) -> None:
     for s in nouvelles:
         if s and s not in sources:
@@ -103,13 +102,20 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
     if jour < b.premiere_date:
         raise HouseholdError(
             f"La date de demande ({date_fr(jour)}) précède le {date_fr(b.premiere_date)}, date de "
-            "création de la complémentaire santé solidaire : ce moteur ne traite pas la CMU-C ni l'ACS.")
+            "création de la complémentaire santé solidaire : ce moteur ne traite pas la CMU-C ni l'ACS."
+        )
     revalorisation = en_vigueur(b.revalorisations, jour)
     regle_periode = en_vigueur(b.periodes_reference, jour)
     bareme_participation = en_vigueur(b.participation, jour)
-    assert revalorisation is not None and regle_periode is not None and bareme_participation is not None
+    assert (
+        revalorisation is not None
+        and regle_periode is not None
+        and bareme_participation is not None
+    )
     territoire: Territoire = b.territoires[demande.territoire]
-    ouverture = demande.date_ouverture_droit or ajouter_mois(jour, b.ouverture_droit.mois_apres_demande)
+    ouverture = demande.date_ouverture_droit or ajouter_mois(
+        jour, b.ouverture_droit.mois_apres_demande
+    )
 
     recevable = examiner_recevabilite(demande, b)
     bloque = recevable.statut in (IRRECEVABLE, RENOUVELLEMENT_AUTOMATIQUE)
@@ -129,22 +135,30 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
 
     explication = [f"Demande déposée le {date_fr(jour)} ; territoire : {territoire.libelle}."]
     explication.append(
-        f"Le foyer compte {taille(foyer)} : " + enumeration([designation(p) for p in foyer]) + ".")
+        f"Le foyer compte {taille(foyer)} : " + enumeration([designation(p) for p in foyer]) + "."
+    )
     for p in exclus:
         explication.append(
             f"Le membre n° {p.membre.index + 1} ({'enfant' if p.membre.role == 'enfant' else 'autre personne'}, "
             f"{ans(p.age)} à la date de la demande) ne fait pas partie du foyer : seules les personnes à "
             f"charge de moins de {b.foyer.age_limite_personne_a_charge} ans en font partie. Ses ressources "
-            "ne sont pas comptées ; il peut déposer sa propre demande.")
+            "ne sont pas comptées ; il peut déposer sa propre demande."
+        )
     ignorees = [p for p in foyer if p.membre.garde_alternee and p.poids == UN]
     for p in ignorees:
         explication.append(
             f"La résidence alternée indiquée pour le membre n° {p.membre.index + 1} est sans effet sur le "
-            f"plafond : la réduction de moitié ne vaut que pour un enfant mineur à charge.")
-    maniere = ("les douze mois qui précèdent l'avant-dernier mois avant la demande"
-               if regle_periode.dernier_mois == 2 else "les douze mois civils qui précèdent la demande")
-    explication.append(f"Période de référence des ressources : du {date_fr(debut)} au {date_fr(fin)}, "
-                       f"soit {maniere}.")
+            f"plafond : la réduction de moitié ne vaut que pour un enfant mineur à charge."
+        )
+    maniere = (
+        "les douze mois qui précèdent l'avant-dernier mois avant la demande"
+        if regle_periode.dernier_mois == 2
+        else "les douze mois civils qui précèdent la demande"
+    )
+    explication.append(
+        f"Période de référence des ressources : du {date_fr(debut)} au {date_fr(fin)}, "
+        f"soit {maniere}."
+    )
 
     non_applicable = not territoire.applicable(jour)
     dom = territoire.majoration_dom
@@ -154,8 +168,13 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
     else:
         plafond_gratuite, publie = plafond(revalorisation, dom, False, poids, b)
         plafond_participation, _ = plafond(revalorisation, dom, True, poids, b)
-        _ajouter(sources, revalorisation.source, b.composition.source, b.arrondi.source,
-                 b.majoration_participation.source)
+        _ajouter(
+            sources,
+            revalorisation.source,
+            b.composition.source,
+            b.arrondi.source,
+            b.majoration_participation.source,
+        )
         if publie:
             table = revalorisation.publie(dom)
             assert table is not None
@@ -166,12 +185,24 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
             _ajouter(sources, territoire.source_application)
             a_verifier.append(f"Application {territoire.lieu} : {territoire.source_application}.")
         if not revalorisation.verifie:
-            a_verifier.append(f"Plafond en vigueur depuis le {date_fr(revalorisation.debut)} : {revalorisation.source}.")
+            a_verifier.append(
+                f"Plafond en vigueur depuis le {date_fr(revalorisation.debut)} : {revalorisation.source}."
+            )
 
-    decision = decider(not non_applicable and not bloque, demande.rsa_beneficiaire, retenues,
-                       plafond_gratuite, plafond_participation)
+    decision = decider(
+        not non_applicable and not bloque,
+        demande.rsa_beneficiaire,
+        retenues,
+        plafond_gratuite,
+        plafond_participation,
+    )
     presumee = None
-    if decision == NON_ELIGIBLE and not bloque and not non_applicable and not demande.rsa_beneficiaire:
+    if (
+        decision == NON_ELIGIBLE
+        and not bloque
+        and not non_applicable
+        and not demande.rsa_beneficiaire
+    ):
         presumee = chercher_presomption(foyer, jour, b)
         if presumee is not None:
             decision = PARTICIPATION
@@ -189,22 +220,27 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
         if territoire.applicable_depuis is not None:
             explication.append(
                 f"La complémentaire santé solidaire ne s'applique {territoire.lieu} qu'aux demandes déposées "
-                f"à partir du {date_fr(territoire.applicable_depuis)}.")
+                f"à partir du {date_fr(territoire.applicable_depuis)}."
+            )
         explication.append(
             f"La complémentaire santé solidaire de droit commun ne s'applique pas {territoire.lieu} : "
             "la demande n'est pas éligible ici et doit être orientée vers "
-            "l'organisme local d'assurance maladie. Les ressources ne sont pas examinées.")
+            "l'organisme local d'assurance maladie. Les ressources ne sont pas examinées."
+        )
     elif demande.rsa_beneficiaire:
         _ajouter(sources, b.textes.rsa)
         explication.append(
             "Le foyer bénéficie du revenu de solidarité active : il a droit à la complémentaire santé "
             "solidaire sans participation financière, sans examen de ses ressources, y compris les "
-            "personnes de moins de 25 ans à sa charge (art. L861-2 du code de la sécurité sociale).")
+            "personnes de moins de 25 ans à sa charge (art. L861-2 du code de la sécurité sociale)."
+        )
     else:
         explication.extend(phrases_ressources(ressources, b))
         if forfait_inconnu:
-            phrase = (f"Forfait logement non calculé {territoire.lieu} : {territoire.rsa_propre}. Il est compté "
-                      "pour 0 € : l'agent doit l'ajouter avant de notifier la décision.")
+            phrase = (
+                f"Forfait logement non calculé {territoire.lieu} : {territoire.rsa_propre}. Il est compté "
+                "pour 0 € : l'agent doit l'ajouter avant de notifier la décision."
+            )
             explication.append(phrase)
             a_verifier.append(phrase)
         else:
@@ -212,28 +248,40 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
             _ajouter(sources, *forfait.sources)
         _ajouter(sources, *ressources.sources)
         explication.append(f"Ressources retenues : {euros(retenues, True)}.")
-        origine = ("barème publié" if publie else
-                   f"calculés selon l'article R861-3 à partir du plafond d'une personne, "
-                   f"{euros(revalorisation.plafond_une_personne)}, faute de barème publié retrouvé")
-        lieu = (f"{territoire.lieu}, majorés de {pourcentage(b.majoration_dom.taux)}" if dom
-                else territoire.lieu)
+        origine = (
+            "barème publié"
+            if publie
+            else f"calculés selon l'article R861-3 à partir du plafond d'une personne, "
+            f"{euros(revalorisation.plafond_une_personne)}, faute de barème publié retrouvé"
+        )
+        lieu = (
+            f"{territoire.lieu}, majorés de {pourcentage(b.majoration_dom.taux)}"
+            if dom
+            else territoire.lieu
+        )
         explication.append(
             f"Plafonds en vigueur depuis le {date_fr(revalorisation.debut)} pour un foyer "
             f"{de(taille(foyer))} {lieu} : {euros(plafond_gratuite)} sans participation et "
-            f"{euros(plafond_participation)} avec participation ({origine}).")
-        explication.append({
-            GRATUITE: f"{euros(retenues, True)} ne dépasse pas {euros(plafond_gratuite)} : le foyer a "
-                      "droit à la complémentaire santé solidaire sans participation financière.",
-            PARTICIPATION: f"{euros(retenues, True)} dépasse {euros(plafond_gratuite)} mais pas "
-                           f"{euros(plafond_participation)} : le foyer a droit à la complémentaire santé "
-                           "solidaire avec participation financière.",
-            NON_ELIGIBLE: f"{euros(retenues, True)} dépasse {euros(plafond_participation)} : le foyer n'a "
-                          "pas droit à la complémentaire santé solidaire.",
-        }[decision] if presumee is None else (
-            f"{euros(retenues, True)} dépasse {euros(plafond_participation)}, mais le foyer bénéficie de "
-            f"{PRESOMPTIONS_LIBELLES[presumee.cle]} : il est réputé remplir la condition de ressources de la "
-            "complémentaire santé solidaire avec participation financière (art. L861-2 du code de la sécurité "
-            f"sociale, dernier alinéa, {PRESOMPTIONS_ALINEAS[presumee.cle]})."))
+            f"{euros(plafond_participation)} avec participation ({origine})."
+        )
+        explication.append(
+            {
+                GRATUITE: f"{euros(retenues, True)} ne dépasse pas {euros(plafond_gratuite)} : le foyer a "
+                "droit à la complémentaire santé solidaire sans participation financière.",
+                PARTICIPATION: f"{euros(retenues, True)} dépasse {euros(plafond_gratuite)} mais pas "
+                f"{euros(plafond_participation)} : le foyer a droit à la complémentaire santé "
+                "solidaire avec participation financière.",
+                NON_ELIGIBLE: f"{euros(retenues, True)} dépasse {euros(plafond_participation)} : le foyer n'a "
+                "pas droit à la complémentaire santé solidaire.",
+            }[decision]
+            if presumee is None
+            else (
+                f"{euros(retenues, True)} dépasse {euros(plafond_participation)}, mais le foyer bénéficie de "
+                f"{PRESOMPTIONS_LIBELLES[presumee.cle]} : il est réputé remplir la condition de ressources de la "
+                "complémentaire santé solidaire avec participation financière (art. L861-2 du code de la sécurité "
+                f"sociale, dernier alinéa, {PRESOMPTIONS_ALINEAS[presumee.cle]})."
+            )
+        )
         if presumee is not None:
             _ajouter(sources, presumee.source)
             for reserve in presumee.reserves:
@@ -241,8 +289,10 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
                 explication.append(phrase)
                 a_verifier.append(phrase)
             if not presumee.verifie:
-                explication.append("Attention : la date d'effet de cette présomption n'a pas été vérifiée "
-                                   "sur le décret d'application.")
+                explication.append(
+                    "Attention : la date d'effet de cette présomption n'a pas été vérifiée "
+                    "sur le décret d'application."
+                )
                 a_verifier.append(f"Présomption : {presumee.source}.")
 
     due = decision == PARTICIPATION
@@ -252,26 +302,37 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
         _ajouter(sources, bareme_participation.source)
         if territoire.participation == "alsace_moselle":
             _ajouter(sources, territoire.source)
-        regime = (" (montants du régime local d'Alsace-Moselle)"
-                  if territoire.participation == "alsace_moselle" else "")
+        regime = (
+            " (montants du régime local d'Alsace-Moselle)"
+            if territoire.participation == "alsace_moselle"
+            else ""
+        )
         explication.append(
             f"Participation mensuelle selon l'âge au 1er janvier {ouverture.year}, année d'ouverture du "
             f"droit (au plus tôt le {date_fr(ouverture)}){regime} : "
-            + " ; ".join(f"{designation(p.personne, avec_age=False)}, {ans(p.age)}, {euros(p.montant)}"
-                         for p in parts)
-            + f". Total : {euros(total)} par mois.")
+            + " ; ".join(
+                f"{designation(p.personne, avec_age=False)}, {ans(p.age)}, {euros(p.montant)}"
+                for p in parts
+            )
+            + f". Total : {euros(total)} par mois."
+        )
     if not revalorisation.verifie and not non_applicable and not bloque:
         explication.append(
             "Attention : le plafond de ce barème n'a pas été confirmé par un texte officiel ; "
-            "vérifier le montant avant de notifier la décision.")
+            "vérifier le montant avant de notifier la décision."
+        )
     for _m, _s, _b, _a in ressources.abattement_activite[:1]:
         regle_activite = en_vigueur(b.abattement_activite, jour)
         if regle_activite is not None and not regle_activite.verifie:
             a_verifier.append(f"Abattement de 30 % : {regle_activite.source}.")
     if not non_applicable and not demande.rsa_beneficiaire and demande.logement != "locataire":
         rsa = en_vigueur(b.rsa, jour)
-        taux = en_vigueur(b.forfait_sans_aide_logement if demande.logement != "aide_logement"
-                          else b.forfait_aide_logement, jour)
+        taux = en_vigueur(
+            b.forfait_sans_aide_logement
+            if demande.logement != "aide_logement"
+            else b.forfait_aide_logement,
+            jour,
+        )
         if rsa is not None and not rsa.verifie:
             a_verifier.append(f"Montant du RSA : {rsa.source}.")
         if taux is not None and not taux.verifie:
@@ -288,39 +349,74 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
         "forfait_logement": float(arrondi_centime(forfait.montant)),
         "participation_mensuelle": {
             "total": nombre(total),
-            "par_membre": [{"role": p.personne.membre.role, "age": p.age, "montant": nombre(p.montant),
-                            "membre": p.personne.membre.index} for p in parts],
+            "par_membre": [
+                {
+                    "role": p.personne.membre.role,
+                    "age": p.age,
+                    "montant": nombre(p.montant),
+                    "membre": p.personne.membre.index,
+                }
+                for p in parts
+            ],
         },
         "regles": {
             "bareme": revalorisation.debut.isoformat(),
             "sources": sources,
-            "plafonds": "publies" if publie else ("non_applicables" if non_applicable else "calcules"),
+            "plafonds": "publies"
+            if publie
+            else ("non_applicables" if non_applicable else "calcules"),
             "a_verifier": a_verifier,
         },
         "explication": explication,
         **({"presomption": presumee.cle} if presumee is not None else {}),
-        "recevabilite": {"statut": recevable.statut,
-                         **({"motif": recevable.motif} if recevable.motif else {})},
+        "recevabilite": {
+            "statut": recevable.statut,
+            **({"motif": recevable.motif} if recevable.motif else {}),
+        },
         "date_demande": jour.isoformat(),
         "territoire": territoire.code,
         "periode_reference": {"debut": debut.isoformat(), "fin": fin.isoformat()},
         "date_ouverture_droit": ouverture.isoformat(),
         "composition_foyer": [
-            {"membre": p.membre.index, "role": p.membre.role, "age": p.age, "compte": p.compte,
-             "part": nombre(p.poids), **({"motif": p.motif} if p.motif else {})}
-            for p in sorted(foyer + exclus, key=lambda p: p.membre.index)],
+            {
+                "membre": p.membre.index,
+                "role": p.membre.role,
+                "age": p.age,
+                "compte": p.compte,
+                "part": nombre(p.poids),
+                **({"motif": p.motif} if p.motif else {}),
+            }
+            for p in sorted(foyer + exclus, key=lambda p: p.membre.index)
+        ],
         "detail_ressources": {
             "comptees": {c: nombre(m) for c, m in ressources.comptees.items()},
-            "abattues": {c: {"percu": nombre(v), "abattement": nombre(a), "compte": nombre(v - a)}
-                         for c, (v, a, _) in ressources.abattues.items()},
+            "abattues": {
+                c: {"percu": nombre(v), "abattement": nombre(a), "compte": nombre(v - a)}
+                for c, (v, a, _) in ressources.abattues.items()
+            },
             "deduites": {c: nombre(m) for c, m in ressources.deduites.items()},
-            "patrimoine": {c: {"detenu": nombre(ressources.patrimoine_detenu[c]), "taux": float(t),
-                               "compte": nombre(v)} for c, (t, v) in ressources.patrimoine_compte.items()},
-            "patrimoine_non_compte": {c: nombre(m) for c, m in ressources.patrimoine_detenu.items()
-                                      if c not in ressources.patrimoine_compte},
+            "patrimoine": {
+                c: {
+                    "detenu": nombre(ressources.patrimoine_detenu[c]),
+                    "taux": float(t),
+                    "compte": nombre(v),
+                }
+                for c, (t, v) in ressources.patrimoine_compte.items()
+            },
+            "patrimoine_non_compte": {
+                c: nombre(m)
+                for c, m in ressources.patrimoine_detenu.items()
+                if c not in ressources.patrimoine_compte
+            },
             "abattement_activite": [
-                {"membre": m.index, "situation": s, "remunerations": nombre(base), "abattement": nombre(a)}
-                for m, s, base, a in ressources.abattement_activite],
+                {
+                    "membre": m.index,
+                    "situation": s,
+                    "remunerations": nombre(base),
+                    "abattement": nombre(a),
+                }
+                for m, s, base, a in ressources.abattement_activite
+            ],
             "total_avant_forfait": nombre(ressources.total),
             "forfait_logement": nombre(forfait.montant),
             "total": nombre(retenues),

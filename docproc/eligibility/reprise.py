@@ -47,8 +47,13 @@ ECART_RELATIF_PERIODE = Decimal("0.10")
 
 
 def _avertissement(code: str, message: str, **data: Any) -> dict[str, Any]:
-    return {"code": f"eligibilite.{code}", "level": "warning", "ok": False, "message": message,
-            "data": data}
+    return {
+        "code": f"eligibilite.{code}",
+        "level": "warning",
+        "ok": False,
+        "message": message,
+        "data": data,
+    }
 
 
 def normaliser(texte: Any) -> str:
@@ -86,8 +91,12 @@ def date_de(valeur: Any) -> date | None:
 class Reprise:
     """L'état de la reprise : le foyer complété, les avertissements et la provenance des montants."""
 
-    def __init__(self, foyer_declare: dict[str, Any] | None, jour: date,
-                 beneficiaires: Mapping[str, str | None] | None = None) -> None:
+    def __init__(
+        self,
+        foyer_declare: dict[str, Any] | None,
+        jour: date,
+        beneficiaires: Mapping[str, str | None] | None = None,
+    ) -> None:
         self.declare = foyer_declare is not None
         self.beneficiaires = dict(beneficiaires or {})
         self.jour = jour
@@ -95,20 +104,27 @@ class Reprise:
         self.provenance: list[dict[str, Any]] = []
         if foyer_declare is None:
             self.foyer: dict[str, Any] = {
-                "date_demande": jour.isoformat(), "territoire": "metropole",
-                "logement": "locataire", "aide_logement_mensuelle": 0, "rsa_beneficiaire": False,
-                "membres": []}
-            self.avertir("foyer_non_declare",
-                         "Aucun foyer n'a été déclaré : il est reconstitué à partir des documents. "
-                         "Le territoire, le logement et les dates de naissance sont à compléter.")
+                "date_demande": jour.isoformat(),
+                "territoire": "metropole",
+                "logement": "locataire",
+                "aide_logement_mensuelle": 0,
+                "rsa_beneficiaire": False,
+                "membres": [],
+            }
+            self.avertir(
+                "foyer_non_declare",
+                "Aucun foyer n'a été déclaré : il est reconstitué à partir des documents. "
+                "Le territoire, le logement et les dates de naissance sont à compléter.",
+            )
         else:
             self.foyer = copy.deepcopy(foyer_declare)
             self.foyer.setdefault("date_demande", jour.isoformat())
         if not isinstance(self.foyer.get("membres"), list):
             self.foyer["membres"] = []
         # Montants déclarés d'origine, avant toute reprise (par rôle de membre).
-        self.declares = {id(m): dict(m.get("ressources") or {}) for m in self.membres()
-                         if isinstance(m, dict)}
+        self.declares = {
+            id(m): dict(m.get("ressources") or {}) for m in self.membres() if isinstance(m, dict)
+        }
 
     # -- outils ------------------------------------------------------------------------
 
@@ -155,20 +171,32 @@ class Reprise:
         """
         a_charge = self.personnes_a_charge()
         if a_charge:
-            return min(a_charge, key=lambda m: (date_de(m.get("date_naissance")) or date.max,
-                                                self.membres().index(m)))
+            return min(
+                a_charge,
+                key=lambda m: (
+                    date_de(m.get("date_naissance")) or date.max,
+                    self.membres().index(m),
+                ),
+            )
         if not creer:
             return None
         nouveau: dict[str, Any] = {"role": "enfant", "ressources": {}}
         self.membres().append(nouveau)
         self.declares[id(nouveau)] = {}
-        self.avertir("foyer_incomplet",
-                     "Les personnes à charge indiquées sur l'avis d'impôt ont été ajoutées au "
-                     "foyer : compléter leur date de naissance.", personnes_a_charge=1)
+        self.avertir(
+            "foyer_incomplet",
+            "Les personnes à charge indiquées sur l'avis d'impôt ont été ajoutées au "
+            "foyer : compléter leur date de naissance.",
+            personnes_a_charge=1,
+        )
         return nouveau
 
-    def trace(self, document: dict[str, Any], index: int, champ: str, **autres: Any) -> dict[str, Any]:
-        provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
+    def trace(
+        self, document: dict[str, Any], index: int, champ: str, **autres: Any
+    ) -> dict[str, Any]:
+        provenance = (
+            document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
+        )
         assert isinstance(provenance, dict)
         cle = champ.split("[")[0].split(".")[0]
         p = provenance.get(champ) or provenance.get(cle) or {}
@@ -178,17 +206,32 @@ class Reprise:
         page = p.get("page")
         if page is None and pages:
             page = pages[0].get("number", pages[0].get("page"))
-        fichier = next((x.get("file") for x in pages if x.get("number", x.get("page")) == page), None)
+        fichier = next(
+            (x.get("file") for x in pages if x.get("number", x.get("page")) == page), None
+        )
         if fichier is None and pages:
             fichier = pages[0].get("file")
-        entree = {"document": {"index": index, "kind": document.get("kind")}, "champ": champ,
-                  "page": page, "fichier": fichier, "source": p.get("source"),
-                  "confidence": p.get("confidence"), **autres}
+        entree = {
+            "document": {"index": index, "kind": document.get("kind")},
+            "champ": champ,
+            "page": page,
+            "fichier": fichier,
+            "source": p.get("source"),
+            "confidence": p.get("confidence"),
+            **autres,
+        }
         self.provenance.append(entree)
         return entree
 
-    def reprendre(self, membre: dict[str, Any], cle: str, montant: Decimal, politique: str,
-                  origine: str, entrees: list[dict[str, Any]]) -> None:
+    def reprendre(
+        self,
+        membre: dict[str, Any],
+        cle: str,
+        montant: Decimal,
+        politique: str,
+        origine: str,
+        entrees: list[dict[str, Any]],
+    ) -> None:
         """Applique un montant issu des documents à une ressource d'un membre."""
         ressources = membre.setdefault("ressources", {})
         if not isinstance(ressources, dict):
@@ -206,23 +249,34 @@ class Reprise:
             if not self.declare:
                 return
             if declare is None:
-                self.avertir("revenu_non_declare",
-                             f"{origine} mentionne {LIBELLES.get(cle, cle)} pour {qui}, absents de la "
-                             "déclaration : le montant du document est repris, à confirmer.", **data)
+                self.avertir(
+                    "revenu_non_declare",
+                    f"{origine} mentionne {LIBELLES.get(cle, cle)} pour {qui}, absents de la "
+                    "déclaration : le montant du document est repris, à confirmer.",
+                    **data,
+                )
             elif abs(declare - montant) > ECART_TOLERE:
-                self.avertir("revenu_different",
-                             f"Le montant {LIBELLES.get(cle, cle)} {de_qui} diffère entre la déclaration "
-                             f"et {origine[0].lower()}{origine[1:]} : le montant du document est retenu.",
-                             declare=nombre(declare), **data)
+                self.avertir(
+                    "revenu_different",
+                    f"Le montant {LIBELLES.get(cle, cle)} {de_qui} diffère entre la déclaration "
+                    f"et {origine[0].lower()}{origine[1:]} : le montant du document est retenu.",
+                    declare=nombre(declare),
+                    **data,
+                )
             return
         for e in entrees:
             e["utilise"] = False
             e["motif"] = "montant déclaré conservé (période de référence)"
-        if declare is not None and abs(declare - montant) > max(ECART_TOLERE, ECART_RELATIF_PERIODE * montant):
+        if declare is not None and abs(declare - montant) > max(
+            ECART_TOLERE, ECART_RELATIF_PERIODE * montant
+        ):
             code = "revenu_non_declare" if declare == 0 else "revenu_different"
-            self.avertir(code,
-                         f"{origine} mentionne {LIBELLES.get(cle, cle)} pour {qui} qui diffèrent de la "
-                         "déclaration : le montant déclaré est gardé (période de référence), à vérifier.",
-                         declare=nombre(declare), **data)
+            self.avertir(
+                code,
+                f"{origine} mentionne {LIBELLES.get(cle, cle)} pour {qui} qui diffèrent de la "
+                "déclaration : le montant déclaré est gardé (période de référence), à vérifier.",
+                declare=nombre(declare),
+                **data,
+            )
 
     # -- documents ---------------------------------------------------------------------

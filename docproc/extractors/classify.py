@@ -46,7 +46,9 @@ class _Score:
 
 
 def header_text(view: PageView) -> str:
-    return "\n".join(t for t, line in zip(view.folded, view.lines, strict=True) if line.y < HEADER_BAND)
+    return "\n".join(
+        t for t, line in zip(view.folded, view.lines, strict=True) if line.y < HEADER_BAND
+    )
 
 
 def _year(spec: DocSpec, name: str, text: str) -> int | None:
@@ -62,7 +64,7 @@ def _first_numero(view: PageView, spec: DocSpec) -> str | None:
         for pattern in fs.labels:
             for i, text in enumerate(view.folded):
                 m = pattern.search(text)
-                got = numero_fiscal(view.texts[i][m.end():]) if m else None
+                got = numero_fiscal(view.texts[i][m.end() :]) if m else None
                 if got and _plausible_numero(got[0], view):
                     return got[0]
     return None
@@ -125,8 +127,15 @@ def classify(view: PageView, order: int) -> PageKey:
         if best is None or rank > best[0]:
             best = (rank, spec, sc)
     if best is None:
-        return PageKey(order, page.file, page.page, "inconnu", "other",
-                       signals=("aucun_type_reconnu",), score=0.0)
+        return PageKey(
+            order,
+            page.file,
+            page.page,
+            "inconnu",
+            "other",
+            signals=("aucun_type_reconnu",),
+            score=0.0,
+        )
     _, spec, sc = best
     paged = "counter" in spec.keys
     text = view.folded_text
@@ -141,8 +150,20 @@ def classify(view: PageView, order: int) -> PageKey:
             revenus = revenus or hint.annee_revenus
             avis = avis or hint.annee_avis
             numero = numero or hint.numero_fiscal
-        return PageKey(order, page.file, page.page, spec.kind, "first", revenus, avis, numero,
-                       1, None, names, sc.kind)
+        return PageKey(
+            order,
+            page.file,
+            page.page,
+            spec.kind,
+            "first",
+            revenus,
+            avis,
+            numero,
+            1,
+            None,
+            names,
+            sc.kind,
+        )
     numero = None
     rx_nf = spec.keys.get("numero_fiscal")
     for line in head.splitlines():
@@ -152,7 +173,17 @@ def classify(view: PageView, order: int) -> PageKey:
             numero = digits if _plausible_numero(digits, view) else None
             break
     n, of = counter if counter else (None, None)
-    return PageKey(order, page.file, page.page, spec.kind, "continuation",
-                   _year(spec, "annee_revenus", head) or _year(spec, "annee_revenus", text),
-                   _year(spec, "annee_avis", head) or _year(spec, "annee_avis", text),
-                   numero, n, of, names, sc.kind)
+    return PageKey(
+        order,
+        page.file,
+        page.page,
+        spec.kind,
+        "continuation",
+        _year(spec, "annee_revenus", head) or _year(spec, "annee_revenus", text),
+        _year(spec, "annee_avis", head) or _year(spec, "annee_avis", text),
+        numero,
+        n,
+        of,
+        names,
+        sc.kind,
+    )

@@ -27,18 +27,21 @@ def split_name(identite: str, particles: Collection[str]) -> tuple[str, str]:
     while i < len(words) - 1 and words[i] in particles:
         i += 1
     nom = " ".join(words[: i + 1])
-    return nom, " ".join(words[i + 1:])
+    return nom, " ".join(words[i + 1 :])
 
 
-def find_names(view: PageView, civilities: list[str], second: str,
-               min_x: float) -> list[tuple[str, int, Box | None]]:
+def find_names(
+    view: PageView, civilities: list[str], second: str, min_x: float
+) -> list[tuple[str, int, Box | None]]:
     """Déclarant 1 on a line starting with a civility, then "OU" + déclarant 2 on the next
     such line. A name line may share its row with something on its left (the "2D-DOC"
     caption, a heading of the left column): it is read from its civility on, wherever
     that stands right of ``min_x``. Each name comes with its line and the box of what was
     read on that line from the civility on."""
     civ = "|".join(re.escape(c) for c in sorted(civilities, key=len, reverse=True))
-    rx = re.compile(rf"^(?P<ou>{re.escape(second)}\s+)?(?:{civ})\s+(?P<name>[A-Z][A-Z' -]+[A-Z])\s*$")
+    rx = re.compile(
+        rf"^(?P<ou>{re.escape(second)}\s+)?(?:{civ})\s+(?P<name>[A-Z][A-Z' -]+[A-Z])\s*$"
+    )
     names: list[tuple[str, int, Box | None]] = []
     for i, line in enumerate(view.lines):
         m, text, k = None, "", 0
@@ -56,7 +59,7 @@ def find_names(view: PageView, civilities: list[str], second: str,
         if names and not m.group("ou"):
             break
         start = m.start("name")
-        names.append((text[start:m.end("name")], i, union_box(line.segments[k:])))
+        names.append((text[start : m.end("name")], i, union_box(line.segments[k:])))
         if len(names) == 2:
             break
     return names
@@ -64,8 +67,12 @@ def find_names(view: PageView, civilities: list[str], second: str,
 
 def extract(spec: DocSpec, view: PageView, out: Extraction) -> None:
     cfg = spec.declarants
-    names = find_names(view, list(cfg.get("civilities", [])), str(cfg.get("second_prefix", "OU")),
-                       float(cfg.get("min_x", 0.45)))
+    names = find_names(
+        view,
+        list(cfg.get("civilities", [])),
+        str(cfg.get("second_prefix", "OU")),
+        float(cfg.get("min_x", 0.45)),
+    )
     if not names:
         out.missing["declarants"] = "noms des déclarants introuvables"
         return
@@ -113,7 +120,7 @@ def postal_address(view: PageView, last_name_line: int, min_x: float) -> str | N
     taken: list[str] = []
     last_y = view.lines[last_name_line].y
     height = max(s.y1 - s.y0 for s in view.lines[last_name_line].segments)
-    for line in view.lines[last_name_line + 1:]:
+    for line in view.lines[last_name_line + 1 :]:
         if len(taken) >= POSTAL_LINES or line.y - last_y > 2.2 * height:
             break
         segs = [s for s in line.segments if s.x0 >= x0 - 0.03]

@@ -30,14 +30,28 @@ class Provenance:
     rate_date: str | None = None
     rate_source: str | None = None
     numero_fiscal_bbox: list[list[float] | None] | None = None  # declarants: each numéro's box
-    numero_fiscal_from_2ddoc: list[int] | None = None  # declarants: ranks whose numéro is the code's
+    numero_fiscal_from_2ddoc: list[int] | None = (
+        None  # declarants: ranks whose numéro is the code's
+    )
     #: Key order only: the numéros from the code come before their boxes when none was printed.
     from_2ddoc_first: bool = field(default=False, compare=False, repr=False)
 
     def to_contract(self) -> dict[str, Any]:
-        names = ["source", "page", "confidence", "bbox", "label_bbox", "ocr_corrected", "printed_page",
-                 "printed_bbox", "rate", "rate_date", "rate_source", "numero_fiscal_bbox",
-                 "numero_fiscal_from_2ddoc"]
+        names = [
+            "source",
+            "page",
+            "confidence",
+            "bbox",
+            "label_bbox",
+            "ocr_corrected",
+            "printed_page",
+            "printed_bbox",
+            "rate",
+            "rate_date",
+            "rate_source",
+            "numero_fiscal_bbox",
+            "numero_fiscal_from_2ddoc",
+        ]
         if self.from_2ddoc_first:
             names[-2:] = names[-1:-3:-1]
         converted = any(v is not None for v in (self.rate, self.rate_date, self.rate_source))
@@ -49,11 +63,17 @@ class Provenance:
         return out
 
 
-def provenance_entry(source: str, page: int, conf: float, box: Box | None = None,
-                     label: Box | None = None) -> Provenance:
+def provenance_entry(
+    source: str, page: int, conf: float, box: Box | None = None, label: Box | None = None
+) -> Provenance:
     """A provenance entry: ``bbox`` and ``label_bbox`` only when known (never guessed)."""
-    return Provenance(source=source, page=page, confidence=round(conf, 3), bbox=contract_box(box),
-                      label_bbox=contract_box(label))
+    return Provenance(
+        source=source,
+        page=page,
+        confidence=round(conf, 3),
+        bbox=contract_box(box),
+        label_bbox=contract_box(label),
+    )
 
 
 @dataclass
@@ -62,8 +82,16 @@ class Extraction:
     provenance: dict[str, Provenance] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)  # field -> French reason
 
-    def put(self, name: str, value: Any, view: PageView, conf: float, page_number: int,
-            box: Box | None = None, label: Box | None = None) -> None:
+    def put(
+        self,
+        name: str,
+        value: Any,
+        view: PageView,
+        conf: float,
+        page_number: int,
+        box: Box | None = None,
+        label: Box | None = None,
+    ) -> None:
         """A value read on a page: ``box`` is where it was read (union of its words), ``label``
         where its label was, when one was used (fractions of the page, origin top-left)."""
         self.fields[name] = value

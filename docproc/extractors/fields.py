@@ -135,7 +135,11 @@ def _value_after(view: PageView, fs: FieldSpec, line: int, start: int, end: int)
     value, consumed = got
     value_start = end + text.find(consumed[:1]) if consumed else end
     segs = view.segments_between(line, value_start, value_start + len(consumed))
-    box = view.line_box(line, value_start, value_start + len(consumed)) if consumed else union_box(segs)
+    box = (
+        view.line_box(line, value_start, value_start + len(consumed))
+        if consumed
+        else union_box(segs)
+    )
     conf = min((s.conf for s in segs), default=view.lines[line].conf)
     if view.page.source == "ocr" and _gap_before_unit(segs):
         conf = 0.0  # "13 … €": OCR dropped the digits between, the amount is not whole
@@ -168,15 +172,31 @@ def _labelled(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction)
                 if fuzzy and conf < MIN_CONFIDENCE:
                     low_conf = True
                     continue
-                if fs.type == "numero_fiscal" and view.page.source == "ocr" and not nif_key_ok(value):
+                if (
+                    fs.type == "numero_fiscal"
+                    and view.page.source == "ocr"
+                    and not nif_key_ok(value)
+                ):
                     low_conf = True
                     continue
-                out.put(fs.name, value, view, conf, number, box, view.line_box(hit.line, hit.start, hit.end))
+                out.put(
+                    fs.name,
+                    value,
+                    view,
+                    conf,
+                    number,
+                    box,
+                    view.line_box(hit.line, hit.start, hit.end),
+                )
                 return
     if fs.name not in out.fields and fs.name not in out.missing:
-        out.missing[fs.name] = ("valeur masquée sur le document (uniquement des zéros)" if masked
-                                else "lu avec une confiance insuffisante" if low_conf
-                                else "introuvable dans le document")
+        out.missing[fs.name] = (
+            "valeur masquée sur le document (uniquement des zéros)"
+            if masked
+            else "lu avec une confiance insuffisante"
+            if low_conf
+            else "introuvable dans le document"
+        )
 
 
 def _patterned(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction) -> None:
@@ -194,16 +214,24 @@ def _patterned(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction
                 if view.page.source == "ocr" and conf < MIN_CONFIDENCE:
                     low_conf = True
                     continue
-                label = union_box([view.box_in(m.start(), start) if start > m.start() else None,
-                                   view.box_in(end, m.end()) if m.end() > end else None])
+                label = union_box(
+                    [
+                        view.box_in(m.start(), start) if start > m.start() else None,
+                        view.box_in(end, m.end()) if m.end() > end else None,
+                    ]
+                )
                 out.put(fs.name, got[0], view, conf, number, view.box_in(start, end), label)
                 return
-    out.missing[fs.name] = "lu avec une confiance insuffisante" if low_conf else "introuvable dans le document"
+    out.missing[fs.name] = (
+        "lu avec une confiance insuffisante" if low_conf else "introuvable dans le document"
+    )
 
 
 def _chosen(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction) -> None:
     """The choice whose markers match earliest (or most often) in the pages' text."""
-    best: tuple[tuple[int, ...], Any, PageView, float, int, Box | None] | None = None  # key, value, view, conf, page, box
+    best: tuple[tuple[int, ...], Any, PageView, float, int, Box | None] | None = (
+        None  # key, value, view, conf, page, box
+    )
     for rank, choice in enumerate(fs.choices):
         count, earliest = 0, None
         for page_index, (view, number) in enumerate(views):
@@ -212,8 +240,13 @@ def _chosen(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction) -
                     count += 1
                     where = (page_index, m.start())
                     if earliest is None or where < earliest[0]:
-                        earliest = (where, view, view.conf_between(m.start(), m.end()), number,
-                                    view.box_in(m.start(), m.end()))
+                        earliest = (
+                            where,
+                            view,
+                            view.conf_between(m.start(), m.end()),
+                            number,
+                            view.box_in(m.start(), m.end()),
+                        )
         if earliest is None:
             continue
         key = (-count, rank) if fs.choose == "most" else (*earliest[0], rank)
@@ -251,9 +284,12 @@ def _converted(fs: FieldSpec, out: Extraction) -> None:
         return
     out.fields[fs.name] = conv.euros
     out.missing.pop(fs.name, None)
-    out.provenance[fs.name] = dataclasses.replace(out.provenance.get(fs.convert.amount, Provenance()),
-                                                  rate=conv.rate, rate_date=conv.rate_date,
-                                                  rate_source=conv.rate_source)
+    out.provenance[fs.name] = dataclasses.replace(
+        out.provenance.get(fs.convert.amount, Provenance()),
+        rate=conv.rate,
+        rate_date=conv.rate_date,
+        rate_source=conv.rate_source,
+    )
 
 
 def _agree(name: str, other: str, out: Extraction) -> None:

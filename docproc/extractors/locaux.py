@@ -68,17 +68,22 @@ def cells(view: PageView, i: int) -> list[Cell]:
     out = []
     for g in groups:
         text = " ".join(s.text for s in g)
-        out.append(Cell(i, g[0].x0, max(s.x1 for s in g), text, _fold(text), min(s.conf for s in g)))
+        out.append(
+            Cell(i, g[0].x0, max(s.x1 for s in g), text, _fold(text), min(s.conf for s in g))
+        )
     return out
 
 
 def cell_box(view: PageView, c: Cell) -> Box | None:
     """Where a cell is on its page: its segments' box."""
-    return union_box(s for s in view.lines[c.line].segments if s.x0 >= c.x0 - 1e-9 and s.x1 <= c.x1 + 1e-9)
+    return union_box(
+        s for s in view.lines[c.line].segments if s.x0 >= c.x0 - 1e-9 and s.x1 <= c.x1 + 1e-9
+    )
 
 
 def _fold(text: str) -> str:
     from docproc.text.fold import fold
+
     return fold(text)
 
 
@@ -94,7 +99,9 @@ def _overlaps(c: Cell, x0: float, x1: float, slack: float = COLUMN_SLACK) -> boo
     return c.x1 > x0 - slack and c.x0 < x1 + slack
 
 
-def proprietaires(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: Extraction) -> None:
+def proprietaires(
+    spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: Extraction
+) -> None:
     cfg = spec.proprietaires
     assert cfg is not None  # the loader requires the table for this parser
     for view, number in views:
@@ -104,13 +111,16 @@ def proprietaires(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]
                     continue
                 names, conf, boxes = _owners_under(view, i, head, cfg.item)
                 if names:
-                    out.put(fs.name, names, view, conf, number, union_box(boxes), cell_box(view, head))
+                    out.put(
+                        fs.name, names, view, conf, number, union_box(boxes), cell_box(view, head)
+                    )
                     return
     out.missing[fs.name] = "liste des propriétaires introuvable"
 
 
-def _owners_under(view: PageView, i: int, head: Cell,
-                  item: re.Pattern[str]) -> tuple[list[str], float, list[Box | None]]:
+def _owners_under(
+    view: PageView, i: int, head: Cell, item: re.Pattern[str]
+) -> tuple[list[str], float, list[Box | None]]:
     """Owner lines under a heading, in its column; lines of other columns only are skipped."""
     names: list[str] = []
     boxes: list[Box | None] = []
@@ -126,7 +136,7 @@ def _owners_under(view: PageView, i: int, head: Cell,
             text = " ".join(c.text for c in row[:k])
             m = item.search(_fold(text))
             if m:
-                found = (" ".join(text[m.start("value"):m.end("value")].upper().split()), row[:k])
+                found = (" ".join(text[m.start("value") : m.end("value")].upper().split()), row[:k])
                 break
         if found is None:
             break
@@ -153,7 +163,9 @@ def _parse(key: str, text: str) -> Any:
     return got[0] if got else None
 
 
-def _value_of(view: PageView, key: str, row: list[Cell], k: int, end: int) -> tuple[Any, float, Cell] | None:
+def _value_of(
+    view: PageView, key: str, row: list[Cell], k: int, end: int
+) -> tuple[Any, float, Cell] | None:
     """The value of a label ending at ``end`` in cell ``row[k]``: the rest of that cell, else
     the next cell right of it, else the cell under the label."""
     c = row[k]
@@ -175,7 +187,9 @@ def _value_of(view: PageView, key: str, row: list[Cell], k: int, end: int) -> tu
     return None
 
 
-def _labels_in(row: list[Cell], labels: dict[str, re.Pattern[str]]) -> list[tuple[int, str, re.Match[str]]]:
+def _labels_in(
+    row: list[Cell], labels: dict[str, re.Pattern[str]]
+) -> list[tuple[int, str, re.Match[str]]]:
     found = []
     for k, c in enumerate(row):
         for key, rx in labels.items():
@@ -186,8 +200,13 @@ def _labels_in(row: list[Cell], labels: dict[str, re.Pattern[str]]) -> list[tupl
     return found
 
 
-def _table_rows(view: PageView, i: int, header: dict[str, Cell], cfg: BiensSpec,
-                labels: dict[str, re.Pattern[str]]) -> tuple[list[dict[str, Any]], float, int, list[Box | None]]:
+def _table_rows(
+    view: PageView,
+    i: int,
+    header: dict[str, Cell],
+    cfg: BiensSpec,
+    labels: dict[str, re.Pattern[str]],
+) -> tuple[list[dict[str, Any]], float, int, list[Box | None]]:
     """Rows under a table header: each cell goes to the column it overlaps most."""
     rows: list[dict[str, Any]] = []
     boxes: list[Box | None] = []
@@ -196,8 +215,9 @@ def _table_rows(view: PageView, i: int, header: dict[str, Cell], cfg: BiensSpec,
         if _too_far(view, last, j):
             break
         folded = view.folded[j]
-        if any(p.search(folded) for p in cfg.stop) or any(p.search(c.folded) for c in cells(view, j)
-                                                          for p, _ in cfg.sections):
+        if any(p.search(folded) for p in cfg.stop) or any(
+            p.search(c.folded) for c in cells(view, j) for p, _ in cfg.sections
+        ):
             break
         row = cells(view, j)
         if _labels_in(row, labels):
@@ -248,13 +268,17 @@ def biens(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: 
             if nature is None:
                 continue
             found = _labels_in(row, labels)
-            header = {key: row[k] for k, key, m in found if not row[k].text[m.end():].strip(" :")}
+            header = {key: row[k] for k, key, m in found if not row[k].text[m.end() :].strip(" :")}
             if len(header) >= 2 and len(header) == len(found) and "adresse" in header:
                 table, tconf, skip_to, tboxes = _table_rows(view, i, header, cfg, labels)
                 for values in table:
                     commune = values.get("commune", commune)
-                    current = {"commune": commune, "adresse": values.get("adresse"), "nature": nature,
-                               "revenu_cadastral": values.get("revenu_cadastral")}
+                    current = {
+                        "commune": commune,
+                        "adresse": values.get("adresse"),
+                        "nature": nature,
+                        "revenu_cadastral": values.get("revenu_cadastral"),
+                    }
                     items.append(current)
                 if table:
                     conf = min(conf, tconf)
@@ -286,5 +310,12 @@ def biens(spec: DocSpec, fs: FieldSpec, views: list[tuple[PageView, int]], out: 
         out.missing[fs.name] = "détail des biens incomplet"
         return
     assert first is not None
-    out.put(fs.name, [{k: item[k] for k in BIEN_KEYS} for item in items], first[0], conf, first[1],
-            union_box(boxes), union_box(heads))
+    out.put(
+        fs.name,
+        [{k: item[k] for k in BIEN_KEYS} for item in items],
+        first[0],
+        conf,
+        first[1],
+        union_box(boxes),
+        union_box(heads),
+    )

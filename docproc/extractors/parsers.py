@@ -17,28 +17,55 @@ Pages = list[tuple[PageView, int]]
 Parser = Callable[[DocSpec, FieldSpec, PageView | None, Pages, Pages, Extraction], None]
 
 
-def _declarants(spec: DocSpec, _fs: FieldSpec, first: PageView | None, _rest: Pages, _views: Pages,
-                out: Extraction) -> None:
+def _declarants(
+    spec: DocSpec,
+    _fs: FieldSpec,
+    first: PageView | None,
+    _rest: Pages,
+    _views: Pages,
+    out: Extraction,
+) -> None:
     if first is not None:
         declarants.extract(spec, first, out)
 
 
-def _revenus(spec: DocSpec, _fs: FieldSpec, _first: PageView | None, rest: Pages, _views: Pages,
-             out: Extraction) -> None:
+def _revenus(
+    spec: DocSpec,
+    _fs: FieldSpec,
+    _first: PageView | None,
+    rest: Pages,
+    _views: Pages,
+    out: Extraction,
+) -> None:
     revenus.extract(spec, rest, out)
 
 
-def _proprietaires(spec: DocSpec, fs: FieldSpec, _first: PageView | None, _rest: Pages, views: Pages,
-                   out: Extraction) -> None:
+def _proprietaires(
+    spec: DocSpec,
+    fs: FieldSpec,
+    _first: PageView | None,
+    _rest: Pages,
+    views: Pages,
+    out: Extraction,
+) -> None:
     locaux.proprietaires(spec, fs, views, out)
 
 
-def _biens(spec: DocSpec, fs: FieldSpec, _first: PageView | None, _rest: Pages, views: Pages,
-           out: Extraction) -> None:
+def _biens(
+    spec: DocSpec,
+    fs: FieldSpec,
+    _first: PageView | None,
+    _rest: Pages,
+    views: Pages,
+    out: Extraction,
+) -> None:
     locaux.biens(spec, fs, views, out)
 
 
 #: The ``parser`` names a spec may use (checked when specs load).
 PARSERS: dict[str, Parser] = {
-    "declarants": _declarants, "revenus": _revenus, "proprietaires": _proprietaires, "biens": _biens,
+    "declarants": _declarants,
+    "revenus": _revenus,
+    "proprietaires": _proprietaires,
+    "biens": _biens,
 }

@@ -66,6 +66,7 @@ def _entry(t: Table) -> Rate:
 
 def load_rates(path: Path = RATES_FILE) -> RateTable:
     """The rate table, read by the project's strict TOML reader (file and key in every error)."""
+
     def error(key: str, problem: str) -> RatesError:
         return _error(f"{path.name}.{key}" if key else path.name, problem)
 
@@ -94,15 +95,21 @@ class Conversion:
     reason: str | None = None  # French, when ``euros`` is None
 
 
-def to_euros(amount: int, currency: str, year: int | None, rates: RateTable | None = None) -> Conversion:
+def to_euros(
+    amount: int, currency: str, year: int | None, rates: RateTable | None = None
+) -> Conversion:
     """``amount`` of ``currency`` earned in ``year``, in whole euros (rounded half up)."""
     if currency == EURO:
         return Conversion(amount, 1.0, None, "montant déjà en euros")
     if year is None:
-        return Conversion(None, reason="année des revenus inconnue : aucun taux de change ne peut être choisi")
+        return Conversion(
+            None, reason="année des revenus inconnue : aucun taux de change ne peut être choisi"
+        )
     rates = rates or table()
     rate = rates.for_year(currency, year)
     if rate is None:
-        return Conversion(None, reason=f"aucun taux de change de référence pour {currency} en {year}")
+        return Conversion(
+            None, reason=f"aucun taux de change de référence pour {currency} en {year}"
+        )
     euros = (Decimal(amount) / Decimal(str(rate.rate))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return Conversion(int(euros), rate.rate, rate.day.isoformat(), rate.source)

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from docproc.extractors.extraction import Extraction
     from docproc.extractors.spec_model import DocSpec
 
-_NUMERIC = re.compile(r"^[-−–]?[0-9OolIS|B]{1,3}(?:[ \u00a0\u202f][0-9OolIS|B]{3})*(?:,\d\d)?$|^[-−–]?\d+$")
+_NUMERIC = re.compile(
+    r"^[-−–]?[0-9OolIS|B]{1,3}(?:[ \u00a0\u202f][0-9OolIS|B]{3})*(?:,\d\d)?$|^[-−–]?\d+$"
+)
 #: Gap (fraction of page width) under which two numeric words form one amount ("31" "250").
 _JOIN_GAP = 0.014
 #: Farthest an amount's right edge may be from its column's.
@@ -46,7 +48,9 @@ def amounts(segments: list[Segment]) -> list[tuple[int, float, float]]:
     return out
 
 
-def _columns(view: PageView, line: int, names: dict[str, int], ordinal: str | None = None) -> list[tuple[int, float]]:
+def _columns(
+    view: PageView, line: int, names: dict[str, int], ordinal: str | None = None
+) -> list[tuple[int, float]]:
     """(déclarant number, right edge) of each column header found on the line; several
     headers may share a number (0: the foyer and the persons in charge).
 
@@ -66,7 +70,13 @@ def _columns(view: PageView, line: int, names: dict[str, int], ordinal: str | No
             x = view.x_at(line, m.end())
             left = [n for n, nx in numbered if nx < x]
             right = [n for n, nx in numbered if nx > x]
-            guess = (min(right) - 1) if right and not left else (max(left) + 1) if left and not right else 0
+            guess = (
+                (min(right) - 1)
+                if right and not left
+                else (max(left) + 1)
+                if left and not right
+                else 0
+            )
             if guess in (1, 2) and guess not in {n for n, _ in numbered}:
                 cols.append((guess, x))
     return cols
@@ -86,8 +96,10 @@ def _row_category(folded: str, rows: dict[str, str], fuzzy: bool) -> tuple[str, 
 
 def _starts(folded: str, labels: list[str], fuzzy: bool) -> bool:
     """The line starts with one of the labels (fuzzily on OCR: "DEDUETION 10 %")."""
-    return any(folded.startswith(lab) or (fuzzy and fuzz.ratio(lab, folded[: len(lab)]) >= 88)
-               for lab in labels)
+    return any(
+        folded.startswith(lab) or (fuzzy and fuzz.ratio(lab, folded[: len(lab)]) >= 88)
+        for lab in labels
+    )
 
 
 def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -> None:
@@ -108,15 +120,19 @@ def extract(spec: DocSpec, pages: list[tuple[PageView, int]], out: Extraction) -
         # at its row of column headers.
         titled = [i for i, t in enumerate(view.folded) if cfg["start"] in t]
         starts = titled or [
-            i - 1 for i, t in enumerate(view.folded) if sum(n in t for n in names) >= 3]
+            i - 1 for i, t in enumerate(view.folded) if sum(n in t for n in names) >= 3
+        ]
         if not starts:
             continue
         cols: list[tuple[int, float]] = []
         for i in range(starts[0] + 1, len(view.lines)):
             text = view.folded[i].strip()
             if not cols:
-                cols = (_columns(view, i, names, cfg.get("ordinal"))
-                        if sum(n in text for n in names) >= 2 else [])
+                cols = (
+                    _columns(view, i, names, cfg.get("ordinal"))
+                    if sum(n in text for n in names) >= 2
+                    else []
+                )
                 continue
             if _starts(text, stops, fuzzy):
                 break

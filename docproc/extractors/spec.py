@@ -46,10 +46,31 @@ from docproc.extractors.spec_model import (
 from docproc.settings import get_settings
 
 __all__ = [
-    "CHOOSE", "NATURES", "PAGES", "ROLES", "SPEC_DIR", "ZONES", "Accept", "BiensSpec", "Choice",
-    "Classify", "Convert", "DocSpec", "FieldSpec", "Markers", "ProprietairesSpec", "Signal",
-    "SpecError", "all_specs", "derived", "kinds", "load_spec", "paged_kinds", "reload_specs",
-    "spec_dirs", "spec_for",
+    "CHOOSE",
+    "NATURES",
+    "PAGES",
+    "ROLES",
+    "SPEC_DIR",
+    "ZONES",
+    "Accept",
+    "BiensSpec",
+    "Choice",
+    "Classify",
+    "Convert",
+    "DocSpec",
+    "FieldSpec",
+    "Markers",
+    "ProprietairesSpec",
+    "Signal",
+    "SpecError",
+    "all_specs",
+    "derived",
+    "kinds",
+    "load_spec",
+    "paged_kinds",
+    "reload_specs",
+    "spec_dirs",
+    "spec_for",
 ]
 
 
@@ -81,9 +102,13 @@ def all_specs() -> tuple[DocSpec, ...]:
         for path in sorted(folder.glob("*.toml")):
             spec = load_spec(path)
             if spec.kind in specs:
-                raise SpecError(f"{path.name}: le type {spec.kind!r} est déjà défini par {specs[spec.kind][1]}")
+                raise SpecError(
+                    f"{path.name}: le type {spec.kind!r} est déjà défini par {specs[spec.kind][1]}"
+                )
             specs[spec.kind] = (spec, path)
-    return tuple(sorted((s for s, _ in specs.values()), key=lambda s: (s.classify.priority, s.kind)))
+    return tuple(
+        sorted((s for s, _ in specs.values()), key=lambda s: (s.classify.priority, s.kind))
+    )
 
 
 def reload_specs() -> None:

@@ -37,10 +37,42 @@ from docproc.extractors.spec_model import (
 from docproc.extractors.values import TYPES
 from docproc.strict_toml import Table, read_file
 
-_TOP = {"kind", "name", "extends", "page1", "continuation", "keys", "fields", "declarants", "revenus",
-        "proprietaires", "biens", "classify", "label", "checks", "accept"}
-_FIELD = {"name", "pages", "labels", "pattern", "type", "parser", "flag", "choice", "choose", "convert",
-          "sign", "next_line", "block", "below", "required", "label", "agree_with"}
+_TOP = {
+    "kind",
+    "name",
+    "extends",
+    "page1",
+    "continuation",
+    "keys",
+    "fields",
+    "declarants",
+    "revenus",
+    "proprietaires",
+    "biens",
+    "classify",
+    "label",
+    "checks",
+    "accept",
+}
+_FIELD = {
+    "name",
+    "pages",
+    "labels",
+    "pattern",
+    "type",
+    "parser",
+    "flag",
+    "choice",
+    "choose",
+    "convert",
+    "sign",
+    "next_line",
+    "block",
+    "below",
+    "required",
+    "label",
+    "agree_with",
+}
 _ACCEPT = {"never", "field", "equals", "not_equals", "accepted", "refused"}
 _CLASSIFY = {"signals", "min_score", "priority", "twoddoc_types"}
 _SIGNAL = {"name", "pattern", "weight", "role", "zone"}
@@ -90,7 +122,9 @@ def _label_regex(label: str) -> str:
 
 def _markers(where: str, raw: dict[str, Any]) -> Markers:
     raw = _table(where, raw, _MARKERS)
-    return Markers(**{k: tuple(_compile(f"{where}.{k}", p) for p in raw.get(k, ())) for k in _MARKERS})
+    return Markers(
+        **{k: tuple(_compile(f"{where}.{k}", p) for p in raw.get(k, ())) for k in _MARKERS}
+    )
 
 
 def _strings(where: str, raw: Any) -> list[str]:
@@ -112,7 +146,12 @@ def _choices(where: str, raw: Any) -> tuple[Choice, ...]:
         item = _table(at, item, _CHOICE)
         if "value" not in item or not isinstance(item["value"], str | bool | int):
             raise SpecError(f"{at}: 'value' (chaîne, booléen ou entier) manquant")
-        out.append(Choice(item["value"], tuple(_compile(at, p) for p in _strings(f"{at}.any", item.get("any")))))
+        out.append(
+            Choice(
+                item["value"],
+                tuple(_compile(at, p) for p in _strings(f"{at}.any", item.get("any"))),
+            )
+        )
     return tuple(out)
 
 
@@ -136,33 +175,50 @@ def _field(where: str, raw: dict[str, Any], earlier: set[str] | None = None) -> 
     if "type" in raw and raw["type"] not in TYPES:
         raise SpecError(f"{where}: type inconnu {raw['type']!r}")
     if "parser" in raw and raw["parser"] not in _parser_names():
-        raise SpecError(f"{where}.parser: parser inconnu {raw['parser']!r} "
-                        f"(connus : {', '.join(sorted(_parser_names()))})")
+        raise SpecError(
+            f"{where}.parser: parser inconnu {raw['parser']!r} "
+            f"(connus : {', '.join(sorted(_parser_names()))})"
+        )
     if "label" in raw and not _text(raw["label"]):
-        raise SpecError(f"{where}.label: chaîne non vide attendue (le nom du champ dans les messages)")
+        raise SpecError(
+            f"{where}.label: chaîne non vide attendue (le nom du champ dans les messages)"
+        )
     if "type" in raw and bool(raw.get("labels")) == ("pattern" in raw):
-        raise SpecError(f"{where}: un champ typé a besoin de 'labels' ou de 'pattern' (un seul des deux)")
+        raise SpecError(
+            f"{where}: un champ typé a besoin de 'labels' ou de 'pattern' (un seul des deux)"
+        )
     for key in ("labels", "pattern", "next_line", "sign", "block", "below"):
         if key in raw and "type" not in raw:
             raise SpecError(f"{where}: {key!r} ne s'emploie qu'avec 'type'")
     if "choose" in raw and ("choice" not in raw or raw["choose"] not in CHOOSE):
-        raise SpecError(f"{where}: 'choose' s'emploie avec 'choice' et vaut l'un de {sorted(CHOOSE)}")
+        raise SpecError(
+            f"{where}: 'choose' s'emploie avec 'choice' et vaut l'un de {sorted(CHOOSE)}"
+        )
     pages = raw.get("pages", "any")
     if pages not in PAGES:
         raise SpecError(f"{where}: pages doit être l'un de {sorted(PAGES)}")
     labels = tuple(raw.get("labels", ()))
     patterns = _strings(f"{where}.pattern", raw["pattern"]) if "pattern" in raw else []
     return FieldSpec(
-        name=raw["name"], pages=pages, type=raw.get("type"), parser=raw.get("parser"),
-        flag=raw.get("flag"), sign=int(raw.get("sign", 1)), next_line=bool(raw.get("next_line", False)),
-        block=bool(raw.get("block", False)), below=bool(raw.get("below", False)),
+        name=raw["name"],
+        pages=pages,
+        type=raw.get("type"),
+        parser=raw.get("parser"),
+        flag=raw.get("flag"),
+        sign=int(raw.get("sign", 1)),
+        next_line=bool(raw.get("next_line", False)),
+        block=bool(raw.get("block", False)),
+        below=bool(raw.get("below", False)),
         agree_with=str(raw["agree_with"]) if "agree_with" in raw else None,
-        required=bool(raw.get("required", False)), label_texts=labels, label=raw.get("label"),
+        required=bool(raw.get("required", False)),
+        label_texts=labels,
+        label=raw.get("label"),
         labels=tuple(_compile(where, _label_regex(lab)) for lab in labels),
         patterns=tuple(_compile(where, p, need_value=True) for p in patterns),
         choices=_choices(where, raw["choice"]) if "choice" in raw else (),
         choose=raw.get("choose", "earliest"),
-        convert=_convert(where, raw["convert"], earlier or set()) if "convert" in raw else None)
+        convert=_convert(where, raw["convert"], earlier or set()) if "convert" in raw else None,
+    )
 
 
 def _error(where: str, problem: str) -> SpecError:
@@ -170,28 +226,39 @@ def _error(where: str, problem: str) -> SpecError:
     return SpecError(f"{where}: {problem}")
 
 
-def _table(where: str, raw: Any, allowed: set[str], required: frozenset[str] | set[str] = frozenset()
-           ) -> dict[str, Any]:
+def _table(
+    where: str, raw: Any, allowed: set[str], required: frozenset[str] | set[str] = frozenset()
+) -> dict[str, Any]:
     """``raw`` checked by the strict reader: a table, no key outside ``allowed``, ``required`` there."""
     return Table(raw, _error, where).only(allowed, required).data
 
 
 def _proprietaires(where: str, raw: Any) -> ProprietairesSpec:
     raw = _table(where, raw, _PROPRIETAIRES, _PROPRIETAIRES)
-    return ProprietairesSpec(_compile(f"{where}.start", raw["start"]),
-                             _compile(f"{where}.item", raw["item"], need_value=True))
+    return ProprietairesSpec(
+        _compile(f"{where}.start", raw["start"]),
+        _compile(f"{where}.item", raw["item"], need_value=True),
+    )
 
 
 def _biens(where: str, raw: Any) -> BiensSpec:
     raw = _table(where, raw, _BIENS, _BIENS - {"stop"})
     sections = raw["sections"]
     if not isinstance(sections, dict) or not sections or not set(sections.values()) <= NATURES:
-        raise SpecError(f"{where}.sections: table titre → nature ({', '.join(sorted(NATURES))}) attendue")
-    label = {k: _compile(f"{where}.{k}", _label_regex(str(raw[k]))) for k in ("commune", "adresse", "revenu_cadastral")}
-    return BiensSpec(sections=tuple((_compile(f"{where}.sections", k), v) for k, v in sections.items()),
-                     stop=tuple(_compile(f"{where}.stop", p) for p in _strings(f"{where}.stop", raw["stop"]))
-                     if "stop" in raw else (),
-                     **label)
+        raise SpecError(
+            f"{where}.sections: table titre → nature ({', '.join(sorted(NATURES))}) attendue"
+        )
+    label = {
+        k: _compile(f"{where}.{k}", _label_regex(str(raw[k])))
+        for k in ("commune", "adresse", "revenu_cadastral")
+    }
+    return BiensSpec(
+        sections=tuple((_compile(f"{where}.sections", k), v) for k, v in sections.items()),
+        stop=tuple(_compile(f"{where}.stop", p) for p in _strings(f"{where}.stop", raw["stop"]))
+        if "stop" in raw
+        else (),
+        **label,
+    )
 
 
 def _classify(where: str, raw: Any) -> Classify:
@@ -207,9 +274,15 @@ def _classify(where: str, raw: Any) -> Classify:
             raise SpecError(f"{at}: zone doit être l'une de {sorted(ZONES)}")
         if not isinstance(item["weight"], int | float) or isinstance(item["weight"], bool):
             raise SpecError(f"{at}: weight doit être un nombre")
-        signals.append(Signal(str(item["name"]), _compile(at, item["pattern"]), float(item["weight"]), role, zone))
+        signals.append(
+            Signal(
+                str(item["name"]), _compile(at, item["pattern"]), float(item["weight"]), role, zone
+            )
+        )
     types = raw.get("twoddoc_types", [])
-    if not isinstance(types, list) or not all(isinstance(t, str) and re.fullmatch(r"[0-9A-Z]{2}", t) for t in types):
+    if not isinstance(types, list) or not all(
+        isinstance(t, str) and re.fullmatch(r"[0-9A-Z]{2}", t) for t in types
+    ):
         raise SpecError(f"{where}.twoddoc_types: liste de types 2D-Doc à deux caractères attendue")
     min_score, priority = raw.get("min_score", 4.0), raw.get("priority", 5)
     if not isinstance(min_score, int | float) or not isinstance(priority, int):
@@ -223,7 +296,9 @@ def _checks(where: str, raw: Any) -> tuple[str, ...]:
     known = _check_names()
     for i, name in enumerate(raw):
         if name not in known:
-            raise SpecError(f"{where}[{i}]: contrôle inconnu {name!r} (connus : {', '.join(sorted(known))})")
+            raise SpecError(
+                f"{where}[{i}]: contrôle inconnu {name!r} (connus : {', '.join(sorted(known))})"
+            )
     if len(set(raw)) != len(raw):
         raise SpecError(f"{where}: un contrôle est nommé deux fois")
     return tuple(raw)
@@ -247,7 +322,9 @@ def _accept(where: str, raw: Any, fields: set[str]) -> Accept:
     if raw["field"] not in fields:
         raise SpecError(f"{where}.field: {raw['field']!r} n'est pas un champ de la spécification")
     if len(rules) != 1 or "refused" not in raw:
-        raise SpecError(f"{where}: 'field' demande un de 'equals' ou 'not_equals', et le message 'refused'")
+        raise SpecError(
+            f"{where}: 'field' demande un de 'equals' ou 'not_equals', et le message 'refused'"
+        )
     value = raw[rules[0]]
     if not isinstance(value, str | bool | int):
         raise SpecError(f"{where}.{rules[0]}: chaîne, booléen ou entier attendu")
@@ -265,8 +342,11 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 def _raw(path: Path) -> dict[str, Any]:
-    raw = read_file(path, lambda key, problem: _error(f"{path.name}.{key}" if key else path.name, problem),
-                    cache=True)
+    raw = read_file(
+        path,
+        lambda key, problem: _error(f"{path.name}.{key}" if key else path.name, problem),
+        cache=True,
+    )
     if "extends" in raw:
         base = path.with_name(f"{raw['extends']}.toml")
         if not base.exists() and (SPEC_DIR / base.name).exists():
@@ -284,14 +364,19 @@ def load_spec(path: Path) -> DocSpec:
     for key in ("kind", "name"):
         if key not in raw:
             raise SpecError(f"{where}: '{key}' manquant")
-    keys = {k: _compile(f"{where}.keys.{k}", p, need_value=k != "counter") for k, p in raw.get("keys", {}).items()}
+    keys = {
+        k: _compile(f"{where}.keys.{k}", p, need_value=k != "counter")
+        for k, p in raw.get("keys", {}).items()
+    }
     if "counter" in keys and not {"n", "of"} <= set(keys["counter"].groupindex):
         raise SpecError(f"{where}.keys.counter: groupes 'n' et 'of' requis")
     fields: list[FieldSpec] = []
     for i, f in enumerate(raw.get("fields", [])):
         fields.append(_field(f"{where}.fields[{i}]", f, {x.name for x in fields}))
     revenus = dict(raw.get("revenus", {}))
-    if any(f.parser == "revenus" for f in fields) and not {"start", "columns", "rows"} <= set(revenus):
+    if any(f.parser == "revenus" for f in fields) and not {"start", "columns", "rows"} <= set(
+        revenus
+    ):
         raise SpecError(f"{where}.revenus: start, columns et rows requis")
     for name in ("proprietaires", "biens"):
         if any(f.parser == name for f in fields) and name not in raw:
@@ -300,17 +385,33 @@ def load_spec(path: Path) -> DocSpec:
         raise SpecError(f"{where}: 'page1' ou [classify] signals requis")
     page1 = _markers(f"{where}.page1", raw.get("page1", {}))
     continuation = _markers(f"{where}.continuation", raw.get("continuation", {}))
-    proprietaires = _proprietaires(f"{where}.proprietaires", raw["proprietaires"]) if "proprietaires" in raw else None
+    proprietaires = (
+        _proprietaires(f"{where}.proprietaires", raw["proprietaires"])
+        if "proprietaires" in raw
+        else None
+    )
     biens = _biens(f"{where}.biens", raw["biens"]) if "biens" in raw else None
     classify = _classify(f"{where}.classify", raw.get("classify", {}))
     if not _text(raw.get("label")):
-        raise SpecError(f"{where}.label: chaîne non vide attendue (le nom du document dans les messages, "
-                        "par exemple « l'avis d'impôt »)")
+        raise SpecError(
+            f"{where}.label: chaîne non vide attendue (le nom du document dans les messages, "
+            "par exemple « l'avis d'impôt »)"
+        )
     checks = _checks(f"{where}.checks", raw["checks"]) if "checks" in raw else ("kind_accepted",)
     accept = _accept(f"{where}.accept", raw.get("accept", {}), {f.name for f in fields})
-    return DocSpec(kind=raw["kind"], name=raw["name"], page1=page1,
-                   continuation=continuation,
-                   keys=keys, fields=tuple(fields), declarants=dict(raw.get("declarants", {})), revenus=revenus,
-                   proprietaires=proprietaires, biens=biens, classify=classify,
-                   label=raw["label"].strip(), checks=checks, accept=accept)
-
+    return DocSpec(
+        kind=raw["kind"],
+        name=raw["name"],
+        page1=page1,
+        continuation=continuation,
+        keys=keys,
+        fields=tuple(fields),
+        declarants=dict(raw.get("declarants", {})),
+        revenus=revenus,
+        proprietaires=proprietaires,
+        biens=biens,
+        classify=classify,
+        label=raw["label"].strip(),
+        checks=checks,
+        accept=accept,
+    )

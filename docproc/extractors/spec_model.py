@@ -91,9 +91,11 @@ class Markers:
     def match(self, text: str) -> bool:
         if not self.all and not self.any:
             return False
-        return (all(p.search(text) for p in self.all)
-                and (not self.any or any(p.search(text) for p in self.any))
-                and not any(p.search(text) for p in self.none))
+        return (
+            all(p.search(text) for p in self.all)
+            and (not self.any or any(p.search(text) for p in self.any))
+            and not any(p.search(text) for p in self.none)
+        )
 
 
 @dataclass(frozen=True)
@@ -166,5 +168,3 @@ class DocSpec:
     def field_label(self, name: str) -> str:
         """The field's name in messages, or its key when the spec gives none."""
         return next((f.label for f in self.fields if f.name == name and f.label), name)
-
-

@@ -15,8 +15,22 @@ from typing import Any
 
 from docproc.text.fold import fold
 
-_DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
-                           "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2"})
+_DIGITISH = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "D": "0",
+        "l": "1",
+        "I": "1",
+        "|": "1",
+        "i": "1",
+        "S": "5",
+        "s": "5",
+        "B": "8",
+        "Z": "2",
+        "z": "2",
+    }
+)
 _SP = r"[ \u00a0\u202f]"
 _LEAD = re.compile(r"^[\s:.;,]*")
 
@@ -30,7 +44,9 @@ def digits_only(s: str) -> str:
 
 
 _D = "[0-9OolIS|B]"
-_AMOUNT = re.compile(rf"^(?P<sign>[-−–])?{_SP}?(?P<num>{_D}{{1,3}}(?:{_SP}{_D}{{3}})+|{_D}+)(?![0-9])(?:,(?P<cents>\d{{2}}))?{_SP}*(?:€|EUR|E\b)?")
+_AMOUNT = re.compile(
+    rf"^(?P<sign>[-−–])?{_SP}?(?P<num>{_D}{{1,3}}(?:{_SP}{_D}{{3}})+|{_D}+)(?![0-9])(?:,(?P<cents>\d{{2}}))?{_SP}*(?:€|EUR|E\b)?"
+)
 
 
 def euros(text: str) -> tuple[int, str] | None:
@@ -77,7 +93,9 @@ def parts(text: str) -> tuple[float, str] | None:
     return value, m.group(0)
 
 
-_DATE = re.compile(r"^(?P<d>[0-3OolI]?[0-9OolI])\s?[/.-]\s?(?P<m>[01OlI]?[0-9OolI])\s?[/.-]\s?(?P<y>(?:19|20)[0-9OolI]{2})")
+_DATE = re.compile(
+    r"^(?P<d>[0-3OolI]?[0-9OolI])\s?[/.-]\s?(?P<m>[01OlI]?[0-9OolI])\s?[/.-]\s?(?P<y>(?:19|20)[0-9OolI]{2})"
+)
 
 
 def iso_date(text: str) -> tuple[str, str] | None:
@@ -85,13 +103,19 @@ def iso_date(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     try:
-        d = date(int(digits_only(m.group("y"))), int(digits_only(m.group("m"))), int(digits_only(m.group("d"))))
+        d = date(
+            int(digits_only(m.group("y"))),
+            int(digits_only(m.group("m"))),
+            int(digits_only(m.group("d"))),
+        )
     except ValueError:
         return None
     return d.isoformat(), m.group(0)
 
 
-_NF = re.compile(rf"^(?P<v>[0-3OolI|][0-9OolIS|B]{_SP}?[0-9OolIS|B]{{2}}{_SP}?[0-9OolIS|B]{{3}}{_SP}?[0-9OolIS|B]{{3}}{_SP}?[0-9OolIS|B]{{3}})(?![0-9])")
+_NF = re.compile(
+    rf"^(?P<v>[0-3OolI|][0-9OolIS|B]{_SP}?[0-9OolIS|B]{{2}}{_SP}?[0-9OolIS|B]{{3}}{_SP}?[0-9OolIS|B]{{3}}{_SP}?[0-9OolIS|B]{{3}})(?![0-9])"
+)
 
 
 def numero_fiscal(text: str) -> tuple[str, str] | None:
@@ -103,11 +127,18 @@ def numero_fiscal(text: str) -> tuple[str, str] | None:
 def nif_key_ok(number: str) -> bool:
     """The numéro fiscal's own rule (as python-stdnum's fr.nif, whose import alone costs more than
     reading an avis): 13 digits, the first 0–3, the last three the first ten modulo 511."""
-    return (len(number) == 13 and number.isascii() and number.isdigit() and number[0] in "0123"
-            and int(number[:10]) % 511 == int(number[10:]))
+    return (
+        len(number) == 13
+        and number.isascii()
+        and number.isdigit()
+        and number[0] in "0123"
+        and int(number[:10]) % 511 == int(number[10:])
+    )
 
 
-_REF = re.compile(rf"^(?P<a>[0-9A-Z|]{{2}}){_SP}?(?P<b>[0-9A-Z|]{{2}}){_SP}?(?P<c>[0-9A-Z|]{{7}}){_SP}?(?P<d>[0-9A-Z|]{{2}})(?![0-9A-Z])")
+_REF = re.compile(
+    rf"^(?P<a>[0-9A-Z|]{{2}}){_SP}?(?P<b>[0-9A-Z|]{{2}}){_SP}?(?P<c>[0-9A-Z|]{{7}}){_SP}?(?P<d>[0-9A-Z|]{{2}})(?![0-9A-Z])"
+)
 _REF_OK = re.compile(r"^\d{2}(?:\d{2}|2A|2B)[0-9A-Z]\d{8}$")
 
 
@@ -118,12 +149,25 @@ def reference_avis(text: str) -> tuple[str, str] | None:
         return None
     a, b, c, d = (g.replace("L", "1") for g in m.group("a", "b", "c", "d"))
     b = b if b in ("2A", "2B") else b.translate(_DIGITISH)
-    value = a.translate(_DIGITISH) + b + m.group("c")[0] + c[1:].translate(_DIGITISH) + d.translate(_DIGITISH)
+    value = (
+        a.translate(_DIGITISH)
+        + b
+        + m.group("c")[0]
+        + c[1:].translate(_DIGITISH)
+        + d.translate(_DIGITISH)
+    )
     return (value, m.group(0)) if _REF_OK.match(value) else None
 
 
-_SITUATIONS = (("MARIE", "M"), ("PACSE", "O"), ("DIVORCE", "D"), ("SEPARE", "D"),
-               ("CELIBATAIRE", "C"), ("VEUF", "V"), ("VEUVE", "V"))
+_SITUATIONS = (
+    ("MARIE", "M"),
+    ("PACSE", "O"),
+    ("DIVORCE", "D"),
+    ("SEPARE", "D"),
+    ("CELIBATAIRE", "C"),
+    ("VEUF", "V"),
+    ("VEUVE", "V"),
+)
 
 
 def situation(text: str) -> tuple[str, str] | None:
@@ -140,9 +184,12 @@ def line_text(text: str) -> tuple[str, str] | None:
 
 
 _CURRENCY = r"(?:€|£|\$|EUR(?:OS?)?|GBP|USD|CHF|MAD|DHS?|DIRHAMS?)"
-_MONTANT = re.compile(rf"^(?:{_CURRENCY}{_SP}?)?(?P<sign>[-−–])?{_SP}?(?:{_CURRENCY}{_SP}?)?"
-                      rf"(?P<num>\d{{1,3}}(?:[ .,'\u00a0\u202f]\d{{3}})+|\d+)(?:[.,](?P<dec>\d{{1,2}}))?(?![0-9])"
-                      rf"(?:{_SP}?{_CURRENCY})?", re.IGNORECASE)
+_MONTANT = re.compile(
+    rf"^(?:{_CURRENCY}{_SP}?)?(?P<sign>[-−–])?{_SP}?(?:{_CURRENCY}{_SP}?)?"
+    rf"(?P<num>\d{{1,3}}(?:[ .,'\u00a0\u202f]\d{{3}})+|\d+)(?:[.,](?P<dec>\d{{1,2}}))?(?![0-9])"
+    rf"(?:{_SP}?{_CURRENCY})?",
+    re.IGNORECASE,
+)
 
 
 def montant(text: str) -> tuple[int, str] | None:
@@ -156,12 +203,26 @@ def montant(text: str) -> tuple[int, str] | None:
     if not m:
         return None
     units = re.sub(r"[^0-9]", "", m.group("num"))
-    value = int(Decimal(f"{units}.{m.group('dec') or '0'}").quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    value = int(
+        Decimal(f"{units}.{m.group('dec') or '0'}").quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    )
     return (-value if m.group("sign") else value), m.group(0)
 
 
-_MOIS = {"JANVIER": 1, "FEVRIER": 2, "MARS": 3, "AVRIL": 4, "MAI": 5, "JUIN": 6, "JUILLET": 7,
-         "AOUT": 8, "SEPTEMBRE": 9, "OCTOBRE": 10, "NOVEMBRE": 11, "DECEMBRE": 12}
+_MOIS = {
+    "JANVIER": 1,
+    "FEVRIER": 2,
+    "MARS": 3,
+    "AVRIL": 4,
+    "MAI": 5,
+    "JUIN": 6,
+    "JUILLET": 7,
+    "AOUT": 8,
+    "SEPTEMBRE": 9,
+    "OCTOBRE": 10,
+    "NOVEMBRE": 11,
+    "DECEMBRE": 12,
+}
 _DATE_LONGUE = re.compile(r"^(?P<d>[0-3]?\d)(?:ER)?\s+(?P<m>[A-Z]+)\s+(?P<y>(?:19|20)\d\d)(?!\d)")
 
 
@@ -178,7 +239,7 @@ def date_fr(text: str) -> tuple[str, str] | None:
         d = date(int(m.group("y")), _MOIS[m.group("m")], int(m.group("d")))
     except ValueError:
         return None
-    return d.isoformat(), plain[:m.end()]
+    return d.isoformat(), plain[: m.end()]
 
 
 _CIVILITE = re.compile(r"^(?:MONSIEUR|MADAME|MADEMOISELLE|MME|MLLE|MR|MRS|MS|M)\.?\s+")
@@ -203,7 +264,17 @@ def code(text: str) -> tuple[str, str] | None:
 
 
 TYPES: dict[str, Callable[[str], tuple[Any, str] | None]] = {
-    "euros": euros, "int": integer, "year": year, "parts": parts, "date": iso_date,
-    "numero_fiscal": numero_fiscal, "reference_avis": reference_avis, "situation": situation,
-    "text": line_text, "montant": montant, "date_fr": date_fr, "nom": nom, "code": code,
+    "euros": euros,
+    "int": integer,
+    "year": year,
+    "parts": parts,
+    "date": iso_date,
+    "numero_fiscal": numero_fiscal,
+    "reference_avis": reference_avis,
+    "situation": situation,
+    "text": line_text,
+    "montant": montant,
+    "date_fr": date_fr,
+    "nom": nom,
+    "code": code,
 }

@@ -60,12 +60,18 @@ class PageView:
     def _line_spans(self, start: int, end: int) -> list[tuple[int, int, int]]:
         """(line, start, end) of each line's part of a span of ``folded_text``."""
         (l0, c0), (l1, c1) = self.locate(start), self.locate(max(end - 1, start))
-        return [(i, c0 if i == l0 else 0, c1 + 1 if i == l1 else len(self.texts[i]))
-                for i in range(l0, l1 + 1)]
+        return [
+            (i, c0 if i == l0 else 0, c1 + 1 if i == l1 else len(self.texts[i]))
+            for i in range(l0, l1 + 1)
+        ]
 
     def segments_in(self, start: int, end: int) -> list[Segment]:
         """The segments under a span of ``folded_text`` (it may cross lines)."""
-        return [seg for i, lo, hi in self._line_spans(start, end) for seg in self.segments_between(i, lo, hi)]
+        return [
+            seg
+            for i, lo, hi in self._line_spans(start, end)
+            for seg in self.segments_between(i, lo, hi)
+        ]
 
     def box_in(self, start: int, end: int) -> Box | None:
         """The box of a span of ``folded_text`` (union over its lines)."""
@@ -101,8 +107,12 @@ class PageView:
 
     def find(self, pattern: re.Pattern[str], plain: str, fuzzy: bool) -> list[Hit]:
         """Every line holding the label: exact matches first, then fuzzy ones (OCR only)."""
-        hits = [Hit(i, m.start(), m.end(), True)
-                for i, text in enumerate(self.folded) for m in [pattern.search(text)] if m]
+        hits = [
+            Hit(i, m.start(), m.end(), True)
+            for i, text in enumerate(self.folded)
+            for m in [pattern.search(text)]
+            if m
+        ]
         if hits or not fuzzy:
             return hits
         probe = plain.split("\\")[0].strip()
@@ -112,7 +122,7 @@ class PageView:
             if len(text) < len(probe) * 0.6:
                 continue
             al = fuzz.partial_ratio_alignment(probe, text, score_cutoff=FUZZY_LABEL_SCORE)
-            if al is not None and _same_digits(probe, text[al.dest_start:al.dest_end]):
+            if al is not None and _same_digits(probe, text[al.dest_start : al.dest_end]):
                 hits.append(Hit(i, al.dest_start, al.dest_end, False))
         return hits
 

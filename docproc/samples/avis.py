@@ -11,8 +11,13 @@ from docproc.samples.identities import Person
 # Barème of the impôt sur le revenu 2024 (revenus 2024), used only to make plausible numbers.
 _TRANCHES = ((11_497, 0.0), (29_315, 0.11), (83_823, 0.30), (180_294, 0.41), (10**12, 0.45))
 
-SITUATION_WORDS = {"M": "Marié(e)s", "O": "Pacsé(e)s", "D": "Divorcé(e)/séparé(e)",
-                   "C": "Célibataire", "V": "Veuf(ve)"}
+SITUATION_WORDS = {
+    "M": "Marié(e)s",
+    "O": "Pacsé(e)s",
+    "D": "Divorcé(e)/séparé(e)",
+    "C": "Célibataire",
+    "V": "Veuf(ve)",
+}
 
 # Printed row label, contract category, whether the amount is per déclarant.
 INCOME_ROWS: tuple[tuple[str, str, bool], ...] = (
@@ -85,8 +90,15 @@ class AvisData:
         salaires = self.total("salaires") + self.total("chomage")
         pensions = self.total("pensions_retraites") + self.total("pensions_alimentaires_recues")
         net = round(salaires * 0.9) + round(pensions * 0.9)
-        for cat in ("bic", "bnc", "ba", "revenus_capitaux_mobiliers", "revenus_fonciers",
-                    "plus_values", "autres"):
+        for cat in (
+            "bic",
+            "bnc",
+            "ba",
+            "revenus_capitaux_mobiliers",
+            "revenus_fonciers",
+            "plus_values",
+            "autres",
+        ):
             net += self.total(cat)
         net += round(self.total("micro_entreprise") * 0.5)
         return net
@@ -131,10 +143,19 @@ class AvisData:
         fields: dict[str, Any] = {
             "annee_revenus": self.annee_revenus,
             "annee_avis": self.annee_avis,
-            "declarants": [{"nom": self.printed_identite(i).split(" ", 1)[0] if i in self.tamper.get("identites", {}) else p.nom,
-                            "prenoms": self.printed_identite(i).split(" ", 1)[1] if i in self.tamper.get("identites", {}) else p.prenoms,
-                            "identite": self.printed_identite(i), "numero_fiscal": p.numero_fiscal}
-                           for i, p in enumerate(self.declarants)],
+            "declarants": [
+                {
+                    "nom": self.printed_identite(i).split(" ", 1)[0]
+                    if i in self.tamper.get("identites", {})
+                    else p.nom,
+                    "prenoms": self.printed_identite(i).split(" ", 1)[1]
+                    if i in self.tamper.get("identites", {})
+                    else p.prenoms,
+                    "identite": self.printed_identite(i),
+                    "numero_fiscal": p.numero_fiscal,
+                }
+                for i, p in enumerate(self.declarants)
+            ],
             "reference_avis": self.reference_avis,
             "revenu_fiscal_reference": self.printed("revenu_fiscal_reference"),
             "revenu_brut_global": self.revenu_brut_global,
@@ -146,7 +167,9 @@ class AvisData:
             "personnes_a_charge": self.personnes_a_charge,
             "date_mise_en_recouvrement": self.date_mise_en_recouvrement.isoformat(),
             "adresse": self.adresse.replace(" | ", " "),
-            "revenus": [{"categorie": c, "declarant": d, "montant": m} for c, d, m in self.printed_revenus()],
+            "revenus": [
+                {"categorie": c, "declarant": d, "montant": m} for c, d, m in self.printed_revenus()
+            ],
         }
         if self.kind == "asdir":
             fields["valant_avis_impot"] = self.non_imposable

@@ -61,8 +61,7 @@ def scan(img: Image.Image, seed: int, max_angle: float = 2.0) -> Image.Image:
     arr = np.asarray(grey, dtype=np.float32)
     arr = ink + arr * ((paper - ink) / 255.0)
     grey = Image.fromarray(_to_uint8(arr), "L")
-    grey = grey.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False,
-                       fillcolor=int(paper))
+    grey = grey.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=int(paper))
     grey = grey.filter(ImageFilter.GaussianBlur(blur))
 
     arr = np.asarray(grey, dtype=np.float32)
@@ -125,8 +124,10 @@ def photo(img: Image.Image, seed: int) -> Image.Image:
     # Bring the sheet near its final size first, so that the warp does little resampling.
     pre = ph / page.height
     if pre < 0.98:
-        page = page.resize((max(1, round(page.width * pre)), max(1, round(page.height * pre))),
-                           Image.Resampling.LANCZOS)
+        page = page.resize(
+            (max(1, round(page.width * pre)), max(1, round(page.height * pre))),
+            Image.Resampling.LANCZOS,
+        )
     src_w, src_h = page.width, page.height
     cx = out_w / 2 + rng.uniform(-0.04, 0.04) * out_w
     cy = out_h / 2 + rng.uniform(-0.03, 0.03) * out_h
@@ -145,18 +146,31 @@ def photo(img: Image.Image, seed: int) -> Image.Image:
     matrix = cv2.getPerspectiveTransform(src, dst)
 
     # Paper: slightly warm, never pure white.
-    tint = np.array([rng.uniform(238, 250), rng.uniform(234, 246), rng.uniform(222, 238)],
-                    dtype=np.float32)
+    tint = np.array(
+        [rng.uniform(238, 250), rng.uniform(234, 246), rng.uniform(222, 238)], dtype=np.float32
+    )
     page_arr = np.asarray(page, dtype=np.float32) * (tint / 255.0)
-    warped = cv2.warpPerspective(page_arr, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
-    mask = cv2.warpPerspective(np.ones((src_h, src_w), np.float32), matrix, (out_w, out_h),
-                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                               borderValue=0)
+    warped = cv2.warpPerspective(
+        page_arr,
+        matrix,
+        (out_w, out_h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0),
+    )
+    mask = cv2.warpPerspective(
+        np.ones((src_h, src_w), np.float32),
+        matrix,
+        (out_w, out_h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
 
     # A darker surface (a desk) with a soft texture.
-    base = np.array([rng.uniform(70, 130), rng.uniform(55, 105), rng.uniform(40, 85)],
-                    dtype=np.float32)
+    base = np.array(
+        [rng.uniform(70, 130), rng.uniform(55, 105), rng.uniform(40, 85)], dtype=np.float32
+    )
     texture = _smooth_noise(rng, (out_h, out_w), 12) * 14.0
     desk = base[None, None, :] + texture[:, :, None]
     arr = warped + desk * (1.0 - mask[:, :, None])
@@ -167,7 +181,8 @@ def photo(img: Image.Image, seed: int) -> Image.Image:
     yn = yy / out_h - 0.5
     theta = rng.uniform(0, 2 * math.pi)
     gradient = 1.0 - float(rng.uniform(0.10, 0.25)) * (
-        (xn * math.cos(theta) + yn * math.sin(theta)) + 0.5)
+        (xn * math.cos(theta) + yn * math.sin(theta)) + 0.5
+    )
     # Shadow: a blurred half-plane cutting one corner of the sheet.
     phi = rng.uniform(0, 2 * math.pi)
     offset = float(rng.uniform(0.25, 0.45))
@@ -175,7 +190,7 @@ def photo(img: Image.Image, seed: int) -> Image.Image:
     softness = float(rng.uniform(0.02, 0.06))
     shadow = 1.0 - float(rng.uniform(0.20, 0.40)) / (1.0 + np.exp(-dist / softness))
     radius = np.sqrt(xn * xn + yn * yn) / math.sqrt(0.5)
-    vignette = 1.0 - float(rng.uniform(0.15, 0.30)) * radius ** 2
+    vignette = 1.0 - float(rng.uniform(0.15, 0.30)) * radius**2
     light = (gradient * shadow * vignette).astype(np.float32)
     arr *= light[:, :, None]
     del xx, yy, xn, yn, dist, radius, light, gradient, shadow, vignette, texture, desk
@@ -222,8 +237,9 @@ def screenshot(img: Image.Image, seed: int) -> Image.Image:
     margin_x = int(rng.integers(6, 40))
     margin_top = int(rng.integers(4, 24))
     margin_bottom = int(rng.integers(4, 24))
-    out = Image.new("RGB", (page.width + 2 * margin_x, page.height + margin_top + margin_bottom),
-                    _VIEWER_GREY)
+    out = Image.new(
+        "RGB", (page.width + 2 * margin_x, page.height + margin_top + margin_bottom), _VIEWER_GREY
+    )
     shadow = Image.new("RGB", page.size, (40, 42, 44))
     out.paste(shadow, (margin_x + 2, margin_top + 2))
     out.paste(page, (margin_x, margin_top))

@@ -36,23 +36,41 @@ NBSP = "\u00a0"
 
 #: The closed lists of wordings (first = the real page's). Keys are Style.labels keys.
 WORDINGS: dict[str, tuple[str, ...]] = {
-    "payment": ("Somme qu'il vous reste à payer", "Somme restant à payer", "Montant de votre impôt"),
-    "refund": ("Somme qui vous sera remboursée", "Montant qui vous sera remboursé", "Montant remboursé"),
+    "payment": (
+        "Somme qu'il vous reste à payer",
+        "Somme restant à payer",
+        "Montant de votre impôt",
+    ),
+    "refund": (
+        "Somme qui vous sera remboursée",
+        "Montant qui vous sera remboursé",
+        "Montant remboursé",
+    ),
     "reference": ("Référence de l'avis :", "Référence de l'avis d'impôt :"),
     "numero_fiscal": ("c", "plain", "nf2"),  # see _numero_rows
     "rfr": ("Revenu fiscal de référence :", "Revenu fiscal de référence"),
     "parts": ("Nombre de parts :", "Nombre de part(s) :"),
-    "recouvrement": ("Date de mise en recouvrement :", "Date de mise en recouvrement de l'avis d'impôt :"),
+    "recouvrement": (
+        "Date de mise en recouvrement :",
+        "Date de mise en recouvrement de l'avis d'impôt :",
+    ),
     "adresse": ("au", "plain"),  # "Adresse d'imposition au 01/01/YYYY :" | "Adresse d'imposition :"
     "situation": ("Situation de famille :", "Situation du foyer :"),
     "pac": ("Nombre de personnes à charge :", "Nombre de personne(s) à charge :"),
     "imposable": ("Revenu imposable", "Revenu net imposable"),
     "columns": ("long", "short"),
 }
-COLUMN_HEADS = {"long": ("Déclarant 1", "Déclarant 2", "Pers. à charge", "Foyer"),
-                "short": ("Décl. 1", "Décl. 2", "PAC", "Foyer")}
-SITUATIONS = {"M": "Marié(e)s", "O": "Pacsé(e)s", "C": "Célibataire", "D": "Divorcé(e)/séparé(e)",
-              "V": "Veuf(ve)"}
+COLUMN_HEADS = {
+    "long": ("Déclarant 1", "Déclarant 2", "Pers. à charge", "Foyer"),
+    "short": ("Décl. 1", "Décl. 2", "PAC", "Foyer"),
+}
+SITUATIONS = {
+    "M": "Marié(e)s",
+    "O": "Pacsé(e)s",
+    "C": "Célibataire",
+    "D": "Divorcé(e)/séparé(e)",
+    "V": "Veuf(ve)",
+}
 #: Fixed offsets so that consecutive seeds walk every list in a different order.
 _SALT = {key: i for i, key in enumerate(WORDINGS)}
 
@@ -95,13 +113,27 @@ class Style:
         sep = (NNBSP, NBSP)[seed % 2] if font == "dejavu" else (" ", NBSP)[seed % 2]
         colour = rng.randrange(len(BANNER_COLOURS))
         return cls(
-            name="variation", seed=seed, font=font, size=round(rng.uniform(-1.5, 1.5), 2),
-            spacing=round(rng.uniform(0.92, 1.15), 3), head_dy=round(rng.uniform(0, 30), 1),
-            left_dx=round(rng.uniform(0, 28), 1), left_dy=round(rng.uniform(20, 40), 1),
-            right_dy=round(offset(), 1), code_dx=round(offset(10, 25), 1), addr_dx=round(offset(), 1),
-            swap_right=seed % 2 == 1, banner=BANNER_COLOURS[colour], light=LIGHT_COLOURS[colour],
-            detail_banners=rng.random() < 0.5, body_h=round(rng.uniform(110, 200), 1), sep=sep,
-            euro=(seed // 2) % 2 == 0, parts_decimals=(2, 1)[(seed // 2) % 2], labels=labels)
+            name="variation",
+            seed=seed,
+            font=font,
+            size=round(rng.uniform(-1.5, 1.5), 2),
+            spacing=round(rng.uniform(0.92, 1.15), 3),
+            head_dy=round(rng.uniform(0, 30), 1),
+            left_dx=round(rng.uniform(0, 28), 1),
+            left_dy=round(rng.uniform(20, 40), 1),
+            right_dy=round(offset(), 1),
+            code_dx=round(offset(10, 25), 1),
+            addr_dx=round(offset(), 1),
+            swap_right=seed % 2 == 1,
+            banner=BANNER_COLOURS[colour],
+            light=LIGHT_COLOURS[colour],
+            detail_banners=rng.random() < 0.5,
+            body_h=round(rng.uniform(110, 200), 1),
+            sep=sep,
+            euro=(seed // 2) % 2 == 0,
+            parts_decimals=(2, 1)[(seed // 2) % 2],
+            labels=labels,
+        )
 
     def fs(self, size: float) -> float:
         return max(5.0, size + self.size)
@@ -121,8 +153,10 @@ class DgfipAvis(AvisData):
         """As AvisData's, except that amounts of the "Pers. à charge" column (declarant 3 here)
         belong to the foyer: declarant null in the contract (specs/avis_impot_revenu.toml)."""
         fields = super().expected_fields()
-        fields["revenus"] = [{**r, "declarant": None if r["declarant"] == 3 else r["declarant"]}
-                             for r in fields["revenus"]]
+        fields["revenus"] = [
+            {**r, "declarant": None if r["declarant"] == 3 else r["declarant"]}
+            for r in fields["revenus"]
+        ]
         return fields
 
 
@@ -148,13 +182,24 @@ def _nf(d: AvisData, i: int) -> str:
 
 # --- drawing helpers -------------------------------------------------------------------------
 
+
 def _apply(p: Page, st: Style) -> None:
     p.regular, p.bold = FONTS[st.font]
     p.sep = st.sep
 
 
-def _banner(p: Page, st: Style, x: float, top: float, w: float, text: str, *, h: float = 16,
-            size: float = 10.5, align: str = "center") -> None:
+def _banner(
+    p: Page,
+    st: Style,
+    x: float,
+    top: float,
+    w: float,
+    text: str,
+    *,
+    h: float = 16,
+    size: float = 10.5,
+    align: str = "center",
+) -> None:
     c = p.c
     c.saveState()
     c.setFillColorRGB(*st.banner)
@@ -216,30 +261,44 @@ def _watermark(p: Page) -> None:
 
 # --- page 1 ----------------------------------------------------------------------------------
 
+
 def _title(p: Page, d: AvisData, st: Style) -> float:
     """Draw the title block; returns where the 2D-Doc's top goes."""
     if d.kind == "asdir":
         p.text(150, 30, "DIRECTION GÉNÉRALE DES FINANCES PUBLIQUES", st.fs(7))
         p.text(152, 64, f"IMPÔT SUR LES REVENUS DE L'ANNÉE {d.annee_revenus}", st.fs(12), bold=True)
-        p.text(152, 80, f"AVIS DE SITUATION DÉCLARATIVE ÉTABLI EN {d.annee_avis}", st.fs(10), bold=True)
+        p.text(
+            152, 80, f"AVIS DE SITUATION DÉCLARATIVE ÉTABLI EN {d.annee_avis}", st.fs(10), bold=True
+        )
         top = 96.0
         if d.non_imposable:
             p.text(152, top, "VALANT AVIS D'IMPÔT", st.fs(10), bold=True)
             top += 16
         _grey(p, 152, top, "POUR JUSTIFIER DE VOS REVENUS ET CHARGES AUPRÈS DES TIERS", st.fs(9))
-        for k, line in enumerate(("Retrouvez cet avis", "sur impots.gouv.fr", "Pour vos démarches, pas",
-                                  "besoin d'original : il suffit", "de fournir une photocopie.")):
+        for k, line in enumerate(
+            (
+                "Retrouvez cet avis",
+                "sur impots.gouv.fr",
+                "Pour vos démarches, pas",
+                "besoin d'original : il suffit",
+                "de fournir une photocopie.",
+            )
+        ):
             p.text(10, 96 + 9 * k, line, st.fs(6.5))
         return top + 14
-    what = ("Impôt et prélèvements sociaux sur les revenus de" if d.title_variant == "ir_ps"
-            else "Impôt sur les revenus de")
+    what = (
+        "Impôt et prélèvements sociaux sur les revenus de"
+        if d.title_variant == "ir_ps"
+        else "Impôt sur les revenus de"
+    )
     p.text(124, 22, "DIRECTION GÉNÉRALE DES FINANCES PUBLIQUES", st.fs(8.5))
     p.text(128, 38, f"{what} {d.annee_revenus}", st.fs(12), bold=True)
     p.text(128, 54, f"Avis d'impôt établi en {d.annee_avis}", st.fs(10.5), bold=True)
     p.text(508, 34, "AVIS_IR_RG", 5)
     p.box(432, 44, 118, 36)
-    for k, line in enumerate(("La notice de cet avis est", "disponible en cliquant ici",
-                              "ou sur impots.gouv.fr")):
+    for k, line in enumerate(
+        ("La notice de cet avis est", "disponible en cliquant ici", "ou sur impots.gouv.fr")
+    ):
         p.text(436, 54 + 9 * k, line, 7)
     return 64.0
 
@@ -274,7 +333,9 @@ def _references(p: Page, d: AvisData, st: Style, x: float, top: float) -> float:
 
     def row(label: str, value: str, bold: bool = True) -> None:
         nonlocal y
-        width = stringWidth(label, p.bold if bold else p.regular, size) + stringWidth(value, p.regular, size)
+        width = stringWidth(label, p.bold if bold else p.regular, size) + stringWidth(
+            value, p.regular, size
+        )
         if value and width > w - 22:  # a long wording: the value goes under it, right-aligned
             body.append((y, label, "", bold))
             y += st.lead(9)
@@ -285,10 +346,16 @@ def _references(p: Page, d: AvisData, st: Style, x: float, top: float) -> float:
     for label, value, bold in _numero_rows(d, st):
         row(label, value, bold)
     y += 4
-    row("Référence du document :" if d.kind == "asdir" else st.labels["reference"],
-        group_reference(d.reference_avis))
-    row(f"Adresse d'imposition au 01/01/{d.annee_avis} :" if st.labels["adresse"] == "au"
-        else "Adresse d'imposition :", "")
+    row(
+        "Référence du document :" if d.kind == "asdir" else st.labels["reference"],
+        group_reference(d.reference_avis),
+    )
+    row(
+        f"Adresse d'imposition au 01/01/{d.annee_avis} :"
+        if st.labels["adresse"] == "au"
+        else "Adresse d'imposition :",
+        "",
+    )
     for line in _lines(d):
         body.append((y, "", line, False))
         y += st.lead(9.5)
@@ -307,7 +374,9 @@ def _references(p: Page, d: AvisData, st: Style, x: float, top: float) -> float:
             p.right(x + w - 8, yy, value, size)
         elif label:
             wide = stringWidth(label, p.bold if bold else p.regular, size)
-            p.text(x + 7, yy, label, min(size, size * (w - 14) / wide), bold=bold)  # stay in the box
+            p.text(
+                x + 7, yy, label, min(size, size * (w - 14) / wide), bold=bold
+            )  # stay in the box
             if value:
                 p.right(x + w - 8, yy, value, size)
         elif value:
@@ -320,12 +389,22 @@ def _contacts(p: Page, d: AvisData, st: Style, x: float, top: float, bottom: flo
     _frame(p, st, x, top + 4, w, bottom - top - 4)
     _banner(p, st, x + 14, top - 4, 132, "Vos contacts", h=16, size=10.5)
     town = _lines(d)[-1].split(" ", 1)[-1]
-    lines = [("Par messagerie sécurisée", True), ("dans votre espace particulier sur impots.gouv.fr", False),
-             ("", False), ("Par téléphone", True), ("au 0 809 401 401 *", False),
-             ("du lundi au vendredi, de 8h30 à 19h", False), ("", False), ("Sur place", True),
-             ("horaires de votre centre des finances publiques sur", False),
-             ("impots.gouv.fr, rubrique Contact et prise de RDV", False), ("", False),
-             (f"SIP {town}", False), ("CS 60161", False), (_lines(d)[-1], False)]
+    lines = [
+        ("Par messagerie sécurisée", True),
+        ("dans votre espace particulier sur impots.gouv.fr", False),
+        ("", False),
+        ("Par téléphone", True),
+        ("au 0 809 401 401 *", False),
+        ("du lundi au vendredi, de 8h30 à 19h", False),
+        ("", False),
+        ("Sur place", True),
+        ("horaires de votre centre des finances publiques sur", False),
+        ("impots.gouv.fr, rubrique Contact et prise de RDV", False),
+        ("", False),
+        (f"SIP {town}", False),
+        ("CS 60161", False),
+        (_lines(d)[-1], False),
+    ]
     y = top + 26
     for text, bold in lines:
         if text:
@@ -339,18 +418,21 @@ def _amount_box(p: Page, d: AvisData, st: Style, x: float, top: float, w: float)
     label = st.labels["refund"] if refund else st.labels["payment"]
     _banner(p, st, x, top, w, label, h=18, size=10, align="right")
     _frame(p, st, x, top + 18, w, 22, fill=st.light)
-    p.right(x + w - 8, top + 34, fmt_amount(abs(d.montant_impot), st),
-            st.fs(11), bold=True)
+    p.right(x + w - 8, top + 34, fmt_amount(abs(d.montant_impot), st), st.fs(11), bold=True)
     _frame(p, st, x, top + 40, w, st.body_h)
     y = top + 56
     if refund:
-        text = [f"Vous serez remboursé le : 25/07/{d.annee_avis}",
-                "par virement sur votre compte bancaire."]
+        text = [
+            f"Vous serez remboursé le : 25/07/{d.annee_avis}",
+            "par virement sur votre compte bancaire.",
+        ]
     elif d.montant_impot == 0:
         text = [f"Vous n'avez rien à payer au titre des revenus de {d.annee_revenus}."]
     else:
-        text = [f"Cette somme sera prélevée à compter de septembre {d.annee_avis}",
-                "selon un échéancier qui vous sera précisé sur votre avis."]
+        text = [
+            f"Cette somme sera prélevée à compter de septembre {d.annee_avis}",
+            "selon un échéancier qui vous sera précisé sur votre avis.",
+        ]
     if d.non_imposable:
         text.append("Non imposable")
     for line in text:
@@ -364,7 +446,9 @@ def _rfr_box(p: Page, d: AvisData, st: Style, x: float, top: float, w: float) ->
     _frame(p, st, x, top, w, h)
     rfr = d.printed("revenu_fiscal_reference")
     p.text(x + 8, top + 15, st.labels["rfr"], st.fs(8.5), bold=True)
-    p.right(x + w - 14, top + 15, fmt_amount(rfr, st, euro=st.euro and st.name != "real"), st.fs(8.5))
+    p.right(
+        x + w - 14, top + 15, fmt_amount(rfr, st, euro=st.euro and st.name != "real"), st.fs(8.5)
+    )
     p.text(x + 8, top + 15 + st.lead(14), st.labels["parts"], st.fs(8.5), bold=True)
     p.right(x + w - 14, top + 15 + st.lead(14), fmt_parts(d, st), st.fs(8.5))
     p.text(x + 8, top + h - 8, "Plus de détails dans la (les) page (s) suivante (s).", st.fs(6.5))
@@ -374,9 +458,16 @@ def _rfr_box(p: Page, d: AvisData, st: Style, x: float, top: float, w: float) ->
 def _centre_and_addressee(p: Page, d: AvisData, st: Style, x: float, top: float) -> float:
     town = _lines(d)[-1].split(" ", 1)[-1]
     postcode = _lines(d)[-1].split(" ", 1)[0]
-    centre = ["CENTRE DES FINANCES PUBLIQUES", f"SIP {town}", "CS 60161", f"{postcode} {town} CEDEX"]
-    addressee = [f"{'OU ' if i else ''}{person.civilite} {d.printed_identite(i)}"
-                 for i, person in enumerate(d.declarants)] + _lines(d)
+    centre = [
+        "CENTRE DES FINANCES PUBLIQUES",
+        f"SIP {town}",
+        "CS 60161",
+        f"{postcode} {town} CEDEX",
+    ]
+    addressee = [
+        f"{'OU ' if i else ''}{person.civilite} {d.printed_identite(i)}"
+        for i, person in enumerate(d.declarants)
+    ] + _lines(d)
     blocks = [(centre, 6.5, 8.0), (addressee, 9.0, 11.5)]
     if st.swap_right:
         blocks.reverse()
@@ -426,11 +517,14 @@ def draw_page1(p: Page, d: AvisData, st: Style, code_image: Any = None) -> None:
     foot_h = max(70.0, min(168.0, 832 - foot_top))
     _frame(p, st, 10 + min(st.left_dx, 10), foot_top, 540, foot_h)
     size = st.fs(9.5) if foot_h > 110 else st.fs(7.5)
-    lines = [f"Cet avis permet de régulariser votre prélèvement à la source réalisé en {d.annee_revenus} suite à",
-             f"votre déclaration des revenus effectuée en {d.annee_avis}.", "",
-             "Pour retrouver toutes les informations relatives à votre prélèvement à la source (taux,",
-             "options ...), rendez-vous sur le service « Gérer mon prélèvement à la source » accessible",
-             "dans votre espace particulier sur impots.gouv.fr."]
+    lines = [
+        f"Cet avis permet de régulariser votre prélèvement à la source réalisé en {d.annee_revenus} suite à",
+        f"votre déclaration des revenus effectuée en {d.annee_avis}.",
+        "",
+        "Pour retrouver toutes les informations relatives à votre prélèvement à la source (taux,",
+        "options ...), rendez-vous sur le service « Gérer mon prélèvement à la source » accessible",
+        "dans votre espace particulier sur impots.gouv.fr.",
+    ]
     y = foot_top + 10 + size
     for line in lines:
         if line:
@@ -440,9 +534,13 @@ def draw_page1(p: Page, d: AvisData, st: Style, code_image: Any = None) -> None:
 
 # --- continuation pages ----------------------------------------------------------------------
 
+
 def draw_header(p: Page, d: AvisData, st: Style, n: int) -> None:
-    left = (f"Avis de situation déclarative établi en {d.annee_avis}" if d.kind == "asdir"
-            else f"Avis d'impôt établi en {d.annee_avis}")
+    left = (
+        f"Avis de situation déclarative établi en {d.annee_avis}"
+        if d.kind == "asdir"
+        else f"Avis d'impôt établi en {d.annee_avis}"
+    )
     x0 = 28 + st.left_dx
     p.text(x0, 34, left, st.fs(10), bold=True)
     p.right(567, 34, f"Impôt sur les revenus de {d.annee_revenus}", st.fs(10), bold=True)
@@ -502,9 +600,13 @@ def draw_detail(p: Page, d: AvisData, st: Style, top: float) -> float:
 def draw_calcul(p: Page, d: AvisData, st: Style, top: float) -> float:
     x = 28 + st.left_dx
     top = _heading(p, st, x, top, "Calcul de l'impôt")
-    rows = (("Droits simples", d.impot_revenu_net), ("Décote", 0), ("Réductions d'impôt", 0),
-            ("Impôt sur le revenu net avant corrections", d.impot_revenu_net),
-            ("Prélèvement à la source déjà payé", d.prelevement_source))
+    rows = (
+        ("Droits simples", d.impot_revenu_net),
+        ("Décote", 0),
+        ("Réductions d'impôt", 0),
+        ("Impôt sur le revenu net avant corrections", d.impot_revenu_net),
+        ("Prélèvement à la source déjà payé", d.prelevement_source),
+    )
     for label, value in rows:
         p.text(x + 4, top, label, st.fs(9))
         p.right(567, top, amount(value, st.sep), st.fs(9))
@@ -523,10 +625,12 @@ def draw_pas(p: Page, d: AvisData, st: Style, top: float) -> float:
     x = 28 + st.left_dx
     top = _heading(p, st, x, top, "Votre prélèvement à la source")
     rate = 100 * d.impot_revenu_net / d.revenu_fiscal_reference if d.revenu_fiscal_reference else 0
-    lines = (f"Taux de prélèvement à la source applicable à partir de septembre {d.annee_avis} : "
-             f"{rate:.1f} %".replace(".", ","),
-             f"Plafond pour les cotisations versées en {d.annee_avis} : voir votre espace particulier.",
-             "Pour modifier votre taux, rendez-vous dans votre espace particulier sur impots.gouv.fr.")
+    lines = (
+        f"Taux de prélèvement à la source applicable à partir de septembre {d.annee_avis} : "
+        f"{rate:.1f} %".replace(".", ","),
+        f"Plafond pour les cotisations versées en {d.annee_avis} : voir votre espace particulier.",
+        "Pour modifier votre taux, rendez-vous dans votre espace particulier sur impots.gouv.fr.",
+    )
     for line in lines:
         p.text(x + 4, top, line, st.fs(8))
         top += st.lead(12)
@@ -552,6 +656,7 @@ def page_drawer(d: DgfipAvis, n: int, code_image: Any = None) -> Callable[[Page]
             top = draw_calcul(p, d, st, top)
         if n == d.pages:
             draw_pas(p, d, st, top)
+
     return draw
 
 
@@ -559,5 +664,8 @@ def labels_used(d: AvisData) -> set[str]:
     """The printed labels that differ between styles (for tests)."""
     st = d.style if isinstance(d, DgfipAvis) else Style()
     rows = {label for label, _, _ in _numero_rows(d, st)}
-    return rows | {v for k, v in st.labels.items() if k not in ("numero_fiscal", "adresse", "columns")} | \
-        set(COLUMN_HEADS[st.labels["columns"]])
+    return (
+        rows
+        | {v for k, v in st.labels.items() if k not in ("numero_fiscal", "adresse", "columns")}
+        | set(COLUMN_HEADS[st.labels["columns"]])
+    )

@@ -22,6 +22,7 @@ def _code_image(d: AvisData) -> Any:
     if not d.twoddoc or d.kind not in ("avis_impot_revenu", "asdir"):
         return None
     from docproc.samples.signing import code_for
+
     return code_for(d)
 
 
@@ -35,7 +36,9 @@ def _drawer(doc: Any, n: int) -> Any:
     return layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
 
 
-def pdf_bytes(case: Case, pages: list[tuple[Any, int]], drawn: list[layout.Drawn] | None = None) -> bytes:
+def pdf_bytes(
+    case: Case, pages: list[tuple[Any, int]], drawn: list[layout.Drawn] | None = None
+) -> bytes:
     """The PDF of some pages of a case; ``drawn`` receives what each page drew where."""
     return layout.render([(_drawer(doc, n), case.font, case.sep) for doc, n in pages], drawn)
 
@@ -65,16 +68,20 @@ def expected_documents(case: Case) -> list[dict[str, Any]]:
         known_total = any(n >= 2 for n in present)
         missing = sorted(set(range(1, doc.pages + 1)) - present) if known_total else []
         complete = known_total and not missing
-        out.append({"kind": doc.kind, "complete": complete, "missing_pages": missing,
-                    "fields": fields})
+        out.append(
+            {"kind": doc.kind, "complete": complete, "missing_pages": missing, "fields": fields}
+        )
     return out
 
 
 def _render_pages(pdf: bytes, dpi: int = 300, grayscale: bool = True) -> list[Any]:
     import pypdfium2 as pdfium
+
     doc = pdfium.PdfDocument(pdf)
     try:
-        return [doc[i].render(scale=dpi / 72, grayscale=grayscale).to_pil() for i in range(len(doc))]
+        return [
+            doc[i].render(scale=dpi / 72, grayscale=grayscale).to_pil() for i in range(len(doc))
+        ]
     finally:
         doc.close()
 
@@ -82,6 +89,7 @@ def _render_pages(pdf: bytes, dpi: int = 300, grayscale: bool = True) -> list[An
 def _jpeg_under(img: Any, limit: int) -> bytes:
     """JPEG bytes under the upload limit, as a phone's upload page would compress them."""
     import io
+
     for quality in (85, 78, 70, 62, 55):
         buf = io.BytesIO()
         img.save(buf, format="JPEG", quality=quality, optimize=True)
@@ -91,20 +99,29 @@ def _jpeg_under(img: Any, limit: int) -> bytes:
     return _jpeg_under(img, limit)
 
 
-def _degraded(case: Case, fname: str, pages: list[tuple[Any, int]], seed: int) -> list[tuple[str, bytes]]:
+def _degraded(
+    case: Case, fname: str, pages: list[tuple[Any, int]], seed: int
+) -> list[tuple[str, bytes]]:
     """Scans: one image-only PDF per file. Photos: one JPEG per page. Screenshots: one PNG per page."""
 
     from docproc.samples import degrade
+
     images = _render_pages(pdf_bytes(case, pages), grayscale=not case.color)
     stem = fname.rsplit(".", 1)[0]
     if case.variant == "scan":
-        scans = [degrade.scan(img, seed + i, max_angle=case.max_skew) for i, img in enumerate(images)]
+        scans = [
+            degrade.scan(img, seed + i, max_angle=case.max_skew) for i, img in enumerate(images)
+        ]
         return [(f"{stem}.pdf", _image_pdf(scans))]
     if case.variant == "screenshot":
-        return [(f"{stem}_page{i + 1}.png", degrade.screenshot_png(img, seed + i))
-                for i, img in enumerate(images)]
-    return [(f"{stem}_page{i + 1}.jpg", _jpeg_under(degrade.photo(img, seed + i), UPLOAD_LIMIT))
-            for i, img in enumerate(images)]
+        return [
+            (f"{stem}_page{i + 1}.png", degrade.screenshot_png(img, seed + i))
+            for i, img in enumerate(images)
+        ]
+    return [
+        (f"{stem}_page{i + 1}.jpg", _jpeg_under(degrade.photo(img, seed + i), UPLOAD_LIMIT))
+        for i, img in enumerate(images)
+    ]
 
 
 UPLOAD_LIMIT = 1_900_000
@@ -117,6 +134,7 @@ def _image_pdf(scans: list[Any]) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen.canvas import Canvas
+
     for quality in (72, 60, 50, 42, 35):
         buf = io.BytesIO()
         c = Canvas(buf, pagesize=A4, invariant=1)
@@ -160,16 +178,22 @@ def write_case(case: Case, outdir: Path) -> list[Path]:
             (folder / fname).write_bytes(pdf_bytes(case, pages))
             written.append(folder / fname)
             names.append(fname)
-    expected: dict[str, Any] = {"request_date": case.request_date, "variant": case.variant, "files": names,
-                "signed_with_test_authority": True,
-                "documents": expected_documents(case)}
+    expected: dict[str, Any] = {
+        "request_date": case.request_date,
+        "variant": case.variant,
+        "files": names,
+        "signed_with_test_authority": True,
+        "documents": expected_documents(case),
+    }
     if case.family is not None:
         expected["family"] = case.family
     for doc, extra in zip(expected["documents"], case.expect.get("documents", []), strict=False):
         doc.update(extra)
     if case.household is not None:
         hh = outdir / f"{case.name}.household.json"
-        hh.write_text(json.dumps(case.household, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        hh.write_text(
+            json.dumps(case.household, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
         written.append(hh)
     path = outdir / f"{case.name}.expected.json"
     path.write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -16,8 +16,11 @@ from docproc.samples.avis import INCOME_ROWS, SITUATION_WORDS, AvisData
 from docproc.samples.identities import group_numero_fiscal, group_reference
 
 W, H = A4
-FONTS = {"helvetica": ("Helvetica", "Helvetica-Bold"), "times": ("Times-Roman", "Times-Bold"),
-         "dejavu": ("DejaVuSans", "DejaVuSans-Bold")}
+FONTS = {
+    "helvetica": ("Helvetica", "Helvetica-Bold"),
+    "times": ("Times-Roman", "Times-Bold"),
+    "dejavu": ("DejaVuSans", "DejaVuSans-Bold"),
+}
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 
@@ -88,10 +91,15 @@ class Page:
 
 def _titles(d: AvisData) -> tuple[str, str]:
     if d.kind == "asdir":
-        return (f"Avis de situation déclarative à l'impôt {d.annee_avis}",
-                f"sur les revenus {d.annee_revenus}")
-    what = ("Impôt et prélèvements sociaux sur les revenus de" if d.title_variant == "ir_ps"
-            else "Impôt sur les revenus de")
+        return (
+            f"Avis de situation déclarative à l'impôt {d.annee_avis}",
+            f"sur les revenus {d.annee_revenus}",
+        )
+    what = (
+        "Impôt et prélèvements sociaux sur les revenus de"
+        if d.title_variant == "ir_ps"
+        else "Impôt sur les revenus de"
+    )
     return f"{what} {d.annee_revenus}", f"Avis d'impôt établi en {d.annee_avis}"
 
 
@@ -141,7 +149,9 @@ def draw_page1(p: Page, d: AvisData, code_image: Any = None) -> None:
     refs.append(("Numéro FIP :", f"{d.departement}0000{d.reference_avis[6:11]}"))
     refs.append(("Numéro de rôle :", "012"))
     refs.append(("Date d'établissement :", d.date_etablissement.strftime("%d/%m/%Y")))
-    refs.append(("Date de mise en recouvrement :", d.date_mise_en_recouvrement.strftime("%d/%m/%Y")))
+    refs.append(
+        ("Date de mise en recouvrement :", d.date_mise_en_recouvrement.strftime("%d/%m/%Y"))
+    )
     refs.append(("Identifiant service :", f"{d.departement}0A1"))
     top = 188
     for label, value in refs:
@@ -151,9 +161,13 @@ def draw_page1(p: Page, d: AvisData, code_image: Any = None) -> None:
             p.text(40 if not label else 175, top, value, 8)
         top += 12
     p.text(40, top + 14, "Vos contacts", 11, bold=True)
-    for i, line in enumerate(("Par messagerie sécurisée : dans votre espace particulier sur impots.gouv.fr",
-                              "Par téléphone : au 0 809 401 401, du lundi au vendredi, de 8h30 à 19h",
-                              "Sur place : auprès de votre centre des finances publiques")):
+    for i, line in enumerate(
+        (
+            "Par messagerie sécurisée : dans votre espace particulier sur impots.gouv.fr",
+            "Par téléphone : au 0 809 401 401, du lundi au vendredi, de 8h30 à 19h",
+            "Sur place : auprès de votre centre des finances publiques",
+        )
+    ):
         p.text(40, top + 30 + 11 * i, line, 7)
     # Payment box
     p.box(300, 340, 258, 95)
@@ -165,7 +179,9 @@ def draw_page1(p: Page, d: AvisData, code_image: Any = None) -> None:
         p.text(308, 362, "Somme qu'il vous reste à payer", 9, bold=True)
         p.right(550, 362, f"{p.amount(d.montant_impot)} €", 12, bold=True)
         if d.montant_impot == 0:
-            p.text(308, 385, f"Vous n'avez rien à payer au titre des revenus de {d.annee_revenus}.", 7)
+            p.text(
+                308, 385, f"Vous n'avez rien à payer au titre des revenus de {d.annee_revenus}.", 7
+            )
         else:
             p.text(308, 385, f"Cette somme sera prélevée le 25/09/{d.annee_avis}.", 8)
     if d.non_imposable:
@@ -177,14 +193,27 @@ def draw_page1(p: Page, d: AvisData, code_image: Any = None) -> None:
     p.text(308, 496, "Nombre de parts :", 9, bold=True)
     p.right(550, 496, parts(d.nombre_parts), 10, bold=True)
     p.text(308, 512, "Plus de détails dans la (les) page (s) suivante (s).", 7)
-    p.text(40, 770, f"Cet avis fait suite à la déclaration, en {d.annee_avis}, de vos revenus {d.annee_revenus}. "
-           "Le montant porté sur cet avis prend en compte", 6.5)
-    p.text(40, 779, f"les prélèvements et retenues à la source qui ont pu être réalisés en {d.annee_revenus}.", 6.5)
+    p.text(
+        40,
+        770,
+        f"Cet avis fait suite à la déclaration, en {d.annee_avis}, de vos revenus {d.annee_revenus}. "
+        "Le montant porté sur cet avis prend en compte",
+        6.5,
+    )
+    p.text(
+        40,
+        779,
+        f"les prélèvements et retenues à la source qui ont pu être réalisés en {d.annee_revenus}.",
+        6.5,
+    )
 
 
 def draw_header(p: Page, d: AvisData, n: int) -> None:
-    left = (f"Avis de situation déclarative à l'impôt {d.annee_avis}" if d.kind == "asdir"
-            else f"Avis d'impôt établi en {d.annee_avis}")
+    left = (
+        f"Avis de situation déclarative à l'impôt {d.annee_avis}"
+        if d.kind == "asdir"
+        else f"Avis d'impôt établi en {d.annee_avis}"
+    )
     p.text(40, 34, left, 10, bold=True)
     p.right(555, 34, f"Impôt sur les revenus de {d.annee_revenus}", 10, bold=True)
     p.text(40, 50, group_numero_fiscal(d.declarants[0].numero_fiscal), 9)
@@ -229,9 +258,13 @@ def draw_detail(p: Page, d: AvisData, top: float) -> float:
 
 def draw_calcul(p: Page, d: AvisData, top: float) -> float:
     p.text(40, top, "Calcul de l'impôt", 11, bold=True)
-    rows = (("Droits simples", d.impot_revenu_net), ("Décote", 0), ("Réductions d'impôt", 0),
-            ("Impôt sur le revenu net avant corrections", d.impot_revenu_net),
-            ("Prélèvement à la source déjà payé", d.prelevement_source))
+    rows = (
+        ("Droits simples", d.impot_revenu_net),
+        ("Décote", 0),
+        ("Réductions d'impôt", 0),
+        ("Impôt sur le revenu net avant corrections", d.impot_revenu_net),
+        ("Prélèvement à la source déjà payé", d.prelevement_source),
+    )
     top += 18
     for label, value in rows:
         p.text(40, top, label, 9)
@@ -245,13 +278,24 @@ def draw_calcul(p: Page, d: AvisData, top: float) -> float:
 
 def draw_pas(p: Page, d: AvisData, top: float) -> float:
     p.text(40, top, "Votre prélèvement à la source", 11, bold=True)
-    p.text(40, top + 16, f"Plafond pour les cotisations versées en {d.annee_avis} : voir votre espace particulier.", 8)
-    p.text(40, top + 28, "Pour modifier votre taux, rendez-vous dans votre espace particulier sur impots.gouv.fr.", 8)
+    p.text(
+        40,
+        top + 16,
+        f"Plafond pour les cotisations versées en {d.annee_avis} : voir votre espace particulier.",
+        8,
+    )
+    p.text(
+        40,
+        top + 28,
+        "Pour modifier votre taux, rendez-vous dans votre espace particulier sur impots.gouv.fr.",
+        8,
+    )
     return top + 50
 
 
 def page_drawer(d: AvisData, n: int, code_image: Any = None) -> Callable[[Page], None]:
     """What page n (1-based) of this avis holds."""
+
     def draw(p: Page) -> None:
         if d.kind == "declaration_revenus":
             draw_declaration(p, d)
@@ -267,25 +311,51 @@ def page_drawer(d: AvisData, n: int, code_image: Any = None) -> Callable[[Page],
             top = draw_calcul(p, d, top)
         if n == d.pages:
             draw_pas(p, d, top)
+
     return draw
 
 
 def field_pages(d: AvisData) -> dict[str, int]:
     """On which page each contract field is printed."""
     calc = 3 if d.pages >= 3 else 2
-    pages = dict.fromkeys(("annee_revenus", "annee_avis", "declarants", "reference_avis",
-                           "revenu_fiscal_reference", "nombre_parts", "date_mise_en_recouvrement",
-                           "adresse", "montant_impot", "valant_avis_impot"), 1)
-    pages.update(dict.fromkeys(("situation_famille", "personnes_a_charge", "revenus",
-                                "revenu_brut_global", "revenu_imposable"), 2))
+    pages = dict.fromkeys(
+        (
+            "annee_revenus",
+            "annee_avis",
+            "declarants",
+            "reference_avis",
+            "revenu_fiscal_reference",
+            "nombre_parts",
+            "date_mise_en_recouvrement",
+            "adresse",
+            "montant_impot",
+            "valant_avis_impot",
+        ),
+        1,
+    )
+    pages.update(
+        dict.fromkeys(
+            (
+                "situation_famille",
+                "personnes_a_charge",
+                "revenus",
+                "revenu_brut_global",
+                "revenu_imposable",
+            ),
+            2,
+        )
+    )
     pages["impot_revenu_net"] = calc
     return pages
 
 
-def render(pages: list[tuple[Callable[[Page], None], str, str]], drawn: list[Drawn] | None = None) -> bytes:
+def render(
+    pages: list[tuple[Callable[[Page], None], str, str]], drawn: list[Drawn] | None = None
+) -> bytes:
     """A PDF from page drawers: (drawer, font key, thousands separator). ``drawn``, when given,
     receives what each page drew where (:data:`Drawn`)."""
     import io
+
     _register_fonts()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1)

@@ -58,7 +58,9 @@ class TaxeFonciere(Sheet):
     @property
     def montant_total(self) -> int:
         cotisations = sum(b.cotisation for b in self.biens)
-        return cotisations + round(cotisations * 0.03)  # frais de gestion de la fiscalité directe locale
+        return cotisations + round(
+            cotisations * 0.03
+        )  # frais de gestion de la fiscalité directe locale
 
     def draw(self, p: Page) -> None:
         if self.edition == "2023":
@@ -79,11 +81,13 @@ class TaxeFonciere(Sheet):
         addressee(p, self.proprietaires[0], self.adresse, 146)
         banner(p, 40, 200, 250, 16, "Vos références", 10)
         top = 230.0
-        for label, value in (("Numéro fiscal", group_numero_fiscal(self.numero_fiscal)),
-                             ("Référence de l'avis", group_reference(self.reference_avis)),
-                             ("Numéro de rôle", "007"),
-                             ("Date d'établissement", f"28/08/{self.annee}"),
-                             ("Date limite de paiement", f"16/10/{self.annee}")):
+        for label, value in (
+            ("Numéro fiscal", group_numero_fiscal(self.numero_fiscal)),
+            ("Référence de l'avis", group_reference(self.reference_avis)),
+            ("Numéro de rôle", "007"),
+            ("Date d'établissement", f"28/08/{self.annee}"),
+            ("Date limite de paiement", f"16/10/{self.annee}"),
+        ):
             p.text(40, top, label, 8)
             p.text(165, top, value, 8)
             top += 12
@@ -95,9 +99,21 @@ class TaxeFonciere(Sheet):
             p.text(130, top, f"{owner.civilite}. {owner.identite}", 8)
             top += 12
         top += 12
-        banner(p, 40, top, 515, 22, "Montant à payer", 10, right_text=f"{p.amount(self.montant_total)} €")
+        banner(
+            p,
+            40,
+            top,
+            515,
+            22,
+            "Montant à payer",
+            10,
+            right_text=f"{p.amount(self.montant_total)} €",
+        )
         top += 46
-        for nature, heading in (("bati", "Propriétés bâties"), ("non_bati", "Propriétés non bâties")):
+        for nature, heading in (
+            ("bati", "Propriétés bâties"),
+            ("non_bati", "Propriétés non bâties"),
+        ):
             these = [b for b in self.biens if b.nature == nature]
             if not these:
                 continue
@@ -118,7 +134,12 @@ class TaxeFonciere(Sheet):
             top += 18
         p.text(40, top, "Frais de gestion de la fiscalité directe locale", 8)
         p.right(547, top, p.amount(self.frais), 8)
-        p.text(40, 770, "Payez en ligne sur impots.gouv.fr, par smartphone, ou optez pour le prélèvement à l'échéance.", 6.5)
+        p.text(
+            40,
+            770,
+            "Payez en ligne sur impots.gouv.fr, par smartphone, ou optez pour le prélèvement à l'échéance.",
+            6.5,
+        )
 
     def _draw_2024(self, p: Page) -> None:
         """Title on a banner, references label over value, owners beside the amount box,
@@ -129,12 +150,16 @@ class TaxeFonciere(Sheet):
         p.text(360, 100, "CENTRE DES FINANCES PUBLIQUES", 8, bold=True)
         p.text(360, 111, f"SIP DU {self.departement}", 8)
         addressee(p, self.proprietaires[0], self.adresse, 136)
-        top = references_grid(p, [
-            ("Numéro fiscal", group_numero_fiscal(self.numero_fiscal)),
-            ("Référence de l'avis", group_reference(self.reference_avis)),
-            ("Date d'établissement", f"30/08/{self.annee}"),
-            ("Date limite de paiement", f"15/10/{self.annee}"),
-        ], 196)
+        top = references_grid(
+            p,
+            [
+                ("Numéro fiscal", group_numero_fiscal(self.numero_fiscal)),
+                ("Référence de l'avis", group_reference(self.reference_avis)),
+                ("Date d'établissement", f"30/08/{self.annee}"),
+                ("Date limite de paiement", f"15/10/{self.annee}"),
+            ],
+            196,
+        )
         top += 8
         p.text(40, top, "Propriétaire(s)", 10, bold=True)
         amount_below(p, 330, top - 12, 225, "Somme à payer", self.montant_total)
@@ -144,15 +169,21 @@ class TaxeFonciere(Sheet):
             p.text(112, top, f"{owner.civilite} {owner.identite}", 8)
             top += 12
         top = max(top, 300.0) + 24
-        for nature, heading in (("bati", "Propriétés bâties"), ("non_bati", "Propriétés non bâties")):
+        for nature, heading in (
+            ("bati", "Propriétés bâties"),
+            ("non_bati", "Propriétés non bâties"),
+        ):
             these = [b for b in self.biens if b.nature == nature]
             if not these:
                 continue
             banner(p, 40, top, 515, 16, heading, 9.5)
             top += 30
             for b in these:
-                for label, value in (("Commune", b.commune), ("Adresse du bien", b.adresse),
-                                     ("Revenu cadastral", f"{p.amount(b.revenu_cadastral)} €")):
+                for label, value in (
+                    ("Commune", b.commune),
+                    ("Adresse du bien", b.adresse),
+                    ("Revenu cadastral", f"{p.amount(b.revenu_cadastral)} €"),
+                ):
                     p.text(52, top, label, 8.5)
                     p.text(200, top, value, 8.5)
                     top += 12
@@ -161,19 +192,27 @@ class TaxeFonciere(Sheet):
                 top += 22
         p.text(40, top, "Frais de gestion de la fiscalité directe locale", 8)
         p.right(547, top, p.amount(self.frais), 8)
-        p.text(40, 770, "Vous pouvez payer en ligne sur impots.gouv.fr, par smartphone ou par prélèvement à l'échéance.", 6.5)
+        p.text(
+            40,
+            770,
+            "Vous pouvez payer en ligne sur impots.gouv.fr, par smartphone ou par prélèvement à l'échéance.",
+            6.5,
+        )
 
     def _draw_classic(self, p: Page) -> None:
         local_header(p, f"Taxes foncières pour {self.annee}", None, self.departement)
         addressee(p, self.proprietaires[0], self.adresse)
-        top = references(p, [
-            ("Numéro fiscal :", group_numero_fiscal(self.numero_fiscal)),
-            ("Référence de l'avis :", group_reference(self.reference_avis)),
-            ("Numéro de rôle :", "005"),
-            ("Date d'établissement :", f"29/08/{self.annee}"),
-            ("Date de mise en recouvrement :", f"31/08/{self.annee}"),
-            ("Date limite de paiement :", f"15/10/{self.annee}"),
-        ])
+        top = references(
+            p,
+            [
+                ("Numéro fiscal :", group_numero_fiscal(self.numero_fiscal)),
+                ("Référence de l'avis :", group_reference(self.reference_avis)),
+                ("Numéro de rôle :", "005"),
+                ("Date d'établissement :", f"29/08/{self.annee}"),
+                ("Date de mise en recouvrement :", f"31/08/{self.annee}"),
+                ("Date limite de paiement :", f"15/10/{self.annee}"),
+            ],
+        )
         top += 10
         p.text(40, top, "Débiteurs légaux", 10, bold=True)
         top += 14
@@ -186,7 +225,10 @@ class TaxeFonciere(Sheet):
         p.text(40, top, "Détail de vos biens imposés", 11, bold=True)
         p.rule(40, 555, top + 6)
         top += 24
-        for nature, heading in (("bati", "Propriétés bâties"), ("non_bati", "Propriétés non bâties")):
+        for nature, heading in (
+            ("bati", "Propriétés bâties"),
+            ("non_bati", "Propriétés non bâties"),
+        ):
             these = [b for b in self.biens if b.nature == nature]
             if not these:
                 continue
@@ -206,7 +248,12 @@ class TaxeFonciere(Sheet):
                 top += 42
         p.text(40, top, "Frais de gestion de la fiscalité directe locale", 8)
         p.right(555, top, p.amount(self.montant_total - sum(b.cotisation for b in self.biens)), 8)
-        p.text(40, 770, "Vous pouvez payer en ligne sur impots.gouv.fr, par smartphone ou par prélèvement à l'échéance.", 6.5)
+        p.text(
+            40,
+            770,
+            "Vous pouvez payer en ligne sur impots.gouv.fr, par smartphone ou par prélèvement à l'échéance.",
+            6.5,
+        )
 
     def expected_fields(self) -> dict[str, Any]:
         return {
@@ -214,8 +261,15 @@ class TaxeFonciere(Sheet):
             "numero_fiscal": self.numero_fiscal,
             "reference_avis": self.reference_avis,
             "proprietaires": [o.identite for o in self.proprietaires],
-            "biens": [{"commune": b.commune, "adresse": b.adresse, "nature": b.nature,
-                       "revenu_cadastral": b.revenu_cadastral} for b in self.biens],
+            "biens": [
+                {
+                    "commune": b.commune,
+                    "adresse": b.adresse,
+                    "nature": b.nature,
+                    "revenu_cadastral": b.revenu_cadastral,
+                }
+                for b in self.biens
+            ],
             "montant_total": self.montant_total,
         }
 
@@ -253,17 +307,26 @@ class TaxeHabitation(Sheet):
         address as a block under its label, the detail as a table (values under headings)."""
         banner(p, 40, 28, 515, 24, f"TAXE D'HABITATION {self.annee}", 13)
         p.text(40, 66, "AVIS D'IMPÔTS LOCAUX", 9, bold=True)
-        p.text(40, 78, "Résidences secondaires et autres locaux meublés non affectés à l'habitation principale", 7.5)
+        p.text(
+            40,
+            78,
+            "Résidences secondaires et autres locaux meublés non affectés à l'habitation principale",
+            7.5,
+        )
         p.text(40, 90, "DIRECTION GÉNÉRALE DES FINANCES PUBLIQUES", 8)
         p.text(360, 110, "CENTRE DES FINANCES PUBLIQUES", 8, bold=True)
         p.text(360, 121, f"SIP DU {self.departement}", 8)
         addressee(p, self.redevable, self.adresse_postale, 146)
-        top = references_grid(p, [
-            ("Numéro fiscal", group_numero_fiscal(self.redevable.numero_fiscal)),
-            ("Référence de l'avis", group_reference(self.reference_avis)),
-            ("Date de mise en recouvrement", f"31/10/{self.annee}"),
-            ("Date limite de paiement", f"15/12/{self.annee}"),
-        ], 206)
+        top = references_grid(
+            p,
+            [
+                ("Numéro fiscal", group_numero_fiscal(self.redevable.numero_fiscal)),
+                ("Référence de l'avis", group_reference(self.reference_avis)),
+                ("Date de mise en recouvrement", f"31/10/{self.annee}"),
+                ("Date limite de paiement", f"15/12/{self.annee}"),
+            ],
+            206,
+        )
         top = amount_below(p, 40, top + 6, 250, "Montant à payer", self.montant_total)
         p.text(40, top + 4, "Adresse du local", 9, bold=True)
         street, _, town = self.adresse_local.partition(" | ")
@@ -273,31 +336,44 @@ class TaxeHabitation(Sheet):
         banner(p, 40, top, 515, 16, "Détail du calcul", 9.5)
         top += 32
         cotisation = round(self.base_nette * self.taux)
-        columns = ((40, "Valeur locative brute", p.amount(self.valeur_locative_brute)),
-                   (215, "Base nette d'imposition", p.amount(self.base_nette)),
-                   (370, "Taux communal", f"{100 * self.taux:.2f} %".replace(".", ",")),
-                   (470, "Cotisation", p.amount(cotisation)))
+        columns = (
+            (40, "Valeur locative brute", p.amount(self.valeur_locative_brute)),
+            (215, "Base nette d'imposition", p.amount(self.base_nette)),
+            (370, "Taux communal", f"{100 * self.taux:.2f} %".replace(".", ",")),
+            (470, "Cotisation", p.amount(cotisation)),
+        )
         for x, label, value in columns:
             p.text(x, top, label, 8, bold=True)
             p.text(x, top + 14, value, 9)
         top += 40
         p.text(40, top, "Frais de gestion de la fiscalité directe locale", 8)
         p.right(547, top, p.amount(self.montant_total - cotisation), 8)
-        p.text(40, 770, "Déclaration d'occupation : vos locaux sont déclarés sur impots.gouv.fr, rubrique Gérer mes biens immobiliers.", 6.5)
+        p.text(
+            40,
+            770,
+            "Déclaration d'occupation : vos locaux sont déclarés sur impots.gouv.fr, rubrique Gérer mes biens immobiliers.",
+            6.5,
+        )
 
     def _draw_classic(self, p: Page) -> None:
-        local_header(p, f"Taxe d'habitation pour {self.annee}",
-                      "Résidences secondaires et autres locaux meublés non affectés à l'habitation principale",
-                      self.departement)
+        local_header(
+            p,
+            f"Taxe d'habitation pour {self.annee}",
+            "Résidences secondaires et autres locaux meublés non affectés à l'habitation principale",
+            self.departement,
+        )
         addressee(p, self.redevable, self.adresse_postale)
-        top = references(p, [
-            ("Numéro fiscal :", group_numero_fiscal(self.redevable.numero_fiscal)),
-            ("Référence de l'avis :", group_reference(self.reference_avis)),
-            ("Numéro de rôle :", "011"),
-            ("Date d'établissement :", f"31/10/{self.annee}"),
-            ("Date de mise en recouvrement :", f"31/10/{self.annee}"),
-            ("Date limite de paiement :", f"15/12/{self.annee}"),
-        ])
+        top = references(
+            p,
+            [
+                ("Numéro fiscal :", group_numero_fiscal(self.redevable.numero_fiscal)),
+                ("Référence de l'avis :", group_reference(self.reference_avis)),
+                ("Numéro de rôle :", "011"),
+                ("Date d'établissement :", f"31/10/{self.annee}"),
+                ("Date de mise en recouvrement :", f"31/10/{self.annee}"),
+                ("Date limite de paiement :", f"15/12/{self.annee}"),
+            ],
+        )
         top = total_box(p, top + 12, self.montant_total)
         p.text(40, top, "Adresse du local :", 9, bold=True)
         p.text(140, top, self.adresse_local.replace(" | ", " "), 9)
@@ -306,17 +382,27 @@ class TaxeHabitation(Sheet):
         p.rule(40, 555, top + 6)
         top += 22
         cotisation = round(self.base_nette * self.taux)
-        rows = (("Valeur locative brute", p.amount(self.valeur_locative_brute)),
-                ("Valeur locative nette", p.amount(self.base_nette)),
-                ("Base nette d'imposition", p.amount(self.base_nette)),
-                ("Taux communal", f"{100 * self.taux:.2f} %".replace(".", ",")),
-                ("Cotisation", p.amount(cotisation)),
-                ("Frais de gestion de la fiscalité directe locale", p.amount(self.montant_total - cotisation)))
+        rows = (
+            ("Valeur locative brute", p.amount(self.valeur_locative_brute)),
+            ("Valeur locative nette", p.amount(self.base_nette)),
+            ("Base nette d'imposition", p.amount(self.base_nette)),
+            ("Taux communal", f"{100 * self.taux:.2f} %".replace(".", ",")),
+            ("Cotisation", p.amount(cotisation)),
+            (
+                "Frais de gestion de la fiscalité directe locale",
+                p.amount(self.montant_total - cotisation),
+            ),
+        )
         for label, value in rows:
             p.text(52, top, label, 9)
             p.right(555, top, value, 9)
             top += 14
-        p.text(40, 770, "Déclaration d'occupation : vos locaux sont déclarés sur impots.gouv.fr, rubrique Gérer mes biens immobiliers.", 6.5)
+        p.text(
+            40,
+            770,
+            "Déclaration d'occupation : vos locaux sont déclarés sur impots.gouv.fr, rubrique Gérer mes biens immobiliers.",
+            6.5,
+        )
 
     def expected_fields(self) -> dict[str, Any]:
         return {

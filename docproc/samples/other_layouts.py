@@ -16,8 +16,20 @@ from typing import Any, ClassVar
 from docproc.samples.identities import Person
 from docproc.samples.layout import H, Page
 
-MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-        "octobre", "novembre", "décembre")
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 def date_en_lettres(d: date) -> str:
@@ -51,7 +63,12 @@ class Sheet:
         return self.draw
 
     def expected_document(self) -> dict[str, Any]:
-        return {"kind": self.kind, "complete": True, "missing_pages": [], "fields": self.expected_fields()}
+        return {
+            "kind": self.kind,
+            "complete": True,
+            "missing_pages": [],
+            "fields": self.expected_fields(),
+        }
 
 
 def local_header(p: Page, title: str, subtitle: str | None, departement: str) -> None:
@@ -104,8 +121,16 @@ BANNER_BLUE = (0.27, 0.45, 0.72)
 LIGHT_BLUE = (0.86, 0.90, 0.97)
 
 
-def banner(p: Page, x: float, top: float, w: float, h: float, text: str, size: float = 10,
-            right_text: str | None = None) -> None:
+def banner(
+    p: Page,
+    x: float,
+    top: float,
+    w: float,
+    h: float,
+    text: str,
+    size: float = 10,
+    right_text: str | None = None,
+) -> None:
     """A heading in white on a blue banner (``top`` is the banner's top edge)."""
     p.c.saveState()
     p.c.setFillColorRGB(*BANNER_BLUE)
@@ -126,11 +151,11 @@ def light_row(p: Page, x: float, top: float, w: float, h: float) -> None:
 
 
 def references_grid(p: Page, pairs: list[tuple[str, str]], top: float) -> float:
-    """"Vos références" on a banner, then label over value, two pairs a row."""
+    """ "Vos références" on a banner, then label over value, two pairs a row."""
     banner(p, 40, top, 250, 16, "Vos références", 10)
     top += 30
     for k in range(0, len(pairs), 2):
-        for (label, value), x in zip(pairs[k:k + 2], (40, 175), strict=False):
+        for (label, value), x in zip(pairs[k : k + 2], (40, 175), strict=False):
             p.text(x, top, label, 7.5)
             p.text(x, top + 11, value, 8.5, bold=True)
         top += 28

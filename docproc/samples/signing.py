@@ -32,9 +32,12 @@ def code_for(d: AvisData) -> Any:
     from docproc.trust import fr00_test_key_pem
 
     payload = twoddoc.build_payload(
-        code_values(d), doc_type="28" if d.kind == "avis_impot_revenu" else "24",
-        issue_date=d.date_etablissement, signature_date=d.date_etablissement,
-        key_pem=fr00_test_key_pem())
+        code_values(d),
+        doc_type="28" if d.kind == "avis_impot_revenu" else "24",
+        issue_date=d.date_etablissement,
+        signature_date=d.date_etablissement,
+        key_pem=fr00_test_key_pem(),
+    )
     return twoddoc.render_datamatrix(payload, module_px=4)
 
 

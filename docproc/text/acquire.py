@@ -49,10 +49,15 @@ class FileRead:
         return all(c.ok or c.level != "critical" for c in self.checks)
 
     def report(self) -> dict[str, Any]:
-        return {"name": self.upload.name, "sha256": hashlib.sha256(self.upload.data).hexdigest(),
-                "bytes": len(self.upload.data), "media_type": self.media_type,
-                "pages": self.page_count, "accepted": self.accepted,
-                "checks": [c.to_json() for c in self.checks]}
+        return {
+            "name": self.upload.name,
+            "sha256": hashlib.sha256(self.upload.data).hexdigest(),
+            "bytes": len(self.upload.data),
+            "media_type": self.media_type,
+            "pages": self.page_count,
+            "accepted": self.accepted,
+            "checks": [c.to_json() for c in self.checks],
+        }
 
 
 def _code(search: Callable[..., Any], *args: Any) -> Any:
@@ -71,9 +76,9 @@ def _ocr_with_codes(images: Sequence[Image.Image], file: str) -> list[PageText]:
     search mostly fills the time OCR spends in C; its result goes on each page.
     """
     from docproc.text.ocr import ocr_images
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="twoddoc") as pool:
-        codes: list[Future[str | None]] = [pool.submit(_code, find_on_scan, img)
-                                           for img in images]
+        codes: list[Future[str | None]] = [pool.submit(_code, find_on_scan, img) for img in images]
         try:
             pages = ocr_images(images, file)
         except BaseException:
@@ -105,6 +110,7 @@ def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
                 pages.append(page)
         if scans:
             from docproc.text.images import render_pdf_page
+
             images = [render_pdf_page(pdf, i, SCAN_DPI) for i in scans]
             for i, page in zip(scans, _ocr_with_codes(images, upload.name), strict=True):
                 page.page = i + 1
@@ -116,11 +122,14 @@ def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
 
 def _read_image(upload: Upload, media_type: str) -> tuple[int, list[PageText]]:
     from docproc.text.images import load_images
+
     images = load_images(upload.data, media_type)
     return len(images), _ocr_with_codes(images, upload.name)
 
 
-def read_content(data: bytes, name: str, media_type: str, settings: Settings) -> tuple[int, list[PageText]]:
+def read_content(
+    data: bytes, name: str, media_type: str, settings: Settings
+) -> tuple[int, list[PageText]]:
     """Bytes in, pages out: decoding, parsing, rendering, text and OCR of one file.
 
     This is what runs in the sandbox (:mod:`docproc.sandbox`); DocprocError for a rejection.
@@ -133,9 +142,12 @@ def read_content(data: bytes, name: str, media_type: str, settings: Settings) ->
     raise DocprocError(Reason.unsupported_type)
 
 
-def read_content_outcome(data: bytes, name: str, media_type: str, settings: Settings) -> tuple[Any, ...]:
+def read_content_outcome(
+    data: bytes, name: str, media_type: str, settings: Settings
+) -> tuple[Any, ...]:
     """:func:`read_content` as a picklable outcome: ``("ok", pages_count, pages)`` or
     ``("err", reason, message, data)``; never raises (the sandbox's answer to its caller)."""
+
     def read() -> tuple[Any, ...]:
         count, pages = read_content(data, name, media_type, settings)
         return ("ok", count, pages)
@@ -149,28 +161,65 @@ def guarded_outcome(work: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
     try:
         return work()
     except DocprocError as err:
-        return ("err", err.reason.value, err.message,
-                {k: v for k, v in err.data.items() if isinstance(v, int | str | float)})
+        return (
+            "err",
+            err.reason.value,
+            err.message,
+            {k: v for k, v in err.data.items() if isinstance(v, int | str | float)},
+        )
     except MemoryError:
         log.warning("file over the memory cap")
         return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
-    except (RecursionError, ValueError, OSError, RuntimeError, TypeError, KeyError, IndexError,
-            AttributeError, OverflowError, ZeroDivisionError, EOFError, SyntaxError,
-            NotImplementedError, AssertionError, LookupError, ArithmeticError, UnicodeError) as exc:
+    except (
+        RecursionError,
+        ValueError,
+        OSError,
+        RuntimeError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        ZeroDivisionError,
+        EOFError,
+        SyntaxError,
+        NotImplementedError,
+        AssertionError,
+        LookupError,
+        ArithmeticError,
+        UnicodeError,
+    ) as exc:
         if _out_of_memory(exc):
             log.warning("file over the memory cap: %s", type(exc).__name__)
-            return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
+            return (
+                "err",
+                Reason.resources.value,
+                MESSAGES[Reason.resources],
+                {"limite": "memoire"},
+            )
         log.warning("file unreadable: %s", type(exc).__name__)
         return ("err", Reason.malformed.value, MESSAGES[Reason.malformed], {})
     except Exception as exc:  # a third-party error type on untrusted content: this file only
         log.warning("file read failed: %s", type(exc).__name__)
         if _out_of_memory(exc):
-            return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
+            return (
+                "err",
+                Reason.resources.value,
+                MESSAGES[Reason.resources],
+                {"limite": "memoire"},
+            )
         return ("err", Reason.internal.value, MESSAGES[Reason.internal], {})
 
 
-_MEMORY_WORDS = ("can't start new thread", "bad_alloc", "out of memory", "cannot allocate",
-                 "insufficient memory", "failed to allocate", "memory allocation")
+_MEMORY_WORDS = (
+    "can't start new thread",
+    "bad_alloc",
+    "out of memory",
+    "cannot allocate",
+    "insufficient memory",
+    "failed to allocate",
+    "memory allocation",
+)
 
 
 def _out_of_memory(exc: BaseException) -> bool:
@@ -185,6 +234,7 @@ def warm_up() -> None:
     import pikepdf  # noqa: F401
 
     from docproc.text import images, ocr, tesseract  # noqa: F401
+
     try:
         tesseract.warm_up()
     except Exception as exc:  # OCR unavailable: a scan will fail later with its own reason
@@ -216,8 +266,10 @@ def read_file(upload: Upload, settings: Settings) -> FileRead:
     try:
         if settings.sandbox:
             from docproc.sandbox import get_sandbox
-            result.page_count, result.pages = get_sandbox().read(upload.data, upload.name, media_type,
-                                                                 settings)
+
+            result.page_count, result.pages = get_sandbox().read(
+                upload.data, upload.name, media_type, settings
+            )
         else:
             outcome = read_content_outcome(upload.data, upload.name, media_type, settings)
             if outcome[0] != "ok":

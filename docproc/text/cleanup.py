@@ -19,7 +19,6 @@ balance of words); only when it is unsure does it call ``osd`` (Tesseract's orie
 detector, supplied by the caller), so upright pages never pay for it.
 """
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -79,9 +79,21 @@ def _register_heif() -> None:
     _heif_ready = True
 
 
-_DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
-                  struct.error, TypeError, IndexError, KeyError, ZeroDivisionError,
-                  zlib.error, RuntimeError, Warning)
+_DECODE_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    TypeError,
+    IndexError,
+    KeyError,
+    ZeroDivisionError,
+    zlib.error,
+    RuntimeError,
+    Warning,
+)
 
 
 def load_images(data: bytes, media_type: str) -> list[Image.Image]:
@@ -142,8 +154,7 @@ def _load(data: bytes, media_type: str, max_pixels: int, max_frames: int) -> lis
         if width <= 0 or height <= 0:
             raise DocprocError(Reason.image_unreadable)
         if width * height > max_pixels:
-            raise DocprocError(Reason.image_too_large, pixels=width * height,
-                               max_pixels=max_pixels)
+            raise DocprocError(Reason.image_too_large, pixels=width * height, max_pixels=max_pixels)
         total += width * height
         if total > TOTAL_PIXEL_FACTOR * max_pixels:
             raise DocprocError(Reason.image_too_large, pixels=total)
@@ -252,7 +263,9 @@ def render_pdf_page(pdf: pypdfium2.PdfDocument, index: int, dpi: int) -> Image.I
         if w_pt * h_pt * scale * scale > max_pixels:
             scale = math.sqrt(max_pixels / (w_pt * h_pt)) * 0.999
             if scale * 72.0 < 50.0:
-                raise DocprocError(Reason.image_too_large, width_pt=round(w_pt), height_pt=round(h_pt))
+                raise DocprocError(
+                    Reason.image_too_large, width_pt=round(w_pt), height_pt=round(h_pt)
+                )
         bitmap = page.render(scale=scale, grayscale=True)
         try:
             img: Image.Image = bitmap.to_pil()

@@ -157,7 +157,9 @@ def shaded_regions(page: np.ndarray, char_px: float) -> list[tuple[int, int, int
         if x <= edge or y <= edge or x + bw >= hw - edge or y + bh >= hh - edge:
             continue  # a shadow along the page's edge, not a box
         box = (int(2 * x), int(2 * y), min(w, int(2 * (x + bw))), min(h, int(2 * (y + bh))))
-        if not any(o[0] <= box[0] and o[1] <= box[1] and box[2] <= o[2] and box[3] <= o[3] for o in out):
+        if not any(
+            o[0] <= box[0] and o[1] <= box[1] and box[2] <= o[2] and box[3] <= o[3] for o in out
+        ):
             out.append(box)
     return out
 

@@ -109,8 +109,16 @@ def inspect(data: bytes, settings: Settings) -> None:
         _inspect(pdf, settings)
         if (kind := raw_active_name(data)) is not None:
             raise active_content_error(kind, "objet")
-    except (pikepdf.PdfError, ValueError, TypeError, KeyError, AttributeError, NotImplementedError,
-            RecursionError, zlib.error):
+    except (
+        pikepdf.PdfError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        NotImplementedError,
+        RecursionError,
+        zlib.error,
+    ):
         raise DocprocError(Reason.malformed) from None
     finally:
         pdf.close()
@@ -118,6 +126,7 @@ def inspect(data: bytes, settings: Settings) -> None:
 
 def _bytes_io(data: bytes) -> Any:
     import io
+
     return io.BytesIO(data)
 
 
@@ -140,8 +149,15 @@ def _inspect(pdf: pikepdf.Pdf, settings: Settings) -> None:
         if not isinstance(obj, pikepdf.Object):
             continue
         gen = obj.objgen
-        where = ("document" if gen == root else "page" if gen in page_objs
-                 else "annotation" if gen in annots else "objet")
+        where = (
+            "document"
+            if gen == root
+            else "page"
+            if gen in page_objs
+            else "annotation"
+            if gen in annots
+            else "objet"
+        )
         _walk(obj, where)
         if isinstance(obj, pikepdf.Stream):
             _check_stream(obj, budget)
@@ -166,8 +182,11 @@ def _check_other_drawings(objects: Any, budget: _Budget) -> None:
         elif isinstance(obj, pikepdf.Dictionary) and str(obj.get("/Subtype", "")) == "/Type3":
             procs = obj.get("/CharProcs")
             if isinstance(procs, pikepdf.Dictionary):
-                roots.extend((p, obj.get("/Resources")) for p in procs.values()
-                             if isinstance(p, pikepdf.Stream))
+                roots.extend(
+                    (p, obj.get("/Resources"))
+                    for p in procs.values()
+                    if isinstance(p, pikepdf.Stream)
+                )
         for stream_obj, resources in roots:
             key = stream_obj.objgen
             if key in memo:
@@ -246,8 +265,9 @@ def _check_stream(stream: pikepdf.Stream, budget: _Budget) -> None:
         except (TypeError, ValueError):
             raise DocprocError(Reason.malformed) from None
         if width * height > settings.max_image_pixels:
-            raise DocprocError(Reason.image_too_large, pixels=width * height,
-                               max_pixels=settings.max_image_pixels)
+            raise DocprocError(
+                Reason.image_too_large, pixels=width * height, max_pixels=settings.max_image_pixels
+            )
         return  # image codecs are decoded by PDFium within the declared size
     size = _decoded_size(stream, settings.pdf_max_stream_bytes)
     budget.decoded += size
@@ -283,10 +303,14 @@ def _decoded_size(stream: pikepdf.Stream, cap: int) -> int:
                         break
             chunks = out
         return total
-    if not filters or all(f in ("/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85") for f in filters):
+    if not filters or all(
+        f in ("/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85") for f in filters
+    ):
         return len(stream.read_raw_bytes())  # these only shrink
-    if any(f in ("/DCTDecode", "/JPXDecode", "/CCITTFaxDecode", "/JBIG2Decode", "/DCT", "/CCF")
-           for f in filters):
+    if any(
+        f in ("/DCTDecode", "/JPXDecode", "/CCITTFaxDecode", "/JBIG2Decode", "/DCT", "/CCF")
+        for f in filters
+    ):
         return len(stream.read_raw_bytes())  # image codecs: decoded by PDFium within declared sizes
     try:
         data = stream.read_bytes()  # LZW, RunLength, chains: under the sandbox's memory cap
@@ -343,8 +367,14 @@ def _check_page(page: pikepdf.Page, budget: _Budget) -> None:
             raise _limit("operateurs", max=settings.pdf_max_operators)
 
 
-def _cost(stream: pikepdf.Stream, resources: Any, depth: int, memo: dict[tuple[int, int], int],
-          active: set[tuple[int, int]], budget: _Budget) -> int:
+def _cost(
+    stream: pikepdf.Stream,
+    resources: Any,
+    depth: int,
+    memo: dict[tuple[int, int], int],
+    active: set[tuple[int, int]],
+    budget: _Budget,
+) -> int:
     """Operators drawn by one content stream, its forms unfolded (memoised per form)."""
     settings = budget.settings
     if depth > settings.pdf_max_xobject_depth:
@@ -369,8 +399,14 @@ def _cost(stream: pikepdf.Stream, resources: Any, depth: int, memo: dict[tuple[i
         else:
             inner = xo.stream_dict.get("/Resources")
             active.add(key)
-            sub = _cost(xo, inner if isinstance(inner, pikepdf.Dictionary) else resources,
-                        depth + 1, memo, active, budget)
+            sub = _cost(
+                xo,
+                inner if isinstance(inner, pikepdf.Dictionary) else resources,
+                depth + 1,
+                memo,
+                active,
+                budget,
+            )
             active.discard(key)
             if key != (0, 0):
                 memo[key] = sub

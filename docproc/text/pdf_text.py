@@ -53,9 +53,14 @@ def open_pdf(data: bytes, max_pages: int, settings: Settings | None = None) -> p
         raise DocprocError(Reason.malformed)
     if n > max_pages:
         pdf.close()
-        raise DocprocError(Reason.too_many_pages, f"Le document comporte {n} pages ; au plus {max_pages} sont acceptées.",
-                           pages=n, max_pages=max_pages)
+        raise DocprocError(
+            Reason.too_many_pages,
+            f"Le document comporte {n} pages ; au plus {max_pages} sont acceptées.",
+            pages=n,
+            max_pages=max_pages,
+        )
     from docproc.text import pdf_guard  # pikepdf: imported by the reader only (CLI start-up)
+
     try:
         pdf_guard.inspect(data, settings or Settings(max_pages=max_pages))
     except BaseException:
@@ -75,8 +80,11 @@ def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
                 left, bottom, right, top = textpage.get_rect(i)
                 text = textpage.get_text_bounded(left, bottom, right, top).strip()
                 if text:
-                    segments.append(Segment(text, left / width, 1 - top / height,
-                                            right / width, 1 - bottom / height))
+                    segments.append(
+                        Segment(
+                            text, left / width, 1 - top / height, right / width, 1 - bottom / height
+                        )
+                    )
         finally:
             textpage.close()
     finally:
@@ -93,8 +101,16 @@ def _pdfplumber_segments(data: bytes, index: int) -> list[Segment]:
         page = doc.pages[0]
         words = page.extract_words(x_tolerance=3, keep_blank_chars=False, use_text_flow=False)
         w, h = float(page.width), float(page.height)
-        return [Segment(str(wd["text"]), float(wd["x0"]) / w, float(wd["top"]) / h,
-                        float(wd["x1"]) / w, float(wd["bottom"]) / h) for wd in words]
+        return [
+            Segment(
+                str(wd["text"]),
+                float(wd["x0"]) / w,
+                float(wd["top"]) / h,
+                float(wd["x1"]) / w,
+                float(wd["bottom"]) / h,
+            )
+            for wd in words
+        ]
 
 
 def read_text_page(data: bytes, pdf: pdfium.PdfDocument, index: int, file: str) -> PageText | None:

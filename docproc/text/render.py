@@ -26,7 +26,9 @@ class PageAbsent(Exception):
     """The file has no such page."""
 
 
-def render_outcome(data: bytes, media_type: str, number: int, dpi: int, settings: Settings) -> tuple[Any, ...]:
+def render_outcome(
+    data: bytes, media_type: str, number: int, dpi: int, settings: Settings
+) -> tuple[Any, ...]:
     """``("px", width, height, mode, bytes)``, ``("absent",)`` or ``("err", reason, message,
     data)``; never raises (the sandbox's answer to its caller)."""
     from docproc.text.acquire import guarded_outcome
@@ -118,7 +120,9 @@ def _render_image(data: bytes, media_type: str, number: int, dpi: int, settings:
             if im.width <= 0 or im.height <= 0:
                 raise DocprocError(Reason.image_unreadable)
             if im.width * im.height > max_pixels:
-                raise DocprocError(Reason.image_too_large, pixels=im.width * im.height, max_pixels=max_pixels)
+                raise DocprocError(
+                    Reason.image_too_large, pixels=im.width * im.height, max_pixels=max_pixels
+                )
             im.load()
             upright = ImageOps.exif_transpose(im) or im
             page = _to_rgb(upright)
@@ -132,23 +136,30 @@ def _render_image(data: bytes, media_type: str, number: int, dpi: int, settings:
         raise DocprocError(Reason.image_unreadable) from exc
     target = int(IMAGE_WIDTH_INCHES * dpi)
     if page.width > target:
-        page = page.resize((target, max(1, round(page.height * target / page.width))), Image.Resampling.LANCZOS)
+        page = page.resize(
+            (target, max(1, round(page.height * target / page.width))), Image.Resampling.LANCZOS
+        )
     if page.width * page.height > RENDER_MAX_PIXELS:  # a very tall strip
         factor = math.sqrt(RENDER_MAX_PIXELS / (page.width * page.height)) * 0.999
-        page = page.resize((max(1, int(page.width * factor)), max(1, int(page.height * factor))),
-                           Image.Resampling.BILINEAR)
+        page = page.resize(
+            (max(1, int(page.width * factor)), max(1, int(page.height * factor))),
+            Image.Resampling.BILINEAR,
+        )
     return page
 
 
 def _to_rgb(im: Any) -> Any:
     from PIL import Image
 
-    if im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (im.mode == "P" and "transparency" in im.info):
+    if im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+        im.mode == "P" and "transparency" in im.info
+    ):
         rgba = im.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
     if im.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         from docproc.text.images import _to_grey
+
         return _to_grey(im).convert("RGB")
     rgb = im.convert("RGB")
     return Image.frombytes("RGB", rgb.size, rgb.tobytes())  # pixels only

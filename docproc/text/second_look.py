@@ -126,9 +126,9 @@ def second_look(
             short_number and conf < SHORT_NUMBER_CONFIDENCE
         ):
             regions.append((x0, y0, x1, y1, i))
-    for x0, y0, x1, y1 in unread_ink(
-        arr, [(wd[1], wd[2], wd[3], wd[4]) for wd in words], char_px
-    )[:MAX_ORPHANS]:
+    for x0, y0, x1, y1 in unread_ink(arr, [(wd[1], wd[2], wd[3], wd[4]) for wd in words], char_px)[
+        :MAX_ORPHANS
+    ]:
         regions.append((x0, y0, x1, y1, None))
     if not regions:
         return words
@@ -174,8 +174,7 @@ def _same_place(a: Word, b: Word) -> bool:
     half the lower one's height."""
     wide = min(a[3], b[3]) - max(a[1], b[1])
     high = min(a[4], b[4]) - max(a[2], b[2])
-    return (wide > 0.5 * min(a[3] - a[1], b[3] - b[1])
-            and high > 0.5 * min(a[4] - a[2], b[4] - b[2]))
+    return wide > 0.5 * min(a[3] - a[1], b[3] - b[1]) and high > 0.5 * min(a[4] - a[2], b[4] - b[2])
 
 
 def _read_alone(

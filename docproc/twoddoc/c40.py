@@ -17,8 +17,12 @@ US = "\x1f"
 
 #: Renderings of the separators seen in human-typed input or HRI reader output.
 _MARKERS = {
-    "<GS>": GS, "<RS>": RS, "<US>": US,
-    "\u241d": GS, "\u241e": RS, "\u241f": US,  # ␝ ␞ ␟
+    "<GS>": GS,
+    "<RS>": RS,
+    "<US>": US,
+    "\u241d": GS,
+    "\u241e": RS,
+    "\u241f": US,  # ␝ ␞ ␟
 }
 
 #: Day zero of header dates (spec §3.3): hex count of days since 2000-01-01.

@@ -100,7 +100,11 @@ def _name_differs(person: dict[str, Any], signed: str, *, cut: bool) -> bool:
     code = _squash(signed)
     if not code:
         return False
-    identite, nom, prenoms = _text(person, "identite"), _text(person, "nom"), _text(person, "prenoms")
+    identite, nom, prenoms = (
+        _text(person, "identite"),
+        _text(person, "nom"),
+        _text(person, "prenoms"),
+    )
     whole = identite or (nom + prenoms if nom and prenoms else "")
     if whole:
         return not (whole.startswith(code) if cut else whole == code)
@@ -117,8 +121,11 @@ def _declarants_differ(doc: TwoDDoc, printed: Any) -> bool:
     signed_names = [doc.fields.get("46"), doc.fields.get("48")]
     signed_numbers = [doc.fields.get("47"), doc.fields.get("49")]
     truncated = ["46" in doc.truncated, "48" in doc.truncated]
-    signed_count = sum(1 for n, f in zip(signed_names, signed_numbers, strict=True)
-                       if (n or "").strip() or (f or "").strip())
+    signed_count = sum(
+        1
+        for n, f in zip(signed_names, signed_numbers, strict=True)
+        if (n or "").strip() or (f or "").strip()
+    )
     people = [p for p in printed if isinstance(p, dict)]
     if signed_count and people and len(people) != signed_count:
         return True

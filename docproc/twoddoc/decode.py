@@ -30,12 +30,14 @@ log = logging.getLogger(__name__)
 def cv2_module() -> Any:
     """OpenCV, imported on first use: text-PDF decoding needs none of it (CLI start-up time)."""
     import cv2
+
     return cv2
 
 
 @functools.cache
 def datamatrix_formats() -> zxingcpp.BarcodeFormats:
     import zxingcpp
+
     return zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.DataMatrix)
 
 
@@ -49,8 +51,9 @@ CROP_DPI = 300
 PAGE_DPI = 200
 
 
-def first_read(variants: Iterator[tuple[np.ndarray, zxingcpp.Binarizer | None]],
-                deadline: float) -> tuple[str | None, bool]:
+def first_read(
+    variants: Iterator[tuple[np.ndarray, zxingcpp.Binarizer | None]], deadline: float
+) -> tuple[str | None, bool]:
     """The first payload read from a series of image variants, and whether the time ran out."""
     for variant, binarizer in variants:
         payload = read_array(variant, binarizer=binarizer)
@@ -65,8 +68,9 @@ def is_2ddoc(text: str) -> bool:
     return len(text) > 26 and text.startswith("DC")
 
 
-def read_array(gray: np.ndarray, *, binarizer: zxingcpp.Binarizer | None = None,
-               try_harder: bool = True) -> str | None:
+def read_array(
+    gray: np.ndarray, *, binarizer: zxingcpp.Binarizer | None = None, try_harder: bool = True
+) -> str | None:
     """The first 2D-Doc payload zxing-cpp finds in a grayscale image, or None."""
     found = read_array_at(gray, binarizer=binarizer, try_harder=try_harder)
     return found[0] if found else None
@@ -87,11 +91,13 @@ def pixel_box(result: Any) -> PixelBox:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def read_array_at(gray: np.ndarray, *, binarizer: zxingcpp.Binarizer | None = None,
-                  try_harder: bool = True) -> tuple[str, PixelBox] | None:
+def read_array_at(
+    gray: np.ndarray, *, binarizer: zxingcpp.Binarizer | None = None, try_harder: bool = True
+) -> tuple[str, PixelBox] | None:
     """The first 2D-Doc payload zxing-cpp finds in a grayscale image and where the symbol is
     (pixels of ``gray``), or None."""
     import numpy as np
+
     return read_image_at(np.ascontiguousarray(gray), binarizer=binarizer, try_harder=try_harder)
 
 
@@ -104,31 +110,43 @@ def read_bitmap(bitmap: pdfium.PdfBitmap, *, try_harder: bool) -> str | None:
 def read_bitmap_at(bitmap: pdfium.PdfBitmap, *, try_harder: bool) -> tuple[str, PixelBox] | None:
     """:func:`read_array_at` on a PDFium bitmap, read in place (no numpy, no copy)."""
     import zxingcpp
-    formats = {pdfium.raw.FPDFBitmap_Gray: zxingcpp.ImageFormat.Lum,
-               pdfium.raw.FPDFBitmap_BGR: zxingcpp.ImageFormat.BGR,
-               pdfium.raw.FPDFBitmap_BGRx: zxingcpp.ImageFormat.BGRA,
-               pdfium.raw.FPDFBitmap_BGRA: zxingcpp.ImageFormat.BGRA}
+
+    formats = {
+        pdfium.raw.FPDFBitmap_Gray: zxingcpp.ImageFormat.Lum,
+        pdfium.raw.FPDFBitmap_BGR: zxingcpp.ImageFormat.BGR,
+        pdfium.raw.FPDFBitmap_BGRx: zxingcpp.ImageFormat.BGRA,
+        pdfium.raw.FPDFBitmap_BGRA: zxingcpp.ImageFormat.BGRA,
+    }
     fmt = formats.get(bitmap.format)
     if fmt is None:
         return None
     try:
         # any buffer will do (nanobind), though the stub names numpy's ndarray
         buffer: Any = memoryview(bitmap.buffer).cast("B")
-        view = zxingcpp.ImageView(buffer, bitmap.width, bitmap.height, fmt, bitmap.stride, bitmap.n_channels)
+        view = zxingcpp.ImageView(
+            buffer, bitmap.width, bitmap.height, fmt, bitmap.stride, bitmap.n_channels
+        )
     except (ValueError, TypeError, RuntimeError) as exc:
         log.debug("zxing-cpp a refusé le bitmap : %s", exc)
         return None
     return read_image_at(view, binarizer=None, try_harder=try_harder)
 
 
-def read_image_at(image: Any, *, binarizer: zxingcpp.Binarizer | None,
-                   try_harder: bool) -> tuple[str, PixelBox] | None:
+def read_image_at(
+    image: Any, *, binarizer: zxingcpp.Binarizer | None, try_harder: bool
+) -> tuple[str, PixelBox] | None:
     import zxingcpp
+
     try:
         results = zxingcpp.read_barcodes(
-            image, formats=datamatrix_formats(), text_mode=zxingcpp.TextMode.Plain,
-            try_rotate=try_harder, try_downscale=try_harder, try_invert=False,
-            binarizer=binarizer if binarizer is not None else zxingcpp.Binarizer.LocalAverage)
+            image,
+            formats=datamatrix_formats(),
+            text_mode=zxingcpp.TextMode.Plain,
+            try_rotate=try_harder,
+            try_downscale=try_harder,
+            try_invert=False,
+            binarizer=binarizer if binarizer is not None else zxingcpp.Binarizer.LocalAverage,
+        )
     except (ValueError, RuntimeError) as exc:  # e.g. degenerate image sizes
         log.debug("zxing-cpp a refusé l'image : %s", exc)
         return None
@@ -139,11 +157,16 @@ def read_image_at(image: Any, *, binarizer: zxingcpp.Binarizer | None,
     return None
 
 
-def page_fractions(box: PixelBox, shape: tuple[int, ...],
-               region: tuple[float, float, float, float] | None = None) -> PageBox:
+def page_fractions(
+    box: PixelBox, shape: tuple[int, ...], region: tuple[float, float, float, float] | None = None
+) -> PageBox:
     """A pixel box of an image that shows ``region`` of a page (the whole page by default) as
     fractions of the page."""
     h, w = shape[0], shape[1]
     rx0, ry0, rx1, ry1 = region or (0.0, 0.0, 1.0, 1.0)
-    return (rx0 + box[0] / w * (rx1 - rx0), ry0 + box[1] / h * (ry1 - ry0),
-            rx0 + box[2] / w * (rx1 - rx0), ry0 + box[3] / h * (ry1 - ry0))
+    return (
+        rx0 + box[0] / w * (rx1 - rx0),
+        ry0 + box[1] / h * (ry1 - ry0),
+        rx0 + box[2] / w * (rx1 - rx0),
+        ry0 + box[3] / h * (ry1 - ry0),
+    )

@@ -38,6 +38,7 @@ def locate_in_image(img: Image.Image, payload: str) -> PageBox | None:
     looks like a DataMatrix; None when neither says for sure."""
     import numpy as np
     import zxingcpp
+
     try:
         gray = _to_gray(img)
     except (OSError, ValueError):
@@ -46,9 +47,15 @@ def locate_in_image(img: Image.Image, payload: str) -> PageBox | None:
         return None
     try:
         results = zxingcpp.read_barcodes(
-            np.ascontiguousarray(gray), formats=datamatrix_formats(), text_mode=zxingcpp.TextMode.Plain,
-            try_rotate=True, try_downscale=True, try_invert=False, return_errors=True,
-            binarizer=zxingcpp.Binarizer.LocalAverage)
+            np.ascontiguousarray(gray),
+            formats=datamatrix_formats(),
+            text_mode=zxingcpp.TextMode.Plain,
+            try_rotate=True,
+            try_downscale=True,
+            try_invert=False,
+            return_errors=True,
+            binarizer=zxingcpp.Binarizer.LocalAverage,
+        )
     except (ValueError, RuntimeError):
         results = []
     same = [r for r in results if r.valid and r.text == payload]
@@ -64,6 +71,7 @@ def locate_in_image(img: Image.Image, payload: str) -> PageBox | None:
 def _to_gray(img: Image.Image) -> np.ndarray:
     import numpy as np
     from PIL import ImageOps
+
     with contextlib.suppress(ValueError, TypeError, OSError):
         img = ImageOps.exif_transpose(img) or img
     if img.mode not in ("L", "RGB"):
@@ -72,20 +80,24 @@ def _to_gray(img: Image.Image) -> np.ndarray:
     side = max(gray.shape)
     if side > _MAX_IMAGE_SIDE:
         factor = _MAX_IMAGE_SIDE / side
-        gray = cv2_module().resize(gray, None, fx=factor, fy=factor, interpolation=cv2_module().INTER_AREA)
+        gray = cv2_module().resize(
+            gray, None, fx=factor, fy=factor, interpolation=cv2_module().INTER_AREA
+        )
     return gray
 
 
 def _scale(gray: np.ndarray, factor: float) -> np.ndarray:
     interpolation = cv2_module().INTER_CUBIC if factor > 1 else cv2_module().INTER_AREA
-    out: np.ndarray = cv2_module().resize(gray, None, fx=factor, fy=factor, interpolation=interpolation)
+    out: np.ndarray = cv2_module().resize(
+        gray, None, fx=factor, fy=factor, interpolation=interpolation
+    )
     return out
 
 
 def _crop(gray: np.ndarray, region: tuple[float, float, float, float]) -> np.ndarray:
     h, w = gray.shape
     x0, y0, x1, y1 = region
-    return gray[int(y0 * h):int(y1 * h), int(x0 * w):int(x1 * w)]
+    return gray[int(y0 * h) : int(y1 * h), int(x0 * w) : int(x1 * w)]
 
 
 def _rotate(gray: np.ndarray, angle: float) -> np.ndarray:
@@ -95,14 +107,24 @@ def _rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
     matrix[0, 2] += nw / 2 - w / 2
     matrix[1, 2] += nh / 2 - h / 2
-    out: np.ndarray = cv2_module().warpAffine(gray, matrix, (nw, nh), flags=cv2_module().INTER_LINEAR,
-                                        borderMode=cv2_module().BORDER_CONSTANT, borderValue=255)
+    out: np.ndarray = cv2_module().warpAffine(
+        gray,
+        matrix,
+        (nw, nh),
+        flags=cv2_module().INTER_LINEAR,
+        borderMode=cv2_module().BORDER_CONSTANT,
+        borderValue=255,
+    )
     return out
 
 
 def _otsu(gray: np.ndarray) -> np.ndarray:
-    _, binary = cv2_module().threshold(cv2_module().GaussianBlur(gray, (3, 3), 0), 0, 255,
-                              cv2_module().THRESH_BINARY + cv2_module().THRESH_OTSU)
+    _, binary = cv2_module().threshold(
+        cv2_module().GaussianBlur(gray, (3, 3), 0),
+        0,
+        255,
+        cv2_module().THRESH_BINARY + cv2_module().THRESH_OTSU,
+    )
     out: np.ndarray = binary
     return out
 
@@ -151,11 +173,18 @@ def _spots(gray: np.ndarray) -> tuple[str | None, list[tuple[int, int, int, int]
     """One fast zxing pass at native resolution: (payload, boxes of symbols seen but not read)."""
     import numpy as np
     import zxingcpp
+
     try:
         results = zxingcpp.read_barcodes(
-            np.ascontiguousarray(gray), formats=datamatrix_formats(), text_mode=zxingcpp.TextMode.Plain,
-            try_rotate=False, try_downscale=False, try_invert=False, return_errors=True,
-            binarizer=zxingcpp.Binarizer.LocalAverage)
+            np.ascontiguousarray(gray),
+            formats=datamatrix_formats(),
+            text_mode=zxingcpp.TextMode.Plain,
+            try_rotate=False,
+            try_downscale=False,
+            try_invert=False,
+            return_errors=True,
+            binarizer=zxingcpp.Binarizer.LocalAverage,
+        )
     except (ValueError, RuntimeError) as exc:
         log.debug("zxing-cpp a refusé l'image : %s", exc)
         return None, []
@@ -179,10 +208,16 @@ def _dense_squares(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
     cv2 = cv2_module()
     h, w = gray.shape
     factor = min(1.0, _THUMB_SIDE / max(h, w))
-    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else gray
+    small = (
+        cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        if factor < 1
+        else gray
+    )
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     k = max(3, round(min(small.shape) / 250))
-    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    closed = cv2.morphologyEx(
+        ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
     count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     lo, hi = min(small.shape) * 0.03, min(small.shape) * 0.45
     out = []
@@ -191,9 +226,11 @@ def _dense_squares(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
             continue
         if area / (bw * bh) < 0.6:
             continue
-        inked = float(ink[y:y + bh, x:x + bw].mean()) / 255
+        inked = float(ink[y : y + bh, x : x + bw].mean()) / 255
         if 0.25 <= inked <= 0.8:
-            out.append((int(x / factor), int(y / factor), int((x + bw) / factor), int((y + bh) / factor)))
+            out.append(
+                (int(x / factor), int(y / factor), int((x + bw) / factor), int((y + bh) / factor))
+            )
     return out
 
 
@@ -201,12 +238,13 @@ def _around(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     h, w = gray.shape
     x0, y0, x1, y1 = box
     pad = max(x1 - x0, y1 - y0) // 2 + 10
-    return gray[max(0, y0 - pad):min(h, y1 + pad), max(0, x0 - pad):min(w, x1 + pad)]
+    return gray[max(0, y0 - pad) : min(h, y1 + pad), max(0, x0 - pad) : min(w, x1 + pad)]
 
 
 def _harder_variants(gray: np.ndarray) -> Iterator[tuple[np.ndarray, zxingcpp.Binarizer | None]]:
     """The passes every search ends with: other binarisations, contrast, denoising, tilts."""
     import zxingcpp
+
     yield gray, zxingcpp.Binarizer.GlobalHistogram
     yield _otsu(gray), None
     yield _clahe(gray), None

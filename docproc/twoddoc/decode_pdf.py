@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 LOCATE_DPI = 100
 
 
-def _render(page: pdfium.PdfPage, dpi: int,
-            region: tuple[float, float, float, float] | None = None) -> pdfium.PdfBitmap:
+def _render(
+    page: pdfium.PdfPage, dpi: int, region: tuple[float, float, float, float] | None = None
+) -> pdfium.PdfBitmap:
     """The page (or ``region`` of it, fractions from the top-left) as a grey bitmap."""
     width, height = page.get_size()
     if page.get_rotation() in (90, 270):
@@ -57,7 +58,9 @@ FAST_CROP_DPI = 200
 _MAX_EMBEDDED_PIXELS = 4_000_000
 
 
-def _pdf_attempts(page_indexes: Sequence[int]) -> Iterator[tuple[int, int, tuple[float, float, float, float] | None, bool]]:
+def _pdf_attempts(
+    page_indexes: Sequence[int],
+) -> Iterator[tuple[int, int, tuple[float, float, float, float] | None, bool]]:
     for index in page_indexes:
         yield index, FAST_CROP_DPI, TOP_LEFT, False
         yield index, CROP_DPI, TOP_LEFT, True
@@ -71,8 +74,9 @@ def _embedded_images(page: pdfium.PdfPage, max_depth: int = 1) -> Iterator[pdfiu
         yield bitmap
 
 
-def _embedded_images_at(page: pdfium.PdfPage,
-                        max_depth: int = 1) -> Iterator[tuple[pdfium.PdfBitmap, Box | None]]:
+def _embedded_images_at(
+    page: pdfium.PdfPage, max_depth: int = 1
+) -> Iterator[tuple[pdfium.PdfBitmap, Box | None]]:
     """The page's image objects as bitmaps, with their bounds (user space) for those drawn on
     the page itself (None inside a form XObject)."""
     for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=max_depth):
@@ -178,8 +182,12 @@ def _bounds(obj: Any) -> Box | None:
 
 
 def _union(boxes: Sequence[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _plausible_regions(page: pdfium.PdfPage) -> tuple[int, list[Box]]:
@@ -208,18 +216,26 @@ def _plausible_regions(page: pdfium.PdfPage) -> tuple[int, list[Box]]:
             w, h = box[2] - box[0], box[3] - box[1]
             if 0.1 < w <= module_max and 0.1 < h <= module_max:
                 small.append(box)
-            elif (min(w, h) >= 8 * _PT_PER_MM and max(w, h) <= 100 * _PT_PER_MM
-                  and max(w, h) <= 1.4 * min(w, h)
-                  and pdfium.raw.FPDFPath_CountSegments(obj) >= _PATH_MIN_SEGMENTS):
+            elif (
+                min(w, h) >= 8 * _PT_PER_MM
+                and max(w, h) <= 100 * _PT_PER_MM
+                and max(w, h) <= 1.4 * min(w, h)
+                and pdfium.raw.FPDFPath_CountSegments(obj) >= _PATH_MIN_SEGMENTS
+            ):
                 regions.append(box)
         elif kind == pdfium.raw.FPDF_PAGEOBJ_FORM:
             inner = pdfium.raw.FPDFFormObj_CountObjects(obj)
-            nested = [pdfium.raw.FPDFPageObj_GetType(pdfium.raw.FPDFFormObj_GetObject(obj, k))
-                      for k in range(max(0, inner))]
+            nested = [
+                pdfium.raw.FPDFPageObj_GetType(pdfium.raw.FPDFFormObj_GetObject(obj, k))
+                for k in range(max(0, inner))
+            ]
             has_image = pdfium.raw.FPDF_PAGEOBJ_IMAGE in nested
             images += nested.count(pdfium.raw.FPDF_PAGEOBJ_IMAGE)
-            if (has_image or nested.count(pdfium.raw.FPDF_PAGEOBJ_PATH) >= _CLUSTER_MIN_PATHS
-                    or pdfium.raw.FPDF_PAGEOBJ_FORM in nested) and (box := _bounds(obj)) is not None:
+            if (
+                has_image
+                or nested.count(pdfium.raw.FPDF_PAGEOBJ_PATH) >= _CLUSTER_MIN_PATHS
+                or pdfium.raw.FPDF_PAGEOBJ_FORM in nested
+            ) and (box := _bounds(obj)) is not None:
                 regions.append(box)
     if len(small) >= _CLUSTER_MIN_PATHS:
         cell = _CLUSTER_CELL_MM * _PT_PER_MM
@@ -324,8 +340,9 @@ def find_on_pdf_page_at(pdf: pdfium.PdfDocument, index: int) -> tuple[str, PageB
         page.close()
 
 
-def _read_render(page: pdfium.PdfPage, dpi: int,
-                 region: tuple[float, float, float, float] | None) -> tuple[str, PageBox | None] | None:
+def _read_render(
+    page: pdfium.PdfPage, dpi: int, region: tuple[float, float, float, float] | None
+) -> tuple[str, PageBox | None] | None:
     try:
         bitmap = _render(page, dpi, region)
     except pdfium.PdfiumError as exc:

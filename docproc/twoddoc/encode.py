@@ -51,15 +51,22 @@ def build_message(fields: Mapping[str, str]) -> str:
                 raise ValueError(f"la donnée {di} doit faire {spec.max_len} caractères")
             parts.append(di + value)
         elif spec is not None and spec.max_len is not None and len(value) > spec.max_len:
-            parts.append(di + value[:spec.max_len] + RS)
+            parts.append(di + value[: spec.max_len] + RS)
         else:
             parts.append(di + value + ("" if last else GS))
     return "".join(parts)
 
 
-def build_payload(fields: Mapping[str, str], *, doc_type: str = "28", authority: str = "FR00",
-                  certificate: str = "0001", issue_date: date | None,
-                  signature_date: date, key_pem: bytes) -> str:
+def build_payload(
+    fields: Mapping[str, str],
+    *,
+    doc_type: str = "28",
+    authority: str = "FR00",
+    certificate: str = "0001",
+    issue_date: date | None,
+    signature_date: date,
+    key_pem: bytes,
+) -> str:
     """A complete signed C40 v04 payload: header + message + US + Base32 signature.
 
     ``issue_date`` None writes FFFF (tax notices are not dated in the header).
@@ -71,8 +78,16 @@ def build_payload(fields: Mapping[str, str], *, doc_type: str = "28", authority:
     key = load_pem_private_key(key_pem, password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise ValueError("la clé de signature doit être une clé ECDSA")
-    header = ("DC04" + authority + certificate + encode_date(issue_date)
-              + encode_date(signature_date) + doc_type + ANTS_PERIMETER + FRANCE)
+    header = (
+        "DC04"
+        + authority
+        + certificate
+        + encode_date(issue_date)
+        + encode_date(signature_date)
+        + doc_type
+        + ANTS_PERIMETER
+        + FRANCE
+    )
     signed = header + build_message(fields)
     return signed + US + encode_signature(sign(key, signed.encode("ascii")))
 
@@ -81,8 +96,7 @@ def render_datamatrix(payload: str, *, module_px: int = 4) -> Image.Image:
     """A square ECC200 DataMatrix of ``payload`` (grayscale), quiet zone included."""
     if module_px < 1:
         raise ValueError("module_px doit être positif")
-    barcode = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.DataMatrix,
-                                      forceSquare=True)
+    barcode = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.DataMatrix, forceSquare=True)
     modules = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False), dtype=np.uint8)
     pad = QUIET_ZONE_MODULES
     padded = np.pad(modules, pad, mode="constant", constant_values=255)

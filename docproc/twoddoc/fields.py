@@ -66,7 +66,7 @@ def parse_date8(value: str | None) -> date | None:
 
 
 def split_identity(identity: str) -> tuple[str, str]:
-    """"NOM PRENOMS" -> (nom, prénoms): the family name is the first word.
+    """ "NOM PRENOMS" -> (nom, prénoms): the family name is the first word.
 
     The code carries no separator between the two, so a compound family name written
     with spaces ("LE GALL MARIE") is split after its first word; cross-checks therefore

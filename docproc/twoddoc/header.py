@@ -81,5 +81,14 @@ def parse_header(text: str) -> Header:
         issue_date, signature_date = decode_date(issue_hex), decode_date(sign_hex)
     except (ValueError, OverflowError) as exc:
         raise TwoDDocError("entete_invalide", "date") from exc
-    return Header(version, authority, certificate, issue_date, signature_date, doc_type,
-                  perimeter, country, raw)
+    return Header(
+        version,
+        authority,
+        certificate,
+        issue_date,
+        signature_date,
+        doc_type,
+        perimeter,
+        country,
+        raw,
+    )

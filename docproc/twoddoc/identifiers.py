@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal[
-    "alnum",      # [A-Z0-9]
-    "text",       # [A-Z0-9 ] and the few symbols the spec allows in names and addresses
-    "digits",     # [0-9]
-    "amount",     # optional leading '-', then digits
-    "decimal",    # digits with at most one comma and two decimals (nombre de parts)
-    "date8",      # JJMMAAAA
-    "date_hex",   # 4 hex digits, days since 2000-01-01
-    "country",    # ISO 3166-1 alpha-2
-    "any",        # printable ASCII
+    "alnum",  # [A-Z0-9]
+    "text",  # [A-Z0-9 ] and the few symbols the spec allows in names and addresses
+    "digits",  # [0-9]
+    "amount",  # optional leading '-', then digits
+    "decimal",  # digits with at most one comma and two decimals (nombre de parts)
+    "date8",  # JJMMAAAA
+    "date_hex",  # 4 hex digits, days since 2000-01-01
+    "country",  # ISO 3166-1 alpha-2
+    "any",  # printable ASCII
 ]
 
 _KIND_PATTERNS: dict[str, re.Pattern[str]] = {

@@ -55,7 +55,7 @@ def parse_message(zone: str, *, strict_lengths: bool = True) -> Message:
         if zone[pos] == GS:  # stray separator, e.g. after a fixed field: tolerated
             pos += 1
             continue
-        di = zone[pos:pos + 2]
+        di = zone[pos : pos + 2]
         if len(di) < 2 or not DI_PATTERN.fullmatch(di):
             raise TwoDDocError("message_invalide", f"identifiant de donnée à la position {pos}")
         pos += 2
@@ -63,7 +63,7 @@ def parse_message(zone: str, *, strict_lengths: bool = True) -> Message:
         is_truncated = False
         if spec is not None and spec.fixed:
             assert spec.max_len is not None
-            candidate = zone[pos:pos + spec.max_len]
+            candidate = zone[pos : pos + spec.max_len]
             if len(candidate) == spec.max_len and not any(c in candidate for c in _STOP):
                 value, pos = candidate, pos + spec.max_len
             else:

@@ -75,8 +75,9 @@ def _refresh_tsl(cache_dir: Path, tsl_url: str, timeout: float) -> TrustList:
         log.warning("TSL non mise à jour (%s) ; la copie livrée est conservée", exc)
         return bundled
     if live.sequence < bundled.sequence:
-        log.warning("TSL distante plus ancienne (séquence %d < %d) ignorée",
-                    live.sequence, bundled.sequence)
+        log.warning(
+            "TSL distante plus ancienne (séquence %d < %d) ignorée", live.sequence, bundled.sequence
+        )
         return bundled
     _write_atomic(cache_dir / CACHED_TSL_NAME, data)
     log.info("TSL séquence %d enregistrée", live.sequence)
@@ -96,10 +97,13 @@ def _refresh_authority(cache_dir: Path, authority: Authority, timeout: float) ->
             if cert_id is None:
                 continue
             if not any(issued_by(cert, ca) for ca in authority.ca_certificates):
-                log.info("certificat %s ignoré : non délivré par la CA de %s", cert_id, authority.id)
+                log.info(
+                    "certificat %s ignoré : non délivré par la CA de %s", cert_id, authority.id
+                )
                 continue
-            _write_atomic(cache_dir / f"{authority.id}_{cert_id}.pem",
-                          cert.public_bytes(Encoding.PEM))
+            _write_atomic(
+                cache_dir / f"{authority.id}_{cert_id}.pem", cert.public_bytes(Encoding.PEM)
+            )
             stored += 1
     return stored
 

@@ -23,6 +23,7 @@ _BASE32 = re.compile(r"[A-Z2-7]+")
 
 def _hash_for(curve: ec.EllipticCurve) -> hashes.HashAlgorithm:
     from cryptography.hazmat.primitives import hashes
+
     if curve.key_size >= 521:
         return hashes.SHA512()
     if curve.key_size >= 384:
@@ -57,14 +58,14 @@ def verify(public_key: ec.EllipticCurvePublicKey, signed: bytes, raw: bytes) -> 
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     size = _coord_size(public_key.curve)
     if len(raw) != 2 * size:
         return False
     r = int.from_bytes(raw[:size], "big")
     s = int.from_bytes(raw[size:], "big")
     try:
-        public_key.verify(encode_dss_signature(r, s), signed,
-                          ec.ECDSA(_hash_for(public_key.curve)))
+        public_key.verify(encode_dss_signature(r, s), signed, ec.ECDSA(_hash_for(public_key.curve)))
     except InvalidSignature:
         return False
     return True
@@ -78,7 +79,10 @@ def sign(private_key: ec.EllipticCurvePrivateKey, signed: bytes) -> bytes:
     """
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-    der = private_key.sign(signed, ec.ECDSA(_hash_for(private_key.curve), deterministic_signing=True))
+
+    der = private_key.sign(
+        signed, ec.ECDSA(_hash_for(private_key.curve), deterministic_signing=True)
+    )
     r, s = decode_dss_signature(der)
     size = _coord_size(private_key.curve)
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")

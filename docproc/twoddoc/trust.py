@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING
 
 from docproc.trust import BUNDLED_TSL, FR00_TEST_CERT
 
-if TYPE_CHECKING:  # cryptography is imported where certificates are read: a PDF without a code needs none
+if (
+    TYPE_CHECKING
+):  # cryptography is imported where certificates are read: a PDF without a code needs none
     from cryptography import x509
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ def _when(raw: str) -> datetime | None:
 def parse_tsl(data: bytes) -> TrustList:
     """Parse an ANTS 2D-Doc TSL. Raises ValueError when it is not one."""
     from cryptography import x509
+
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -114,12 +117,18 @@ def parse_tsl(data: bytes) -> TrustList:
         ac = next((i for i in ids if _CERT_ID.fullmatch(i)), None)
         if ac is None:
             continue
-        uris = tuple(dict.fromkeys(
-            _text(u) for u in tsp.findall("tsl:TSPInformation/tsl:TSPInformationURI/tsl:URI", _NS)
-            if _text(u)))
+        uris = tuple(
+            dict.fromkeys(
+                _text(u)
+                for u in tsp.findall("tsl:TSPInformation/tsl:TSPInformationURI/tsl:URI", _NS)
+                if _text(u)
+            )
+        )
         for svc in tsp.findall("tsl:TSPServices/tsl:TSPService/tsl:ServiceInformation", _NS):
             certs = []
-            for node in svc.findall(".//tsl:ServiceDigitalIdentity/tsl:DigitalId/tsl:X509Certificate", _NS):
+            for node in svc.findall(
+                ".//tsl:ServiceDigitalIdentity/tsl:DigitalId/tsl:X509Certificate", _NS
+            ):
                 try:
                     der = base64.b64decode("".join(_text(node).split()))
                     certs.append(x509.load_der_x509_certificate(der))
@@ -140,6 +149,7 @@ def parse_tsl(data: bytes) -> TrustList:
 def certificate_id(cert: x509.Certificate) -> str | None:
     """The 4-character certificate id of a leaf: its subject CN (spec, test certificate)."""
     from cryptography.x509.oid import NameOID
+
     for attr in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
         value = str(attr.value).strip().upper()
         if _CERT_ID.fullmatch(value):
@@ -153,6 +163,7 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import pkcs7
+
     found: list[x509.Certificate] = []
     if b"-----BEGIN CERTIFICATE-----" in data:
         with contextlib.suppress(ValueError):
@@ -179,11 +190,12 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
 def _scan_der(data: bytes) -> Iterator[x509.Certificate]:
     """DER certificates embedded in arbitrary bytes (SEQUENCE with a 2-byte length)."""
     from cryptography import x509
+
     pos = data.find(b"\x30\x82")
     while 0 <= pos < len(data) - 4:
-        length = int.from_bytes(data[pos + 2:pos + 4], "big") + 4
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big") + 4
         try:
-            cert = x509.load_der_x509_certificate(data[pos:pos + length])
+            cert = x509.load_der_x509_certificate(data[pos : pos + length])
         except ValueError:
             pos = data.find(b"\x30\x82", pos + 1)
             continue
@@ -193,6 +205,7 @@ def _scan_der(data: bytes) -> Iterator[x509.Certificate]:
 
 def issued_by(leaf: x509.Certificate, ca: x509.Certificate) -> bool:
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+
     try:
         leaf.verify_directly_issued_by(ca)
     except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
@@ -212,8 +225,13 @@ class TrustStore:
     at each verification, so tests can flip it with the environment.
     """
 
-    def __init__(self, cache_dir: Path | None = None, *, tsl_path: Path | None = None,
-                 allow_test: bool | None = None) -> None:
+    def __init__(
+        self,
+        cache_dir: Path | None = None,
+        *,
+        tsl_path: Path | None = None,
+        allow_test: bool | None = None,
+    ) -> None:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self._tsl_path = tsl_path
         self._allow_test = allow_test
@@ -260,6 +278,7 @@ class TrustStore:
     def test_certificate(self) -> x509.Certificate:
         if self._test_cert is None:
             from cryptography import x509
+
             self._test_cert = x509.load_pem_x509_certificate(FR00_TEST_CERT.read_bytes())
         return self._test_cert
 

@@ -59,7 +59,7 @@ def parse(payload: str) -> tuple[Header, Message, str, str | None]:
     zone, signature, _annex = split_payload(text, header.length)
     if not all(is_payload_char(c) for c in zone):
         raise TwoDDocError("caracteres_invalides")
-    return header, _parse_zone(zone), text[:header.length] + zone, signature
+    return header, _parse_zone(zone), text[: header.length] + zone, signature
 
 
 def _unknown(message: Message) -> int:
@@ -87,8 +87,9 @@ def _parse_zone(zone: str) -> Message:
     return strict
 
 
-def _verdict(header: Header, signed: str, signature: str | None, trust: TrustStore,
-             today: date) -> tuple[bool | None, str | None]:
+def _verdict(
+    header: Header, signed: str, signature: str | None, trust: TrustStore, today: date
+) -> tuple[bool | None, str | None]:
     """(valid_signature, reason code) — reason code None when verified."""
     if signature is None or not signature.strip():
         return False, "signature_absente"
@@ -126,8 +127,10 @@ def _verdict(header: Header, signed: str, signature: str | None, trust: TrustSto
         return False, "date_signature_absente"
     if header.signature_date > today + timedelta(days=1):
         return False, "date_signature_future"
-    if not is_test and not (valid_on(leaf, header.signature_date)
-                            and any(valid_on(ca, header.signature_date) for ca in issuers)):
+    if not is_test and not (
+        valid_on(leaf, header.signature_date)
+        and any(valid_on(ca, header.signature_date) for ca in issuers)
+    ):
         return False, "date_signature_hors_validite"
     from cryptography.hazmat.primitives.asymmetric import ec  # only once a signature is checked
 
@@ -139,8 +142,9 @@ def _verdict(header: Header, signed: str, signature: str | None, trust: TrustSto
     return True, None
 
 
-def parse_and_verify(payload: str, *, trust: TrustStore | None = None,
-                     today: date | None = None) -> TwoDDoc:
+def parse_and_verify(
+    payload: str, *, trust: TrustStore | None = None, today: date | None = None
+) -> TwoDDoc:
     """Parse ``payload`` (the decoded DataMatrix text) and verify its signature offline.
 
     Raises :class:`TwoDDocError` only when the structure cannot be decoded (not a 2D-Doc,
@@ -157,9 +161,14 @@ def parse_and_verify(payload: str, *, trust: TrustStore | None = None,
     reason = None
     if code is not None:
         reason = reason_text(
-            code, authority=header.authority, certificate=header.certificate,
-            doc_type=header.doc_type, perimeter=header.perimeter or "",
-            country=header.country or "", signature_date=_french(header.signature_date))
+            code,
+            authority=header.authority,
+            certificate=header.certificate,
+            doc_type=header.doc_type,
+            perimeter=header.perimeter or "",
+            country=header.country or "",
+            signature_date=_french(header.signature_date),
+        )
     return TwoDDoc(
         version=header.version,
         authority=header.authority,

@@ -16,18 +16,37 @@ from service.multipart import read_json
 
 router = APIRouter(tags=["reextract"])
 
-_BODY = {"requestBody": {"required": False, "content": {"application/json": {"schema": {
-    "type": "object", "properties": {
-        "dossier_ids": {"type": "array", "items": {"type": "string"}},
-        "status": {"type": "string", "enum": [*batch.DOSSIER_STATUSES, *batch.DOCUMENT_STATUSES]},
-        "kind": {"type": "string"},
-        "since": {"type": "string", "format": "date"},
-        "until": {"type": "string", "format": "date"},
-        "rate_per_min": {"type": "number", "minimum": 0}}}}}}}
+_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "dossier_ids": {"type": "array", "items": {"type": "string"}},
+                        "status": {
+                            "type": "string",
+                            "enum": [*batch.DOSSIER_STATUSES, *batch.DOCUMENT_STATUSES],
+                        },
+                        "kind": {"type": "string"},
+                        "since": {"type": "string", "format": "date"},
+                        "until": {"type": "string", "format": "date"},
+                        "rate_per_min": {"type": "number", "minimum": 0},
+                    },
+                }
+            }
+        },
+    }
+}
 
 
-@router.post("/reextract", status_code=202, summary="Relancer l'extraction d'un lot de dossiers (agents)",
-             openapi_extra=_BODY)
+@router.post(
+    "/reextract",
+    status_code=202,
+    summary="Relancer l'extraction d'un lot de dossiers (agents)",
+    openapi_extra=_BODY,
+)
 async def start_batch(request: Request, service: ServiceDep, client: Reextractor) -> JSONResponse:
     body = await read_json(request)
     if body is None:
@@ -40,12 +59,21 @@ async def start_batch(request: Request, service: ServiceDep, client: Reextractor
     try:
         selection = batch.Selection.parse(body)
         batch_id, total = await anyio.to_thread.run_sync(
-            lambda: batch.create_batch(service.db, client.name, selection, None if rate is None else float(rate),
-                               sealer=service.sealer))
+            lambda: batch.create_batch(
+                service.db,
+                client.name,
+                selection,
+                None if rate is None else float(rate),
+                sealer=service.sealer,
+            )
+        )
     except batch.BatchError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
-    return JSONResponse({"batch_id": batch_id, "total": total, "status": "running" if total else "finished"},
-                        status_code=202, headers={"Location": f"/reextract/{batch_id}"})
+    return JSONResponse(
+        {"batch_id": batch_id, "total": total, "status": "running" if total else "finished"},
+        status_code=202,
+        headers={"Location": f"/reextract/{batch_id}"},
+    )
 
 
 def _checked(batch_id: str) -> str:
@@ -54,8 +82,10 @@ def _checked(batch_id: str) -> str:
     return batch_id
 
 
-@router.get("/reextract/{batch_id}", summary="Avancement d'un lot : faits, en échec, restants, pages par minute, "
-                                             "champs modifiés")
+@router.get(
+    "/reextract/{batch_id}",
+    summary="Avancement d'un lot : faits, en échec, restants, pages par minute, champs modifiés",
+)
 def get_batch(batch_id: str, service: ServiceDep, _client: Reextractor) -> dict[str, Any]:
     body = batch.progress(service.db, _checked(batch_id))
     if body is None:
@@ -63,7 +93,9 @@ def get_batch(batch_id: str, service: ServiceDep, _client: Reextractor) -> dict[
     return body
 
 
-@router.post("/reextract/{batch_id}/stop", summary="Suspendre un lot (ce qui est en cours se termine)")
+@router.post(
+    "/reextract/{batch_id}/stop", summary="Suspendre un lot (ce qui est en cours se termine)"
+)
 def stop_batch(batch_id: str, service: ServiceDep, _client: Reextractor) -> dict[str, Any]:
     status = batch.set_running(service.db, _checked(batch_id), False)
     if status is None:

@@ -17,14 +17,21 @@ from service.views import job_view
 router = APIRouter(tags=["jobs"])
 
 
-@router.get("/jobs/{job_id}", summary="État d'un traitement", response_model=JobView,
-            responses=errors(*AUTH, 404))
+@router.get(
+    "/jobs/{job_id}",
+    summary="État d'un traitement",
+    response_model=JobView,
+    responses=errors(*AUTH, 404),
+)
 def get_job(job_id: str, service: ServiceDep, client: Reader) -> dict[str, Any]:
     if not ID_PATTERN.match(job_id):
         raise not_found()
     with service.db.read() as s:
-        row = s.execute(select(Job, Dossier.owner).join(Dossier, Dossier.id == Job.dossier_id)
-                        .where(Job.id == job_id)).first()
+        row = s.execute(
+            select(Job, Dossier.owner)
+            .join(Dossier, Dossier.id == Job.dossier_id)
+            .where(Job.id == job_id)
+        ).first()
     if row is None or not client.sees(row[1]):
         raise not_found()
     return job_view(row[0])

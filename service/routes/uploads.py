@@ -37,25 +37,38 @@ def _upload_openapi() -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
-            "content": {"multipart/form-data": {"schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {"type": "string", "format": "binary",
-                             "description": "Un fichier (PDF, JPEG, PNG, TIFF, HEIC, WebP), 2 Mo au plus."},
-                    "beneficiaire": {"type": "string", "maxLength": FIELD_MAX},
-                    "kind_hint": {"type": "string", "enum": list(kinds())},
-                },
-            }}},
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "Un fichier (PDF, JPEG, PNG, TIFF, HEIC, WebP), 2 Mo au plus.",
+                            },
+                            "beneficiaire": {"type": "string", "maxLength": FIELD_MAX},
+                            "kind_hint": {"type": "string", "enum": list(kinds())},
+                        },
+                    }
+                }
+            },
         },
     }
 
 
-@router.post("/dossiers/{dossier_id}/files", status_code=202,
-             summary="Déposer un fichier (multipart, champ « file », 2 Mo au plus)",
-             openapi_extra=_upload_openapi(), response_model=UploadAccepted,
-             responses=errors(*AUTH, 400, 404, 413, 415, 422))
-async def upload(dossier_id: str, request: Request, service: ServiceDep, client: Uploader) -> JSONResponse:
+@router.post(
+    "/dossiers/{dossier_id}/files",
+    status_code=202,
+    summary="Déposer un fichier (multipart, champ « file », 2 Mo au plus)",
+    openapi_extra=_upload_openapi(),
+    response_model=UploadAccepted,
+    responses=errors(*AUTH, 400, 404, 413, 415, 422),
+)
+async def upload(
+    dossier_id: str, request: Request, service: ServiceDep, client: Uploader
+) -> JSONResponse:
     started = time.perf_counter()
     outcome = "error"
     slots: UploadSlots = request.app.state.upload_slots
@@ -71,7 +84,9 @@ async def upload(dossier_id: str, request: Request, service: ServiceDep, client:
         service.uploads.observe(outcome, time.perf_counter() - started)
 
 
-async def _upload(service: Service, dossier_id: str, request: Request, client: Client) -> JSONResponse:
+async def _upload(
+    service: Service, dossier_id: str, request: Request, client: Client
+) -> JSONResponse:
     def checks() -> None:
         service.check_visible(client, dossier_id)
         service.check_worker()  # cached: a Redis round trip once a second at most
@@ -80,9 +95,13 @@ async def _upload(service: Service, dossier_id: str, request: Request, client: C
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
-        raise ApiError(422, "invalid_form", "Envoyez le fichier en multipart/form-data (champ « file »).")
+        raise ApiError(
+            422, "invalid_form", "Envoyez le fichier en multipart/form-data (champ « file »)."
+        )
     cap = service.settings.max_upload_bytes
-    too_large = ApiError(413, "file.too_large", "Le fichier dépasse la taille maximale autorisée (2 Mo).")
+    too_large = ApiError(
+        413, "file.too_large", "Le fichier dépasse la taille maximale autorisée (2 Mo)."
+    )
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > cap + FORM_OVERHEAD:
         # Refused on the declared size: nothing of the body is read.
@@ -94,10 +113,13 @@ async def _upload(service: Service, dossier_id: str, request: Request, client: C
         reader.release()
 
 
-async def _receive(service: Service, dossier_id: str, request: Request, client: Client,
-                   reader: FormReader) -> JSONResponse:
+async def _receive(
+    service: Service, dossier_id: str, request: Request, client: Client, reader: FormReader
+) -> JSONResponse:
     cap = service.settings.max_upload_bytes
-    too_large = ApiError(413, "file.too_large", "Le fichier dépasse la taille maximale autorisée (2 Mo).")
+    too_large = ApiError(
+        413, "file.too_large", "Le fichier dépasse la taille maximale autorisée (2 Mo)."
+    )
     stream = Body(request)
     received = 0
     try:
@@ -109,14 +131,21 @@ async def _receive(service: Service, dossier_id: str, request: Request, client: 
     except TooLarge:
         raise await _refuse(stream, too_large) from None
     except Unsupported as exc:
-        raise await _refuse(stream, ApiError(
-            415, "file.unsupported_type",
-            f"Ce type de fichier n'est pas accepté ({exc.what}) : envoyez un PDF ou une photo "
-            "(JPEG, PNG, TIFF, HEIC).")) from None
+        raise await _refuse(
+            stream,
+            ApiError(
+                415,
+                "file.unsupported_type",
+                f"Ce type de fichier n'est pas accepté ({exc.what}) : envoyez un PDF ou une photo "
+                "(JPEG, PNG, TIFF, HEIC).",
+            ),
+        ) from None
     except BadForm as exc:
         raise await _refuse(stream, ApiError(422, "invalid_form", exc.message)) from None
     except MultipartParseError:
-        raise await _refuse(stream, ApiError(422, "invalid_form", "Formulaire multipart invalide.")) from None
+        raise await _refuse(
+            stream, ApiError(422, "invalid_form", "Formulaire multipart invalide.")
+        ) from None
     except ClientGone:
         raise ApiError(400, "request.incomplete", "Envoi interrompu avant la fin.") from None
     if not reader.done:
@@ -129,16 +158,30 @@ async def _receive(service: Service, dossier_id: str, request: Request, client: 
         raise ApiError(415, "file.unsupported_type", "Ce type de fichier n'est pas accepté.")
     kind_hint = reader.fields.get("kind_hint") or None
     if kind_hint is not None and kind_hint not in kinds():
-        raise ApiError(422, "invalid_form", "kind_hint doit être l'un de : " + ", ".join(kinds()) + ".")
+        raise ApiError(
+            422, "invalid_form", "kind_hint doit être l'un de : " + ", ".join(kinds()) + "."
+        )
     beneficiaire = reader.fields.get("beneficiaire") or None
     file_id, job_id, duplicate = await anyio.to_thread.run_sync(
-        service.accept_upload, client, dossier_id, reader.filename, bytes(reader.file), reader.media_type,
-        beneficiaire, kind_hint)
+        service.accept_upload,
+        client,
+        dossier_id,
+        reader.filename,
+        bytes(reader.file),
+        reader.media_type,
+        beneficiaire,
+        kind_hint,
+    )
     logs.note(job_id=job_id)  # on the request's log line
-    return JSONResponse({"job_id": job_id, "file_id": file_id, "dossier_id": dossier_id,
-                         "duplicate": duplicate}, status_code=202, headers={"Location": f"/jobs/{job_id}"})
+    return JSONResponse(
+        {"job_id": job_id, "file_id": file_id, "dossier_id": dossier_id, "duplicate": duplicate},
+        status_code=202,
+        headers={"Location": f"/jobs/{job_id}"},
+    )
 
 
 async def _refuse(stream: Body, error: ApiError) -> ApiError:
     complete = await stream.drain(DRAIN_MAX)
-    return ApiError(error.status, error.code, error.message, None if complete else {"Connection": "close"})
+    return ApiError(
+        error.status, error.code, error.message, None if complete else {"Connection": "close"}
+    )

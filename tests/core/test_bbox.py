@@ -67,7 +67,10 @@ def test_numero_fiscal_boxes_are_where_they_were_drawn(name: str) -> None:
         assert drawn.nearest(where, box) < TOLERANCE, (box, where)
     # the déclarants' own box holds their names, as drawn in the addressee block
     names = [b for text, b in page1 for p in people if text.endswith(p["identite"])]
-    assert names and drawn.distance(union_box(names), doc["provenance"]["declarants"]["bbox"]) < TOLERANCE
+    assert (
+        names
+        and drawn.distance(union_box(names), doc["provenance"]["declarants"]["bbox"]) < TOLERANCE
+    )
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -90,10 +93,16 @@ def test_multi_line_values_get_the_union_box() -> None:
     prov = doc["provenance"]["revenus"]
     page = drawn.drawn_pages(name)[("avis_impot_revenu", prov["page"])]
     for item in doc["fields"]["revenus"]:
-        where = [b for b in drawn.boxes_of(page, item["montant"])
-                 if prov["bbox"][1] - TOLERANCE <= b[1] and b[3] <= prov["bbox"][3] + TOLERANCE]
+        where = [
+            b
+            for b in drawn.boxes_of(page, item["montant"])
+            if prov["bbox"][1] - TOLERANCE <= b[1] and b[3] <= prov["bbox"][3] + TOLERANCE
+        ]
         assert where, item
-        assert any(prov["bbox"][0] - TOLERANCE <= b[0] and b[2] <= prov["bbox"][2] + TOLERANCE for b in where)
+        assert any(
+            prov["bbox"][0] - TOLERANCE <= b[0] and b[2] <= prov["bbox"][2] + TOLERANCE
+            for b in where
+        )
     assert prov["bbox"][3] - prov["bbox"][1] > 2 * (prov["label_bbox"][3] - prov["label_bbox"][1])
 
 
@@ -130,9 +139,11 @@ def test_value_filled_from_the_code_has_the_codes_box() -> None:
 def test_boxes_in_the_json_output_of_extract(tmp_path: Path) -> None:
     """The contract keys as a client sees them (the CLI's JSON)."""
     from docproc.cli import main
+
     out = tmp_path / "out.json"
     import contextlib
     import io
+
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         code = main(["extract", str(SAMPLES / "taxe_habitation_2025_secondaire.pdf"), "--json"])
@@ -142,8 +153,12 @@ def test_boxes_in_the_json_output_of_extract(tmp_path: Path) -> None:
     prov = doc["provenance"]["numero_fiscal"]
     assert {"source", "page", "confidence", "bbox", "label_bbox"} <= set(prov)
     page1 = drawn.drawn_pages("taxe_habitation_2025_secondaire")
-    found = [b for (_, n), page in page1.items() if n == prov["page"]
-             for b in drawn.boxes_of(page, doc["fields"]["numero_fiscal"])]
+    found = [
+        b
+        for (_, n), page in page1.items()
+        if n == prov["page"]
+        for b in drawn.boxes_of(page, doc["fields"]["numero_fiscal"])
+    ]
     assert drawn.nearest(found, prov["bbox"]) < TOLERANCE
 
 
@@ -154,8 +169,14 @@ def test_address_block_box_holds_each_of_its_lines() -> None:
     box = doc["provenance"]["adresse"]["bbox"]
     label = doc["provenance"]["adresse"]["label_bbox"]
     page1 = drawn.drawn_pages(name)[("avis_impot_revenu", 1)]
-    lines = [b for text, b in page1 if text.strip() and text in doc["fields"]["adresse"]
-             and abs(b[0] - label[0]) < TOLERANCE and label[1] < b[1] < label[3] + 0.06]
+    lines = [
+        b
+        for text, b in page1
+        if text.strip()
+        and text in doc["fields"]["adresse"]
+        and abs(b[0] - label[0]) < TOLERANCE
+        and label[1] < b[1] < label[3] + 0.06
+    ]
     assert len(lines) >= 2
     assert drawn.distance(union_box(lines), box) < TOLERANCE
 

@@ -14,8 +14,14 @@ CLI = [sys.executable, "-m", "docproc.cli"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, check=False,
-                          env={"PATH": "/usr/bin:/bin", "DOCPROC_TRUST_TEST_2DDOC": "1"})
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "DOCPROC_TRUST_TEST_2DDOC": "1"},
+    )
 
 
 def test_extract_json_follows_the_contract() -> None:
@@ -28,11 +34,27 @@ def test_extract_json_follows_the_contract() -> None:
     for f in out["files"]:
         assert set(f) >= {"name", "sha256", "bytes", "media_type", "pages", "accepted", "checks"}
     [doc] = out["documents"]
-    assert set(doc) >= {"kind", "status", "pages", "complete", "missing_pages", "fields", "provenance", "checks", "twoddoc"}
-    assert [p["number"] for p in doc["pages"]] == [1, 2, 3, 4] and all(p["of"] == 4 for p in doc["pages"])
+    assert set(doc) >= {
+        "kind",
+        "status",
+        "pages",
+        "complete",
+        "missing_pages",
+        "fields",
+        "provenance",
+        "checks",
+        "twoddoc",
+    }
+    assert [p["number"] for p in doc["pages"]] == [1, 2, 3, 4] and all(
+        p["of"] == 4 for p in doc["pages"]
+    )
     assert doc["twoddoc"]["valid_signature"] is True and doc["twoddoc"]["mismatches"] == []
     for c in doc["checks"]:
-        assert set(c) == {"code", "level", "ok", "message", "data"} and c["level"] in {"critical", "warning", "info"}
+        assert set(c) == {"code", "level", "ok", "message", "data"} and c["level"] in {
+            "critical",
+            "warning",
+            "info",
+        }
 
 
 def test_extract_text_summary_is_french() -> None:

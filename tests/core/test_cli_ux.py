@@ -17,20 +17,40 @@ CLI = [sys.executable, "-m", "docproc.cli"]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, check=False,
-                          env={"PATH": "/usr/bin:/bin", "DOCPROC_TRUST_TEST_2DDOC": "1", **(env or {})})
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "DOCPROC_TRUST_TEST_2DDOC": "1", **(env or {})},
+    )
 
 
 def test_version() -> None:
     proc = run("--version")
-    assert proc.returncode == 0 and proc.stdout.startswith("docproc ") and proc.stdout.split()[1][0].isdigit()
+    assert (
+        proc.returncode == 0
+        and proc.stdout.startswith("docproc ")
+        and proc.stdout.split()[1][0].isdigit()
+    )
 
 
 def test_every_option_and_argument_has_a_french_help() -> None:
     p = cli.parser()
     subparsers = next(a for a in p._actions if a.choices and isinstance(a.choices, dict))
-    assert set(subparsers.choices) >= {"extract", "qa", "eligibility", "bench", "serve", "worker", "up",
-                                       "demo", "trust", "settings"}
+    assert set(subparsers.choices) >= {
+        "extract",
+        "qa",
+        "eligibility",
+        "bench",
+        "serve",
+        "worker",
+        "up",
+        "demo",
+        "trust",
+        "settings",
+    }
     for name, sub in subparsers.choices.items():
         assert sub.description, name
         for action in sub._actions:
@@ -66,7 +86,10 @@ def test_progress_plain_lines_on_stderr_when_not_a_terminal_and_quiet_silences()
     proc = run("extract", *files, "--json", "--date", "2025-10-01")
     assert proc.returncode == 0, proc.stderr
     json.loads(proc.stdout)  # stdout stays pure JSON
-    assert f"Extraction 1/{len(files)}" in proc.stderr and f"Extraction {len(files)}/{len(files)}" in proc.stderr
+    assert (
+        f"Extraction 1/{len(files)}" in proc.stderr
+        and f"Extraction {len(files)}/{len(files)}" in proc.stderr
+    )
     quiet = run("extract", *files, "--json", "--date", "2025-10-01", "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == ""
 
@@ -94,7 +117,9 @@ def test_unknown_docproc_variable_is_refused(tmp_path: Path) -> None:
 
 
 def test_malformed_limit_is_refused_not_defaulted() -> None:
-    proc = run("extract", str(SAMPLES / "avis_2025_couple_4p.pdf"), env={"DOCPROC_MAX_BYTES": "3MB"})
+    proc = run(
+        "extract", str(SAMPLES / "avis_2025_couple_4p.pdf"), env={"DOCPROC_MAX_BYTES": "3MB"}
+    )
     assert proc.returncode == 2 and "DOCPROC_MAX_BYTES" in proc.stderr and "3MB" in proc.stderr
     assert "entier" in proc.stderr and "erreur interne" not in proc.stderr
 
@@ -103,18 +128,29 @@ def test_settings_command_masks_secrets_and_names_origins(tmp_path: Path) -> Non
     toml = tmp_path / "r.toml"
     toml.write_text("job_timeout_s = 45\n", encoding="utf-8")
     secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I="
-    env = {"DOCPROC_STORAGE_KEY": secret, "DOCPROC_SETTINGS_FILE": str(toml), "DOCPROC_ACCESS_LOG": "True",
-           "DOCPROC_API_KEYS": "agent1:agent:abcdefghijklmnopqrstuvwxyz", "DOCPROC_DATA_DIR": str(tmp_path),
-           "DATABASE_URL": "postgresql://docproc:motdepasse@db/docproc"}
+    env = {
+        "DOCPROC_STORAGE_KEY": secret,
+        "DOCPROC_SETTINGS_FILE": str(toml),
+        "DOCPROC_ACCESS_LOG": "True",
+        "DOCPROC_API_KEYS": "agent1:agent:abcdefghijklmnopqrstuvwxyz",
+        "DOCPROC_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "postgresql://docproc:motdepasse@db/docproc",
+    }
     proc = run("settings", env=env)
     assert proc.returncode == 0, proc.stderr
     assert secret not in proc.stdout and "abcdefghijklmnopqrstuvwxyz" not in proc.stdout
     assert "motdepasse" not in proc.stdout and "agent1:agent:***" in proc.stdout
     rows = {r["name"]: r for r in json.loads(run("settings", "--json", env=env).stdout)}
-    assert rows["DOCPROC_JOB_TIMEOUT_S"]["value"] == 45 and str(toml) in rows["DOCPROC_JOB_TIMEOUT_S"]["origin"]
+    assert (
+        rows["DOCPROC_JOB_TIMEOUT_S"]["value"] == 45
+        and str(toml) in rows["DOCPROC_JOB_TIMEOUT_S"]["origin"]
+    )
     assert rows["DOCPROC_ACCESS_LOG"]["value"] is True
     assert rows["DOCPROC_ACCESS_LOG"]["origin"] == "environnement (DOCPROC_ACCESS_LOG)"
-    assert rows["DOCPROC_MAX_ATTEMPTS"]["origin"] == "défaut" and rows["DOCPROC_MAX_ATTEMPTS"]["value"] == 3
+    assert (
+        rows["DOCPROC_MAX_ATTEMPTS"]["origin"] == "défaut"
+        and rows["DOCPROC_MAX_ATTEMPTS"]["value"] == 3
+    )
     assert rows["DOCPROC_TRUST_TEST_2DDOC"]["value"] is True
 
 
@@ -122,6 +158,8 @@ def test_extract_text_uses_the_demo_labels() -> None:
     proc = run("extract", str(SAMPLES / "avis_2025_couple_4p.pdf"), "--date", "2025-10-01")
     assert proc.returncode == 0, proc.stderr
     assert "Avis d'impôt sur le revenu — accepté, complet" in proc.stdout
-    assert "revenu fiscal de référence" in proc.stdout and "2D-Doc : signature valide" in proc.stdout
+    assert (
+        "revenu fiscal de référence" in proc.stdout and "2D-Doc : signature valide" in proc.stdout
+    )
     assert "✓ tous les contrôles sont satisfaits" in proc.stdout
     assert proc.stderr == ""  # one file: no progress lines

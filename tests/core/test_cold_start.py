@@ -16,8 +16,24 @@ from typing import Any
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 #: Never needed to read a PDF with a text layer: OCR, image processing, progress bars, the service.
-NEVER_FOR_TEXT = ("cv2", "numpy", "PIL", "tesserocr", "pytesseract", "rich", "fastapi", "sqlalchemy",
-                  "pydantic", "redis", "rq", "httpx", "jinja2", "reportlab", "pdfplumber", "stdnum")
+NEVER_FOR_TEXT = (
+    "cv2",
+    "numpy",
+    "PIL",
+    "tesserocr",
+    "pytesseract",
+    "rich",
+    "fastapi",
+    "sqlalchemy",
+    "pydantic",
+    "redis",
+    "rq",
+    "httpx",
+    "jinja2",
+    "reportlab",
+    "pdfplumber",
+    "stdnum",
+)
 
 _PROBE = """
 import contextlib, io, json, sys
@@ -29,13 +45,21 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules), "result": js
 """
 
 
-def _extract_in_fresh_process(sample: Path, trust_test_key: bool = False) -> tuple[set[str], dict[str, Any]]:
+def _extract_in_fresh_process(
+    sample: Path, trust_test_key: bool = False
+) -> tuple[set[str], dict[str, Any]]:
     # default settings: a DOCPROC_* variable would bring pydantic in to check it
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPROC_")}
     if trust_test_key:
         env["DOCPROC_TRUST_TEST_2DDOC"] = "1"
-    done = subprocess.run([sys.executable, "-c", _PROBE, str(sample)], capture_output=True, text=True,
-                          check=True, timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(sample)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+    )
     report = json.loads(done.stdout)
     assert report["status"] == 0, done.stderr
     tops = {name.split(".")[0] for name in report["modules"]}
@@ -60,7 +84,9 @@ def test_text_avis_with_its_2ddoc_needs_only_the_decoder() -> None:
 
 
 def test_text_avis_whose_signature_is_checked_adds_only_cryptography() -> None:
-    tops, result = _extract_in_fresh_process(SAMPLES / "avis_2025_couple_4p.pdf", trust_test_key=True)
+    tops, result = _extract_in_fresh_process(
+        SAMPLES / "avis_2025_couple_4p.pdf", trust_test_key=True
+    )
     assert result["documents"][0]["twoddoc"]["valid_signature"] is True
     assert "cryptography" in tops  # certificates and ECDSA: unavoidable here
     assert not tops & set(NEVER_FOR_TEXT)

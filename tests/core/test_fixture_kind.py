@@ -33,8 +33,13 @@ def draw(path: Path, *, with_amount: bool = True) -> Path:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    lines = ["CAISSE NATIONALE D'ASSURANCE VIEILLESSE", "", "BULLETIN DE PENSION", "",
-             "Pension versée en 2024"]
+    lines = [
+        "CAISSE NATIONALE D'ASSURANCE VIEILLESSE",
+        "",
+        "BULLETIN DE PENSION",
+        "",
+        "Pension versée en 2024",
+    ]
     if with_amount:
         lines.append("Montant annuel brut : 18 432 €")
     lines += ["", "Ce bulletin récapitule les montants de votre retraite de base."]
@@ -53,8 +58,15 @@ def cli(*args: str, spec_dirs: bool = True) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "DOCPROC_TRUST_TEST_2DDOC": "1"}
     if spec_dirs:
         env["DOCPROC_SPEC_DIRS"] = str(SPECS)
-    return subprocess.run([sys.executable, "-m", "docproc.cli", *args], capture_output=True, text=True,
-                          timeout=180, check=False, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "docproc.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def assert_document(doc: dict[str, Any]) -> None:
@@ -84,7 +96,10 @@ def test_an_unread_field_is_named_by_its_spec_label(tmp_path: Path) -> None:
     assert doc["kind"] == KIND and doc["status"] == "needs_review"
     [unread] = [c for c in doc["checks"] if not c["ok"]]
     assert unread["code"] == "champs.illisibles" and unread["data"]["fields"] == ["montant_annuel"]
-    assert unread["message"] == "Certaines informations n'ont pas pu être lues : le montant annuel de la pension."
+    assert (
+        unread["message"]
+        == "Certaines informations n'ont pas pu être lues : le montant annuel de la pension."
+    )
 
 
 def test_without_the_setting_the_kind_does_not_exist(tmp_path: Path) -> None:
@@ -99,11 +114,24 @@ def test_qa_scores_the_fixture_kind(tmp_path: Path) -> None:
     samples = tmp_path / "samples"
     samples.mkdir()
     draw(samples / "bulletin_pension_2024.pdf")
-    expected = {"request_date": "2025-10-01", "variant": "text", "files": ["bulletin_pension_2024.pdf"],
-                "documents": [{"kind": KIND, "complete": True, "missing_pages": [], "fields": FIELDS,
-                               "status": "accepted", "failed_checks": []}]}
-    (samples / "bulletin_pension_2024.expected.json").write_text(json.dumps(expected, ensure_ascii=False),
-                                                                 encoding="utf-8")
+    expected = {
+        "request_date": "2025-10-01",
+        "variant": "text",
+        "files": ["bulletin_pension_2024.pdf"],
+        "documents": [
+            {
+                "kind": KIND,
+                "complete": True,
+                "missing_pages": [],
+                "fields": FIELDS,
+                "status": "accepted",
+                "failed_checks": [],
+            }
+        ],
+    }
+    (samples / "bulletin_pension_2024.expected.json").write_text(
+        json.dumps(expected, ensure_ascii=False), encoding="utf-8"
+    )
     proc = cli("qa", str(samples), "--json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
@@ -111,7 +139,9 @@ def test_qa_scores_the_fixture_kind(tmp_path: Path) -> None:
     assert report["kinds"][KIND]["documents"] == 1
     assert report["kinds"][KIND]["fields"]["rate"] == 1.0
     assert {name: report["accuracy"][name] for name in FIELDS} == dict.fromkeys(FIELDS, 1.0)
-    assert report["accuracy"]["document.kind"] == 1.0 and report["accuracy"]["document.status"] == 1.0
+    assert (
+        report["accuracy"]["document.kind"] == 1.0 and report["accuracy"]["document.status"] == 1.0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +169,9 @@ def test_api_returns_the_fixture_kind(tmp_path: Path, redis_url: str, fixture_sp
     from tests.service.conftest import harness
 
     data = draw(tmp_path / "bulletin.pdf").read_bytes()
-    with harness(tmp_path / "svc", redis_url, env={"DOCPROC_SPEC_DIRS": os.environ["DOCPROC_SPEC_DIRS"]}) as h:
+    with harness(
+        tmp_path / "svc", redis_url, env={"DOCPROC_SPEC_DIRS": os.environ["DOCPROC_SPEC_DIRS"]}
+    ) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
         refused = h.upload(c, dossier, "b.pdf", data, kind_hint="passeport")

@@ -28,8 +28,13 @@ def _avis_fields(view: PageView) -> Extraction:
 
 
 def test_amount_in_the_row_under_its_banner() -> None:
-    view = _view([("Somme qu'il vous reste à payer", 0.62, 0.350), ("1 234 €", 0.85, 0.375),
-                  ("Cette somme sera prélevée", 0.40, 0.41)])
+    view = _view(
+        [
+            ("Somme qu'il vous reste à payer", 0.62, 0.350),
+            ("1 234 €", 0.85, 0.375),
+            ("Cette somme sera prélevée", 0.40, 0.41),
+        ]
+    )
     assert _avis_fields(view).fields["montant_impot"] == 1234
 
 
@@ -39,21 +44,35 @@ def test_refund_under_its_banner_is_negative() -> None:
 
 
 def test_a_sentence_under_the_banner_is_not_an_amount() -> None:
-    view = _view([("Somme qu'il vous reste à payer", 0.62, 0.350), ("2025 sera prélevée en septembre", 0.62, 0.375)])
+    view = _view(
+        [
+            ("Somme qu'il vous reste à payer", 0.62, 0.350),
+            ("2025 sera prélevée en septembre", 0.62, 0.375),
+        ]
+    )
     ex = _avis_fields(view)
     assert "montant_impot" not in ex.fields
     assert "montant_impot" in ex.missing
 
 
 def test_address_block_of_several_lines_until_the_next_label() -> None:
-    view = _view([("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270), ("12 RUE DES LILAS", 0.03, 0.284),
-                  ("BATIMENT B", 0.03, 0.298), ("69003 LYON", 0.03, 0.312), ("Numéro FIP :", 0.03, 0.326)])
+    view = _view(
+        [
+            ("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270),
+            ("12 RUE DES LILAS", 0.03, 0.284),
+            ("BATIMENT B", 0.03, 0.298),
+            ("69003 LYON", 0.03, 0.312),
+            ("Numéro FIP :", 0.03, 0.326),
+        ]
+    )
     assert _avis_fields(view).fields["adresse"] == "12 RUE DES LILAS BATIMENT B 69003 LYON"
 
 
 def test_empty_address_block_is_missing_not_the_next_label() -> None:
     # The real avis (shared/real): nothing under the label, then "Numéro FIP :" far below.
-    view = _view([("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270), ("Numéro FIP :", 0.03, 0.336)])
+    view = _view(
+        [("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270), ("Numéro FIP :", 0.03, 0.336)]
+    )
     assert "adresse" not in _avis_fields(view).fields
 
 
@@ -63,8 +82,12 @@ def test_fuzzy_label_never_confuses_declarant_1_and_2() -> None:
     view = _view([("Numéro fiscal déclarant 2 : 07 06 690 743 227", 0.03, 0.2)])
     spec = next(s for s in all_specs() if s.kind == "avis_impot_revenu")
     nf1 = next(f for f in spec.fields if f.name == "_nf1")
-    hits = [h for p, plain in zip(nf1.labels, nf1.label_texts, strict=True) for h in view.find(p, plain, True)]
-    assert all("2" not in view.folded[h.line][h.start:h.end] for h in hits)
+    hits = [
+        h
+        for p, plain in zip(nf1.labels, nf1.label_texts, strict=True)
+        for h in view.find(p, plain, True)
+    ]
+    assert all("2" not in view.folded[h.line][h.start : h.end] for h in hits)
 
 
 def test_zeroed_reference_is_masked_not_read() -> None:
@@ -76,26 +99,49 @@ def test_zeroed_reference_is_masked_not_read() -> None:
 
 def test_address_read_differently_in_its_two_places_is_not_given() -> None:
     # Regression: a 72-dpi capture read "ESCALIER 8" in one block and "ESCALIER B" in the other.
-    view = _view([("M DUPONT MARC", 0.55, 0.150), ("ESCALIER B", 0.55, 0.164), ("69003 LYON", 0.55, 0.178),
-                  ("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270), ("ESCALIER 8", 0.03, 0.284),
-                  ("69003 LYON", 0.03, 0.298), ("Numéro FIP :", 0.03, 0.312)])
+    view = _view(
+        [
+            ("M DUPONT MARC", 0.55, 0.150),
+            ("ESCALIER B", 0.55, 0.164),
+            ("69003 LYON", 0.55, 0.178),
+            ("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270),
+            ("ESCALIER 8", 0.03, 0.284),
+            ("69003 LYON", 0.03, 0.298),
+            ("Numéro FIP :", 0.03, 0.312),
+        ]
+    )
     ex = _avis_fields(view)
     assert "adresse" not in ex.fields
     assert ex.fields["declarants"][0]["identite"] == "DUPONT MARC"
 
 
 def test_address_read_the_same_in_both_places_is_kept() -> None:
-    view = _view([("M DUPONT MARC", 0.55, 0.150), ("ESCALIER B", 0.55, 0.164), ("69003 LYON", 0.55, 0.178),
-                  ("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270), ("ESCALIER B", 0.03, 0.284),
-                  ("69003 LYON", 0.03, 0.298), ("Numéro FIP :", 0.03, 0.312)])
+    view = _view(
+        [
+            ("M DUPONT MARC", 0.55, 0.150),
+            ("ESCALIER B", 0.55, 0.164),
+            ("69003 LYON", 0.55, 0.178),
+            ("Adresse d'imposition au 01/01/2025 :", 0.03, 0.270),
+            ("ESCALIER B", 0.03, 0.284),
+            ("69003 LYON", 0.03, 0.298),
+            ("Numéro FIP :", 0.03, 0.312),
+        ]
+    )
     assert _avis_fields(view).fields["adresse"] == "ESCALIER B 69003 LYON"
 
 
 def _income_table(header: list[tuple[str, float, float]]) -> Extraction:
     from docproc.extractors import revenus
 
-    view = _view([("Détail des revenus", 0.05, 0.17), *header, ("Salaires, traitements", 0.05, 0.22),
-                  ("21 300", 0.53, 0.22), ("Revenu brut global 19 170", 0.05, 0.26)])
+    view = _view(
+        [
+            ("Détail des revenus", 0.05, 0.17),
+            *header,
+            ("Salaires, traitements", 0.05, 0.22),
+            ("21 300", 0.53, 0.22),
+            ("Revenu brut global 19 170", 0.05, 0.26),
+        ]
+    )
     spec = next(s for s in all_specs() if s.kind == "avis_impot_revenu")
     ex = Extraction()
     revenus.extract(spec, [(view, 2)], ex)
@@ -111,16 +157,26 @@ def test_income_table_with_an_amount_under_no_column_is_not_given() -> None:
 
 
 def test_declarant_header_without_its_number_takes_it_from_its_neighbour() -> None:
-    ex = _income_table([("Déclarant", 0.50, 0.20), ("Déclarant 2", 0.62, 0.20), ("Foyer", 0.85, 0.20)])
+    ex = _income_table(
+        [("Déclarant", 0.50, 0.20), ("Déclarant 2", 0.62, 0.20), ("Foyer", 0.85, 0.20)]
+    )
     assert ex.fields["revenus"] == [{"categorie": "salaires", "declarant": 1, "montant": 21300}]
 
 
 def test_income_table_found_by_its_column_headers_when_its_heading_is_lost() -> None:
     from docproc.extractors import revenus
 
-    view = _view([("Nombre de personnes à charge : 0", 0.05, 0.14), ("Déclarant 1", 0.50, 0.20),
-                  ("Déclarant 2", 0.62, 0.20), ("Foyer", 0.85, 0.20), ("Salaires, traitements", 0.05, 0.22),
-                  ("21 300", 0.53, 0.22), ("Revenu brut global 19 170", 0.05, 0.26)])
+    view = _view(
+        [
+            ("Nombre de personnes à charge : 0", 0.05, 0.14),
+            ("Déclarant 1", 0.50, 0.20),
+            ("Déclarant 2", 0.62, 0.20),
+            ("Foyer", 0.85, 0.20),
+            ("Salaires, traitements", 0.05, 0.22),
+            ("21 300", 0.53, 0.22),
+            ("Revenu brut global 19 170", 0.05, 0.26),
+        ]
+    )
     spec = next(s for s in all_specs() if s.kind == "avis_impot_revenu")
     ex = Extraction()
     revenus.extract(spec, [(view, 2)], ex)
@@ -130,7 +186,11 @@ def test_income_table_found_by_its_column_headers_when_its_heading_is_lost() -> 
 def test_amount_in_a_padded_row_under_a_small_banner_label() -> None:
     # Regression (variation seed 7): a 7-pt banner label, the bold amount 3.7 label heights
     # below it, past the reach measured on the label alone.
-    segs = [Segment("Montant", 0.80, 0.488, 0.85, 0.4957), Segment("remboursé", 0.855, 0.488, 0.925, 0.4957),
-            Segment("2", 0.888, 0.515, 0.897, 0.527), Segment("007", 0.900, 0.515, 0.925, 0.527)]
+    segs = [
+        Segment("Montant", 0.80, 0.488, 0.85, 0.4957),
+        Segment("remboursé", 0.855, 0.488, 0.925, 0.4957),
+        Segment("2", 0.888, 0.515, 0.897, 0.527),
+        Segment("007", 0.900, 0.515, 0.925, 0.527),
+    ]
     view = PageView(PageText(file="p.pdf", page=1, source="text", segments=segs))
     assert _avis_fields(view).fields["montant_impot"] == -2007

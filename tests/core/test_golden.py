@@ -19,7 +19,9 @@ def test_there_are_text_samples() -> None:
     assert len(TEXT_SAMPLES) >= 15
 
 
-@pytest.mark.parametrize("expected", TEXT_SAMPLES, ids=lambda p: p.name.removesuffix(".expected.json"))
+@pytest.mark.parametrize(
+    "expected", TEXT_SAMPLES, ids=lambda p: p.name.removesuffix(".expected.json")
+)
 def test_text_sample(expected: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     report = qa.QAReport()
@@ -27,10 +29,16 @@ def test_text_sample(expected: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert report.mismatches == []
     # Privacy: nothing read from the document reaches the logs or the check messages.
     want = json.loads(expected.read_text(encoding="utf-8"))
-    secrets = {str(d["fields"][k]) for d in want["documents"] for k in ("revenu_fiscal_reference", "reference_avis")
-               if k in d["fields"]}
+    secrets = {
+        str(d["fields"][k])
+        for d in want["documents"]
+        for k in ("revenu_fiscal_reference", "reference_avis")
+        if k in d["fields"]
+    }
     secrets |= {p["nom"] for d in want["documents"] for p in d["fields"].get("declarants", [])}
-    messages = " ".join(c["message"] for d in result["documents"] for c in d["checks"]) + caplog.text
+    messages = (
+        " ".join(c["message"] for d in result["documents"] for c in d["checks"]) + caplog.text
+    )
     assert not any(s in messages for s in secrets)
 
 

@@ -9,11 +9,17 @@ NF_A, NF_B = "3023217600053", "1914177763379"
 
 
 def first(order: int, file: str = "a.pdf", nf: str = NF_A, year: int = 2024) -> PageKey:
-    return PageKey(order, file, order + 1, "avis_impot_revenu", "first", year, year + 1, nf, 1, None)
+    return PageKey(
+        order, file, order + 1, "avis_impot_revenu", "first", year, year + 1, nf, 1, None
+    )
 
 
-def cont(order: int, n: int, of: int, file: str = "a.pdf", nf: str | None = NF_A, year: int = 2024) -> PageKey:
-    return PageKey(order, file, order + 1, "avis_impot_revenu", "continuation", year, year + 1, nf, n, of)
+def cont(
+    order: int, n: int, of: int, file: str = "a.pdf", nf: str | None = NF_A, year: int = 2024
+) -> PageKey:
+    return PageKey(
+        order, file, order + 1, "avis_impot_revenu", "continuation", year, year + 1, nf, n, of
+    )
 
 
 def numbers(g) -> list[int | None]:  # type: ignore[no-untyped-def]
@@ -21,7 +27,12 @@ def numbers(g) -> list[int | None]:  # type: ignore[no-untyped-def]
 
 
 def test_out_of_order_pages_across_files_are_ordered() -> None:
-    keys = [cont(0, 3, 4, "p3.jpg"), first(1, "p1.jpg"), cont(2, 4, 4, "p24.pdf"), cont(3, 2, 4, "p24.pdf")]
+    keys = [
+        cont(0, 3, 4, "p3.jpg"),
+        first(1, "p1.jpg"),
+        cont(2, 4, 4, "p24.pdf"),
+        cont(3, 2, 4, "p24.pdf"),
+    ]
     [g] = group_pages(keys)
     assert numbers(g) == [1, 2, 3, 4]
     assert g.complete and g.missing == [] and g.total == 4
@@ -57,20 +68,34 @@ def test_two_avis_in_one_file_are_two_documents_flagged() -> None:
 
 
 def test_two_avis_in_separate_files_are_not_flagged() -> None:
-    keys = [first(0, "a.pdf", NF_A), cont(1, 2, 2, "a.pdf", NF_A), first(2, "b.pdf", NF_B), cont(3, 2, 2, "b.pdf", NF_B)]
+    keys = [
+        first(0, "a.pdf", NF_A),
+        cont(1, 2, 2, "a.pdf", NF_A),
+        first(2, "b.pdf", NF_B),
+        cont(3, 2, 2, "b.pdf", NF_B),
+    ]
     groups = group_pages(keys)
     assert len(groups) == 2 and not any(g.mixed_with_other for g in groups)
 
 
 def test_same_number_other_year_is_another_document() -> None:
-    groups = group_pages([first(0, year=2024), cont(1, 2, 2, year=2024), first(2, year=2023), cont(3, 2, 2, year=2023)])
+    groups = group_pages(
+        [
+            first(0, year=2024),
+            cont(1, 2, 2, year=2024),
+            first(2, year=2023),
+            cont(3, 2, 2, year=2023),
+        ]
+    )
     assert len(groups) == 2
 
 
 def test_unreadable_header_number_attaches_only_when_unambiguous() -> None:
     [g] = group_pages([first(0), cont(1, 2, 2, nf=None)])
     assert g.complete
-    groups = group_pages([first(0, nf=NF_A), first(1, "b.pdf", NF_B), cont(2, 2, 2, "c.pdf", nf=None)])
+    groups = group_pages(
+        [first(0, nf=NF_A), first(1, "b.pdf", NF_B), cont(2, 2, 2, "c.pdf", nf=None)]
+    )
     assert len(groups) == 3
 
 
@@ -80,8 +105,11 @@ def test_disagreeing_totals_are_flagged() -> None:
 
 
 def test_other_kinds_group_per_file() -> None:
-    keys = [PageKey(0, "x.pdf", 1, "inconnu", "other"), PageKey(1, "x.pdf", 2, "inconnu", "other"),
-            PageKey(2, "y.pdf", 1, "declaration_revenus", "first")]
+    keys = [
+        PageKey(0, "x.pdf", 1, "inconnu", "other"),
+        PageKey(1, "x.pdf", 2, "inconnu", "other"),
+        PageKey(2, "y.pdf", 1, "declaration_revenus", "first"),
+    ]
     groups = group_pages(keys)
     assert [g.kind for g in groups] == ["inconnu", "declaration_revenus"]
     assert len(groups[0].pages) == 2

@@ -94,7 +94,10 @@ def test_unrelated_pdf_is_an_unknown_document() -> None:
 
 
 def test_one_bad_file_does_not_spoil_the_others() -> None:
-    result = extract([Upload("bad.pdf", b"%PDF-1.4 nope"), Upload("avis.pdf", AVIS.read_bytes())], date(2025, 10, 1)).to_contract()
+    result = extract(
+        [Upload("bad.pdf", b"%PDF-1.4 nope"), Upload("avis.pdf", AVIS.read_bytes())],
+        date(2025, 10, 1),
+    ).to_contract()
     assert [f["accepted"] for f in result["files"]] == [False, True]
     assert result["documents"][0]["kind"] == "avis_impot_revenu"
 
@@ -102,16 +105,26 @@ def test_one_bad_file_does_not_spoil_the_others() -> None:
 def test_cli_exits_zero_with_rejection_json(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"PK\x03\x04 not a pdf")
-    proc = subprocess.run([sys.executable, "-m", "docproc.cli", "extract", str(bad), "--json"],
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "docproc.cli", "extract", str(bad), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["files"][0]["accepted"] is False and "Traceback" not in proc.stderr
 
 
 def test_cli_unreadable_path_exits_two(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "docproc.cli", "extract", str(tmp_path / "absent.pdf")],
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "docproc.cli", "extract", str(tmp_path / "absent.pdf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2 and "absent.pdf" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -135,7 +148,9 @@ def test_pdf_with_javascript() -> None:
     c.setPageCompression(0)
     c.showPage()
     c.save()
-    data = buf.getvalue().replace(b"/Type /Catalog", b"/Type /Catalog /Names << /JavaScript 99 0 R >>", 1)
+    data = buf.getvalue().replace(
+        b"/Type /Catalog", b"/Type /Catalog /Names << /JavaScript 99 0 R >>", 1
+    )
     f = _file(data)
     assert not f["accepted"] and _failed(f) == ["pdf.active_content"]
 

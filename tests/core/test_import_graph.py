@@ -57,7 +57,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         stack.pop()
@@ -85,9 +85,13 @@ def test_no_import_cycle_between_docproc_modules() -> None:
 def test_the_graph_counts_type_only_and_relative_imports() -> None:
     known = _modules()
     # ``Extraction`` is imported only under ``if TYPE_CHECKING:`` there
-    declarants = _imports("docproc.extractors.declarants", known["docproc.extractors.declarants"], known)
+    declarants = _imports(
+        "docproc.extractors.declarants", known["docproc.extractors.declarants"], known
+    )
     assert "docproc.extractors.extraction" in declarants
-    feed = _imports("docproc.eligibility.alimentation", known["docproc.eligibility.alimentation"], known)
+    feed = _imports(
+        "docproc.eligibility.alimentation", known["docproc.eligibility.alimentation"], known
+    )
     assert "docproc.eligibility.reprise" in feed  # ``from .reprise import …``
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None

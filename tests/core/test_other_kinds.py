@@ -23,12 +23,37 @@ from tests.conftest import SAMPLES
 
 #: Contract §3: the fixed field names of each kind.
 CONTRACT = {
-    "taxe_fonciere": {"annee_imposition", "numero_fiscal", "reference_avis", "proprietaires", "biens", "montant_total"},
-    "taxe_habitation": {"annee_imposition", "numero_fiscal", "reference_avis", "adresse", "valeur_locative_brute",
-                        "montant_total"},
-    "attestation_rsa": {"organisme", "date_attestation", "beneficiaire", "numero_allocataire",
-                        "ressources_inferieures_rsa"},
-    "justificatif_etranger": {"pays", "langue", "annee", "revenu_annuel", "devise", "revenu_annuel_eur"},
+    "taxe_fonciere": {
+        "annee_imposition",
+        "numero_fiscal",
+        "reference_avis",
+        "proprietaires",
+        "biens",
+        "montant_total",
+    },
+    "taxe_habitation": {
+        "annee_imposition",
+        "numero_fiscal",
+        "reference_avis",
+        "adresse",
+        "valeur_locative_brute",
+        "montant_total",
+    },
+    "attestation_rsa": {
+        "organisme",
+        "date_attestation",
+        "beneficiaire",
+        "numero_allocataire",
+        "ressources_inferieures_rsa",
+    },
+    "justificatif_etranger": {
+        "pays",
+        "langue",
+        "annee",
+        "revenu_annuel",
+        "devise",
+        "revenu_annuel_eur",
+    },
 }
 
 
@@ -52,13 +77,22 @@ def test_specs_load_with_contract_fields() -> None:
         assert {f.name for f in specs[kind].fields if f.required} == names, kind
 
 
-@pytest.mark.parametrize(("kind", "least"), [("taxe_fonciere", 2), ("taxe_habitation", 1),
-                                             ("attestation_rsa", 2), ("justificatif_etranger", 4)])
+@pytest.mark.parametrize(
+    ("kind", "least"),
+    [
+        ("taxe_fonciere", 2),
+        ("taxe_habitation", 1),
+        ("attestation_rsa", 2),
+        ("justificatif_etranger", 4),
+    ],
+)
 def test_there_are_samples_of_each_kind(kind: str, least: int) -> None:
     assert len(_samples(kind)) >= least
 
 
-@pytest.mark.parametrize("expected", OTHER_SAMPLES, ids=lambda p: p.name.removesuffix(".expected.json"))
+@pytest.mark.parametrize(
+    "expected", OTHER_SAMPLES, ids=lambda p: p.name.removesuffix(".expected.json")
+)
 def test_other_sample_golden(expected: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     report = qa.QAReport()
@@ -72,14 +106,30 @@ def test_other_sample_golden(expected: Path, caplog: pytest.LogCaptureFixture) -
     secrets: set[str] = set()
     for doc in want["documents"]:
         f = doc["fields"]
-        for key in ("numero_fiscal", "reference_avis", "beneficiaire", "numero_allocataire", "adresse"):
+        for key in (
+            "numero_fiscal",
+            "reference_avis",
+            "beneficiaire",
+            "numero_allocataire",
+            "adresse",
+        ):
             if key in f:
                 secrets.add(str(f[key]))
         secrets |= set(f.get("proprietaires", []))
         secrets |= {b["adresse"] for b in f.get("biens", [])}
-        secrets |= {str(f[k]) for k in ("revenu_annuel", "montant_total", "revenu_annuel_eur", "valeur_locative_brute")
-                    if k in f}
-    messages = " ".join(c["message"] for d in result["documents"] for c in d["checks"]) + caplog.text
+        secrets |= {
+            str(f[k])
+            for k in (
+                "revenu_annuel",
+                "montant_total",
+                "revenu_annuel_eur",
+                "valeur_locative_brute",
+            )
+            if k in f
+        }
+    messages = (
+        " ".join(c["message"] for d in result["documents"] for c in d["checks"]) + caplog.text
+    )
     assert not any(s in messages for s in secrets)
 
 
@@ -126,15 +176,34 @@ def test_rate_table_is_valid() -> None:
     assert rates.for_year("GBP", 2023) is not None
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('version = "1"\n[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0.8\n', "source"),
-    ('version = "1"\n[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0\nsource = "BCE"\n', "positif"),
-    ('version = "1"\n[[taux]]\ndevise = "livre"\ndate = 2023-12-29\ntaux = 0.8\nsource = "BCE"\n', "ISO 4217"),
-    ('version = "1"\n[[taux]]\ndevise = "GBP"\ndate = "29/12/2023"\ntaux = 0.8\nsource = "BCE"\n', "date"),
-    ('version = "1"\n[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0.8\nsource = "BCE"\nnote = 1\n', "inconnues"),
-    ('[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0.8\nsource = "BCE"\n', "version"),
-    ('version = "1"\n' + '[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0.8\nsource = "BCE"\n' * 2, "double"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('version = "1"\n[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0.8\n', "source"),
+        (
+            'version = "1"\n[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0\nsource = "BCE"\n',
+            "positif",
+        ),
+        (
+            'version = "1"\n[[taux]]\ndevise = "livre"\ndate = 2023-12-29\ntaux = 0.8\nsource = "BCE"\n',
+            "ISO 4217",
+        ),
+        (
+            'version = "1"\n[[taux]]\ndevise = "GBP"\ndate = "29/12/2023"\ntaux = 0.8\nsource = "BCE"\n',
+            "date",
+        ),
+        (
+            'version = "1"\n[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0.8\nsource = "BCE"\nnote = 1\n',
+            "inconnues",
+        ),
+        ('[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0.8\nsource = "BCE"\n', "version"),
+        (
+            'version = "1"\n'
+            + '[[taux]]\ndevise = "GBP"\ndate = 2023-12-29\ntaux = 0.8\nsource = "BCE"\n' * 2,
+            "double",
+        ),
+    ],
+)
 def test_bad_rate_table_is_refused(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "taux.toml"
     path.write_text(body, encoding="utf-8")
@@ -145,18 +214,44 @@ def test_bad_rate_table_is_refused(tmp_path: Path, body: str, message: str) -> N
 _HEAD = 'kind = "x"\nname = "x"\n[page1]\nall = ["A"]\n'
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    (_HEAD + '[[fields]]\nname = "f"\ntype = "year"\npattern = "(\\\\d{4})"\n', "value"),
-    (_HEAD + '[[fields]]\nname = "f"\ntype = "year"\npattern = "(?P<value>X)"\nlabels = ["A"]\n', "un seul"),
-    (_HEAD + '[[fields]]\nname = "f"\nchoice = [{value = "A", any = ["A"], poids = 2}]\n', "clés inconnues"),
-    (_HEAD + '[[fields]]\nname = "f"\nchoice = []\n', "choice"),
-    (_HEAD + '[[fields]]\nname = "f"\nchoice = [{value = "A", any = ["A"]}]\nchoose = "random"\n', "choose"),
-    (_HEAD + '[[fields]]\nname = "f"\nconvert = {amount = "a", currency = "b", year = "c"}\n', "défini avant"),
-    (_HEAD + '[[fields]]\nname = "f"\nparser = "biens"\n', "biens"),
-    (_HEAD + '[[fields]]\nname = "f"\nparser = "biens"\n[biens]\ncommune = "C"\nadresse = "A"\n'
-     'revenu_cadastral = "R"\n[biens.sections]\n"X" = "maison"\n', "nature"),
-    (_HEAD + '[[fields]]\nname = "f"\nparser = "proprietaires"\n[proprietaires]\nstart = "X"\n', "item"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (_HEAD + '[[fields]]\nname = "f"\ntype = "year"\npattern = "(\\\\d{4})"\n', "value"),
+        (
+            _HEAD
+            + '[[fields]]\nname = "f"\ntype = "year"\npattern = "(?P<value>X)"\nlabels = ["A"]\n',
+            "un seul",
+        ),
+        (
+            _HEAD + '[[fields]]\nname = "f"\nchoice = [{value = "A", any = ["A"], poids = 2}]\n',
+            "clés inconnues",
+        ),
+        (_HEAD + '[[fields]]\nname = "f"\nchoice = []\n', "choice"),
+        (
+            _HEAD
+            + '[[fields]]\nname = "f"\nchoice = [{value = "A", any = ["A"]}]\nchoose = "random"\n',
+            "choose",
+        ),
+        (
+            _HEAD
+            + '[[fields]]\nname = "f"\nconvert = {amount = "a", currency = "b", year = "c"}\n',
+            "défini avant",
+        ),
+        (_HEAD + '[[fields]]\nname = "f"\nparser = "biens"\n', "biens"),
+        (
+            _HEAD
+            + '[[fields]]\nname = "f"\nparser = "biens"\n[biens]\ncommune = "C"\nadresse = "A"\n'
+            'revenu_cadastral = "R"\n[biens.sections]\n"X" = "maison"\n',
+            "nature",
+        ),
+        (
+            _HEAD
+            + '[[fields]]\nname = "f"\nparser = "proprietaires"\n[proprietaires]\nstart = "X"\n',
+            "item",
+        ),
+    ],
+)
 def test_bad_spec_extensions_are_refused(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "broken.toml"
     path.write_text(body, encoding="utf-8")
@@ -165,10 +260,18 @@ def test_bad_spec_extensions_are_refused(tmp_path: Path, body: str, message: str
     assert "broken.toml" in str(info.value)
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("28.456,00 EUR", 28456), ("96\u00a0500,00 DH", 96500), ("£31,250.00", 31250), ("18.432,56 €", 18433),
-    ("2 345 €", 2345), ("1.234", 1234), ("12,49", 12),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("28.456,00 EUR", 28456),
+        ("96\u00a0500,00 DH", 96500),
+        ("£31,250.00", 31250),
+        ("18.432,56 €", 18433),
+        ("2 345 €", 2345),
+        ("1.234", 1234),
+        ("12,49", 12),
+    ],
+)
 def test_montant(text: str, value: int) -> None:
     got = montant(text)
     assert got is not None and got[0] == value
@@ -186,9 +289,13 @@ def _facts(kind: str, fields: dict[str, object], request: date) -> DocFacts:
     return DocFacts(kind, Group(kind), fields, {}, request, False, spec_for(kind))
 
 
-@pytest.mark.parametrize(("issued", "ok"), [("2025-07-01", True), ("2025-06-30", False), ("2025-10-02", False)])
+@pytest.mark.parametrize(
+    ("issued", "ok"), [("2025-07-01", True), ("2025-06-30", False), ("2025-10-02", False)]
+)
 def test_attestation_date(issued: str, ok: bool) -> None:
-    check = attestation_date(_facts("attestation_rsa", {"date_attestation": issued}, date(2025, 10, 1)))
+    check = attestation_date(
+        _facts("attestation_rsa", {"date_attestation": issued}, date(2025, 10, 1))
+    )
     assert check.ok is ok and check.level == "warning"
 
 
@@ -198,7 +305,9 @@ def test_local_tax_year(year: int, ok: bool) -> None:
     assert check.ok is ok and check.level == "warning"
 
 
-def _extract_page(draw: Callable[[Page], None], request: date = date(2025, 10, 1)) -> dict[str, Any]:
+def _extract_page(
+    draw: Callable[[Page], None], request: date = date(2025, 10, 1)
+) -> dict[str, Any]:
     pdf = render([(draw, "helvetica", " ")])
     [doc] = extract([Upload("a.pdf", pdf)], request).to_contract()["documents"]
     return doc
@@ -210,7 +319,12 @@ def test_attestation_saying_not_below_rsa_is_refused() -> None:
         p.text(40, 80, "Attestation relative au montant forfaitaire du RSA", 11)
         p.text(40, 100, "Numéro allocataire : 7654321", 9)
         p.text(40, 120, "Nom et prénom : TESTEUR ALIX", 9)
-        p.text(40, 140, "Les ressources déclarées ne sont pas présumées inférieures au montant forfaitaire.", 9)
+        p.text(
+            40,
+            140,
+            "Les ressources déclarées ne sont pas présumées inférieures au montant forfaitaire.",
+            9,
+        )
         p.text(40, 160, "Fait à Lyon, le 1er septembre 2025", 9)
 
     doc = _extract_page(draw)
@@ -236,14 +350,20 @@ def test_incomplete_property_list_is_missing_not_partial() -> None:
 
 
 def test_local_tax_numero_fiscal_key() -> None:
-    good = local_numero_fiscal(_facts("taxe_habitation", {"numero_fiscal": "3023217600053"}, date(2025, 10, 1)))
-    bad = local_numero_fiscal(_facts("taxe_habitation", {"numero_fiscal": "3023217600054"}, date(2025, 10, 1)))
+    good = local_numero_fiscal(
+        _facts("taxe_habitation", {"numero_fiscal": "3023217600053"}, date(2025, 10, 1))
+    )
+    bad = local_numero_fiscal(
+        _facts("taxe_habitation", {"numero_fiscal": "3023217600054"}, date(2025, 10, 1))
+    )
     assert good.ok and not bad.ok and bad.level == "warning"
 
 
 def test_labels_without_type_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
-    path.write_text(_HEAD + '[[fields]]\nname = "f"\nchoice = [{value = "A", any = ["A"]}]\nlabels = ["A"]\n',
-                    encoding="utf-8")
+    path.write_text(
+        _HEAD + '[[fields]]\nname = "f"\nchoice = [{value = "A", any = ["A"]}]\nlabels = ["A"]\n',
+        encoding="utf-8",
+    )
     with pytest.raises(SpecError, match="labels"):
         load_spec(path)

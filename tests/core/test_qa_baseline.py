@@ -20,8 +20,14 @@ PICKED = ("avis_2025_couple_4p", "taxe_habitation_2025_secondaire")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, check=False,
-                          env={"PATH": "/usr/bin:/bin", "DOCPROC_TRUST_TEST_2DDOC": "1"})
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "DOCPROC_TRUST_TEST_2DDOC": "1"},
+    )
 
 
 @pytest.fixture
@@ -38,30 +44,46 @@ def _break_address(folder: Path) -> None:
     """An expectation one character away from what is printed: the run now has a wrong value."""
     path = folder / "taxe_habitation_2025_secondaire.expected.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["documents"][0]["fields"]["adresse"] = data["documents"][0]["fields"]["adresse"].replace("PINS", "PINES")
+    data["documents"][0]["fields"]["adresse"] = data["documents"][0]["fields"]["adresse"].replace(
+        "PINS", "PINES"
+    )
     data["documents"][0]["fields"]["montant_total"] += 1
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 def test_char_diff_marks_only_the_differing_characters() -> None:
     assert qa_report.char_diff("25123", "25128") == [("=", "2512"), ("-", "3"), ("+", "8")]
-    assert qa_report.diff_text("5 CHEMIN DES PINES", "5 CHEMIN DES PINS") == "5 CHEMIN DES PIN[-E-]S"
+    assert (
+        qa_report.diff_text("5 CHEMIN DES PINES", "5 CHEMIN DES PINS") == "5 CHEMIN DES PIN[-E-]S"
+    )
     assert qa_report.diff_text(1025, 1026) == "102[-5-]{+6+}"
     # lists are compared item by item, not as two JSON blobs
-    assert qa_report.char_diff(["a", "b", "c"], ["a", "c", "d"]) == [("=", "a"), ("-", "b"), ("=", "c"), ("+", "d")]
+    assert qa_report.char_diff(["a", "b", "c"], ["a", "c", "d"]) == [
+        ("=", "a"),
+        ("-", "b"),
+        ("=", "c"),
+        ("+", "d"),
+    ]
     assert qa_report.char_diff(None, "x") == [("+", "x")]
 
 
 def test_compare_finds_regressions_and_improvements() -> None:
-    before = {"counts": {"a": {"ok": 2, "total": 2}, "b": {"ok": 1, "total": 2}},
-              "families": {"text": {"fields": {"rate": 0.75}}},
-              "mismatches": [{"sample": "s1", "document": 0, "field": "b", "expected": 1, "got": 2}],
-              "sample_names": ["s1"], "run": {"date": "2026-01-01", "git_commit": "abc"}}
-    after = {"counts": {"a": {"ok": 1, "total": 2}, "b": {"ok": 2, "total": 2}},
-             "families": {"text": {"fields": {"rate": 0.75}}},
-             "mismatches": [{"sample": "s1", "document": 0, "field": "a", "expected": "x", "got": "y"},
-                            {"sample": "s2", "document": 0, "field": "a", "expected": "x", "got": "y"}],
-             "sample_names": ["s1", "s2"]}
+    before = {
+        "counts": {"a": {"ok": 2, "total": 2}, "b": {"ok": 1, "total": 2}},
+        "families": {"text": {"fields": {"rate": 0.75}}},
+        "mismatches": [{"sample": "s1", "document": 0, "field": "b", "expected": 1, "got": 2}],
+        "sample_names": ["s1"],
+        "run": {"date": "2026-01-01", "git_commit": "abc"},
+    }
+    after = {
+        "counts": {"a": {"ok": 1, "total": 2}, "b": {"ok": 2, "total": 2}},
+        "families": {"text": {"fields": {"rate": 0.75}}},
+        "mismatches": [
+            {"sample": "s1", "document": 0, "field": "a", "expected": "x", "got": "y"},
+            {"sample": "s2", "document": 0, "field": "a", "expected": "x", "got": "y"},
+        ],
+        "sample_names": ["s1", "s2"],
+    }
     cmp = qa_report.compare(after, before)
     changes = {f["field"]: f["change"] for f in cmp["fields"]}
     assert changes == {"a": "worse", "b": "better"}
@@ -75,7 +97,7 @@ def test_compare_finds_regressions_and_improvements() -> None:
 
 def test_baseline_that_is_not_a_report_is_a_usage_error(samples: Path, tmp_path: Path) -> None:
     bad = tmp_path / "b.json"
-    bad.write_text("{\"hello\": 1}", encoding="utf-8")
+    bad.write_text('{"hello": 1}', encoding="utf-8")
     proc = run_cli("qa", str(samples), "--baseline", str(bad))
     assert proc.returncode == 2 and "docproc qa --json" in proc.stderr and proc.stdout == ""
     proc = run_cli("qa", str(samples), "--baseline", str(tmp_path / "absent.json"))
@@ -89,7 +111,12 @@ def test_baseline_regression_view_and_exit_3(samples: Path, tmp_path: Path) -> N
     baseline.write_text(first.stdout, encoding="utf-8")
     js = json.loads(first.stdout)
     run = js["run"]
-    assert run["version"] and run["date"][:4].isdigit() and "settings" in run and "max_bytes" in run["settings"]
+    assert (
+        run["version"]
+        and run["date"][:4].isdigit()
+        and "settings" in run
+        and "max_bytes" in run["settings"]
+    )
     assert run["environment"]["DOCPROC_TRUST_TEST_2DDOC"] == "1"
     assert set(js["timing"]) == {"text"} and js["timing"]["text"]["samples"] == 2
     assert sum(b["right"] + b["wrong"] for b in js["confidence_histogram"]) > 0
@@ -103,7 +130,9 @@ def test_baseline_regression_view_and_exit_3(samples: Path, tmp_path: Path) -> N
     # an optional value now wrong (montant_total is not required on a taxe d'habitation? then 1 wins):
     _break_address(samples)
     html = tmp_path / "r.html"
-    worse = run_cli("qa", str(samples), "--baseline", str(baseline), "--html", str(html), "--json", "-q")
+    worse = run_cli(
+        "qa", str(samples), "--baseline", str(baseline), "--html", str(html), "--json", "-q"
+    )
     out = json.loads(worse.stdout)
     assert worse.returncode in (1, 3) and out["exit_code"] == worse.returncode
     assert out["comparison"]["regressed"] is True
@@ -128,7 +157,9 @@ def test_regression_alone_exits_3() -> None:
     current["counts"]["f"] = {"ok": 0, "total": 1}
     cmp = qa_report.compare(current, baseline)
     assert cmp["regressed"]
-    assert "(code de sortie 3)" in qa.text_summary(report, cmp) and "régression" in qa.text_summary(report, cmp)
+    assert "(code de sortie 3)" in qa.text_summary(report, cmp) and "régression" in qa.text_summary(
+        report, cmp
+    )
 
 
 class _Checker(HTMLParser):
@@ -149,16 +180,18 @@ def test_html_is_self_contained_autoescaped_and_numbers_documents_from_1() -> No
     report.samples = 1
     report.sample_names.append("s<1>")
     report.per_family["text"].samples = 1
-    report.score("s<1>", "text", 0, "adresse", "<b>RUE</b>", "<b>RUF</b>", "text", "k", required=False)
+    report.score(
+        "s<1>", "text", 0, "adresse", "<b>RUE</b>", "<b>RUF</b>", "text", "k", required=False
+    )
     report.mismatches[-1]["where"] = {"source": "ocr", "page": 1, "confidence": 0.62}
     report.confidences.extend([(0.62, False), (0.97, True)])
     page = qa.html_report(report, qa_report.run_details(Path("x")))
     assert "<b>RUE</b>" not in page and "&lt;b&gt;RU" in page  # autoescaped
-    assert "s&lt;1&gt;</td><td>1</td>" in page                   # document 1, not 0
+    assert "s&lt;1&gt;</td><td>1</td>" in page  # document 1, not 0
     assert "confiance 0.62" in page and "<svg" in page
     checker = _Checker()
     checker.feed(page)
-    assert checker.external == [] and checker.scripts == 0     # no CDN, nothing fetched
+    assert checker.external == [] and checker.scripts == 0  # no CDN, nothing fetched
     assert "commit git" in page and "Exécution" in page
 
 
@@ -169,13 +202,12 @@ def test_timing_is_per_family() -> None:
     assert report.timing() == {"scan": {"samples": 2, "seconds": 3.0, "per_sample": 1.5}}
 
 
-
-
 def test_page_thumbnail_draws_the_field_box() -> None:
     import base64
     import io
 
     from PIL import Image
+
     uri = qa_report.page_thumbnail(SAMPLES / "avis_2025_couple_4p.pdf", 1, [0.25, 0.25, 0.5, 0.5])
     assert uri is not None and uri.startswith("data:image/png;base64,")
     image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
@@ -184,8 +216,9 @@ def test_page_thumbnail_draws_the_field_box() -> None:
     assert qa_report.page_thumbnail(SAMPLES / "absent.pdf", 1) is None
 
 
-def test_cli_exits_3_on_a_regression_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exits_3_on_a_regression_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A scan family at 99 % passes its 98 % target, but was at 100 % in the baseline: exit 3."""
     from docproc import cli
 
@@ -195,7 +228,17 @@ def test_cli_exits_3_on_a_regression_alone(tmp_path: Path, monkeypatch: pytest.M
         r.sample_names.append("scan_1")
         r.per_family["scan"].samples = 1
         for i in range(100):
-            r.score("scan_1", "scan", 0, f"f{i % 5}", i, i + 1 if i < wrong else i, "scan", "k", required=False)
+            r.score(
+                "scan_1",
+                "scan",
+                0,
+                f"f{i % 5}",
+                i,
+                i + 1 if i < wrong else i,
+                "scan",
+                "k",
+                required=False,
+            )
         return r
 
     baseline = tmp_path / "b.json"

@@ -24,9 +24,16 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium")
 #: The report's sections, by anchor, with their French headings.
-SECTIONS = {"run": "Exécution", "familles": "Par famille", "types": "Par type de document",
-            "champs": "Exactitude par champ", "carte": "Champs × familles",
-            "confiance": "Confiance et justesse", "confusion": "Confusion des types", "ecarts": "Écarts"}
+SECTIONS = {
+    "run": "Exécution",
+    "familles": "Par famille",
+    "types": "Par type de document",
+    "champs": "Exactitude par champ",
+    "carte": "Champs × familles",
+    "confiance": "Confiance et justesse",
+    "confusion": "Confusion des types",
+    "ecarts": "Écarts",
+}
 
 
 def _samples(tmp: Path) -> Path:
@@ -42,7 +49,9 @@ def _samples(tmp: Path) -> Path:
             fields["revenu_fiscal_reference"] += 1
         else:
             fields["revenu_brut_global"] = 12345
-        (folder / f"{name}.expected.json").write_text(json.dumps(want, ensure_ascii=False), encoding="utf-8")
+        (folder / f"{name}.expected.json").write_text(
+            json.dumps(want, ensure_ascii=False), encoding="utf-8"
+        )
     return folder
 
 
@@ -60,7 +69,9 @@ def _png(uri: str) -> Image.Image:
 
 def test_mismatch_images_draw_the_fields_box(tmp_path: Path) -> None:
     _, report = _report(tmp_path)
-    rfr = next(i for i, m in enumerate(report.mismatches) if m["field"] == "revenu_fiscal_reference")
+    rfr = next(
+        i for i, m in enumerate(report.mismatches) if m["field"] == "revenu_fiscal_reference"
+    )
     missing = next(i for i, m in enumerate(report.mismatches) if m["field"] == "revenu_brut_global")
     link = report.mismatches[rfr]["page_image"]
     assert link["located"] and link["page"] == 1 and link["bbox"] and link["label_bbox"]
@@ -83,7 +94,10 @@ def _launch_args() -> list[str]:
     return ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium absent : installez le paquet Debian « chromium » (make system)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium absent : installez le paquet Debian « chromium » (make system)",
+)
 def test_report_renders_in_chromium(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -117,14 +131,28 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
             rows = tab.locator("tr[id^='ecart-']")
             assert rows.count() == len(report.mismatches) == 2
             images = tab.locator("#ecarts ~ table img")
-            assert images.count() >= 3  # a crop and a page for the RFR, a page for the missing value
+            assert (
+                images.count() >= 3
+            )  # a crop and a page for the RFR, a page for the missing value
             tab.eval_on_selector_all("details", "els => els.forEach(e => e.open = true)")
-            sizes = tab.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
+            sizes = tab.eval_on_selector_all(
+                "img", "els => els.map(e => [e.complete, e.naturalWidth])"
+            )
             assert sizes and all(done and width > 0 for done, width in sizes), sizes
             assert "revenu_fiscal_reference" in rows.nth(0).inner_text() + rows.nth(1).inner_text()
             # the plots are drawn (inline SVG with their French labels)
-            assert tab.locator("svg[aria-label='carte d\\'exactitude des champs par famille'] rect").count() > 0
-            assert tab.locator("svg[aria-label='part des valeurs justes selon la confiance'] circle").count() > 0
+            assert (
+                tab.locator(
+                    "svg[aria-label='carte d\\'exactitude des champs par famille'] rect"
+                ).count()
+                > 0
+            )
+            assert (
+                tab.locator(
+                    "svg[aria-label='part des valeurs justes selon la confiance'] circle"
+                ).count()
+                > 0
+            )
             # the link of a field to its mismatch scrolls to that row
             tab.locator("#champs + table a[href^='#ecart-']").first.click()
             assert tab.evaluate("location.hash").startswith("#ecart-")

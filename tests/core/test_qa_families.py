@@ -21,17 +21,27 @@ PICKED = ("avis_2025_couple_4p", "taxe_habitation_2025_secondaire", "attestation
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, check=False,
-                          env={"PATH": "/usr/bin:/bin", "DOCPROC_TRUST_TEST_2DDOC": "1"})
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "DOCPROC_TRUST_TEST_2DDOC": "1"},
+    )
 
 
 def _expected(folder: Path, name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((folder / f"{name}.expected.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(
+        (folder / f"{name}.expected.json").read_text(encoding="utf-8")
+    )
     return data
 
 
 def _write(folder: Path, name: str, data: dict[str, Any]) -> None:
-    (folder / f"{name}.expected.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (folder / f"{name}.expected.json").write_text(
+        json.dumps(data, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 @pytest.fixture
@@ -67,8 +77,16 @@ def test_per_family_and_per_kind_numbers(samples: Path) -> None:
     text, variation = fams["text"], fams["variation"]
     assert (text["samples"], variation["samples"]) == (2, 1)
     assert text["fields"]["ok"] == text["fields"]["total"] > 0
-    assert text["completeness"] == {"ok": 2, "total": 2, "rate": 1.0}  # complete: one decision per document
-    assert text["twoddoc"] == {"decoded": 1, "printed": 1, "rate": 1.0}  # the avis; a TH carries none
+    assert text["completeness"] == {
+        "ok": 2,
+        "total": 2,
+        "rate": 1.0,
+    }  # complete: one decision per document
+    assert text["twoddoc"] == {
+        "decoded": 1,
+        "printed": 1,
+        "rate": 1.0,
+    }  # the avis; a TH carries none
     assert variation["fields"]["ok"] == variation["fields"]["total"] > 0
     assert variation["twoddoc"]["printed"] == 0
     assert text["status"] == variation["status"] == "pass"
@@ -92,7 +110,9 @@ def test_a_family_without_samples_is_absent_not_passing(samples: Path) -> None:
 
 def test_a_wrong_optional_value_fails_the_family_and_exits_3(samples: Path) -> None:
     data = _expected(samples, "avis_2025_couple_4p")
-    data["documents"][0]["fields"]["adresse"] = "1 RUE FAUSSE 00000 NULLE PART"  # not a required field
+    data["documents"][0]["fields"]["adresse"] = (
+        "1 RUE FAUSSE 00000 NULLE PART"  # not a required field
+    )
     _write(samples, "avis_2025_couple_4p", data)
     report = qa.run(samples)
     text = report.families()["text"]
@@ -121,9 +141,22 @@ def test_a_required_value_left_missing_is_not_wrong_but_counts_against_the_targe
     # with the "à vérifier" status and the check it brings, it lowers the family's rate.
     report = qa.QAReport()
     report.per_family["scan"].samples += 1
-    report.score("s", "scan", 0, "revenu_fiscal_reference", 25123, None, "scan", "avis_impot_revenu")
-    report.score("s", "scan", 0, "document.status", "accepted", "needs_review", "scan", "avis_impot_revenu")
-    report.score("s", "scan", 0, "document.failed_checks", [], ["champs.illisibles"], "scan", "avis_impot_revenu")
+    report.score(
+        "s", "scan", 0, "revenu_fiscal_reference", 25123, None, "scan", "avis_impot_revenu"
+    )
+    report.score(
+        "s", "scan", 0, "document.status", "accepted", "needs_review", "scan", "avis_impot_revenu"
+    )
+    report.score(
+        "s",
+        "scan",
+        0,
+        "document.failed_checks",
+        [],
+        ["champs.illisibles"],
+        "scan",
+        "avis_impot_revenu",
+    )
     assert report.required_mismatches() == []
     assert report.families()["scan"]["status"] == "fail"
     assert report.exit_code() == qa.EXIT_BELOW_TARGET
@@ -141,13 +174,19 @@ def test_an_unknown_family_fails(samples: Path) -> None:
 
 def test_code_printed_rules() -> None:
     signed = {"signed_with_test_authority": True}
-    avis = {"kind": "avis_impot_revenu", "missing_pages": [], "fields": {"reference_avis": "2575A12345678"}}
+    avis = {
+        "kind": "avis_impot_revenu",
+        "missing_pages": [],
+        "fields": {"reference_avis": "2575A12345678"},
+    }
     assert qa._code_printed(signed, avis)
     assert not qa._code_printed({}, avis)  # unsigned sample: no code
     assert not qa._code_printed(signed, {**avis, "missing_pages": [1]})
     assert not qa._code_printed(signed, {**avis, "fields": {}})  # page 1 absent: none of its fields
     assert not qa._code_printed(signed, {**avis, "kind": "taxe_fonciere"})
-    assert qa._code_printed({}, {"kind": "taxe_fonciere", "twoddoc": {"present": True}})  # said explicitly
+    assert qa._code_printed(
+        {}, {"kind": "taxe_fonciere", "twoddoc": {"present": True}}
+    )  # said explicitly
 
 
 def test_twoddoc_below_target_fails_a_scan_family() -> None:
@@ -169,7 +208,10 @@ def test_html_report_has_the_family_and_kind_tables(samples: Path, tmp_path: Pat
     page = out.read_text(encoding="utf-8")
     assert "Par famille" in page and "Par type de document" in page and "absente" in page
     js = json.loads(proc.stdout)
-    assert js["families"]["variation"]["samples"] == 1 and js["families"]["screenshot"]["status"] == "absent"
+    assert (
+        js["families"]["variation"]["samples"] == 1
+        and js["families"]["screenshot"]["status"] == "absent"
+    )
 
 
 def test_html_into_a_missing_folder_fails_fast(samples: Path, tmp_path: Path) -> None:

@@ -19,8 +19,13 @@ def test_links_stay_inside_the_repository() -> None:
 
 def test_contract_is_in_docs() -> None:
     contract = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
-    for heading in ("## 2. Command line", "## 3. `docproc extract --json` output", "## 4. HTTP API",
-                    "## 5. Eligibility engine", "## 6. Additions"):
+    for heading in (
+        "## 2. Command line",
+        "## 3. `docproc extract --json` output",
+        "## 4. HTTP API",
+        "## 5. Eligibility engine",
+        "## 6. Additions",
+    ):
         assert heading in contract
     assert "docs/contract.md" in README
 
@@ -28,9 +33,11 @@ def test_contract_is_in_docs() -> None:
 def test_test_key_switch_is_explained_at_the_first_example() -> None:
     first = README.index("docproc extract")
     switch = README.index("DOCPROC_TRUST_TEST_2DDOC")
-    assert switch < first + 600 and "clé de **test**" in README[first:first + 900]
+    assert switch < first + 600 and "clé de **test**" in README[first : first + 900]
 
 
 def test_english_section_and_operators_and_agents() -> None:
-    assert "## In English" in README and "## Exploitation" in README and "## Pour les agents" in README
+    assert (
+        "## In English" in README and "## Exploitation" in README and "## Pour les agents" in README
+    )
     assert "rq info" in README and "docproc settings" in README and "storage.key" in README

@@ -11,11 +11,21 @@ from service.settings import ServiceSettings, load_settings
 
 
 def test_library_defaults_are_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DOCPROC_MAX_BYTES", "DOCPROC_MAX_PAGES", "DOCPROC_MAX_IMAGE_PIXELS", "DOCPROC_MAX_FRAMES",
-                 "DOCPROC_SPEC_DIRS"):
+    for name in (
+        "DOCPROC_MAX_BYTES",
+        "DOCPROC_MAX_PAGES",
+        "DOCPROC_MAX_IMAGE_PIXELS",
+        "DOCPROC_MAX_FRAMES",
+        "DOCPROC_SPEC_DIRS",
+    ):
         monkeypatch.delenv(name, raising=False)
-    assert get_settings() == Settings(max_bytes=2 * 1024 * 1024, max_pages=10, max_image_pixels=40_000_000,
-                                      max_frames=10, spec_dirs=())
+    assert get_settings() == Settings(
+        max_bytes=2 * 1024 * 1024,
+        max_pages=10,
+        max_image_pixels=40_000_000,
+        max_frames=10,
+        spec_dirs=(),
+    )
 
 
 def test_library_values_are_typed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,7 +36,9 @@ def test_library_values_are_typed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("value", ["3MB", "trois", "-1", "0", "2.5"])
-def test_library_malformed_value_is_refused_in_french(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+def test_library_malformed_value_is_refused_in_french(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
     monkeypatch.setenv("DOCPROC_MAX_BYTES", value)
     with pytest.raises(SettingsError, match="DOCPROC_MAX_BYTES") as err:
         get_settings()
@@ -36,15 +48,42 @@ def test_library_malformed_value_is_refused_in_french(monkeypatch: pytest.Monkey
 def test_service_defaults_are_unchanged(tmp_path: Path) -> None:
     s = load_settings(env={"DOCPROC_DATA_DIR": str(tmp_path)})
     assert isinstance(s, ServiceSettings)
-    assert (s.queue_name, s.job_timeout_s, s.max_attempts, s.retry_backoff_s, s.heartbeat_s) == ("docproc", 120, 3, 2.0, 2.0)
-    assert (s.stale_after_s, s.reconcile_every_s, s.requeue_lost_after_s, s.coalesce_images_s) == (20.0, 5.0, 10.0, 0.5)
-    assert (s.worker_memory_mb, s.access_log, s.fault_sleep_s, s.fault_pipeline_error) == (3072, False, 0.0, False)
+    assert (s.queue_name, s.job_timeout_s, s.max_attempts, s.retry_backoff_s, s.heartbeat_s) == (
+        "docproc",
+        120,
+        3,
+        2.0,
+        2.0,
+    )
+    assert (s.stale_after_s, s.reconcile_every_s, s.requeue_lost_after_s, s.coalesce_images_s) == (
+        20.0,
+        5.0,
+        10.0,
+        0.5,
+    )
+    assert (s.worker_memory_mb, s.access_log, s.fault_sleep_s, s.fault_pipeline_error) == (
+        3072,
+        False,
+        0.0,
+        False,
+    )
     assert s.redis_url == "redis://127.0.0.1:6379/0" and s.database_url.startswith("sqlite:///")
     assert s.data_dir == tmp_path.resolve() and s.max_upload_bytes == 2 * 1024 * 1024
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("True", True), ("true", True), ("1", True), ("yes", True),
-                                               ("on", True), ("0", False), ("false", False), ("off", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("True", True),
+        ("true", True),
+        ("1", True),
+        ("yes", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("off", False),
+    ],
+)
 def test_access_log_is_a_real_boolean(raw: str, expected: bool) -> None:
     assert load_settings(env={"DOCPROC_ACCESS_LOG": raw}).access_log is expected
 
@@ -67,7 +106,12 @@ def test_wrong_type_in_toml_names_the_key_and_type(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as err:
         load_settings(env={"DOCPROC_SETTINGS_FILE": str(toml)})
     message = str(err.value)
-    assert "max_attempts" in message and "trois" in message and "entier" in message and str(toml) in message
+    assert (
+        "max_attempts" in message
+        and "trois" in message
+        and "entier" in message
+        and str(toml) in message
+    )
 
 
 def test_toml_values_and_environment_precedence(tmp_path: Path) -> None:

@@ -52,23 +52,32 @@ def test_specs_and_baremes_both_refuse_a_misspelt_key(tmp_path: Path) -> None:
     from docproc.extractors.spec import SpecError, load_spec
 
     spec = tmp_path / "broken.toml"
-    spec.write_text('kind = "x"\nname = "x"\nlabel = "le x"\n[classify]\n'
-                    '[[classify.signals]]\nname = "a"\npattern = "A"\nweight = 1\npoids = 2\n', encoding="utf-8")
-    with pytest.raises(SpecError, match=r"broken\.toml\.classify\.signals\[0\]: clés inconnues \['poids'\]"):
+    spec.write_text(
+        'kind = "x"\nname = "x"\nlabel = "le x"\n[classify]\n'
+        '[[classify.signals]]\nname = "a"\npattern = "A"\nweight = 1\npoids = 2\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        SpecError, match=r"broken\.toml\.classify\.signals\[0\]: clés inconnues \['poids'\]"
+    ):
         load_spec(spec)
     from importlib import resources
+
     source = resources.files("docproc.eligibility.baremes")
     for nom in FICHIERS:
         texte = source.joinpath(nom).read_text("utf-8")
         if nom == "regles.toml":
             texte = texte.replace("[arrondi]\n", "[arrondi]\nmodes = 1\n", 1)
         (tmp_path / nom).write_text(texte, "utf-8")
-    with pytest.raises(BaremeError, match=r"Barème regles\.toml, arrondi : clés inconnues \['modes'\]"):
+    with pytest.raises(
+        BaremeError, match=r"Barème regles\.toml, arrondi : clés inconnues \['modes'\]"
+    ):
         charger(tmp_path)
 
 
-def test_parse_cache_is_keyed_by_content_and_never_trusted_blindly(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parse_cache_is_keyed_by_content_and_never_trusted_blindly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
@@ -87,7 +96,9 @@ def test_parse_cache_is_keyed_by_content_and_never_trusted_blindly(tmp_path: Pat
         read_file(spec, _error, cache=True)  # errors are never cached away
 
 
-def test_nothing_is_written_without_byte_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nothing_is_written_without_byte_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     monkeypatch.setattr(sys, "dont_write_bytecode", True)

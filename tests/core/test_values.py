@@ -7,10 +7,19 @@ import pytest
 from docproc.extractors import values as v
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    (": 54 439 €", 54439), ("54\u00a0439 €", 54439), ("-3 125", -3125), ("1 234,00 €", 1234),
-    ("694 €", 694), ("0 €", 0), ("5O 1OO", 50100), ("12345", 12345),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (": 54 439 €", 54439),
+        ("54\u00a0439 €", 54439),
+        ("-3 125", -3125),
+        ("1 234,00 €", 1234),
+        ("694 €", 694),
+        ("0 €", 0),
+        ("5O 1OO", 50100),
+        ("12345", 12345),
+    ],
+)
 def test_euros(text: str, expected: int) -> None:
     got = v.euros(text)
     assert got is not None and got[0] == expected

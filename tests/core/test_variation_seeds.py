@@ -30,8 +30,16 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> qa.QAReport:
         style = Style.variation(seed)
         doc = replace(case.files[0][1][0][0], style=style)
         pages = [(doc, n) for _, n in case.files[0][1]]
-        write_case(replace(case, name=f"seed{seed}_{case.name}", files=[("a.pdf", pages)],
-                           font=style.font, sep=style.sep), out)
+        write_case(
+            replace(
+                case,
+                name=f"seed{seed}_{case.name}",
+                files=[("a.pdf", pages)],
+                font=style.font,
+                sep=style.sep,
+            ),
+            out,
+        )
     return qa.run(out)
 
 

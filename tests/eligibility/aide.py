@@ -5,15 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 
-def membre(role: str = "demandeur", naissance: str = "1980-06-15", /, **ressources: float) -> dict[str, Any]:
+def membre(
+    role: str = "demandeur", naissance: str = "1980-06-15", /, **ressources: float
+) -> dict[str, Any]:
     return {"role": role, "date_naissance": naissance, "ressources": dict(ressources)}
 
 
-def foyer(*membres: dict[str, Any], date: str = "2025-06-10", territoire: str = "metropole",
-          logement: str = "locataire", aide: float = 0, rsa: bool = False, **autres: Any) -> dict[str, Any]:
-    return {"date_demande": date, "territoire": territoire, "logement": logement,
-            "aide_logement_mensuelle": aide, "rsa_beneficiaire": rsa,
-            "membres": list(membres) or [membre()], **autres}
+def foyer(
+    *membres: dict[str, Any],
+    date: str = "2025-06-10",
+    territoire: str = "metropole",
+    logement: str = "locataire",
+    aide: float = 0,
+    rsa: bool = False,
+    **autres: Any,
+) -> dict[str, Any]:
+    return {
+        "date_demande": date,
+        "territoire": territoire,
+        "logement": logement,
+        "aide_logement_mensuelle": aide,
+        "rsa_beneficiaire": rsa,
+        "membres": list(membres) or [membre()],
+        **autres,
+    }
 
 
 def enfants(n: int, naissance: str = "2015-03-01") -> list[dict[str, Any]]:

@@ -17,8 +17,17 @@ def test_json(fichier: str, capsys: pytest.CaptureFixture[str]) -> None:
     sortie = capsys.readouterr()
     resultat = json.loads(sortie.out)
     assert resultat["decision"] == "css_participation"
-    assert {"decision", "foyer", "plafond_gratuite", "plafond_participation", "ressources_retenues",
-            "forfait_logement", "participation_mensuelle", "regles", "explication"} <= set(resultat)
+    assert {
+        "decision",
+        "foyer",
+        "plafond_gratuite",
+        "plafond_participation",
+        "ressources_retenues",
+        "forfait_logement",
+        "participation_mensuelle",
+        "regles",
+        "explication",
+    } <= set(resultat)
     assert sortie.err == ""
 
 
@@ -31,18 +40,24 @@ def test_texte(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Explication :" in sortie and "Période de référence des ressources" in sortie
 
 
-@pytest.mark.parametrize(("contenu", "motif"), [
-    (None, "n'existe pas"),
-    ("{pas du json", "n'est pas un JSON valide"),
-    (b"\xff\xfe\x00", "UTF-8"),
-    ('{"date_demande": "2025-06-10"}', "territoire"),
-    ('{"date_demande": "2025-06-10", "territoire": "metropole", "logement": "locataire", '
-     '"membres": [{"role": "demandeur", "date_naissance": "1980-01-01", "ressources": {"loyer": 5}}]}',
-     "ressource 'loyer'"),
-    ("[]", "objet JSON"),
-])
-def test_fichier_invalide(tmp_path: Path, contenu: str | bytes | None, motif: str,
-                          capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("contenu", "motif"),
+    [
+        (None, "n'existe pas"),
+        ("{pas du json", "n'est pas un JSON valide"),
+        (b"\xff\xfe\x00", "UTF-8"),
+        ('{"date_demande": "2025-06-10"}', "territoire"),
+        (
+            '{"date_demande": "2025-06-10", "territoire": "metropole", "logement": "locataire", '
+            '"membres": [{"role": "demandeur", "date_naissance": "1980-01-01", "ressources": {"loyer": 5}}]}',
+            "ressource 'loyer'",
+        ),
+        ("[]", "objet JSON"),
+    ],
+)
+def test_fichier_invalide(
+    tmp_path: Path, contenu: str | bytes | None, motif: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     chemin = tmp_path / "foyer.json"
     if isinstance(contenu, bytes):
         chemin.write_bytes(contenu)
@@ -61,9 +76,17 @@ def test_repertoire(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "répertoire" in capsys.readouterr().err
 
 
-def test_foyer_invalide_code_2_message_et_chemin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    h = {"date_demande": "2025-06-10", "territoire": "metropole", "logement": "locataire",
-         "membres": [{"role": "demandeur", "date_naissance": "1990-01-01", "ressources": {"salaire": 3000}}]}
+def test_foyer_invalide_code_2_message_et_chemin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    h = {
+        "date_demande": "2025-06-10",
+        "territoire": "metropole",
+        "logement": "locataire",
+        "membres": [
+            {"role": "demandeur", "date_naissance": "1990-01-01", "ressources": {"salaire": 3000}}
+        ],
+    }
     fichier = tmp_path / "foyer.json"
     fichier.write_text(json.dumps(h), encoding="utf-8")
     assert run_cli(fichier, as_json=False) == 2
@@ -72,10 +95,21 @@ def test_foyer_invalide_code_2_message_et_chemin(tmp_path: Path, capsys: pytest.
     assert "(champ : membres.0.ressources.salaire)" in erreur
 
 
-def test_jeune_rattache_explication_en_francais(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    h = {"date_demande": "2025-06-10", "territoire": "metropole", "logement": "locataire",
-         "membres": [{"role": "demandeur", "date_naissance": "2003-01-15",
-                      "ressources": {"pensions_alimentaires_percues": 3000, "salaire_net": 2000}}]}
+def test_jeune_rattache_explication_en_francais(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    h = {
+        "date_demande": "2025-06-10",
+        "territoire": "metropole",
+        "logement": "locataire",
+        "membres": [
+            {
+                "role": "demandeur",
+                "date_naissance": "2003-01-15",
+                "ressources": {"pensions_alimentaires_percues": 3000, "salaire_net": 2000},
+            }
+        ],
+    }
     fichier = tmp_path / "jeune.json"
     fichier.write_text(json.dumps(h), encoding="utf-8")
     assert run_cli(fichier, as_json=False) == 0

@@ -12,20 +12,27 @@ from docproc.eligibility.identite import APPROCHE, EXACT, apparier, identite, re
 from .test_feed import JOUR, avis, codes, declare
 
 
-@pytest.mark.parametrize(("a", "b", "degre"), [
-    (("Dupont", "Marie-Claire"), ("DUPONT", "MARIE CLAIRE"), EXACT),          # casse, trait d'union
-    (("Lefèvre", "Hélène"), ("LEFEVRE", "HELENE"), EXACT),                     # accents
-    (("d'Almeida", "José"), ("ALMEIDA", "JOSE"), EXACT),                       # particule et apostrophe
-    (("De La Fontaine", "Jean"), ("LA FONTAINE", "JEAN"), EXACT),              # particules
-    (("Dupont", "Claire Marie"), ("DUPONT", "MARIE CLAIRE"), EXACT),           # prénoms dans un autre ordre
-    (("Dupont", "Marie"), ("DUPONT", "MARIE CLAIRE"), EXACT),                  # premier prénom seulement
-    (("Dupont", "Marie"), ("DUPOMT", "MARIE"), APPROCHE),                      # une lettre mal lue (6 lettres)
-    (("Bernardini", "Anne"), ("BERNARDIMI", "ANNE"), APPROCHE),                # idem, nom long
-    (("Dupont", "Jean"), ("DUPONT", "JEANNE"), None),                          # deux personnes différentes
-    (("Roux", "Paul"), ("ROUS", "PAUL"), None),                                # nom court : aucune faute tolérée
-    (("Martin", "Luc"), ("MARTIN", "LUCIE"), None),
-    (("Durand", "Anne"), ("DUPONT", "ANNE"), None),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "degre"),
+    [
+        (("Dupont", "Marie-Claire"), ("DUPONT", "MARIE CLAIRE"), EXACT),  # casse, trait d'union
+        (("Lefèvre", "Hélène"), ("LEFEVRE", "HELENE"), EXACT),  # accents
+        (("d'Almeida", "José"), ("ALMEIDA", "JOSE"), EXACT),  # particule et apostrophe
+        (("De La Fontaine", "Jean"), ("LA FONTAINE", "JEAN"), EXACT),  # particules
+        (
+            ("Dupont", "Claire Marie"),
+            ("DUPONT", "MARIE CLAIRE"),
+            EXACT,
+        ),  # prénoms dans un autre ordre
+        (("Dupont", "Marie"), ("DUPONT", "MARIE CLAIRE"), EXACT),  # premier prénom seulement
+        (("Dupont", "Marie"), ("DUPOMT", "MARIE"), APPROCHE),  # une lettre mal lue (6 lettres)
+        (("Bernardini", "Anne"), ("BERNARDIMI", "ANNE"), APPROCHE),  # idem, nom long
+        (("Dupont", "Jean"), ("DUPONT", "JEANNE"), None),  # deux personnes différentes
+        (("Roux", "Paul"), ("ROUS", "PAUL"), None),  # nom court : aucune faute tolérée
+        (("Martin", "Luc"), ("MARTIN", "LUCIE"), None),
+        (("Durand", "Anne"), ("DUPONT", "ANNE"), None),
+    ],
+)
 def test_ressemblance(a: tuple[str, str], b: tuple[str, str], degre: int | None) -> None:
     assert ressemblance(identite(*a), identite(*b)) == degre
 
@@ -34,7 +41,10 @@ def test_nom_d_usage_ou_de_naissance() -> None:
     membre = identite("Martin", "Sophie", "Dupont")  # née Martin, nom d'usage Dupont
     assert ressemblance(identite("DUPONT", "SOPHIE"), membre) == EXACT
     assert ressemblance(identite("MARTIN", "SOPHIE"), membre) == EXACT
-    assert ressemblance(identite("DUPONT EPOUSE MARTIN", "SOPHIE"), identite("Martin", "Sophie")) == EXACT
+    assert (
+        ressemblance(identite("DUPONT EPOUSE MARTIN", "SOPHIE"), identite("Martin", "Sophie"))
+        == EXACT
+    )
 
 
 def test_jamais_deux_personnes_confondues_par_la_tolerance() -> None:
@@ -58,8 +68,11 @@ def test_declarants_de_l_avis_reconnus_dans_le_foyer_sans_avertissement() -> Non
     _nomme(h, "demandeur", nom="Dupont", prenoms="Marie-Claire")
     _nomme(h, "conjoint", nom="Dupont", prenoms="Jean")
     _, avertissements = household_from_documents(h, [avis([])], JOUR)
-    assert not {"eligibilite.identite_inconnue", "eligibilite.identite_approchee",
-                "eligibilite.demandeur_absent_avis"} & set(codes(avertissements))
+    assert not {
+        "eligibilite.identite_inconnue",
+        "eligibilite.identite_approchee",
+        "eligibilite.demandeur_absent_avis",
+    } & set(codes(avertissements))
 
 
 def test_avis_d_une_autre_personne_signale_avec_les_deux_cotes() -> None:
@@ -68,8 +81,12 @@ def test_avis_d_une_autre_personne_signale_avec_les_deux_cotes() -> None:
     _, avertissements = household_from_documents(h, [avis([])], JOUR)
     [inconnu, *_] = [a for a in avertissements if a["code"] == "eligibilite.identite_inconnue"]
     assert inconnu["data"]["declarant"]["nom"] == "DUPONT"
-    assert {"role": "demandeur", "nom": "Durand", "prenoms": "Anne", "nom_usage": None} in inconnu["data"]["membres"]
-    assert "DUPONT" not in inconnu["message"] and "Durand" not in inconnu["message"]  # noms : data seulement
+    assert {"role": "demandeur", "nom": "Durand", "prenoms": "Anne", "nom_usage": None} in inconnu[
+        "data"
+    ]["membres"]
+    assert (
+        "DUPONT" not in inconnu["message"] and "Durand" not in inconnu["message"]
+    )  # noms : data seulement
     assert "eligibilite.demandeur_absent_avis" in codes(avertissements)
 
 
@@ -77,17 +94,24 @@ def test_faute_de_lecture_signalee_sans_refus() -> None:
     h = declare(salaire_net=14000)
     _nomme(h, "demandeur", nom="Dupond", prenoms="Marie Claire")
     foyer, avertissements = household_from_documents(
-        h, [avis([{"categorie": "salaires", "declarant": 1, "montant": 14000}])], JOUR)
+        h, [avis([{"categorie": "salaires", "declarant": 1, "montant": 14000}])], JOUR
+    )
     [approche] = [a for a in avertissements if a["code"] == "eligibilite.identite_approchee"]
-    assert approche["data"]["membre"]["nom"] == "Dupond" and approche["data"]["declarant"]["nom"] == "DUPONT"
+    assert (
+        approche["data"]["membre"]["nom"] == "Dupond"
+        and approche["data"]["declarant"]["nom"] == "DUPONT"
+    )
     assert foyer["membres"][0]["ressources"]["salaire_net"] == 14000
 
 
-@pytest.mark.parametrize(("beneficiaire", "signale"), [
-    ("Marie-Claire Dupont", False), ("DUPONT Jean", False), ("Paul Durand", True)])
+@pytest.mark.parametrize(
+    ("beneficiaire", "signale"),
+    [("Marie-Claire Dupont", False), ("DUPONT Jean", False), ("Paul Durand", True)],
+)
 def test_beneficiaire_de_l_envoi_compare_aux_declarants(beneficiaire: str, signale: bool) -> None:
-    _, avertissements = household_from_documents(declare(), [avis([])], JOUR,
-                                                 {"avis-p1.jpg": beneficiaire})
+    _, avertissements = household_from_documents(
+        declare(), [avis([])], JOUR, {"avis-p1.jpg": beneficiaire}
+    )
     assert ("eligibilite.beneficiaire_discordant" in codes(avertissements)) is signale
 
 

@@ -17,11 +17,16 @@ from .aide import foyer, membre
 # --- décret n° 2025-588 du 28 juin 2025, art. 3 : R861-6 et R861-6-1 abrogés au 1er juillet 2025 ----
 
 
-@pytest.mark.parametrize(("jour", "retenues"), [
-    ("2025-06-30", 500),  # la veille de l'abrogation : 50 % de la valeur locative compte encore
-    ("2025-07-01", 0),    # à compter du 1er juillet 2025 : plus de revenu fictif
-])
-def test_patrimoine_non_loue_compte_jusqu_au_30_juin_2025_inclus(jour: str, retenues: float) -> None:
+@pytest.mark.parametrize(
+    ("jour", "retenues"),
+    [
+        ("2025-06-30", 500),  # la veille de l'abrogation : 50 % de la valeur locative compte encore
+        ("2025-07-01", 0),  # à compter du 1er juillet 2025 : plus de revenu fictif
+    ],
+)
+def test_patrimoine_non_loue_compte_jusqu_au_30_juin_2025_inclus(
+    jour: str, retenues: float
+) -> None:
     h = foyer(membre("demandeur", valeur_locative_immo_non_loue=1000), date=jour)
     assert evaluate(h)["ressources_retenues"] == retenues
 
@@ -35,18 +40,30 @@ def _chemin(h: Any) -> tuple[str, str | None]:
     return str(info.value), info.value.chemin
 
 
-@pytest.mark.parametrize(("modif", "chemin", "motif"), [
-    ({"membres": []}, "membres", "absente ou vide"),
-    ({"membres": [membre("demandeur", salaire=1)]}, "membres.0.ressources.salaire",
-     "La ressource 'salaire' du membre n° 1 est inconnue"),
-    ({"membres": [{**membre("demandeur"), "situation_particuliere": "vacances"}]},
-     "membres.0.situation_particuliere", "situation particulière"),
-    ({"membres": [{**membre("demandeur"), "engagement_autonomie": "oui"}]},
-     "membres.0.engagement_autonomie", "true ou false"),
-    ({"membres": [{**membre("demandeur"), "nom": 12}]}, "membres.0.nom", "doit être un texte"),
-    ({"date_fin_droits": "2025-02-30"}, "date_fin_droits", "pas une date valide"),
-    ({"inconnue": 1}, "inconnue", "Clé inconnue 'inconnue' dans le foyer"),
-])
+@pytest.mark.parametrize(
+    ("modif", "chemin", "motif"),
+    [
+        ({"membres": []}, "membres", "absente ou vide"),
+        (
+            {"membres": [membre("demandeur", salaire=1)]},
+            "membres.0.ressources.salaire",
+            "La ressource 'salaire' du membre n° 1 est inconnue",
+        ),
+        (
+            {"membres": [{**membre("demandeur"), "situation_particuliere": "vacances"}]},
+            "membres.0.situation_particuliere",
+            "situation particulière",
+        ),
+        (
+            {"membres": [{**membre("demandeur"), "engagement_autonomie": "oui"}]},
+            "membres.0.engagement_autonomie",
+            "true ou false",
+        ),
+        ({"membres": [{**membre("demandeur"), "nom": 12}]}, "membres.0.nom", "doit être un texte"),
+        ({"date_fin_droits": "2025-02-30"}, "date_fin_droits", "pas une date valide"),
+        ({"inconnue": 1}, "inconnue", "Clé inconnue 'inconnue' dans le foyer"),
+    ],
+)
 def test_foyer_invalide_message_et_chemin(modif: dict[str, Any], chemin: str, motif: str) -> None:
     message, trouve = _chemin({**foyer(), **modif})
     assert motif in message and trouve == chemin
@@ -58,9 +75,15 @@ def test_message_ne_recopie_pas_les_valeurs_du_foyer() -> None:
 
 
 def test_nouvelles_cles_du_contrat_acceptees() -> None:
-    m = {**membre("demandeur", "1990-01-01", ass=1000, cej=500), "situation_particuliere": "ass",
-         "engagement_autonomie": True, "rattache_foyer_fiscal_parents": False,
-         "nom": "Dupont", "prenoms": "Marie Anne", "nom_usage": "Martin"}
+    m = {
+        **membre("demandeur", "1990-01-01", ass=1000, cej=500),
+        "situation_particuliere": "ass",
+        "engagement_autonomie": True,
+        "rattache_foyer_fiscal_parents": False,
+        "nom": "Dupont",
+        "prenoms": "Marie Anne",
+        "nom_usage": "Martin",
+    }
     modele = valider_foyer(foyer(m, date_fin_droits="2025-09-30"))
     assert modele.date_fin_droits is not None and modele.membres[0].situation_particuliere == "ass"
 
@@ -99,13 +122,34 @@ def test_jeune_avec_engagement_autonomie_est_examine_seul() -> None:
     assert any("R861-16" in p for p in r["explication"])
 
 
-@pytest.mark.parametrize(("naissance", "cles", "statut"), [
-    ("2003-01-15", {"rattache_foyer_fiscal_parents": True}, "irrecevable"),   # rattaché, sans pension
-    ("2003-01-15", {"rattache_foyer_fiscal_parents": False}, "recevable"),    # autonome, sans pension
-    ("2000-06-11", {"rattache_foyer_fiscal_parents": True}, "irrecevable"),   # 24 ans la veille de ses 25 ans
-    ("2000-06-10", {"rattache_foyer_fiscal_parents": True}, "recevable"),     # 25 ans le jour de la demande
-])
-def test_limite_de_25_ans_et_rattachement(naissance: str, cles: dict[str, Any], statut: str) -> None:
+@pytest.mark.parametrize(
+    ("naissance", "cles", "statut"),
+    [
+        (
+            "2003-01-15",
+            {"rattache_foyer_fiscal_parents": True},
+            "irrecevable",
+        ),  # rattaché, sans pension
+        (
+            "2003-01-15",
+            {"rattache_foyer_fiscal_parents": False},
+            "recevable",
+        ),  # autonome, sans pension
+        (
+            "2000-06-11",
+            {"rattache_foyer_fiscal_parents": True},
+            "irrecevable",
+        ),  # 24 ans la veille de ses 25 ans
+        (
+            "2000-06-10",
+            {"rattache_foyer_fiscal_parents": True},
+            "recevable",
+        ),  # 25 ans le jour de la demande
+    ],
+)
+def test_limite_de_25_ans_et_rattachement(
+    naissance: str, cles: dict[str, Any], statut: str
+) -> None:
     r = evaluate(foyer({**membre("demandeur", naissance, salaire_net=2000), **cles}))
     assert r["recevabilite"]["statut"] == statut
     assert r["decision"] == ("non_eligible" if statut == "irrecevable" else "css_gratuite")
@@ -114,17 +158,28 @@ def test_limite_de_25_ans_et_rattachement(naissance: str, cles: dict[str, Any], 
 # --- R861-8, 3e alinéa : abattement de 30 % sur les rémunérations d'activité -----------------------
 
 
-@pytest.mark.parametrize("situation", ["arret_maladie_plus_6_mois", "chomage_indemnise", "detenu", "ass",
-                                       "stagiaire_formation_remunere"])
+@pytest.mark.parametrize(
+    "situation",
+    [
+        "arret_maladie_plus_6_mois",
+        "chomage_indemnise",
+        "detenu",
+        "ass",
+        "stagiaire_formation_remunere",
+    ],
+)
 def test_abattement_30_pour_cent_r861_8(situation: str) -> None:
     # 16 000 € de salaires : 16 000 > 13 957 (non éligible) ; abattus de 30 % : 11 200 €, entre
     # 10 339 et 13 957 → avec participation.
     sans = evaluate(foyer(membre("demandeur", salaire_net=16000)))
     assert sans["decision"] == "non_eligible"
-    r = evaluate(foyer({**membre("demandeur", salaire_net=16000), "situation_particuliere": situation}))
+    r = evaluate(
+        foyer({**membre("demandeur", salaire_net=16000), "situation_particuliere": situation})
+    )
     assert r["ressources_retenues"] == 11200 and r["decision"] == "css_participation"
     assert r["detail_ressources"]["abattement_activite"] == [
-        {"membre": 0, "situation": situation, "remunerations": 16000, "abattement": 4800}]
+        {"membre": 0, "situation": situation, "remunerations": 16000, "abattement": 4800}
+    ]
     assert any("R861-8" in p and "4 800,00 €" in p for p in r["explication"])
 
 
@@ -135,14 +190,23 @@ def test_abattement_seulement_sur_les_remunerations_du_membre_concerne() -> None
     d = {**membre("demandeur", salaire_net=10000), "situation_particuliere": "detenu"}
     r = evaluate(foyer(d, membre("conjoint", "1982-02-10", salaire_net=10000)))
     assert r["ressources_retenues"] == 17000 and r["decision"] == "css_participation"
-    d = {**membre("demandeur", chomage_net=12000, tns_benefice=1000), "situation_particuliere": "chomage_indemnise"}
+    d = {
+        **membre("demandeur", chomage_net=12000, tns_benefice=1000),
+        "situation_particuliere": "chomage_indemnise",
+    }
     r = evaluate(foyer(d))
     assert r["ressources_retenues"] == 12700  # 12 000 + 1 000 × 0,7
 
 
 @pytest.mark.parametrize(("jour", "non_verifie"), [("2025-09-30", True), ("2025-10-01", False)])
-def test_abattement_r861_8_redaction_lue_depuis_le_1er_octobre_2025(jour: str, non_verifie: bool) -> None:
-    r = evaluate(foyer({**membre("demandeur", salaire_net=16000), "situation_particuliere": "ass"}, date=jour))
+def test_abattement_r861_8_redaction_lue_depuis_le_1er_octobre_2025(
+    jour: str, non_verifie: bool
+) -> None:
+    r = evaluate(
+        foyer(
+            {**membre("demandeur", salaire_net=16000), "situation_particuliere": "ass"}, date=jour
+        )
+    )
     assert r["ressources_retenues"] == 11200
     assert any("Abattement de 30 %" in p for p in r["regles"]["a_verifier"]) is non_verifie
 
@@ -150,35 +214,50 @@ def test_abattement_r861_8_redaction_lue_depuis_le_1er_octobre_2025(jour: str, n
 # --- recevabilité : L861-1 (âge), R861-18 (délai de renouvellement), L861-5 (renouvellement automatique) --
 
 
-@pytest.mark.parametrize(("naissance", "statut", "decision"), [
-    ("2009-06-11", "irrecevable", "non_eligible"),   # 15 ans la veille de ses 16 ans
-    ("2009-06-10", "a_verifier", "css_gratuite"),    # 16 ans : décision du directeur (L861-1)
-    ("2007-06-11", "a_verifier", "css_gratuite"),    # 17 ans
-    ("2007-06-10", "recevable", "css_gratuite"),     # 18 ans le jour de la demande
-])
+@pytest.mark.parametrize(
+    ("naissance", "statut", "decision"),
+    [
+        ("2009-06-11", "irrecevable", "non_eligible"),  # 15 ans la veille de ses 16 ans
+        ("2009-06-10", "a_verifier", "css_gratuite"),  # 16 ans : décision du directeur (L861-1)
+        ("2007-06-11", "a_verifier", "css_gratuite"),  # 17 ans
+        ("2007-06-10", "recevable", "css_gratuite"),  # 18 ans le jour de la demande
+    ],
+)
 def test_age_du_demandeur(naissance: str, statut: str, decision: str) -> None:
     r = evaluate(foyer(membre("demandeur", naissance, salaire_net=1000)))
     assert r["recevabilite"]["statut"] == statut and r["decision"] == decision
     assert bool(r["regles"]["a_verifier"]) is (statut == "a_verifier")
 
 
-@pytest.mark.parametrize(("jour", "statut", "decision"), [
-    ("2025-06-29", "irrecevable", "non_eligible"),  # plus de 4 mois avant le 31 octobre 2025
-    ("2025-06-30", "recevable", "css_gratuite"),    # 4 mois avant, jour pour jour
-    ("2025-09-15", "recevable", "css_gratuite"),
-])
-def test_renouvellement_au_plus_tot_quatre_mois_avant_la_fin_r861_18(jour: str, statut: str, decision: str) -> None:
-    r = evaluate(foyer(membre("demandeur", salaire_net=1000), date=jour, date_fin_droits="2025-10-31"))
+@pytest.mark.parametrize(
+    ("jour", "statut", "decision"),
+    [
+        ("2025-06-29", "irrecevable", "non_eligible"),  # plus de 4 mois avant le 31 octobre 2025
+        ("2025-06-30", "recevable", "css_gratuite"),  # 4 mois avant, jour pour jour
+        ("2025-09-15", "recevable", "css_gratuite"),
+    ],
+)
+def test_renouvellement_au_plus_tot_quatre_mois_avant_la_fin_r861_18(
+    jour: str, statut: str, decision: str
+) -> None:
+    r = evaluate(
+        foyer(membre("demandeur", salaire_net=1000), date=jour, date_fin_droits="2025-10-31")
+    )
     assert r["recevabilite"]["statut"] == statut and r["decision"] == decision
     if statut == "irrecevable":
         assert any("30 juin 2025" in p and "R861-18" in p for p in r["explication"])
 
 
 @pytest.mark.parametrize(("cles", "ressources"), [({"rsa": True}, {}), ({}, {"aspa": 9000})])
-def test_renouvellement_automatique_rsa_aspa_l861_5(cles: dict[str, Any], ressources: dict[str, float]) -> None:
+def test_renouvellement_automatique_rsa_aspa_l861_5(
+    cles: dict[str, Any], ressources: dict[str, float]
+) -> None:
     h = foyer(membre("demandeur", "1950-01-01", **ressources), date_fin_droits="2025-09-30", **cles)
     r = evaluate(h)
-    assert r["recevabilite"]["statut"] == "renouvellement_automatique" and r["decision"] == "non_eligible"
+    assert (
+        r["recevabilite"]["statut"] == "renouvellement_automatique"
+        and r["decision"] == "non_eligible"
+    )
     assert any("renouvelé automatiquement" in p for p in r["explication"])
     # Sans droit en cours (première demande), le bénéficiaire du RSA a la CSS sans participation.
     del h["date_fin_droits"]
@@ -188,16 +267,23 @@ def test_renouvellement_automatique_rsa_aspa_l861_5(cles: dict[str, Any], ressou
 # --- Mayotte : C2S au 1er janvier 2024 (LFSS 2023 art. 92, ordonnance 96-1122 art. 21-13 ; décret 2023-1425) --
 
 
-@pytest.mark.parametrize(("jour", "decision", "plafond"), [
-    ("2023-12-31", "non_eligible", 0),
-    ("2024-01-01", "css_gratuite", 10817),   # 9 719 × 1,113 = 10 817,25 → 10 817 (plafonds DOM)
-    ("2025-06-10", "css_gratuite", 11507),   # 10 339 × 1,113 = 11 507,31 → 11 507
-])
-def test_mayotte_css_depuis_le_1er_janvier_2024_plafonds_dom(jour: str, decision: str, plafond: int) -> None:
+@pytest.mark.parametrize(
+    ("jour", "decision", "plafond"),
+    [
+        ("2023-12-31", "non_eligible", 0),
+        ("2024-01-01", "css_gratuite", 10817),  # 9 719 × 1,113 = 10 817,25 → 10 817 (plafonds DOM)
+        ("2025-06-10", "css_gratuite", 11507),  # 10 339 × 1,113 = 11 507,31 → 11 507
+    ],
+)
+def test_mayotte_css_depuis_le_1er_janvier_2024_plafonds_dom(
+    jour: str, decision: str, plafond: int
+) -> None:
     r = evaluate(foyer(membre("demandeur", salaire_net=9000), territoire="mayotte", date=jour))
     assert r["decision"] == decision and r["plafond_gratuite"] == plafond
     if plafond:
-        guadeloupe = evaluate(foyer(membre("demandeur", salaire_net=9000), territoire="guadeloupe", date=jour))
+        guadeloupe = evaluate(
+            foyer(membre("demandeur", salaire_net=9000), territoire="guadeloupe", date=jour)
+        )
         assert guadeloupe["plafond_gratuite"] == plafond
         assert any("2023-1425" in s for s in r["regles"]["sources"])
         assert any("Mayotte" in p for p in r["regles"]["a_verifier"])  # décret non lu : signalé
@@ -205,7 +291,9 @@ def test_mayotte_css_depuis_le_1er_janvier_2024_plafonds_dom(jour: str, decision
 
 def test_mayotte_forfait_logement_non_invente() -> None:
     # Le RSA de Mayotte n'est pas dans les barèmes : forfait compté 0 €, signalé à l'agent.
-    r = evaluate(foyer(membre("demandeur", salaire_net=9000), territoire="mayotte", logement="proprietaire"))
+    r = evaluate(
+        foyer(membre("demandeur", salaire_net=9000), territoire="mayotte", logement="proprietaire")
+    )
     assert r["forfait_logement"] == 0 and r["ressources_retenues"] == 9000
     assert any("Forfait logement non calculé à Mayotte" in p for p in r["regles"]["a_verifier"])
 
@@ -222,7 +310,9 @@ def test_taux_r861_5_et_r861_7_verifies() -> None:
 
 
 def test_plafond_2026_non_verifie_et_arrondi_l861_1_signale() -> None:
-    r = evaluate(foyer(membre("demandeur", salaire_net=5000), date="2026-06-10", logement="proprietaire"))
+    r = evaluate(
+        foyer(membre("demandeur", salaire_net=5000), date="2026-06-10", logement="proprietaire")
+    )
     assert r["plafond_gratuite"] == 10421
     texte = " ".join(r["regles"]["a_verifier"])
     assert "10 422" in texte  # arrondi L861-1 de 10 339 × 1,008, dit dans les données
@@ -234,20 +324,30 @@ def test_plafond_2026_non_verifie_et_arrondi_l861_1_signale() -> None:
 SENIOR = "1950-03-01"
 
 
-@pytest.mark.parametrize(("alinea", "membres", "verifie"), [
-    # 1° ASPA : 20 000 − 12 × 71 = 19 148 € > 13 957 €
-    ("aspa", [membre("demandeur", SENIOR, aspa=20000)], True),
-    # 1° ASPA et conjoint retraité sans activité : 20 000 − 12 × 110 + 5 000 = 23 680 € > 20 936 €
-    ("aspa", [membre("demandeur", SENIOR, aspa=20000), membre("conjoint", SENIOR, retraite_nette=5000)], True),
-    # 2° ASI : 20 000 − 12 × 49 = 19 412 € > 13 957 €
-    ("asi", [membre("demandeur", SENIOR, asi=20000)], True),
-    # 3° AAH, personne seule : 25 000 − 12 × 68 = 24 184 € > 13 957 €
-    ("aah", [membre("demandeur", "1980-06-15", aah=25000)], True),
-    # 4° ASS, personne seule : 16 000 € > 13 957 €
-    ("ass", [membre("demandeur", "1980-06-15", ass=16000)], False),
-    # 5° CEJ : 15 000 € > 13 957 €
-    ("cej", [membre("demandeur", "2004-01-01", cej=15000)], False),
-])
+@pytest.mark.parametrize(
+    ("alinea", "membres", "verifie"),
+    [
+        # 1° ASPA : 20 000 − 12 × 71 = 19 148 € > 13 957 €
+        ("aspa", [membre("demandeur", SENIOR, aspa=20000)], True),
+        # 1° ASPA et conjoint retraité sans activité : 20 000 − 12 × 110 + 5 000 = 23 680 € > 20 936 €
+        (
+            "aspa",
+            [
+                membre("demandeur", SENIOR, aspa=20000),
+                membre("conjoint", SENIOR, retraite_nette=5000),
+            ],
+            True,
+        ),
+        # 2° ASI : 20 000 − 12 × 49 = 19 412 € > 13 957 €
+        ("asi", [membre("demandeur", SENIOR, asi=20000)], True),
+        # 3° AAH, personne seule : 25 000 − 12 × 68 = 24 184 € > 13 957 €
+        ("aah", [membre("demandeur", "1980-06-15", aah=25000)], True),
+        # 4° ASS, personne seule : 16 000 € > 13 957 €
+        ("ass", [membre("demandeur", "1980-06-15", ass=16000)], False),
+        # 5° CEJ : 15 000 € > 13 957 €
+        ("cej", [membre("demandeur", "2004-01-01", cej=15000)], False),
+    ],
+)
 def test_presomptions_l861_2(alinea: str, membres: list[dict[str, Any]], verifie: bool) -> None:
     veille = evaluate(foyer(*membres, date="2025-06-30"))
     assert veille["decision"] == "non_eligible" and "presomption" not in veille
@@ -259,27 +359,37 @@ def test_presomptions_l861_2(alinea: str, membres: list[dict[str, Any]], verifie
     assert any("Présomption" in p for p in r["regles"]["a_verifier"]) is not verifie
 
 
-@pytest.mark.parametrize("membres", [
-    # ASPA, conjoint actif : pas de présomption (1°, sans activité) ; 18 680 + 5 000 > 20 936
-    [membre("demandeur", SENIOR, aspa=20000), {**membre("conjoint", SENIOR, salaire_net=5000), "activite": "actif"}],
-    # AAH avec un enfant à charge : pas de présomption (3°, vivant seul) ; 24 184 > 20 936
-    [membre("demandeur", "1980-06-15", aah=25000), membre("enfant", "2015-01-01")],
-    # ASS en couple : pas de présomption (4°, vivant seul) ; 22 000 > 20 936
-    [membre("demandeur", "1980-06-15", ass=22000), membre("conjoint", "1980-06-15")],
-])
+@pytest.mark.parametrize(
+    "membres",
+    [
+        # ASPA, conjoint actif : pas de présomption (1°, sans activité) ; 18 680 + 5 000 > 20 936
+        [
+            membre("demandeur", SENIOR, aspa=20000),
+            {**membre("conjoint", SENIOR, salaire_net=5000), "activite": "actif"},
+        ],
+        # AAH avec un enfant à charge : pas de présomption (3°, vivant seul) ; 24 184 > 20 936
+        [membre("demandeur", "1980-06-15", aah=25000), membre("enfant", "2015-01-01")],
+        # ASS en couple : pas de présomption (4°, vivant seul) ; 22 000 > 20 936
+        [membre("demandeur", "1980-06-15", ass=22000), membre("conjoint", "1980-06-15")],
+    ],
+)
 def test_presomptions_conditions_non_remplies(membres: list[dict[str, Any]]) -> None:
     r = evaluate(foyer(*membres, date="2025-07-01"))
     assert r["decision"] == "non_eligible" and "presomption" not in r
 
 
 def test_presomption_aah_reserves_signalees_a_l_agent() -> None:
-    r = evaluate(foyer(membre("demandeur", "1980-06-15", aah=25000, salaire_net=1000), date="2025-07-01"))
+    r = evaluate(
+        foyer(membre("demandeur", "1980-06-15", aah=25000, salaire_net=1000), date="2025-07-01")
+    )
     assert r["decision"] == "css_participation"
     texte = " ".join(r["regles"]["a_verifier"])
     assert "taux plein" in texte and "R861-11" in texte
 
 
 def test_rsa_personnes_a_charge_de_moins_de_25_ans() -> None:
-    r = evaluate(foyer(membre("demandeur", salaire_net=50000), membre("enfant", "2002-01-01"), rsa=True))
+    r = evaluate(
+        foyer(membre("demandeur", salaire_net=50000), membre("enfant", "2002-01-01"), rsa=True)
+    )
     assert r["decision"] == "css_gratuite" and r["foyer"] == 2
     assert any("moins de 25 ans à sa charge" in p for p in r["explication"])

@@ -25,15 +25,18 @@ CLI_MAX_RSS_MB = 600
 CLI_MAX_AS_MB = 6144
 BATCHES = 3
 
-_RUN = ("import resource, sys\n"
-        "from docproc.cli import main\n"
-        "rc = main(sys.argv[1:])\n"
-        "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-        "sys.exit(rc)\n")
+_RUN = (
+    "import resource, sys\n"
+    "from docproc.cli import main\n"
+    "rc = main(sys.argv[1:])\n"
+    "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(rc)\n"
+)
 
 
 def _ceiling() -> None:
     import resource
+
     limit = CLI_MAX_AS_MB * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
@@ -47,9 +50,17 @@ def test_corpus_is_large_and_varied() -> None:
     assert all(len(i.data) <= 2 * 1024 * 1024 or i.expected == "fichier.taille" for i in items)
     # the ones the issue names
     names = {i.name for i in items}
-    assert {"xobject_rires_9x10.pdf", "flate_bombe_1go_contenu.pdf", "actif_openaction_javascript_objstm.pdf",
-            "actif_openaction_javascript_hex.pdf", "actif_annotation_lien_uri.pdf", "pdf_puis_html_script.pdf",
-            "zip_en_commentaire_rembourrage_70ko.pdf", "jpeg_php_commentaire.jpg", "tiff_60_pages.tif"} <= names
+    assert {
+        "xobject_rires_9x10.pdf",
+        "flate_bombe_1go_contenu.pdf",
+        "actif_openaction_javascript_objstm.pdf",
+        "actif_openaction_javascript_hex.pdf",
+        "actif_annotation_lien_uri.pdf",
+        "pdf_puis_html_script.pdf",
+        "zip_en_commentaire_rembourrage_70ko.pdf",
+        "jpeg_php_commentaire.jpg",
+        "tiff_60_pages.tif",
+    } <= names
     # (name, data, expected) unpacking, for callers that want plain tuples
     name, data, expected = items[0]
     assert isinstance(name, str) and isinstance(data, bytes)
@@ -69,10 +80,23 @@ def test_every_file_through_the_cli_has_a_clean_verdict(tmp_path: Path) -> None:
     wrong: list[str] = []
     for start in range(0, len(items), size):
         batch = list(range(start, min(start + size, len(items))))
-        proc = subprocess.run([sys.executable, "-c", _RUN, "extract", "--json", "-q",
-                               *[str(paths[i].resolve()) for i in batch]],
-                              capture_output=True, text=True, timeout=300, env=env, check=False,
-                              preexec_fn=_ceiling)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _RUN,
+                "extract",
+                "--json",
+                "-q",
+                *[str(paths[i].resolve()) for i in batch],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+            check=False,
+            preexec_fn=_ceiling,
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
         peak_kb = int(proc.stderr.rsplit("PEAK_RSS_KB", 1)[1].split()[0])
@@ -96,6 +120,7 @@ def test_every_file_through_the_cli_has_a_clean_verdict(tmp_path: Path) -> None:
 
 def test_bench_reports_time_and_peak_memory_per_file() -> None:
     from docproc.bench import bench_hostile
+
     out = bench_hostile(families={"polyglotte", "structure"})
     rows = out["per_file"]
     assert out["files"] == len(rows) > 20 and out["clean_verdicts"] == out["files"]

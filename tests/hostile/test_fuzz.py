@@ -31,10 +31,41 @@ SEEDS = [
     hostile.to_object_streams(hostile.simple_pdf()),
     hostile.write_pdf(dict(hostile._active_cases())["annotation_lien_uri"]),
 ]
-KNOWN = {r.value for r in Reason} | {"fichier.vide", "fichier.taille", "fichier.type", "fichier.lisible"}
-TOKENS = [b"obj", b"endobj", b"stream", b"endstream", b"xref", b"trailer", b"startxref", b"%%EOF", b"<<", b">>",
-          b"[", b"]", b"/Length", b"/Filter", b"/FlateDecode", b"/Kids", b"/Count", b"R", b"0", b"-1",
-          b"99999999999", b"/JavaScript", b"/J#61vaScript", b"/Type /XObject /Subtype /Form", b"Do", b"(", b")"]
+KNOWN = {r.value for r in Reason} | {
+    "fichier.vide",
+    "fichier.taille",
+    "fichier.type",
+    "fichier.lisible",
+}
+TOKENS = [
+    b"obj",
+    b"endobj",
+    b"stream",
+    b"endstream",
+    b"xref",
+    b"trailer",
+    b"startxref",
+    b"%%EOF",
+    b"<<",
+    b">>",
+    b"[",
+    b"]",
+    b"/Length",
+    b"/Filter",
+    b"/FlateDecode",
+    b"/Kids",
+    b"/Count",
+    b"R",
+    b"0",
+    b"-1",
+    b"99999999999",
+    b"/JavaScript",
+    b"/J#61vaScript",
+    b"/Type /XObject /Subtype /Form",
+    b"Do",
+    b"(",
+    b")",
+]
 
 
 @st.composite
@@ -49,10 +80,10 @@ def mutated(draw: st.DrawFn) -> bytes:
         if op == 0:  # flip a byte
             data[at] ^= draw(st.integers(1, 255))
         elif op == 1:  # cut a range
-            del data[at:at + draw(st.integers(1, 2048))]
+            del data[at : at + draw(st.integers(1, 2048))]
         elif op == 2:  # duplicate a range elsewhere
             size = draw(st.integers(1, 2048))
-            chunk = data[at:at + size]
+            chunk = data[at : at + size]
             to = draw(st.integers(0, len(data)))
             data[to:to] = chunk
         elif op == 3:  # insert a PDF token
@@ -60,16 +91,20 @@ def mutated(draw: st.DrawFn) -> bytes:
         elif op == 4:  # truncate
             del data[at:]
         else:  # overwrite with random bytes
-            data[at:at + 8] = draw(st.binary(min_size=1, max_size=8))
+            data[at : at + 8] = draw(st.binary(min_size=1, max_size=8))
     return bytes(data)
 
 
 FUZZ_SETTINGS = replace(get_settings(), sandbox_timeout_s=5.0)  # a mutant sent to OCR: bounded
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, derandomize=True,
-          database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(mutated())
 def test_mutated_pdfs_get_a_clean_result_or_a_clean_rejection(data: bytes) -> None:
     result = read_file(Upload("fuzz.pdf", data), FUZZ_SETTINGS)  # never raises

@@ -39,18 +39,33 @@ def test_active_content_is_found_in_every_hiding_place(name: str, variant: str) 
     objs = CASES[name]
     data = hostile.write_pdf(objs)
     if variant == "hex":
-        data = hostile.write_pdf({k: hostile.hex_names(v) if k != 4 else v for k, v in objs.items()})
+        data = hostile.write_pdf(
+            {k: hostile.hex_names(v) if k != 4 else v for k, v in objs.items()}
+        )
     elif variant == "objstm":
         data = hostile.to_object_streams(data)
     found = _reason(data)
     assert found is not None and found[0] == "pdf.active_content", found
-    assert found[1]["kind"] in ("javascript", "launch", "fichier_joint", "xfa", "richmedia", "uri", "submitform",
-                                "importdata", "gotor", "gotoe")
+    assert found[1]["kind"] in (
+        "javascript",
+        "launch",
+        "fichier_joint",
+        "xfa",
+        "richmedia",
+        "uri",
+        "submitform",
+        "importdata",
+        "gotor",
+        "gotoe",
+    )
 
 
 def test_kind_and_place_are_named_in_french() -> None:
     try:
-        inspect(hostile.to_object_streams(hostile.write_pdf(CASES["annotation_lien_uri"])), get_settings())
+        inspect(
+            hostile.to_object_streams(hostile.write_pdf(CASES["annotation_lien_uri"])),
+            get_settings(),
+        )
     except DocprocError as err:
         assert err.data == {"kind": "uri", "where": "annotation"}
         assert "lien vers une adresse web" in err.message and "annotation" in err.message
@@ -59,12 +74,19 @@ def test_kind_and_place_are_named_in_french() -> None:
 
 
 def test_hex_escaped_name_is_decoded() -> None:
-    assert raw_active_name(b"1 0 obj << /OpenAction << /S /J#61vaScript /#4AS (x) >> >> endobj") == "javascript"
-    assert raw_active_name(b"1 0 obj << /Title (x) >> endobj\nstream\n/JS /Launch\nendstream") is None
+    assert (
+        raw_active_name(b"1 0 obj << /OpenAction << /S /J#61vaScript /#4AS (x) >> >> endobj")
+        == "javascript"
+    )
+    assert (
+        raw_active_name(b"1 0 obj << /Title (x) >> endobj\nstream\n/JS /Launch\nendstream") is None
+    )
 
 
 def test_names_inside_streams_are_not_active() -> None:
-    data = hostile.simple_pdf(content=b"BT /F1 11 Tf 40 780 Td (" + hostile.TEXT + b" /JS /Launch /URI) Tj ET")
+    data = hostile.simple_pdf(
+        content=b"BT /F1 11 Tf 40 780 Td (" + hostile.TEXT + b" /JS /Launch /URI) Tj ET"
+    )
     assert _reason(data) is None
 
 
@@ -76,11 +98,16 @@ def test_every_sample_passes_the_guard(path: object) -> None:
 
 
 def _laughs(levels: int, fan: int) -> bytes:
-    return next(f.data for f in hostile._structure() if f.name == f"xobject_rires_{levels}x{fan}.pdf")
+    return next(
+        f.data for f in hostile._structure() if f.name == f"xobject_rires_{levels}x{fan}.pdf"
+    )
 
 
 def test_xobject_billion_laughs_is_refused_before_rendering() -> None:
-    assert _reason(_laughs(9, 10)) == ("fichier.ressources", {"limite": "operateurs", "max": 1_000_000})
+    assert _reason(_laughs(9, 10)) == (
+        "fichier.ressources",
+        {"limite": "operateurs", "max": 1_000_000},
+    )
     assert _reason(_laughs(3, 10)) is None  # a thousand draws is fine…
     assert _reason(_laughs(3, 10), pdf_max_operators=500)[0] == "fichier.ressources"  # type: ignore[index]
 
@@ -89,7 +116,10 @@ def test_flate_bomb_stops_at_the_stream_cap() -> None:
     objs = hostile.base_objects()
     objs[4] = hostile.stream(b"/Filter /FlateDecode", hostile.flate_bomb(1.0))
     found = _reason(hostile.write_pdf(objs))
-    assert found == ("fichier.ressources", {"limite": "flux", "max": get_settings().pdf_max_stream_bytes})
+    assert found == (
+        "fichier.ressources",
+        {"limite": "flux", "max": get_settings().pdf_max_stream_bytes},
+    )
 
 
 def test_xobject_depth_and_cycles() -> None:
@@ -107,24 +137,32 @@ def test_pdf_followed_by_html_or_bytes_is_a_polyglot() -> None:
     pdf = hostile.simple_pdf()
     assert pdf_polyglot(pdf) is None
     assert pdf_polyglot(pdf + b"\r\n\x00\x00") is None  # padding is tolerated
-    assert pdf_polyglot(pdf + b"<html><script>alert(1)</script>") == ("pdf.contenu_etranger", "html")
-    assert pdf_polyglot(pdf + b"junk that is not a pdf at all, longer than the slack") == \
-        ("pdf.donnees_apres_fin", "octets")
+    assert pdf_polyglot(pdf + b"<html><script>alert(1)</script>") == (
+        "pdf.contenu_etranger",
+        "html",
+    )
+    assert pdf_polyglot(pdf + b"junk that is not a pdf at all, longer than the slack") == (
+        "pdf.donnees_apres_fin",
+        "octets",
+    )
     assert pdf_polyglot(pdf + b" " * 70_000) == ("pdf.donnees_apres_fin", "octets")
 
 
 def test_zip_in_a_comment_far_from_the_end_is_found() -> None:
-    data = next(f.data for f in hostile._polyglots() if f.name == "zip_en_commentaire_rembourrage_70ko.pdf")
+    data = next(
+        f.data for f in hostile._polyglots() if f.name == "zip_en_commentaire_rembourrage_70ko.pdf"
+    )
     assert len(data) > 70_000 and data.find(b"PK\x03\x04") < 1000
     assert pdf_polyglot(data) == ("file.polyglot", "zip")
 
 
 def test_markup_hidden_between_streams_is_found() -> None:
-    """"endstream" must not open a stream body that would hide what follows it."""
+    """ "endstream" must not open a stream body that would hide what follows it."""
     objs = hostile.base_objects()
     objs[6] = hostile.stream(b"", b"x")
-    data = hostile.write_pdf(objs).replace(b"endstream\nendobj\n5 0 obj",
-                                           b"endstream\nendobj\n%<?php x(); ?>\n5 0 obj", 1)
+    data = hostile.write_pdf(objs).replace(
+        b"endstream\nendobj\n5 0 obj", b"endstream\nendobj\n%<?php x(); ?>\n5 0 obj", 1
+    )
     assert b"<?php" in data
     assert pdf_polyglot(data) == ("pdf.contenu_etranger", "php")
 
@@ -144,7 +182,9 @@ def test_jpeg_comment_or_app_segment_with_script_is_refused() -> None:
     assert jpeg_script(jpeg + b"<?php after the end of image ?>") is None  # not a segment
     with pytest.raises(DocprocError) as err:
         load_images(php, "image/jpeg")
-    assert err.value.reason.value == "image.segment_suspect" and err.value.data == {"segment": "COM"}
+    assert err.value.reason.value == "image.segment_suspect" and err.value.data == {
+        "segment": "COM"
+    }
 
 
 def test_images_leave_as_pixels_only() -> None:
@@ -165,4 +205,7 @@ def test_tiff_with_too_many_frames_has_its_own_code() -> None:
     frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:])
     with pytest.raises(DocprocError) as err:
         load_images(buf.getvalue(), "image/tiff")
-    assert err.value.reason.value == "image.too_many_frames" and err.value.reason.value != "pdf.too_many_pages"
+    assert (
+        err.value.reason.value == "image.too_many_frames"
+        and err.value.reason.value != "pdf.too_many_pages"
+    )

@@ -56,8 +56,9 @@ def test_one_child_is_reused_across_files(box: Sandbox) -> None:
     assert box.pid == pid and box.files == 2 and box.restarts == 0
 
 
-def test_wall_timeout_refuses_the_file_and_the_next_one_is_read(box: Sandbox,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_wall_timeout_refuses_the_file_and_the_next_one_is_read(
+    box: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
     with pytest.raises(DocprocError) as err:
         _read(box, PHOTO, sandbox_timeout_s=0.3)  # OCR of a photo takes longer
     assert err.value.reason.value == "fichier.ressources"
@@ -103,7 +104,9 @@ def test_memory_cap_is_set_in_the_child(box: Sandbox) -> None:
     assert str(1500 * 1024 * 1024) in line
 
 
-def test_child_inherits_no_socket_and_no_secret(box: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_child_inherits_no_socket_and_no_secret(
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:motdepasse@db/docproc")
     monkeypatch.setenv("REDIS_URL", "redis://:secret@localhost:6379/0")
     monkeypatch.setenv("DOCPROC_STORAGE_KEY", "c2VjcmV0")
@@ -118,8 +121,13 @@ def test_child_inherits_no_socket_and_no_secret(box: Sandbox, monkeypatch: pytes
         pid = box.pid
         environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         names = {e.split(b"=", 1)[0].decode() for e in environ if e}
-        assert not names & {"DATABASE_URL", "REDIS_URL", "DOCPROC_STORAGE_KEY", "DOCPROC_API_KEYS",
-                            "AWS_SECRET_ACCESS_KEY"}
+        assert not names & {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DOCPROC_STORAGE_KEY",
+            "DOCPROC_API_KEYS",
+            "AWS_SECRET_ACCESS_KEY",
+        }
         assert "DOCPROC_TRUST_TEST_2DDOC" in names  # ordinary settings still pass
         fds = os.listdir(f"/proc/{pid}/fd")
         targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds]
@@ -129,27 +137,52 @@ def test_child_inherits_no_socket_and_no_secret(box: Sandbox, monkeypatch: pytes
 
 
 def test_child_environment_drops_secret_names() -> None:
-    env = child_environment({"PATH": "/bin", "DATABASE_URL": "x", "REDIS_URL": "x", "DOCPROC_MAX_PAGES": "3",
-                             "DOCPROC_API_KEYS_FILE": "/k", "MY_TOKEN": "t", "GITHUB_PASSWORD": "p",
-                             "SENTRY_DSN": "d"})
+    env = child_environment(
+        {
+            "PATH": "/bin",
+            "DATABASE_URL": "x",
+            "REDIS_URL": "x",
+            "DOCPROC_MAX_PAGES": "3",
+            "DOCPROC_API_KEYS_FILE": "/k",
+            "MY_TOKEN": "t",
+            "GITHUB_PASSWORD": "p",
+            "SENTRY_DSN": "d",
+        }
+    )
     assert env["PATH"] == "/bin" and env["DOCPROC_MAX_PAGES"] == "3"
-    assert not {"DATABASE_URL", "REDIS_URL", "DOCPROC_API_KEYS_FILE", "MY_TOKEN", "GITHUB_PASSWORD",
-                "SENTRY_DSN"} & set(env)
+    assert not {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "DOCPROC_API_KEYS_FILE",
+        "MY_TOKEN",
+        "GITHUB_PASSWORD",
+        "SENTRY_DSN",
+    } & set(env)
 
 
 def test_the_rest_of_the_dossier_goes_on_after_an_overrun(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCPROC_SANDBOX_TIMEOUT_S", "0.3")
-    result = extract([Upload("photo.jpg", PHOTO.read_bytes()), Upload("avis.pdf", AVIS.read_bytes())],
-                     date(2025, 10, 1)).to_contract()
+    result = extract(
+        [Upload("photo.jpg", PHOTO.read_bytes()), Upload("avis.pdf", AVIS.read_bytes())],
+        date(2025, 10, 1),
+    ).to_contract()
     first, second = result["files"]
-    assert not first["accepted"] and [c["code"] for c in first["checks"] if not c["ok"]] == ["fichier.ressources"]
+    assert not first["accepted"] and [c["code"] for c in first["checks"] if not c["ok"]] == [
+        "fichier.ressources"
+    ]
     assert second["accepted"] and result["documents"][0]["kind"] == "avis_impot_revenu"
 
 
 def test_cli_survives_an_overrun_and_says_so_in_one_line(tmp_path: Path) -> None:
     env = dict(os.environ, DOCPROC_SANDBOX_CPU_S="1", DOCPROC_TRUST_TEST_2DDOC="1")
-    proc = subprocess.run([sys.executable, "-m", "docproc.cli", "extract", "--json", "-q", str(SCAN), str(AVIS)],
-                          capture_output=True, text=True, timeout=120, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "docproc.cli", "extract", "--json", "-q", str(SCAN), str(AVIS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert [f["accepted"] for f in out["files"]] == [False, True]
@@ -177,22 +210,39 @@ def test_answers_of_the_child_are_data_never_code() -> None:
     with pytest.raises(pickle.UnpicklingError):
         sandbox_module.safe_loads(pickle.dumps(("ok", 1, [Evil()])))
     import numpy as np
+
     with pytest.raises(pickle.UnpicklingError):
-        sandbox_module.safe_loads(pickle.dumps(("err", "file.malformed", "x", {"n": np.float64(1.5)})))
-    page = sandbox_module.plain_pages([sandbox_module.PageText(
-        "a.pdf", 1, "ocr", [sandbox_module.Segment("x", np.float64(0.1), 0.2, 0.3, 0.4, np.float32(0.9))],
-        quality={"blur": np.float64(3000.0)}, image=object())])
+        sandbox_module.safe_loads(
+            pickle.dumps(("err", "file.malformed", "x", {"n": np.float64(1.5)}))
+        )
+    page = sandbox_module.plain_pages(
+        [
+            sandbox_module.PageText(
+                "a.pdf",
+                1,
+                "ocr",
+                [sandbox_module.Segment("x", np.float64(0.1), 0.2, 0.3, 0.4, np.float32(0.9))],
+                quality={"blur": np.float64(3000.0)},
+                image=object(),
+            )
+        ]
+    )
     back = sandbox_module.safe_loads(pickle.dumps(("ok", 1, page)))
     assert back[2][0].segments[0].x0 == pytest.approx(0.1) and back[2][0].image is None
     assert type(back[2][0].quality["blur"]) is float
 
 
-def test_a_malformed_answer_is_a_clean_rejection(box: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_malformed_answer_is_a_clean_rejection(
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _read(box, AVIS)
     monkeypatch.setattr(sandbox_module, "safe_loads", lambda raw: ("ok", "not a count", None))
     with pytest.raises(DocprocError) as err:
         _read(box, AVIS)
-    assert err.value.reason.value == "fichier.ressources" and "réponse refusée" in err.value.data["cause"]
+    assert (
+        err.value.reason.value == "fichier.ressources"
+        and "réponse refusée" in err.value.data["cause"]
+    )
 
 
 def test_child_has_no_network_namespace_of_ours(box: Sandbox) -> None:
@@ -200,7 +250,9 @@ def test_child_has_no_network_namespace_of_ours(box: Sandbox) -> None:
     ours = os.readlink("/proc/self/ns/net")
     theirs = os.readlink(f"/proc/{box.pid}/ns/net")
     if ours == theirs:
-        pytest.skip("unprivileged network namespaces refused by this kernel (close_fds and the guard remain)")
+        pytest.skip(
+            "unprivileged network namespaces refused by this kernel (close_fds and the guard remain)"
+        )
     assert theirs != ours
 
 
@@ -215,6 +267,7 @@ def test_a_file_over_the_memory_cap_is_fichier_ressources(box: Sandbox, memory_m
 
 
 # -- page images rendered in the child (the agents' GET .../pages/{n}.png) -----------------
+
 
 def test_render_gives_pixels_of_a_page_and_none_past_the_end(box: Sandbox) -> None:
     settings = get_settings()
@@ -234,13 +287,19 @@ def test_render_of_a_hostile_file_is_a_clean_rejection(box: Sandbox) -> None:
 
     items = {i.name: i for i in corpus()}
     settings = get_settings()
-    for name in ("xobject_rires_9x10.pdf", "flate_bombe_1go_contenu.pdf", "actif_openaction_javascript_objstm.pdf"):
+    for name in (
+        "xobject_rires_9x10.pdf",
+        "flate_bombe_1go_contenu.pdf",
+        "actif_openaction_javascript_objstm.pdf",
+    ):
         with pytest.raises(DocprocError) as err:
             box.render(items[name].data, "application/pdf", 1, 100, settings)
         assert err.value.reason.value == items[name].expected, name
     pid = box.pid
     with pytest.raises(DocprocError) as err:  # an overrun: the child goes, the caller stays
-        box.render(SCAN.read_bytes(), "application/pdf", 1, 200, replace(settings, sandbox_timeout_s=0.01))
+        box.render(
+            SCAN.read_bytes(), "application/pdf", 1, 200, replace(settings, sandbox_timeout_s=0.01)
+        )
     assert err.value.reason.value == "fichier.ressources" and "durée" in err.value.data["cause"]
     assert box.render(AVIS.read_bytes(), "application/pdf", 1, 50, settings) is not None
     assert box.pid != pid
@@ -253,14 +312,20 @@ def test_render_answers_are_checked() -> None:
     assert not ok(("px", 2, 2, "L", b"ab"))  # fewer bytes than pixels
     assert not ok(("px", 1, 1, "CMYK", b"abcd"))  # a mode the API does not take
     assert not ok(("px", 10**5, 10**5, "L", b"a"))  # over the pixel cap
-    assert not ok(("px", True, 1, "L", b"a")) and not ok(("absent", 1)) and not ok(("err", "nope", "m", {}))
+    assert (
+        not ok(("px", True, 1, "L", b"a"))
+        and not ok(("absent", 1))
+        and not ok(("err", "nope", "m", {}))
+    )
 
 
 def test_a_child_started_from_a_short_lived_thread_outlives_it(box: Sandbox) -> None:
     """PR_SET_PDEATHSIG follows the forking *thread*: the API renders in a thread pool whose
     idle threads exit, so children are forked from one long-lived thread."""
     settings = get_settings()
-    worker = threading.Thread(target=box.render, args=(AVIS.read_bytes(), "application/pdf", 1, 50, settings))
+    worker = threading.Thread(
+        target=box.render, args=(AVIS.read_bytes(), "application/pdf", 1, 50, settings)
+    )
     worker.start()
     worker.join()
     pid = box.pid

@@ -175,5 +175,3 @@ EXPECTED_LINES = (
     "M. DUPONT JEAN PIERRE",
     "Somme qu'il vous reste à payer 312 €",
 ) + tuple(f"{label} {a} {b}" for label, a, b in TABLE_ROWS)
-
-

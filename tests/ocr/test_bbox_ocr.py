@@ -63,9 +63,14 @@ def test_numero_fiscal_boxes_on_a_scan(name: str) -> None:
     prov = doc["provenance"]["declarants"]
     page1 = drawn.drawn_pages(name)[("avis_impot_revenu", 1)]
     from_code = set(prov.get("numero_fiscal_from_2ddoc", []))
-    for rank, (person, box) in enumerate(zip(doc["fields"]["declarants"], prov["numero_fiscal_bbox"],
-                                             strict=True), start=1):
-        want = [drawn.code_box(page1)] if rank in from_code else drawn.boxes_of(page1, person["numero_fiscal"])
+    for rank, (person, box) in enumerate(
+        zip(doc["fields"]["declarants"], prov["numero_fiscal_bbox"], strict=True), start=1
+    ):
+        want = (
+            [drawn.code_box(page1)]
+            if rank in from_code
+            else drawn.boxes_of(page1, person["numero_fiscal"])
+        )
         assert drawn.nearest(want, box) < TOLERANCE, (rank, box, want)
 
 
@@ -87,8 +92,10 @@ def test_code_box_on_a_scan_is_where_the_generator_drew_it() -> None:
 
 
 def test_real_page_rfr_box_is_a_small_box_right_of_its_label() -> None:
-    result = extract([Upload("dffront_avis_ok.png", (REAL / "dffront_avis_ok.png").read_bytes())],
-                     date(2026, 3, 1)).to_contract()
+    result = extract(
+        [Upload("dffront_avis_ok.png", (REAL / "dffront_avis_ok.png").read_bytes())],
+        date(2026, 3, 1),
+    ).to_contract()
     doc = result["documents"][0]
     prov = doc["provenance"]["revenu_fiscal_reference"]
     box, label = prov["bbox"], prov["label_bbox"]

@@ -17,10 +17,16 @@ def test_sheet_found_in_a_photo_and_flattened_to_a4(photos: dict[int, Image.Imag
         page = cleanup.clean(grey)
         assert page.sheet
         h, w = page.image.shape
-        assert h / w == pytest.approx(2 ** 0.5, rel=0.03)
+        assert h / w == pytest.approx(2**0.5, rel=0.03)
         # Nothing of the dark surface is left along the edges.
-        border = np.concatenate([page.image[:5].ravel(), page.image[-5:].ravel(),
-                                 page.image[:, :5].ravel(), page.image[:, -5:].ravel()])
+        border = np.concatenate(
+            [
+                page.image[:5].ravel(),
+                page.image[-5:].ravel(),
+                page.image[:, :5].ravel(),
+                page.image[:, -5:].ravel(),
+            ]
+        )
         assert np.median(border) > 150
 
 
@@ -72,8 +78,10 @@ def test_blank_and_noise_pages_are_blank() -> None:
 
 
 def test_blur_score_falls_with_blur(avis_300: Image.Image) -> None:
-    scores = [cleanup.clean(avis_300.filter(ImageFilter.GaussianBlur(r)) if r else avis_300, 300).blur
-              for r in (0, 1.5, 3)]
+    scores = [
+        cleanup.clean(avis_300.filter(ImageFilter.GaussianBlur(r)) if r else avis_300, 300).blur
+        for r in (0, 1.5, 3)
+    ]
     assert scores[0] > scores[1] > scores[2]
 
 

@@ -28,4 +28,4 @@ def test_photo_is_deterministic_rgb_and_at_most_12_mpx(avis_300: Image.Image) ->
     arr = np.asarray(a.convert("L"), dtype=np.float32)
     # The sheet is lighter than the surface around it.
     h, w = arr.shape
-    assert arr[h // 3: 2 * h // 3, w // 3: 2 * w // 3].mean() > arr[:20, :].mean() + 40
+    assert arr[h // 3 : 2 * h // 3, w // 3 : 2 * w // 3].mean() > arr[:20, :].mean() + 40

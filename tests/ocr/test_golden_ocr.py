@@ -19,7 +19,9 @@ TARGETS = {name: qa.TARGETS["families"][name] for name in FAMILIES}
 @pytest.fixture(scope="module")
 def runs() -> dict[str, Any]:
     report = qa.QAReport()
-    results = {p.name: qa.run_one(p, report) for p in qa.expected_files(SAMPLES, families=set(FAMILIES))}
+    results = {
+        p.name: qa.run_one(p, report) for p in qa.expected_files(SAMPLES, families=set(FAMILIES))
+    }
     return {"report": report, "results": results, "json": report.to_json()}
 
 
@@ -31,8 +33,10 @@ def test_there_are_samples_of_every_degraded_family(runs: dict[str, Any]) -> Non
 @pytest.mark.parametrize("family", FAMILIES)
 def test_family_meets_its_targets(runs: dict[str, Any], family: str) -> None:
     fam = runs["json"]["families"][family]
-    assert fam["status"] == "pass", (fam["failures"], [m for m in runs["report"].mismatches
-                                                       if m.get("family") == family])
+    assert fam["status"] == "pass", (
+        fam["failures"],
+        [m for m in runs["report"].mismatches if m.get("family") == family],
+    )
 
 
 def test_page_completeness_decisions_are_all_right(runs: dict[str, Any]) -> None:
@@ -47,7 +51,11 @@ def test_no_wrong_value_in_an_accepted_document(runs: dict[str, Any]) -> None:
     for m in runs["report"].mismatches:
         doc = runs["results"][f"{m['sample']}.expected.json"]["documents"]
         got_doc = doc[m["document"]] if m["document"] < len(doc) else {}
-        if got_doc.get("status") == "accepted" and m["got"] is not None and not m["field"].startswith("document."):
+        if (
+            got_doc.get("status") == "accepted"
+            and m["got"] is not None
+            and not m["field"].startswith("document.")
+        ):
             wrong.append(m)
     assert wrong == []
 

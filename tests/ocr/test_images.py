@@ -20,12 +20,22 @@ from docproc.text.images import CAMERA_KEY, DPI_KEY, load_images, render_pdf_pag
 
 def _png_header(width: int, height: int) -> bytes:
     """A PNG that declares width×height but carries almost no pixel data."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _encode(img: Image.Image, fmt: str, **kw: object) -> bytes:
@@ -77,19 +87,24 @@ def test_tiff_frames_up_to_the_cap_are_pages() -> None:
 def test_frames_together_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCPROC_MAX_IMAGE_PIXELS", "1000000")
     frames = [Image.new("L", (1000, 900), 255) for _ in range(4)]  # 0.9 Mpx each, 3.6 in all
-    data = _encode(frames[0], "TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw")
+    data = _encode(
+        frames[0], "TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw"
+    )
     assert _reason(data, "image/tiff") == Reason.image_too_large
 
 
 @pytest.mark.adversarial
-@pytest.mark.parametrize("data,media_type,reason", [
-    (b"this is not an image at all", "image/png", Reason.image_unreadable),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image/png", Reason.image_unreadable),
-    (b"\xff\xd8\xff\xe0" + b"garbage" * 10, "image/jpeg", Reason.image_unreadable),
-    (b"II*\x00" + b"\xff" * 40, "image/tiff", Reason.image_unreadable),
-    (b"%PDF-1.7\n", "application/pdf", Reason.unsupported_type),
-    (b"", "image/png", Reason.empty),
-])
+@pytest.mark.parametrize(
+    "data,media_type,reason",
+    [
+        (b"this is not an image at all", "image/png", Reason.image_unreadable),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image/png", Reason.image_unreadable),
+        (b"\xff\xd8\xff\xe0" + b"garbage" * 10, "image/jpeg", Reason.image_unreadable),
+        (b"II*\x00" + b"\xff" * 40, "image/tiff", Reason.image_unreadable),
+        (b"%PDF-1.7\n", "application/pdf", Reason.unsupported_type),
+        (b"", "image/png", Reason.empty),
+    ],
+)
 def test_bytes_that_are_not_the_claimed_image(data: bytes, media_type: str, reason: Reason) -> None:
     assert _reason(data, media_type) == reason
 

@@ -73,7 +73,7 @@ def test_thousands_groups_are_kept_as_adjacent_words(avis_300: Image.Image) -> N
     line = next(ln for ln in page.lines() if "fiscal de" in ln.text)
     texts = [s.text for s in line.segments]
     i = texts.index("25") if "25" in texts else texts.index("25123")
-    assert texts[i:i + 2] in (["25", "123"], ["25123", "€"], ["25123€"]) or texts[i] == "25123"
+    assert texts[i : i + 2] in (["25", "123"], ["25123", "€"], ["25123€"]) or texts[i] == "25123"
     seg = line.segments[i]
     assert 0 <= seg.x0 < seg.x1 <= 1 and 0 <= seg.y0 < seg.y1 <= 1
     assert 0.5 < seg.conf <= 1
@@ -105,7 +105,7 @@ def test_boxes_refer_to_the_returned_image(scans: dict[int, Image.Image]) -> Non
     arr = np.asarray(page.image)
     h, w = arr.shape
     seg = next(s for s in page.segments if s.text == "DIRECTION")
-    box = arr[int(seg.y0 * h):int(seg.y1 * h) + 1, int(seg.x0 * w):int(seg.x1 * w) + 1]
+    box = arr[int(seg.y0 * h) : int(seg.y1 * h) + 1, int(seg.x0 * w) : int(seg.x1 * w) + 1]
     assert box.size and (box < 100).mean() > 0.1  # ink under the word's box
     for s in page.segments:
         assert 0 <= s.x0 <= s.x1 <= 1 and 0 <= s.y0 <= s.y1 <= 1 and 0 <= s.conf <= 1
@@ -122,7 +122,7 @@ def test_blank_page_gives_no_words_and_a_check() -> None:
 def test_photo_of_something_else_gives_a_check_without_full_ocr() -> None:
     rng = np.random.default_rng(3)
     yy, xx = np.mgrid[0:3000, 0:4000]
-    scene = (120 + 60 * np.sin(xx / 300) + 40 * np.cos(yy / 200) + rng.normal(0, 15, xx.shape))
+    scene = 120 + 60 * np.sin(xx / 300) + 40 * np.cos(yy / 200) + rng.normal(0, 15, xx.shape)
     img = Image.fromarray(scene.clip(0, 255).astype(np.uint8))
     # Judged textless by the cleaning step, so Tesseract never reads the whole page (speed is
     # measured by ``docproc bench``, not by a timed test).
@@ -172,7 +172,9 @@ def test_bench_ocr(tmp_path: pytest.TempPathFactory, scans: dict[int, Image.Imag
     scans[4].save(path, dpi=(300, 300))
     result = bench_ocr(path, runs=1)
     assert result["tesseract_cli_s"] > 0 and result["pipeline_s"] > 0
-    assert result["ratio"] == pytest.approx(result["pipeline_s"] / result["tesseract_cli_s"], rel=0.01)
+    assert result["ratio"] == pytest.approx(
+        result["pipeline_s"] / result["tesseract_cli_s"], rel=0.01
+    )
     assert result["words"] > 150
 
 

@@ -70,7 +70,9 @@ def test_variations_cover_every_wording() -> None:
     docs = [_doc(c) for c in _real() if c.family == "variation"]
     for key, options in WORDINGS.items():
         if key in ("payment", "refund"):
-            shown = {d.style.labels[key] for d in docs if (d.montant_impot < 0) == (key == "refund")}
+            shown = {
+                d.style.labels[key] for d in docs if (d.montant_impot < 0) == (key == "refund")
+            }
         else:
             shown = {d.style.labels[key] for d in docs}
         assert shown == set(options), key
@@ -88,12 +90,22 @@ def test_wording_stays_in_the_closed_lists() -> None:
 
 
 def _page1(case: Case) -> Any:
-    return np.asarray(_render_pages(pdf_bytes(case, case.files[0][1][:1]), dpi=100, grayscale=False)[0]
-                      .convert("RGB"), dtype=np.int16)
+    return np.asarray(
+        _render_pages(pdf_bytes(case, case.files[0][1][:1]), dpi=100, grayscale=False)[0].convert(
+            "RGB"
+        ),
+        dtype=np.int16,
+    )
 
 
-@pytest.mark.parametrize("name", ["reel_avis_2025_couple_4p", "reel_asdir_2025_valant_avis",
-                                  "reel_variation2_avis_2024_famille_3p"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "reel_avis_2025_couple_4p",
+        "reel_asdir_2025_valant_avis",
+        "reel_variation2_avis_2024_famille_3p",
+    ],
+)
 def test_page1_has_white_text_on_blue_banners(name: str) -> None:
     case = next(c for c in _real() if c.name == name)
     rgb = _page1(case)
@@ -117,5 +129,7 @@ def test_expected_fields_follow_the_pages_given() -> None:
     assert "montant_impot" in doc["fields"]
     family = next(c for c in _real() if c.name == "reel_avis_2023_famille_3p")
     (doc,) = expected_documents(family)
-    assert {"categorie": "salaires", "declarant": None, "montant": 2150} in doc["fields"]["revenus"]  # PAC column
+    assert {"categorie": "salaires", "declarant": None, "montant": 2150} in doc["fields"][
+        "revenus"
+    ]  # PAC column
     assert doc["complete"] is True

@@ -34,7 +34,6 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 REDIS_BIN = shutil.which("redis-server")
 
 
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -59,11 +58,30 @@ class RedisServer:
 
     def start(self) -> None:
         assert REDIS_BIN is not None
-        args = [REDIS_BIN, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-                "--save", "", "--appendonly", "yes" if self.aof else "no", "--appendfsync", "everysec",
-                "--maxmemory-policy", "noeviction", "--daemonize", "no", "--logfile", "redis.log"]
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        args = [
+            REDIS_BIN,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.dir),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.aof else "no",
+            "--appendfsync",
+            "everysec",
+            "--maxmemory-policy",
+            "noeviction",
+            "--daemonize",
+            "no",
+            "--logfile",
+            "redis.log",
+        ]
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         import redis
 
         deadline = time.monotonic() + 10
@@ -99,18 +117,49 @@ class PostgresServer:
 
     def start(self) -> None:
         data = self.base / "data"
-        subprocess.run([*self.runas, str(PG_BIN / "initdb"), "-D", str(data), "-U", "docproc", "--auth=trust",
-                        "-E", "UTF8", "--no-sync", "-N"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                *self.runas,
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "docproc",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "-N",
+            ],
+            check=True,
+            capture_output=True,
+        )
         log = open(self.base / "postgres.log", "wb")  # noqa: SIM115 - lives as long as the server
-        self.proc = subprocess.Popen([*self.runas, str(PG_BIN / "postgres"), "-D", str(data), "-k", str(self.base),
-                                      "-c", "listen_addresses=", "-c", "fsync=off"],
-                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                *self.runas,
+                str(PG_BIN / "postgres"),
+                "-D",
+                str(data),
+                "-k",
+                str(self.base),
+                "-c",
+                "listen_addresses=",
+                "-c",
+                "fsync=off",
+            ],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
         import psycopg
 
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                psycopg.connect(host=str(self.base), user="docproc", dbname="postgres", connect_timeout=1).close()
+                psycopg.connect(
+                    host=str(self.base), user="docproc", dbname="postgres", connect_timeout=1
+                ).close()
                 return
             except psycopg.OperationalError:
                 time.sleep(0.1)
@@ -120,7 +169,9 @@ class PostgresServer:
         import psycopg
 
         name = f"t_{secrets.token_hex(4)}"
-        with psycopg.connect(host=str(self.base), user="docproc", dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host=str(self.base), user="docproc", dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         return f"postgresql+psycopg://docproc@/{name}?host={self.base}"
 
@@ -179,8 +230,13 @@ FAST = {
 class Harness:
     """One service instance: settings, the API in a thread, worker subprocesses."""
 
-    def __init__(self, tmp: Path, redis_url: str, database_url: str | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        redis_url: str,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         from service.settings import load_settings
 
         self.tmp = tmp
@@ -217,7 +273,9 @@ class Harness:
         migrate(self.db)
         self.app = create_app(self.settings, self.db)
         port = free_port()
-        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning"))
+        self._server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning")
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
@@ -238,9 +296,14 @@ class Harness:
 
     def start_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log = open(self.tmp / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen([sys.executable, "-m", "service.commands", "worker"], cwd=ROOT,
-                                env={**self.env, **(env or {})}, stdout=log, stderr=log,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service.commands", "worker"],
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
         self.workers.append(proc)
         return proc
 
@@ -252,7 +315,9 @@ class Harness:
         redis = self.app.state.service.redis
         while live_workers(redis, self.settings.queue_name, self.settings.worker_alive_s) < count:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"workers not alive after {timeout} s:\n{self.worker_logs()[-2000:]}")
+                raise RuntimeError(
+                    f"workers not alive after {timeout} s:\n{self.worker_logs()[-2000:]}"
+                )
             time.sleep(0.05)
 
     def stop_workers(self) -> None:
@@ -272,7 +337,9 @@ class Harness:
         self.stop_api()
 
     def worker_logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in sorted(self.tmp.glob("worker-*.log")))
+        return "\n".join(
+            p.read_text(errors="replace") for p in sorted(self.tmp.glob("worker-*.log"))
+        )
 
     # -- HTTP helpers ----------------------------------------------------------------------
     def client(self, who: str | None = "pipe_a", key: str | None = None) -> httpx.Client:
@@ -289,13 +356,22 @@ class Harness:
         return str(r.json()["id"])
 
     @staticmethod
-    def upload(client: httpx.Client, dossier_id: str, name: str, data: bytes, **fields: str) -> httpx.Response:
-        return client.post(f"/dossiers/{dossier_id}/files", files={"file": (name, data, "application/octet-stream")},
-                           data=fields)
+    def upload(
+        client: httpx.Client, dossier_id: str, name: str, data: bytes, **fields: str
+    ) -> httpx.Response:
+        return client.post(
+            f"/dossiers/{dossier_id}/files",
+            files={"file": (name, data, "application/octet-stream")},
+            data=fields,
+        )
 
     @staticmethod
-    def wait_job(client: httpx.Client, job_id: str, timeout: float = 30.0,
-                 until: tuple[str, ...] = ("finished", "failed")) -> dict[str, Any]:
+    def wait_job(
+        client: httpx.Client,
+        job_id: str,
+        timeout: float = 30.0,
+        until: tuple[str, ...] = ("finished", "failed"),
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         body: dict[str, Any] = {}
         while time.monotonic() < deadline:
@@ -309,8 +385,14 @@ class Harness:
 
 
 @contextlib.contextmanager
-def harness(tmp: Path, redis_url: str, *, workers: int = 1, database_url: str | None = None,
-            env: dict[str, str] | None = None) -> Iterator[Harness]:
+def harness(
+    tmp: Path,
+    redis_url: str,
+    *,
+    workers: int = 1,
+    database_url: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[Harness]:
     h = Harness(tmp, redis_url, database_url, env)
     try:
         h.start_api()
@@ -324,7 +406,9 @@ def harness(tmp: Path, redis_url: str, *, workers: int = 1, database_url: str | 
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> Iterator[Harness]:
+def service(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+) -> Iterator[Harness]:
     """A shared instance (SQLite, two workers) for the tests that need no special set-up."""
     with harness(tmp_path_factory.mktemp("svc"), redis_server.url, workers=2) as h:
         yield h

@@ -33,8 +33,11 @@ def browser() -> Iterator[Any]:
     if executable is None:
         pytest.skip("chromium absent (paquet Debian chromium, installé par make setup)")
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        browser = pw.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         yield browser
         browser.close()
 
@@ -47,21 +50,33 @@ def scanned_dossier(service: Harness) -> dict[str, Any]:
     assert r.status_code == 202, r.text
     assert service.wait_job(c, r.json()["job_id"], timeout=120)["status"] == "finished"
     household = (SAMPLES / "avis_2025_seul_2p.household.json").read_bytes()
-    assert c.put(f"/dossiers/{dossier}/household", content=household,
-                 headers={"Content-Type": "application/json"}).status_code == 200
+    assert (
+        c.put(
+            f"/dossiers/{dossier}/household",
+            content=household,
+            headers={"Content-Type": "application/json"},
+        ).status_code
+        == 200
+    )
     body = service.client("agent").get(f"/dossiers/{dossier}").json()
     assert body["documents"], "le scan n'a donné aucun document"
     return body
 
 
-def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned_dossier: dict[str, Any]) -> None:
+def test_agent_reviews_a_scanned_dossier(
+    service: Harness, browser: Any, scanned_dossier: dict[str, Any]
+) -> None:
     from playwright.sync_api import expect
 
     dossier = scanned_dossier["id"]
     doc = next(d for d in scanned_dossier["documents"] if d["kind"] == "avis_impot_revenu")
     doc_id = doc["id"]
-    has_boxes = any(isinstance(p, dict) and isinstance(p.get("bbox"), list) for p in doc["provenance"].values())
-    context = browser.new_context(base_url=service.base_url, locale="fr-FR", viewport={"width": 1400, "height": 1000})
+    has_boxes = any(
+        isinstance(p, dict) and isinstance(p.get("bbox"), list) for p in doc["provenance"].values()
+    )
+    context = browser.new_context(
+        base_url=service.base_url, locale="fr-FR", viewport={"width": 1400, "height": 1000}
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -91,7 +106,9 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
         assert images.count() == len(doc["pages"])
         for i in range(images.count()):
             images.nth(i).scroll_into_view_if_needed()
-            page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=images.nth(i).element_handle())
+            page.wait_for_function(
+                "(img) => img.complete && img.naturalWidth > 0", arg=images.nth(i).element_handle()
+            )
             assert images.nth(i).evaluate("img => img.getBoundingClientRect().width") > 300
         boxes = section.locator(".bbox")
         if has_boxes:
@@ -106,7 +123,9 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
         form = section.locator("form.form-correction")
         form.get_by_label("Champ").select_option("revenu_fiscal_reference")
         form.get_by_label("Nouvelle valeur").fill(str(corrected))
-        form.get_by_label("Motif de la correction").fill("Chiffre illisible sur le scan, vérifié sur l'original.")
+        form.get_by_label("Motif de la correction").fill(
+            "Chiffre illisible sur le scan, vérifié sur l'original."
+        )
         form.get_by_role("button", name="Enregistrer la correction").click()
         expect(page.locator("#notice")).to_contain_text("La correction a été enregistrée.")
         row = page.locator(f"#document-{doc_id} tr[data-champ=revenu_fiscal_reference]")
@@ -115,7 +134,9 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
 
         # Accept the document.
         form = page.locator(f"#document-{doc_id} form.form-decision")
-        form.locator("label", has_text="Accepter le document").click()  # DSFR radios: the label is the target
+        form.locator(
+            "label", has_text="Accepter le document"
+        ).click()  # DSFR radios: the label is the target
         expect(form.get_by_label("Accepter le document")).to_be_checked()
         form.get_by_label("Motif de la décision").fill("Avis complet, lisible, signé (2D-Doc).")
         form.get_by_role("button", name="Enregistrer la décision").click()
@@ -124,8 +145,10 @@ def test_agent_reviews_a_scanned_dossier(service: Harness, browser: Any, scanned
         expect(page.locator("#journal")).to_contain_text("Chiffre illisible sur le scan")
 
         # A form posted without its CSRF token is refused (the session cookie alone is not enough).
-        refused = page.request.post(f"/agent/dossiers/{dossier}/documents/{doc_id}/decision",
-                                    form={"statut": "rejected", "motif": "sans jeton"})
+        refused = page.request.post(
+            f"/agent/dossiers/{dossier}/documents/{doc_id}/decision",
+            form={"statut": "rejected", "motif": "sans jeton"},
+        )
         assert refused.status == 403
         refused = page.request.post(f"/agent/dossiers/{dossier}/relecture", form={})
         assert refused.status == 403
@@ -181,7 +204,9 @@ def test_docs_render_offline(service: Harness, browser: Any) -> None:
         page.goto("/agent/connexion")
         assert page.locator("link[rel=stylesheet]").count() >= 2
         if page.request.get("/agent/static/dsfr/dsfr.min.css").ok:  # DSFR installed by make setup
-            assert page.evaluate("() => getComputedStyle(document.body).fontFamily").startswith("Marianne")
+            assert page.evaluate("() => getComputedStyle(document.body).fontFamily").startswith(
+                "Marianne"
+            )
         assert not outside, outside
     finally:
         context.close()

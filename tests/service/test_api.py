@@ -20,7 +20,9 @@ def test_healthz_needs_no_key(service: Harness) -> None:
 def test_upload_job_result(service: Harness, sample_pdf: bytes) -> None:
     c = service.client("pipe_a")
     dossier = service.new_dossier(c)
-    r = service.upload(c, dossier, "avis.pdf", sample_pdf, beneficiaire="demandeur", kind_hint="avis_impot_revenu")
+    r = service.upload(
+        c, dossier, "avis.pdf", sample_pdf, beneficiaire="demandeur", kind_hint="avis_impot_revenu"
+    )
     assert r.status_code == 202, r.text
     body = r.json()
     assert set(body) >= {"job_id", "file_id"} and body["duplicate"] is False
@@ -61,7 +63,10 @@ def test_same_file_twice_is_processed_once(service: Harness, sample_pdf: bytes) 
     second = service.upload(c, dossier, "copie.pdf", sample_pdf)
     assert second.status_code == 202
     assert second.json()["duplicate"] is True
-    assert (second.json()["job_id"], second.json()["file_id"]) == (first["job_id"], first["file_id"])
+    assert (second.json()["job_id"], second.json()["file_id"]) == (
+        first["job_id"],
+        first["file_id"],
+    )
     job = service.wait_job(c, first["job_id"])
     assert job["attempts"] == 1
     d = c.get(f"/dossiers/{dossier}").json()
@@ -82,21 +87,26 @@ def test_upload_over_2_mo_is_413_while_streaming(service: Harness) -> None:
 
     # Chunked, without Content-Length: the cap is counted on the bytes as they arrive.
     def body():
-        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n%PDF-1.7\n"
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.pdf"\r\n\r\n%PDF-1.7\n'
         for _ in range(40):
             yield b"1" * 65536
         yield b"\r\n--b--\r\n"
 
-    r = c.post(f"/dossiers/{dossier}/files", content=body(),
-               headers={"Content-Type": "multipart/form-data; boundary=b"})
+    r = c.post(
+        f"/dossiers/{dossier}/files",
+        content=body(),
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
     assert r.status_code == 413
     # Declared too large: answered right after the headers, before any of the body is sent.
     port = int(service.base_url.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(f"POST /dossiers/{dossier}/files HTTP/1.1\r\nHost: t\r\n"
-                     f"Authorization: Bearer {KEYS['pipe_a'][1]}\r\n"
-                     "Content-Type: multipart/form-data; boundary=b\r\n"
-                     f"Content-Length: {50 * 2**20}\r\n\r\n".encode())
+        sock.sendall(
+            f"POST /dossiers/{dossier}/files HTTP/1.1\r\nHost: t\r\n"
+            f"Authorization: Bearer {KEYS['pipe_a'][1]}\r\n"
+            "Content-Type: multipart/form-data; boundary=b\r\n"
+            f"Content-Length: {50 * 2**20}\r\n\r\n".encode()
+        )
         assert sock.recv(4096).startswith(b"HTTP/1.1 413 ")
     assert c.get(f"/dossiers/{dossier}").json()["files"] == []
     # Exactly 2 Mo is accepted.
@@ -104,7 +114,9 @@ def test_upload_over_2_mo_is_413_while_streaming(service: Harness) -> None:
     assert service.upload(c, dossier, "limite.pdf", ok).status_code == 202
 
 
-@pytest.mark.parametrize("data", [b"PK\x03\x04" + b"\0" * 2000, b"GIF89a" + b"\0" * 100, b"<html>bonjour</html>"])
+@pytest.mark.parametrize(
+    "data", [b"PK\x03\x04" + b"\0" * 2000, b"GIF89a" + b"\0" * 100, b"<html>bonjour</html>"]
+)
 def test_unsupported_type_is_415(service: Harness, data: bytes) -> None:
     c = service.client("pipe_a")
     dossier = service.new_dossier(c)
@@ -119,12 +131,22 @@ def test_bad_forms_are_422(service: Harness, sample_pdf: bytes) -> None:
     dossier = service.new_dossier(c)
     url = f"/dossiers/{dossier}/files"
     cases = [
-        c.post(url, data={"beneficiaire": "x"}, files={"autre": ("a.pdf", sample_pdf)}),  # no "file" field
-        c.post(url, content=sample_pdf, headers={"Content-Type": "application/pdf"}),  # not multipart
+        c.post(
+            url, data={"beneficiaire": "x"}, files={"autre": ("a.pdf", sample_pdf)}
+        ),  # no "file" field
+        c.post(
+            url, content=sample_pdf, headers={"Content-Type": "application/pdf"}
+        ),  # not multipart
         service.upload(c, dossier, "a.pdf", sample_pdf, kind_hint="passeport"),  # unknown kind
         service.upload(c, dossier, "vide.pdf", b""),  # empty file
-        c.post(url, files=[("file", ("a.pdf", sample_pdf)), ("file", ("b.pdf", sample_pdf))]),  # two files
-        c.post(url, content=b"--b\r\nnonsense", headers={"Content-Type": "multipart/form-data; boundary=b"}),
+        c.post(
+            url, files=[("file", ("a.pdf", sample_pdf)), ("file", ("b.pdf", sample_pdf))]
+        ),  # two files
+        c.post(
+            url,
+            content=b"--b\r\nnonsense",
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        ),
         c.post("/dossiers", content=b"{not json", headers={"Content-Type": "application/json"}),
         c.post("/dossiers", json={"request_date": "demain"}),
     ]
@@ -136,8 +158,12 @@ def test_bad_forms_are_422(service: Harness, sample_pdf: bytes) -> None:
 
 def test_401_without_valid_key(service: Harness) -> None:
     for client in (service.client(None), service.client(key="pas-une-cle-valide-du-tout")):
-        for method, url in (("post", "/dossiers"), ("get", "/dossiers/" + "0" * 32), ("get", "/metrics"),
-                            ("get", "/jobs/" + "0" * 32)):
+        for method, url in (
+            ("post", "/dossiers"),
+            ("get", "/dossiers/" + "0" * 32),
+            ("get", "/metrics"),
+            ("get", "/jobs/" + "0" * 32),
+        ):
             r = getattr(client, method)(url)
             assert r.status_code == 401
             assert r.json()["error"] == "unauthorized"
@@ -167,8 +193,15 @@ def test_other_clients_dossier_is_404(service: Harness, sample_pdf: bytes) -> No
     dossier = service.new_dossier(a)
     job = service.upload(a, dossier, "avis.pdf", sample_pdf).json()["job_id"]
     unknown = "f" * 32
-    for url in (f"/dossiers/{dossier}", f"/jobs/{job}", f"/dossiers/{dossier}/eligibility",
-                f"/dossiers/{unknown}", f"/jobs/{unknown}", "/dossiers/../etc", "/jobs/abc"):
+    for url in (
+        f"/dossiers/{dossier}",
+        f"/jobs/{job}",
+        f"/dossiers/{dossier}/eligibility",
+        f"/dossiers/{unknown}",
+        f"/jobs/{unknown}",
+        "/dossiers/../etc",
+        "/jobs/abc",
+    ):
         r = b.get(url)
         assert r.status_code == 404, url
         assert r.json()["error"] == "not_found"
@@ -204,8 +237,16 @@ def test_household_and_eligibility(service: Harness, sample_pdf: bytes) -> None:
     assert r.status_code == 409 and r.json()["error"] == "household.missing"
     service.wait_job(c, service.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"])
     household = {
-        "date_demande": "2025-06-10", "territoire": "metropole", "logement": "locataire",
-        "membres": [{"role": "demandeur", "date_naissance": "1984-03-02", "ressources": {"salaire_net": 9000}}],
+        "date_demande": "2025-06-10",
+        "territoire": "metropole",
+        "logement": "locataire",
+        "membres": [
+            {
+                "role": "demandeur",
+                "date_naissance": "1984-03-02",
+                "ressources": {"salaire_net": 9000},
+            }
+        ],
     }
     assert c.put(f"/dossiers/{dossier}/household", json=household).status_code == 200
     r = c.get(f"/dossiers/{dossier}/eligibility")
@@ -215,19 +256,33 @@ def test_household_and_eligibility(service: Harness, sample_pdf: bytes) -> None:
     assert isinstance(out["avertissements"], list)
     # Issue 11: an invalid household is refused where it is sent (422, precise message, field path),
     # not accepted with 200 and reported later by GET /eligibility.
-    bad = {**household, "membres": [{"role": "demandeur", "date_naissance": "1984-03-02",
-                                     "ressources": {"salaire_inconnu": 1}}]}
+    bad = {
+        **household,
+        "membres": [
+            {
+                "role": "demandeur",
+                "date_naissance": "1984-03-02",
+                "ressources": {"salaire_inconnu": 1},
+            }
+        ],
+    }
     r = service.client("agent").put(f"/dossiers/{dossier}/household", json=bad)
     assert r.status_code == 422 and r.json()["error"] == "household.invalid"
     assert r.json()["field"] == "membres.0.ressources.salaire_inconnu"
     assert "La ressource 'salaire_inconnu' du membre n° 1 est inconnue" in r.json()["message"]
     r = c.put(f"/dossiers/{dossier}/household", json={**household, "membres": []})
     assert r.status_code == 422 and r.json()["field"] == "membres"
-    assert c.get(f"/dossiers/{dossier}/eligibility").status_code == 200  # the valid household is kept
+    assert (
+        c.get(f"/dossiers/{dossier}/eligibility").status_code == 200
+    )  # the valid household is kept
     without_date = {k: v for k, v in household.items() if k != "date_demande"}
     assert c.put(f"/dossiers/{dossier}/household", json=without_date).status_code == 200
     assert c.put(f"/dossiers/{dossier}/household", json=[1, 2]).status_code == 422
-    schema = service.client(None).get("/openapi.json").json()["paths"]["/dossiers/{dossier_id}/household"]
+    schema = (
+        service.client(None)
+        .get("/openapi.json")
+        .json()["paths"]["/dossiers/{dossier_id}/household"]
+    )
     body = schema["put"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["additionalProperties"] is False and "date_demande" not in body["required"]
 
@@ -239,10 +294,16 @@ def test_metrics(service: Harness, sample_pdf: bytes) -> None:
     r = service.client("qa").get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     text = r.text
-    for needle in ("docproc_queue_depth ", 'docproc_jobs_total{outcome="finished",reason=""}',
-                   "docproc_job_processing_seconds_bucket", "docproc_job_latency_seconds_count",
-                   'docproc_uploads_total{outcome="accepted"}', "docproc_upload_seconds_bucket",
-                   "docproc_redis_up 1", "docproc_workers 2"):
+    for needle in (
+        "docproc_queue_depth ",
+        'docproc_jobs_total{outcome="finished",reason=""}',
+        "docproc_job_processing_seconds_bucket",
+        "docproc_job_latency_seconds_count",
+        'docproc_uploads_total{outcome="accepted"}',
+        "docproc_upload_seconds_bucket",
+        "docproc_redis_up 1",
+        "docproc_workers 2",
+    ):
         assert needle in text, needle
 
 
@@ -255,8 +316,9 @@ def test_openapi_docs(service: Harness) -> None:
     assert "multipart/form-data" in body["content"]
 
 
-def test_no_personal_data_in_logs_or_errors(service: Harness, sample_pdf: bytes,
-                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_no_personal_data_in_logs_or_errors(
+    service: Harness, sample_pdf: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
     c = service.client("pipe_a")
     dossier = service.new_dossier(c)
     secret_name = "avis_DUPONT_Marie_1984.pdf"
@@ -264,8 +326,12 @@ def test_no_personal_data_in_logs_or_errors(service: Harness, sample_pdf: bytes,
     service.wait_job(c, job)
     d = c.get(f"/dossiers/{dossier}").json()
     [doc] = d["documents"]
-    values = [secret_name, str(doc["fields"]["revenu_fiscal_reference"]), doc["fields"]["reference_avis"],
-              doc["fields"]["declarants"][0]["nom"]]
+    values = [
+        secret_name,
+        str(doc["fields"]["revenu_fiscal_reference"]),
+        doc["fields"]["reference_avis"],
+        doc["fields"]["declarants"][0]["nom"],
+    ]
     refused = service.upload(c, dossier, secret_name, b"PK\x03\x04DUPONT").json()
     logs = service.worker_logs() + caplog.text + str(refused)
     for value in values:

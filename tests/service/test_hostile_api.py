@@ -24,9 +24,11 @@ pytestmark = [pytest.mark.adversarial, pytest.mark.redis]
 DOSSIERS = 4
 #: Upload refusals by the API itself (before storage): status → {API error code: the library's
 #: check code for the same file (what the CLI reports, ``item.expected``)}.
-REFUSED_AT_UPLOAD = {413: {"file.too_large": "fichier.taille"},
-                     415: {"file.unsupported_type": "fichier.type"},
-                     422: {"file.empty": "fichier.vide"}}
+REFUSED_AT_UPLOAD = {
+    413: {"file.too_large": "fichier.taille"},
+    415: {"file.unsupported_type": "fichier.type"},
+    422: {"file.empty": "fichier.vide"},
+}
 
 
 def _peak_mb(pid: int) -> float | None:
@@ -58,7 +60,9 @@ def _wait(h: Harness, c: Any, job_id: str, timeout: float) -> dict[str, Any]:
 
 
 def _critical(file: dict[str, Any]) -> str | None:
-    failed = [c for c in file.get("checks") or [] if not c.get("ok") and c.get("level") == "critical"]
+    failed = [
+        c for c in file.get("checks") or [] if not c.get("ok") and c.get("level") == "critical"
+    ]
     return str(failed[0]["code"]) if failed else None
 
 
@@ -68,7 +72,9 @@ def hostile_service(tmp_path_factory: pytest.TempPathFactory, redis_server: Redi
         yield h
 
 
-def test_every_corpus_file_through_the_api_has_a_clean_verdict(hostile_service: Harness, sample_pdf: bytes) -> None:
+def test_every_corpus_file_through_the_api_has_a_clean_verdict(
+    hostile_service: Harness, sample_pdf: bytes
+) -> None:
     h = hostile_service
     pids = [p.pid for p in h.workers]
     items = corpus()
@@ -86,7 +92,9 @@ def test_every_corpus_file_through_the_api_has_a_clean_verdict(hostile_service: 
             code = r.json()["error"]
             assert r.json()["message"], item.name
             if REFUSED_AT_UPLOAD[r.status_code].get(code) != item.expected:
-                wrong.append(f"{item.name!r}: HTTP {r.status_code} {code} (attendu {item.expected})")
+                wrong.append(
+                    f"{item.name!r}: HTTP {r.status_code} {code} (attendu {item.expected})"
+                )
             continue
         assert r.status_code == 202, f"{item.name!r}: {r.status_code} {r.text[:300]}"
         body = r.json()
@@ -96,7 +104,11 @@ def test_every_corpus_file_through_the_api_has_a_clean_verdict(hostile_service: 
         if job_id not in jobs:
             jobs[job_id] = _wait(h, c, job_id, 240)
     elapsed = time.monotonic() - started
-    bad_jobs = [f"{j['job_id']}: {j['status']} {j['reason']}" for j in jobs.values() if j["status"] != "finished"]
+    bad_jobs = [
+        f"{j['job_id']}: {j['status']} {j['reason']}"
+        for j in jobs.values()
+        if j["status"] != "finished"
+    ]
     assert not bad_jobs, "\n".join(bad_jobs)
     files: dict[str, dict[str, Any]] = {}
     for dossier in dossiers:
@@ -110,19 +122,28 @@ def test_every_corpus_file_through_the_api_has_a_clean_verdict(hostile_service: 
             wrong.append(f"{item.name!r}: {got} (attendu {item.expected})")
     assert not wrong, "\n".join(wrong)
     # no worker died: the same processes, alive; nothing abandoned
-    assert [p.pid for p in h.workers] == pids and all(p.poll() is None for p in h.workers), h.worker_logs()[-3000:]
+    assert [p.pid for p in h.workers] == pids and all(p.poll() is None for p in h.workers), (
+        h.worker_logs()[-3000:]
+    )
     assert "worker.abandoned" not in h.worker_logs()
     # the API still answers, and a normal avis still goes through
     assert c.get("/healthz").status_code == 200
     ok = h.upload(c, h.new_dossier(c), "avis.pdf", sample_pdf)
-    assert ok.status_code == 202 and h.wait_job(c, ok.json()["job_id"], timeout=60)["status"] == "finished"
+    assert (
+        ok.status_code == 202
+        and h.wait_job(c, ok.json()["job_id"], timeout=60)["status"] == "finished"
+    )
     peaks = {pid: _peak_mb(pid) for pid in pids}
     sandboxes = {child: _peak_mb(child) for pid in pids for child in _children(pid)}
-    overruns = h.worker_logs().count("dans le bac à sable")  # a sandbox child replaced, never a worker
-    print(f"\nhostile corpus via API: {len(items)} files, {refused} refused at upload, {len(jobs)} jobs, "
-          f"{elapsed:.1f} s; sandbox overruns {overruns}; worker peak RSS MB "
-          f"{ {p: round(v or 0) for p, v in peaks.items()} }; sandbox peak RSS MB "
-          f"{ {p: round(v or 0) for p, v in sandboxes.items()} }")
+    overruns = h.worker_logs().count(
+        "dans le bac à sable"
+    )  # a sandbox child replaced, never a worker
+    print(
+        f"\nhostile corpus via API: {len(items)} files, {refused} refused at upload, {len(jobs)} jobs, "
+        f"{elapsed:.1f} s; sandbox overruns {overruns}; worker peak RSS MB "
+        f"{ {p: round(v or 0) for p, v in peaks.items()} }; sandbox peak RSS MB "
+        f"{ {p: round(v or 0) for p, v in sandboxes.items()} }"
+    )
 
 
 def _one_file(h: Harness, c: Any, name: str) -> tuple[str, str]:
@@ -135,7 +156,9 @@ def _one_file(h: Harness, c: Any, name: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("name", ["xobject_rires_9x10.pdf", "flate_bombe_1go_contenu.pdf"])
-def test_page_image_of_a_hostile_file_answers_cleanly(hostile_service: Harness, sample_pdf: bytes, name: str) -> None:
+def test_page_image_of_a_hostile_file_answers_cleanly(
+    hostile_service: Harness, sample_pdf: bytes, name: str
+) -> None:
     h = hostile_service
     c = h.client("pipe_a")
     agent = h.client("agent")
@@ -144,9 +167,12 @@ def test_page_image_of_a_hostile_file_answers_cleanly(hostile_service: Harness, 
     r = agent.get(f"/dossiers/{dossier}/files/{file_id}/pages/1.png", timeout=200)
     assert r.status_code == 422, r.text[:300]
     body = r.json()
-    assert body["error"] == "page.unreadable" and body["message"].startswith("Cette page ne peut pas")
+    assert body["error"] == "page.unreadable" and body["message"].startswith(
+        "Cette page ne peut pas"
+    )
     assert "Traceback" not in r.text
     from docproc.sandbox import get_sandbox
+
     assert get_sandbox().pid not in (None, api_pid)  # drawn in the child, not in the API
     # the API still serves, a normal page included
     assert c.get("/healthz").status_code == 200
@@ -157,8 +183,9 @@ def test_page_image_of_a_hostile_file_answers_cleanly(hostile_service: Harness, 
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
 
 
-def test_page_image_that_overruns_the_sandbox_is_a_clean_422(hostile_service: Harness, sample_pdf: bytes,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_page_image_that_overruns_the_sandbox_is_a_clean_422(
+    hostile_service: Harness, sample_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The child killed mid-render (wall timeout): 422 with the French message, the API goes on
     and the next page is drawn by a fresh child."""
     from docproc.sandbox import get_sandbox

@@ -28,8 +28,9 @@ def test_depth_check_ignores_brackets_inside_strings() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_deeply_nested_json_is_422_invalid_json_on_every_json_route(service: Harness, name: str,
-                                                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_deeply_nested_json_is_422_invalid_json_on_every_json_route(
+    service: Harness, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
     c = service.client("pipe_a")
     dossier = service.new_dossier(c)
     body = HOSTILE[name]

@@ -50,16 +50,24 @@ def _total(families: dict[str, object], name: str, suffix: str = "_total", **lab
     family = families.get(name)
     if family is None:
         return 0.0
-    return sum(s.value for s in family.samples  # type: ignore[attr-defined]
-               if s.name == name + suffix and all(s.labels.get(k) == v for k, v in labels.items()))
+    return sum(
+        s.value
+        for s in family.samples  # type: ignore[attr-defined]
+        if s.name == name + suffix and all(s.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 def _uploads_in(path: Path) -> float:
     """Uploads counted by one process (its own file)."""
     from prometheus_client.multiprocess import MultiProcessCollector
 
-    return sum(s.value for m in MultiProcessCollector.merge([str(path)]) if m.name == "docproc_uploads"
-               for s in m.samples if s.name == "docproc_uploads_total")
+    return sum(
+        s.value
+        for m in MultiProcessCollector.merge([str(path)])
+        if m.name == "docproc_uploads"
+        for s in m.samples
+        if s.name == "docproc_uploads_total"
+    )
 
 
 def _check_histogram(family: object) -> float:
@@ -75,15 +83,22 @@ def _check_histogram(family: object) -> float:
     return float(count)
 
 
-def test_two_api_processes_give_monotonic_counters(tmp_path: Path, redis_server: RedisServer,
-                                                     sample_pdf: bytes) -> None:
+def test_two_api_processes_give_monotonic_counters(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
     h = Harness(tmp_path, redis_server.url, env={"DOCPROC_API_PROCESSES": "2"})
     # As in production: serve and the worker choose <data_dir>/metrics themselves.
     h.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
-    serve = subprocess.Popen([sys.executable, "-m", "service.commands", "serve", "--port", str(port)], cwd=ROOT,
-                             env=h.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "service.commands", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=h.env,
+        stdout=log,
+        stderr=log,
+        stdin=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {KEYS['pipe_a'][1]}"}
     uploaded: list[str] = []
@@ -107,13 +122,20 @@ def test_two_api_processes_give_monotonic_counters(tmp_path: Path, redis_server:
         def upload_loop() -> None:
             n = 0
             while not stop.is_set() and n < 25:
-                dossier = httpx.post(f"{base}/dossiers", json={"request_date": "2025-10-01"},
-                                     headers=headers).json()["id"]
+                dossier = httpx.post(
+                    f"{base}/dossiers", json={"request_date": "2025-10-01"}, headers=headers
+                ).json()["id"]
                 data = sample_pdf + f"\n%{n}\n".encode()  # distinct files: no duplicate
                 # A new connection each time: the kernel spreads them over both processes.
-                r = httpx.post(f"{base}/dossiers/{dossier}/files", headers=headers,
-                               files={"file": (f"avis{n}.pdf", data, "application/pdf")}, timeout=30)
-                (uploaded if r.status_code == 202 else errors).append(r.text if r.status_code != 202 else r.json()["job_id"])
+                r = httpx.post(
+                    f"{base}/dossiers/{dossier}/files",
+                    headers=headers,
+                    files={"file": (f"avis{n}.pdf", data, "application/pdf")},
+                    timeout=30,
+                )
+                (uploaded if r.status_code == 202 else errors).append(
+                    r.text if r.status_code != 202 else r.json()["job_id"]
+                )
                 n += 1
                 time.sleep(0.05)
 
@@ -123,8 +145,13 @@ def test_two_api_processes_give_monotonic_counters(tmp_path: Path, redis_server:
         for _ in range(10):
             text = httpx.get(f"{base}/metrics", headers={**headers, "Accept": OPENMETRICS}).text
             fam = _families(text)
-            seen.append((_total(fam, "docproc_uploads"), _total(fam, "docproc_upload_seconds", "_count"),
-                         _total(fam, "docproc_jobs")))
+            seen.append(
+                (
+                    _total(fam, "docproc_uploads"),
+                    _total(fam, "docproc_upload_seconds", "_count"),
+                    _total(fam, "docproc_jobs"),
+                )
+            )
             time.sleep(0.15)
         stop.set()
         thread.join(60)
@@ -142,15 +169,26 @@ def test_two_api_processes_give_monotonic_counters(tmp_path: Path, redis_server:
         assert _total(fam, "docproc_uploads", outcome="accepted") == len(uploaded)
         assert _check_histogram(fam["docproc_upload_seconds"]) == len(uploaded)
         assert _total(fam, "docproc_jobs") >= 1
-        for name in ("docproc_job_latency_seconds", "docproc_queue_wait_seconds", "docproc_job_processing_seconds"):
+        for name in (
+            "docproc_job_latency_seconds",
+            "docproc_queue_wait_seconds",
+            "docproc_job_processing_seconds",
+        ):
             assert _check_histogram(fam[name]) >= 1, name
-        assert "docproc_ocr_page_seconds" in fam  # text PDFs: no OCR page observed, the family is there
+        assert (
+            "docproc_ocr_page_seconds" in fam
+        )  # text PDFs: no OCR page observed, the family is there
         assert _total(fam, "docproc_redis_up", "") == 1
         # Both API processes counted uploads in their own files, summed by every scrape.
-        counted = {int(p.stem.rsplit("_", 1)[1]): _uploads_in(p)
-                   for p in (tmp_path / "data" / "metrics").glob("counter_*.db")}
+        counted = {
+            int(p.stem.rsplit("_", 1)[1]): _uploads_in(p)
+            for p in (tmp_path / "data" / "metrics").glob("counter_*.db")
+        }
         assert sum(counted.values()) == len(uploaded)
-        assert len([pid for pid, n in counted.items() if n and pid in api_pids]) == 2, (counted, api_pids)
+        assert len([pid for pid, n in counted.items() if n and pid in api_pids]) == 2, (
+            counted,
+            api_pids,
+        )
     finally:
         stop.set()
         h.stop_workers()
@@ -185,7 +223,9 @@ def test_metric_families_do_not_collide_and_are_documented() -> None:
     assert [name for name in metrics.FAMILIES if name not in readme] == []
 
 
-def test_metrics_directory_is_chosen_and_cleaned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_metrics_directory_is_chosen_and_cleaned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     gone = subprocess.Popen(["true"])
     gone.wait()
     monkeypatch.delenv(metrics.ENV, raising=False)

@@ -62,7 +62,9 @@ def _why_not() -> str | None:
     if made.returncode != 0:
         return f"ip netns refusé ici : {made.stderr.strip()[:120]}"
     try:
-        veth = _ip("-n", probe, "link", "add", "a0", "type", "veth", "peer", "name", "b0", check=False)
+        veth = _ip(
+            "-n", probe, "link", "add", "a0", "type", "veth", "peer", "name", "b0", check=False
+        )
         if veth.returncode != 0:
             return f"paires veth refusées ici : {veth.stderr.strip()[:120]}"
     finally:
@@ -96,17 +98,37 @@ class Hosts:
         _ip("-n", db, "link", "set", "br0", "up")
         for i, host in enumerate(h for h in HOSTS if h != "db"):
             # Both ends are created inside namespaces: nothing appears on the host's side.
-            _ip("-n", db, "link", "add", f"h{i}", "type", "veth", "peer", "name", "eth0", "netns", self.ns(host))
+            _ip(
+                "-n",
+                db,
+                "link",
+                "add",
+                f"h{i}",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                self.ns(host),
+            )
             _ip("-n", db, "link", "set", f"h{i}", "master", "br0")
             _ip("-n", db, "link", "set", f"h{i}", "up")
             _ip("-n", self.ns(host), "addr", "add", f"{self.addr(host)}/24", "dev", "eth0")
             _ip("-n", self.ns(host), "link", "set", "eth0", "up")
 
-    def run(self, host: str, args: list[str], env: dict[str, str] | None = None,
-            log: str | None = None) -> subprocess.Popen[bytes]:
+    def run(
+        self, host: str, args: list[str], env: dict[str, str] | None = None, log: str | None = None
+    ) -> subprocess.Popen[bytes]:
         out = open(self.tmp / f"{log or host}.log", "ab")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(["ip", "netns", "exec", self.ns(host), *args], env=env, cwd=ROOT,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns(host), *args],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+        )
         self.procs.setdefault(host, []).append(proc)
         return proc
 
@@ -151,7 +173,9 @@ class InNamespace:
     """One thread that joined a namespace: sockets made by what it runs live there."""
 
     def __init__(self, ns: str) -> None:
-        self._pool = concurrent.futures.ThreadPoolExecutor(1, initializer=self._enter, initargs=(ns,))
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            1, initializer=self._enter, initargs=(ns,)
+        )
 
     @staticmethod
     def _enter(ns: str) -> None:
@@ -183,7 +207,11 @@ def hosts() -> Iterator[Hosts]:
         yield h
     finally:
         h.remove_all()
-        leftover = [n for n in _ip("netns", "list", check=False).stdout.split() if n.startswith(f"dp{h.tag}-")]
+        leftover = [
+            n
+            for n in _ip("netns", "list", check=False).stdout.split()
+            if n.startswith(f"dp{h.tag}-")
+        ]
         shutil.rmtree(tmp, ignore_errors=True)
         assert not leftover, f"namespaces left behind: {leftover}"
 
@@ -193,12 +221,41 @@ def _start_postgres(h: Hosts) -> None:
     base.mkdir()
     shutil.chown(base, user="nobody")
     runas = ["runuser", "-u", "nobody", "--"]
-    subprocess.run([*runas, str(PG_BIN / "initdb"), "-D", str(base / "data"), "-U", "docproc", "--auth=trust",
-                    "-E", "UTF8", "--no-sync", "-N"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *runas,
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(base / "data"),
+            "-U",
+            "docproc",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-N",
+        ],
+        check=True,
+        capture_output=True,
+    )
     with open(base / "data" / "pg_hba.conf", "a", encoding="utf-8") as fh:
         fh.write(f"host all all {NET}.0/24 trust\n")
-    h.run("db", [*runas, str(PG_BIN / "postgres"), "-D", str(base / "data"), "-k", str(base),
-                 "-c", f"listen_addresses={h.addr('db')}", "-c", "fsync=off"], log="postgres")
+    h.run(
+        "db",
+        [
+            *runas,
+            str(PG_BIN / "postgres"),
+            "-D",
+            str(base / "data"),
+            "-k",
+            str(base),
+            "-c",
+            f"listen_addresses={h.addr('db')}",
+            "-c",
+            "fsync=off",
+        ],
+        log="postgres",
+    )
 
 
 def _wait_for(what: str, check: Callable[[], bool], timeout: float) -> None:
@@ -221,33 +278,91 @@ def test_one_worker_host_dies_mid_job_nothing_is_lost(hosts: Hosts) -> None:
     h = hosts
     db_addr = h.addr("db")
     _start_postgres(h)
-    h.run("db", [str(REDIS_BIN), "--bind", db_addr, "--port", "6379", "--protected-mode", "no", "--save", "",
-                 "--appendonly", "no", "--dir", str(h.tmp), "--daemonize", "no"], log="redis")
-    env = {**os.environ, **FAST,
-           "DATABASE_URL": f"postgresql+psycopg://docproc@{db_addr}:5432/postgres",
-           "REDIS_URL": f"redis://{db_addr}:6379/0",
-           "DOCPROC_STORAGE_BACKEND": "database",
-           "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(),
-           "DOCPROC_API_KEYS": ",".join(f"{n}:{r}:{k}" for n, (r, k) in KEYS.items()),
-           "DOCPROC_API_PROCESSES": "1", "DOCPROC_TRUST_TEST_2DDOC": "1", "PYTHONPATH": str(ROOT)}
+    h.run(
+        "db",
+        [
+            str(REDIS_BIN),
+            "--bind",
+            db_addr,
+            "--port",
+            "6379",
+            "--protected-mode",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(h.tmp),
+            "--daemonize",
+            "no",
+        ],
+        log="redis",
+    )
+    env = {
+        **os.environ,
+        **FAST,
+        "DATABASE_URL": f"postgresql+psycopg://docproc@{db_addr}:5432/postgres",
+        "REDIS_URL": f"redis://{db_addr}:6379/0",
+        "DOCPROC_STORAGE_BACKEND": "database",
+        "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(),
+        "DOCPROC_API_KEYS": ",".join(f"{n}:{r}:{k}" for n, (r, k) in KEYS.items()),
+        "DOCPROC_API_PROCESSES": "1",
+        "DOCPROC_TRUST_TEST_2DDOC": "1",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("DOCPROC_SETTINGS_FILE", None)
     # Each host has its own data directory: they share nothing but the network.
     data = {host: h.tmp / f"data-{host}" for host in ("api", "w1", "w2")}
     net = InNamespace(h.ns("db"))
     try:
-        net(_wait_for, "postgres", lambda: psycopg.connect(host=db_addr, user="docproc", dbname="postgres",
-                                                           connect_timeout=1).close() is None, 30)
-        net(_wait_for, "redis", lambda: redis_lib.Redis(host=db_addr, socket_connect_timeout=1).ping(), 10)
+        net(
+            _wait_for,
+            "postgres",
+            lambda: (
+                psycopg.connect(
+                    host=db_addr, user="docproc", dbname="postgres", connect_timeout=1
+                ).close()
+                is None
+            ),
+            30,
+        )
+        net(
+            _wait_for,
+            "redis",
+            lambda: redis_lib.Redis(host=db_addr, socket_connect_timeout=1).ping(),
+            10,
+        )
         api_env = {**env, "DOCPROC_DATA_DIR": str(data["api"])}
-        h.run("api", [sys.executable, "-m", "service.commands", "serve", "--host", h.addr("api"), "--port", "8000"],
-              env=api_env)
+        h.run(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "service.commands",
+                "serve",
+                "--host",
+                h.addr("api"),
+                "--port",
+                "8000",
+            ],
+            env=api_env,
+        )
         base = f"http://{h.addr('api')}:8000"
         # Up, but "degraded" until a worker beats (uploads are refused meanwhile): both mean the API answers.
-        net(_wait_for, "api", lambda: httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503), 60)
+        net(
+            _wait_for,
+            "api",
+            lambda: httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503),
+            60,
+        )
         slow = {"DOCPROC_FAULT_SLEEP_S": "1.5"}  # each job runs long enough to be caught mid-run
         for host in ("w1", "w2"):
-            h.run(host, [sys.executable, "-m", "service.commands", "worker"],
-                  env={**env, **slow, "DOCPROC_DATA_DIR": str(data[host])})
+            h.run(
+                host,
+                [sys.executable, "-m", "service.commands", "worker"],
+                env={**env, **slow, "DOCPROC_DATA_DIR": str(data[host])},
+            )
 
         def workers_up() -> bool:
             from rq import Worker
@@ -257,12 +372,17 @@ def test_one_worker_host_dies_mid_job_nothing_is_lost(hosts: Hosts) -> None:
         net(_wait_for, "workers", workers_up, 90)
 
         pdf = (SAMPLES / "avis_2025_seul_2p.pdf").read_bytes()
-        pipe = net(lambda: httpx.Client(base_url=base, timeout=30,
-                                        headers={"Authorization": f"Bearer {KEYS['pipe_a'][1]}"}))
+        pipe = net(
+            lambda: httpx.Client(
+                base_url=base, timeout=30, headers={"Authorization": f"Bearer {KEYS['pipe_a'][1]}"}
+            )
+        )
 
         def upload(n: int) -> tuple[str, str]:
             d = pipe.post("/dossiers", json={"request_date": "2025-10-01"}).json()["id"]
-            r = pipe.post(f"/dossiers/{d}/files", files={"file": ("avis.pdf", pdf + f"\n%{n}\n".encode())})
+            r = pipe.post(
+                f"/dossiers/{d}/files", files={"file": ("avis.pdf", pdf + f"\n%{n}\n".encode())}
+            )
             assert r.status_code == 202, r.text
             return d, r.json()["job_id"]
 
@@ -272,8 +392,9 @@ def test_one_worker_host_dies_mid_job_nothing_is_lost(hosts: Hosts) -> None:
         def running_on(host: str) -> str | None:
             pids = h.pids(host)
             with psycopg.connect(host=db_addr, user="docproc", dbname="postgres") as conn:
-                rows = conn.execute("SELECT id, worker FROM jobs WHERE status = 'started' AND id = ANY(%s)",
-                                    (jobs,)).fetchall()
+                rows = conn.execute(
+                    "SELECT id, worker FROM jobs WHERE status = 'started' AND id = ANY(%s)", (jobs,)
+                ).fetchall()
             for job_id, worker in rows:
                 if worker and int(worker.rsplit("-", 2)[1]) in pids:
                     return str(job_id)
@@ -286,13 +407,16 @@ def test_one_worker_host_dies_mid_job_nothing_is_lost(hosts: Hosts) -> None:
             time.sleep(0.05)
         assert victim is not None, "no job was seen running on w1"
         w2_pids = h.pids("w2")
-        killed = h.kill_host("w1")  # the whole host: every process of its namespace, then the namespace
+        killed = h.kill_host(
+            "w1"
+        )  # the whole host: every process of its namespace, then the namespace
         assert killed and not h.pids("w1")
 
         def state() -> dict[str, tuple[str, int, str | None]]:
             with psycopg.connect(host=db_addr, user="docproc", dbname="postgres") as conn:
-                rows = conn.execute("SELECT id, status, attempts, worker FROM jobs WHERE id = ANY(%s)",
-                                    (jobs,)).fetchall()
+                rows = conn.execute(
+                    "SELECT id, status, attempts, worker FROM jobs WHERE id = ANY(%s)", (jobs,)
+                ).fetchall()
             return {str(r[0]): (str(r[1]), int(r[2]), r[3]) for r in rows}
 
         taken_over_by: set[int] = set()
@@ -313,8 +437,9 @@ def test_one_worker_host_dies_mid_job_nothing_is_lost(hosts: Hosts) -> None:
         for dossier_id, _ in accepted:
             body = net(lambda d=dossier_id: pipe.get(f"/dossiers/{d}").json())
             assert body["status"] == "complete" and len(body["documents"]) == 1, body["status"]
-        assert not any(p.suffix == ".bin" for d in data.values() if d.exists() for p in d.rglob("*")), \
-            "blobs are in PostgreSQL, not on a host's disk"
+        assert not any(
+            p.suffix == ".bin" for d in data.values() if d.exists() for p in d.rglob("*")
+        ), "blobs are in PostgreSQL, not on a host's disk"
         net(pipe.close)
     finally:
         net.close()

@@ -35,7 +35,9 @@ def test_one_json_line_per_request_without_content(service: Harness, sample_pdf:
         logger.removeHandler(handler)
     lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
     upload = next(x for x in lines if x["route"] == "/dossiers/{dossier_id}/files")
-    assert upload["method"] == "POST" and upload["status"] == 202 and upload["dossier_id"] == dossier
+    assert (
+        upload["method"] == "POST" and upload["status"] == 202 and upload["dossier_id"] == dossier
+    )
     assert upload["request_id"] == r.headers["x-request-id"] and upload["duration_ms"] >= 0
     assert any(x["request_id"] == "essai-12345678" for x in lines)
     text = buffer.getvalue()
@@ -43,7 +45,9 @@ def test_one_json_line_per_request_without_content(service: Harness, sample_pdf:
 
 
 def test_formatter_keeps_only_context_fields() -> None:
-    record = logging.LogRecord("docproc.requests", logging.INFO, __file__, 1, "GET %s", ("/x",), None)
+    record = logging.LogRecord(
+        "docproc.requests", logging.INFO, __file__, 1, "GET %s", ("/x",), None
+    )
     record.request_id = "abc"
     record.secret = "ne pas écrire"
     out = json.loads(logs.JsonFormatter().format(record))
@@ -61,11 +65,18 @@ def _json_lines(text: str) -> list[dict[str, object]]:
     return out
 
 
-def test_job_lines_carry_ids_and_the_uploads_request_id(service: Harness, sample_pdf: bytes) -> None:
+def test_job_lines_carry_ids_and_the_uploads_request_id(
+    service: Harness, sample_pdf: bytes
+) -> None:
     c = service.client("pipe_a")
     dossier = service.new_dossier(c)
-    r = c.post(f"/dossiers/{dossier}/files", headers={"X-Request-ID": "envoi-job-lines-1"},
-        files={"file": ("avis_DURAND_Odile.pdf", sample_pdf + b"\n%job-lines\n", "application/pdf")})
+    r = c.post(
+        f"/dossiers/{dossier}/files",
+        headers={"X-Request-ID": "envoi-job-lines-1"},
+        files={
+            "file": ("avis_DURAND_Odile.pdf", sample_pdf + b"\n%job-lines\n", "application/pdf")
+        },
+    )
     assert r.status_code == 202 and r.headers["x-request-id"] == "envoi-job-lines-1"
     job = r.json()["job_id"]
     assert service.wait_job(c, job)["status"] == "finished"
@@ -116,7 +127,9 @@ def test_upload_line_names_the_job_it_queued(service: Harness, sample_pdf: bytes
 
 
 def test_context_ids_reach_every_line_and_terminal_lines_are_readable() -> None:
-    record = logging.LogRecord("docproc.jobs", logging.INFO, __file__, 1, "job %s", ("finished",), None)
+    record = logging.LogRecord(
+        "docproc.jobs", logging.INFO, __file__, 1, "job %s", ("finished",), None
+    )
     logs.bind(job_id="a" * 32, dossier_id="b" * 32, request_id="req-12345678")
     try:
         assert logs.ContextFilter().filter(record)
@@ -124,7 +137,11 @@ def test_context_ids_reach_every_line_and_terminal_lines_are_readable() -> None:
         logs.bind(job_id=None, dossier_id=None, request_id=None)
     record.duration_ms = 12.5
     out = json.loads(logs.JsonFormatter().format(record))
-    assert out["job_id"] == "a" * 32 and out["dossier_id"] == "b" * 32 and out["request_id"] == "req-12345678"
+    assert (
+        out["job_id"] == "a" * 32
+        and out["dossier_id"] == "b" * 32
+        and out["request_id"] == "req-12345678"
+    )
     text = logs.TextFormatter().format(record)
     assert "docproc.jobs: job finished" in text and "duration_ms=12.5" in text and "{" not in text
     try:

@@ -25,7 +25,9 @@ def _worker_pid(job: dict[str, object], h: Harness) -> int:
 
 
 @pytest.mark.slow
-def test_worker_sigkilled_mid_job_is_rerun(tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes) -> None:
+def test_worker_sigkilled_mid_job_is_rerun(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
     rounds = 20
     with harness(tmp_path, redis_server.url, workers=2, env={"DOCPROC_FAULT_SLEEP_S": "0.4"}) as h:
         c = h.client("pipe_a")
@@ -49,7 +51,9 @@ def test_worker_sigkilled_mid_job_is_rerun(tmp_path: Path, redis_server: RedisSe
 
 
 @pytest.mark.parametrize("aof", [True, False], ids=["aof", "no-persistence"])
-def test_redis_restart_between_upload_and_processing(tmp_path: Path, sample_pdf: bytes, aof: bool) -> None:
+def test_redis_restart_between_upload_and_processing(
+    tmp_path: Path, sample_pdf: bytes, aof: bool
+) -> None:
     redis = RedisServer(tmp_path / "redis", aof=aof)
     redis.start()
     try:
@@ -97,25 +101,33 @@ def test_upload_accepted_while_redis_is_down(tmp_path: Path, sample_pdf: bytes) 
         redis.stop()
 
 
-def test_infrastructure_faults_are_retried_with_backoff(tmp_path: Path, redis_server: RedisServer,
-                                                        sample_pdf: bytes) -> None:
+def test_infrastructure_faults_are_retried_with_backoff(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
     with harness(tmp_path, redis_server.url, env={"DOCPROC_FAULT_INFRA_FAILURES": "2"}) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
         start = time.monotonic()
-        job = h.wait_job(c, h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"], timeout=30)
+        job = h.wait_job(
+            c, h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"], timeout=30
+        )
         assert job["status"] == "finished" and job["attempts"] == 3
         assert time.monotonic() - start >= 0.2 + 0.4  # backoff 0.2 s then 0.4 s
     with harness(tmp_path / "b", redis_server.url, env={"DOCPROC_FAULT_INFRA_FAILURES": "5"}) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
-        job = h.wait_job(c, h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"], timeout=30)
-        assert job["status"] == "failed" and job["attempts"] == 3 and job["reason"] == "infra.injected"
+        job = h.wait_job(
+            c, h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"], timeout=30
+        )
+        assert (
+            job["status"] == "failed" and job["attempts"] == 3 and job["reason"] == "infra.injected"
+        )
         assert job["message"]
 
 
-def test_pipeline_error_is_failed_never_retried(tmp_path: Path, redis_server: RedisServer,
-                                                sample_pdf: bytes) -> None:
+def test_pipeline_error_is_failed_never_retried(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
     with harness(tmp_path, redis_server.url, env={"DOCPROC_FAULT_PIPELINE_ERROR": "1"}) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
@@ -128,8 +140,9 @@ def test_pipeline_error_is_failed_never_retried(tmp_path: Path, redis_server: Re
         assert all(p.poll() is None for p in h.workers)  # the worker is still up
 
 
-def test_job_that_keeps_killing_its_worker_is_failed(tmp_path: Path, redis_server: RedisServer,
-                                                     sample_pdf: bytes) -> None:
+def test_job_that_keeps_killing_its_worker_is_failed(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
     with harness(tmp_path, redis_server.url, workers=1, env={"DOCPROC_FAULT_SLEEP_S": "0.3"}) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
@@ -145,12 +158,20 @@ def test_job_that_keeps_killing_its_worker_is_failed(tmp_path: Path, redis_serve
             os.kill(_worker_pid(job, h), signal.SIGKILL)
             h.start_worker()
         job = h.wait_job(c, job_id, timeout=15)
-        assert job["status"] == "failed" and job["reason"] == "worker.abandoned" and job["attempts"] == 3
+        assert (
+            job["status"] == "failed"
+            and job["reason"] == "worker.abandoned"
+            and job["attempts"] == 3
+        )
 
 
 def test_job_timeout(tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes) -> None:
-    with harness(tmp_path, redis_server.url, env={"DOCPROC_FAULT_SLEEP_S": "3", "DOCPROC_JOB_TIMEOUT_S": "1"}) as h:
+    with harness(
+        tmp_path, redis_server.url, env={"DOCPROC_FAULT_SLEEP_S": "3", "DOCPROC_JOB_TIMEOUT_S": "1"}
+    ) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
         job = h.wait_job(c, h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"])
-        assert job["status"] == "failed" and job["reason"] == "file.timeout" and job["attempts"] == 1
+        assert (
+            job["status"] == "failed" and job["reason"] == "file.timeout" and job["attempts"] == 1
+        )

@@ -15,7 +15,9 @@ from tests.service.conftest import KEYS, SAMPLES, Harness
 pytestmark = pytest.mark.redis
 
 
-def _dossier_with(service: Harness, sample: bytes, name: str = "avis.pdf") -> tuple[str, str, dict[str, Any]]:
+def _dossier_with(
+    service: Harness, sample: bytes, name: str = "avis.pdf"
+) -> tuple[str, str, dict[str, Any]]:
     c = service.client("pipe_a")
     dossier = service.new_dossier(c)
     r = service.upload(c, dossier, name, sample)
@@ -46,31 +48,53 @@ def test_correction_decision_audit_and_reextraction(service: Harness, sample_pdf
     assert qa.patch(url, json={"value": 1, "reason": "x"}).status_code == 403
     assert service.client(None).patch(url, json={"value": 1, "reason": "x"}).status_code == 401
     # Validation against the spec's type; never an echo of the value.
-    for bad in ({"value": "douze mille", "reason": "x"}, {"value": 1.5, "reason": "x"}, {"value": True, "reason": "x"},
-                {"value": 12000}, {"value": 12000, "reason": "  "}):
+    for bad in (
+        {"value": "douze mille", "reason": "x"},
+        {"value": 1.5, "reason": "x"},
+        {"value": True, "reason": "x"},
+        {"value": 12000},
+        {"value": 12000, "reason": "  "},
+    ):
         r = agent.patch(url, json=bad)
         assert r.status_code == 422, (bad, r.text)
         assert set(r.json()) == {"error", "message"} and "douze" not in r.text
-    r = agent.patch(f"/dossiers/{dossier}/documents/{doc_id}/fields/champ_inconnu", json={"value": 1, "reason": "x"})
+    r = agent.patch(
+        f"/dossiers/{dossier}/documents/{doc_id}/fields/champ_inconnu",
+        json={"value": 1, "reason": "x"},
+    )
     assert r.status_code == 422 and r.json()["error"] == "field.unknown"
-    r = agent.patch(f"/dossiers/{dossier}/documents/{doc_id}/fields/reference_avis",
-                    json={"value": "pas une référence", "reason": "x"})
+    r = agent.patch(
+        f"/dossiers/{dossier}/documents/{doc_id}/fields/reference_avis",
+        json={"value": "pas une référence", "reason": "x"},
+    )
     assert r.status_code == 422
-    assert agent.patch(f"/dossiers/{dossier}/documents/0000000000000000/fields/revenu_fiscal_reference",
-                       json={"value": 1, "reason": "x"}).status_code == 404
+    assert (
+        agent.patch(
+            f"/dossiers/{dossier}/documents/0000000000000000/fields/revenu_fiscal_reference",
+            json={"value": 1, "reason": "x"},
+        ).status_code
+        == 404
+    )
 
     corrected = machine + 1000
-    r = agent.patch(url, json={"value": corrected, "reason": "Lu sur l'original présenté au guichet."})
+    r = agent.patch(
+        url, json={"value": corrected, "reason": "Lu sur l'original présenté au guichet."}
+    )
     assert r.status_code == 200, r.text
     out = r.json()
     assert out["audit"]["author"] == "agent" and out["audit"]["old_value"] == machine
-    assert out["audit"]["new_value"] == corrected and out["audit"]["field"] == "revenu_fiscal_reference"
+    assert (
+        out["audit"]["new_value"] == corrected
+        and out["audit"]["field"] == "revenu_fiscal_reference"
+    )
     assert out["document"]["fields"]["revenu_fiscal_reference"] == corrected
 
     d = agent.get(f"/dossiers/{dossier}").json()["documents"][0]
     prov = d["provenance"]["revenu_fiscal_reference"]
     assert d["fields"]["revenu_fiscal_reference"] == corrected
-    assert prov["source"] == "agent" and prov["machine_value"] == machine and prov["author"] == "agent"
+    assert (
+        prov["source"] == "agent" and prov["machine_value"] == machine and prov["author"] == "agent"
+    )
     assert prov["reason"] == "Lu sur l'original présenté au guichet."
     # The pipeline reads the machine's values (with the same document ids).
     d_pipe = pipe.get(f"/dossiers/{dossier}").json()["documents"][0]
@@ -94,7 +118,10 @@ def test_correction_decision_audit_and_reextraction(service: Harness, sample_pdf
     for who in (agent, qa):
         entries = who.get(f"/dossiers/{dossier}/audit").json()["entries"]
         assert [e["action"] for e in entries] == ["correction", "decision"]
-        assert entries[1]["new_value"] == "accepted" and entries[1]["reason"] == "Avis complet et lisible."
+        assert (
+            entries[1]["new_value"] == "accepted"
+            and entries[1]["reason"] == "Avis complet et lisible."
+        )
         assert all(e["at"] and e["author"] == "agent" for e in entries)
 
     # A re-extraction of the same pages: same id, the agent's value stays, the machine's is beside.
@@ -103,17 +130,25 @@ def test_correction_decision_audit_and_reextraction(service: Harness, sample_pdf
     assert d["id"] == doc_id
     assert d["fields"]["revenu_fiscal_reference"] == corrected
     prov = d["provenance"]["revenu_fiscal_reference"]
-    assert prov["source"] == "agent" and prov["machine_value"] == machine and prov["disagreement"] is True
+    assert (
+        prov["source"] == "agent"
+        and prov["machine_value"] == machine
+        and prov["disagreement"] is True
+    )
     assert d["status"] == "accepted"
 
 
-def test_new_machine_value_after_reextraction_is_flagged(service: Harness, sample_pdf: bytes) -> None:
+def test_new_machine_value_after_reextraction_is_flagged(
+    service: Harness, sample_pdf: bytes
+) -> None:
     """The stored result changes under a correction (as a better OCR would): flagged."""
     dossier, _file_id, body = _dossier_with(service, sample_pdf)
     doc_id = body["documents"][0]["id"]
     agent = service.client("agent")
-    r = agent.patch(f"/dossiers/{dossier}/documents/{doc_id}/fields/nombre_parts",
-                    json={"value": 2.5, "reason": "Parts vérifiées."})
+    r = agent.patch(
+        f"/dossiers/{dossier}/documents/{doc_id}/fields/nombre_parts",
+        json={"value": 2.5, "reason": "Parts vérifiées."},
+    )
     assert r.status_code == 200, r.text
     from service.db import Dossier
 
@@ -126,7 +161,11 @@ def test_new_machine_value_after_reextraction_is_flagged(service: Harness, sampl
         row.result_sealed = sealer.seal(key, dossier, "dossiers.result", dossier, result)
     d = agent.get(f"/dossiers/{dossier}").json()["documents"][0]
     prov = d["provenance"]["nombre_parts"]
-    assert d["fields"]["nombre_parts"] == 2.5 and prov["machine_value"] == 3.0 and prov["machine_changed"]
+    assert (
+        d["fields"]["nombre_parts"] == 2.5
+        and prov["machine_value"] == 3.0
+        and prov["machine_changed"]
+    )
     assert any(c["code"] == "agent.desaccord" and not c["ok"] for c in d["checks"])
     assert "desaccord_agent_machine" in d["review"]["reasons"]
 
@@ -138,10 +177,14 @@ def test_corrected_values_feed_eligibility(service: Harness, sample_pdf: bytes) 
     household = json.loads((SAMPLES / "avis_2025_seul_2p.household.json").read_text())
     assert agent.put(f"/dossiers/{dossier}/household", json=household).status_code == 200
     before = agent.get(f"/dossiers/{dossier}/eligibility").json()
-    revenus = [*doc["fields"].get("revenus", []),
-               {"categorie": "revenus_fonciers", "declarant": None, "montant": 50000}]
-    r = agent.patch(f"/dossiers/{dossier}/documents/{doc['id']}/fields/revenus",
-                    json={"value": revenus, "reason": "Revenus fonciers omis par la lecture."})
+    revenus = [
+        *doc["fields"].get("revenus", []),
+        {"categorie": "revenus_fonciers", "declarant": None, "montant": 50000},
+    ]
+    r = agent.patch(
+        f"/dossiers/{dossier}/documents/{doc['id']}/fields/revenus",
+        json={"value": revenus, "reason": "Revenus fonciers omis par la lecture."},
+    )
     assert r.status_code == 200, r.text
     after = agent.get(f"/dossiers/{dossier}/eligibility").json()
     assert after["ressources_retenues"] > before["ressources_retenues"]
@@ -178,7 +221,9 @@ def test_page_image_of_a_photo(service: Harness) -> None:
     dossier = service.new_dossier(c)
     r = service.upload(c, dossier, photos[0].name, photos[0].read_bytes())
     assert r.status_code == 202
-    png = service.client("agent").get(f"/dossiers/{dossier}/files/{r.json()['file_id']}/pages/1.png")
+    png = service.client("agent").get(
+        f"/dossiers/{dossier}/files/{r.json()['file_id']}/pages/1.png"
+    )
     assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
 
 
@@ -201,12 +246,18 @@ def test_queue_statuses_filters_and_cursor(service: Harness, sample_pdf: bytes) 
     assert all({"id", "created_at"} <= set(d) for d in default["dossiers"])
 
     kinds = agent.get("/dossiers", params={"kind": "justificatif_etranger", "limit": 1000}).json()
-    assert review_id in [d["id"] for d in kinds["dossiers"]] and plain_id not in [d["id"] for d in kinds["dossiers"]]
+    assert review_id in [d["id"] for d in kinds["dossiers"]] and plain_id not in [
+        d["id"] for d in kinds["dossiers"]
+    ]
     future = agent.get("/dossiers", params={"created_since": "2999-01-01"}).json()
     assert future["dossiers"] == []
     assert agent.get("/dossiers", params={"since": "2999-01-01T00:00:00Z"}).json()["dossiers"] == []
-    assert review_id in [d["id"] for d in agent.get("/dossiers", params={"since": "2000-01-01", "limit": 1000})
-                         .json()["dossiers"]]
+    assert review_id in [
+        d["id"]
+        for d in agent.get("/dossiers", params={"since": "2000-01-01", "limit": 1000}).json()[
+            "dossiers"
+        ]
+    ]
     assert agent.get("/dossiers", params={"created_since": "hier"}).status_code == 422
     assert agent.get("/dossiers", params={"status": "inconnu"}).status_code == 422
     assert agent.get("/dossiers", params={"cursor": "%%%"}).status_code == 422
@@ -227,30 +278,50 @@ def test_queue_statuses_filters_and_cursor(service: Harness, sample_pdf: bytes) 
 
     # A decision takes the dossier out of the queue.
     doc_id = body["documents"][0]["id"]
-    assert agent.post(f"/dossiers/{review_id}/documents/{doc_id}/decision",
-                      json={"status": "rejected", "reason": "Justificatif trop ancien."}).status_code == 200
+    assert (
+        agent.post(
+            f"/dossiers/{review_id}/documents/{doc_id}/decision",
+            json={"status": "rejected", "reason": "Justificatif trop ancien."},
+        ).status_code
+        == 200
+    )
     listing = agent.get("/dossiers", params={"status": "needs_review", "limit": 1000}).json()
     assert review_id not in [d["id"] for d in listing["dossiers"]]
     reviewed = agent.get("/dossiers", params={"status": "reviewed", "limit": 1000}).json()
     assert review_id in [d["id"] for d in reviewed["dossiers"]]
     # The pipeline lists only its own dossiers.
-    assert review_id not in [d["id"] for d in service.client("pipe_b").get("/dossiers").json()["dossiers"]]
+    assert review_id not in [
+        d["id"] for d in service.client("pipe_b").get("/dossiers").json()["dossiers"]
+    ]
 
 
 def test_delete_leaves_no_review_rows(service: Harness, sample_pdf: bytes) -> None:
     dossier, _file_id, body = _dossier_with(service, sample_pdf)
     doc_id = body["documents"][0]["id"]
     agent = service.client("agent")
-    assert agent.patch(f"/dossiers/{dossier}/documents/{doc_id}/fields/nombre_parts",
-                       json={"value": 1.5, "reason": "r"}).status_code == 200
-    assert agent.post(f"/dossiers/{dossier}/documents/{doc_id}/decision",
-                      json={"status": "accepted", "reason": "r"}).status_code == 200
+    assert (
+        agent.patch(
+            f"/dossiers/{dossier}/documents/{doc_id}/fields/nombre_parts",
+            json={"value": 1.5, "reason": "r"},
+        ).status_code
+        == 200
+    )
+    assert (
+        agent.post(
+            f"/dossiers/{dossier}/documents/{doc_id}/decision",
+            json={"status": "accepted", "reason": "r"},
+        ).status_code
+        == 200
+    )
     assert agent.delete(f"/dossiers/{dossier}").status_code == 204
     from service.db import AuditEntry, Correction, Decision
 
     with service.db.read() as s:
         for table in (Correction, Decision, AuditEntry):
-            assert s.scalar(select(func.count()).select_from(table).where(table.dossier_id == dossier)) == 0
+            assert (
+                s.scalar(select(func.count()).select_from(table).where(table.dossier_id == dossier))
+                == 0
+            )
     assert agent.get(f"/dossiers/{dossier}/audit").status_code == 404
 
 
@@ -261,11 +332,14 @@ def test_openapi_is_typed_and_docs_render_offline(service: Harness) -> None:
     paths = spec["paths"]
     patch = paths["/dossiers/{dossier_id}/documents/{doc}/fields/{name}"]["patch"]
     assert {"401", "403", "404", "422"} <= set(patch["responses"])
-    assert patch["responses"]["403"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert patch["responses"]["403"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ErrorBody"
+    )
     upload = paths["/dossiers/{dossier_id}/files"]["post"]
     assert {"401", "403", "404", "413", "415", "422"} <= set(upload["responses"])
-    assert paths["/dossiers"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"] \
-        .endswith("/DossierList")
+    assert paths["/dossiers"]["get"]["responses"]["200"]["content"]["application/json"]["schema"][
+        "$ref"
+    ].endswith("/DossierList")
     assert "/agent/" not in paths
     docs = c.get("/docs")
     if docs.status_code == 503:
@@ -283,7 +357,9 @@ def _sign_in(service: Harness, who: str) -> Any:
     page = web.get("/agent/connexion")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token, page.text[:500]
-    r = web.post("/agent/connexion", data={"csrf": token.group(1), "cle": KEYS[who][1], "suite": "/agent/"})
+    r = web.post(
+        "/agent/connexion", data={"csrf": token.group(1), "cle": KEYS[who][1], "suite": "/agent/"}
+    )
     return web, r
 
 
@@ -293,13 +369,19 @@ def test_agent_pages_session_and_csrf(service: Harness, sample_pdf: bytes) -> No
     anon = httpx.Client(base_url=service.base_url, timeout=30, follow_redirects=False)
     r = anon.get("/agent/")
     assert r.status_code == 303 and r.headers["location"].startswith("/agent/connexion")
-    assert anon.post("/agent/connexion", data={"cle": KEYS["agent"][1]}).status_code == 403  # no CSRF token
+    assert (
+        anon.post("/agent/connexion", data={"cle": KEYS["agent"][1]}).status_code == 403
+    )  # no CSRF token
     web, r = _sign_in(service, "pipe_a")
     assert r.status_code == 401  # a pipeline key does not open the agents' pages
     web, r = _sign_in(service, "agent")
     assert r.status_code == 303 and r.headers["location"] == "/agent/"
     cookie = r.headers["set-cookie"]
-    assert "docproc_agent=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert (
+        "docproc_agent=" in cookie
+        and "HttpOnly" in cookie
+        and "SameSite=strict" in cookie.replace("Strict", "strict")
+    )
     assert KEYS["agent"][1] not in cookie
     queue = web.get("/agent/?status=")
     assert queue.status_code == 200 and "File des dossiers" in queue.text
@@ -310,18 +392,25 @@ def test_agent_pages_session_and_csrf(service: Harness, sample_pdf: bytes) -> No
     page = web.get(f"/agent/dossiers/{dossier}")
     assert page.status_code == 200 and doc_id in page.text
     # Without the token, refused; a forged token too.
-    for data in ({"champ": "nombre_parts", "valeur": "2", "motif": "m"},
-                 {"champ": "nombre_parts", "valeur": "2", "motif": "m", "csrf": "faux"}):
+    for data in (
+        {"champ": "nombre_parts", "valeur": "2", "motif": "m"},
+        {"champ": "nombre_parts", "valeur": "2", "motif": "m", "csrf": "faux"},
+    ):
         r = web.post(f"/agent/dossiers/{dossier}/documents/{doc_id}/correction", data=data)
         assert r.status_code == 403
     assert web.post(f"/agent/dossiers/{dossier}/relecture").status_code == 403
     assert service.client("agent").get(f"/dossiers/{dossier}/audit").json()["entries"] == []
     # What agents type is escaped in the pages.
-    r = service.client("agent").patch(f"/dossiers/{dossier}/documents/{doc_id}/fields/adresse",
-                                      json={"value": "<b>1 RUE</b>", "reason": "<script>alert(1)</script>"})
+    r = service.client("agent").patch(
+        f"/dossiers/{dossier}/documents/{doc_id}/fields/adresse",
+        json={"value": "<b>1 RUE</b>", "reason": "<script>alert(1)</script>"},
+    )
     assert r.status_code == 200
     page = web.get(f"/agent/dossiers/{dossier}")
-    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert (
+        "<script>alert(1)</script>" not in page.text
+        and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    )
     assert "<b>1 RUE</b>" not in page.text
     # QA reads, without forms.
     qa, r = _sign_in(service, "qa")
@@ -329,8 +418,12 @@ def test_agent_pages_session_and_csrf(service: Harness, sample_pdf: bytes) -> No
     qa_page = qa.get(f"/agent/dossiers/{dossier}")
     assert qa_page.status_code == 200 and "form-correction" not in qa_page.text
     # A tampered cookie is no session.
-    forged = httpx.Client(base_url=service.base_url, timeout=30, follow_redirects=False,
-                          cookies={"docproc_agent": "A" * 80})
+    forged = httpx.Client(
+        base_url=service.base_url,
+        timeout=30,
+        follow_redirects=False,
+        cookies={"docproc_agent": "A" * 80},
+    )
     assert forged.get("/agent/").status_code == 303
     # Sign-out needs the token too, then the session is gone.
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -341,7 +434,9 @@ def test_agent_pages_session_and_csrf(service: Harness, sample_pdf: bytes) -> No
 
 
 @pytest.mark.postgres
-def test_review_on_postgresql(tmp_path: Any, redis_server: Any, postgres: Any, sample_pdf: bytes) -> None:
+def test_review_on_postgresql(
+    tmp_path: Any, redis_server: Any, postgres: Any, sample_pdf: bytes
+) -> None:
     """Migration 0002 on PostgreSQL: correction, decision, audit, queue, and DELETE cascades."""
     from tests.service.conftest import harness
 
@@ -349,14 +444,27 @@ def test_review_on_postgresql(tmp_path: Any, redis_server: Any, postgres: Any, s
         dossier, _file_id, body = _dossier_with(h, sample_pdf)
         doc_id = body["documents"][0]["id"]
         agent = h.client("agent")
-        assert agent.patch(f"/dossiers/{dossier}/documents/{doc_id}/fields/situation_famille",
-                           json={"value": "m", "reason": "Mariage en 2024."}).status_code == 200
-        assert agent.post(f"/dossiers/{dossier}/documents/{doc_id}/decision",
-                          json={"status": "accepted", "reason": "ok"}).status_code == 200
+        assert (
+            agent.patch(
+                f"/dossiers/{dossier}/documents/{doc_id}/fields/situation_famille",
+                json={"value": "m", "reason": "Mariage en 2024."},
+            ).status_code
+            == 200
+        )
+        assert (
+            agent.post(
+                f"/dossiers/{dossier}/documents/{doc_id}/decision",
+                json={"status": "accepted", "reason": "ok"},
+            ).status_code
+            == 200
+        )
         d = agent.get(f"/dossiers/{dossier}").json()["documents"][0]
         assert d["fields"]["situation_famille"] == "M" and d["status"] == "accepted"
         assert len(agent.get(f"/dossiers/{dossier}/audit").json()["entries"]) == 2
-        assert dossier in [x["id"] for x in agent.get("/dossiers", params={"status": "reviewed"}).json()["dossiers"]]
+        assert dossier in [
+            x["id"]
+            for x in agent.get("/dossiers", params={"status": "reviewed"}).json()["dossiers"]
+        ]
         assert agent.delete(f"/dossiers/{dossier}").status_code == 204
         from service.db import AuditEntry, Correction, Decision
 

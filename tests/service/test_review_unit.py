@@ -12,13 +12,26 @@ from service.review import ReviewState, annotate, document_id, overlay, validate
 
 
 def _doc(**extra: Any) -> dict[str, Any]:
-    return {"kind": "avis_impot_revenu", "status": "accepted",
-            "pages": [{"file_id": "f1", "page": 1, "number": 1, "of": 2},
-                      {"file_id": "f1", "page": 2, "number": 2, "of": 2}],
-            "fields": {"revenu_fiscal_reference": 25123, "nombre_parts": 1.0},
-            "provenance": {"revenu_fiscal_reference": {"source": "ocr", "page": 1, "confidence": 0.9,
-                                                       "bbox": [0.1, 0.2, 0.3, 0.25]}},
-            "missing_fields": {"situation_famille": "illisible"}, "checks": [], **extra}
+    return {
+        "kind": "avis_impot_revenu",
+        "status": "accepted",
+        "pages": [
+            {"file_id": "f1", "page": 1, "number": 1, "of": 2},
+            {"file_id": "f1", "page": 2, "number": 2, "of": 2},
+        ],
+        "fields": {"revenu_fiscal_reference": 25123, "nombre_parts": 1.0},
+        "provenance": {
+            "revenu_fiscal_reference": {
+                "source": "ocr",
+                "page": 1,
+                "confidence": 0.9,
+                "bbox": [0.1, 0.2, 0.3, 0.25],
+            }
+        },
+        "missing_fields": {"situation_famille": "illisible"},
+        "checks": [],
+        **extra,
+    }
 
 
 def test_document_id_is_stable_and_depends_on_pages_and_kind() -> None:
@@ -32,30 +45,50 @@ def test_document_id_is_stable_and_depends_on_pages_and_kind() -> None:
     assert document_id(a) != document_id(c)
 
 
-@pytest.mark.parametrize(("name", "value", "expected"), [
-    ("revenu_fiscal_reference", 12000, 12000),
-    ("montant_impot", -250, -250),
-    ("nombre_parts", 2.5, 2.5),
-    ("nombre_parts", 2, 2.0),
-    ("situation_famille", "o", "O"),
-    ("reference_avis", "25 75 A123456 78", "2575A12345678"),
-    ("date_mise_en_recouvrement", "2025-07-31", "2025-07-31"),
-    ("annee_revenus", 2024, 2024),
-    ("adresse", "  1 RUE  DE LA PAIX ", "1 RUE DE LA PAIX"),
-    ("revenus", [{"categorie": "salaires", "declarant": 1, "montant": 100}],
-     [{"categorie": "salaires", "declarant": 1, "montant": 100}]),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("revenu_fiscal_reference", 12000, 12000),
+        ("montant_impot", -250, -250),
+        ("nombre_parts", 2.5, 2.5),
+        ("nombre_parts", 2, 2.0),
+        ("situation_famille", "o", "O"),
+        ("reference_avis", "25 75 A123456 78", "2575A12345678"),
+        ("date_mise_en_recouvrement", "2025-07-31", "2025-07-31"),
+        ("annee_revenus", 2024, 2024),
+        ("adresse", "  1 RUE  DE LA PAIX ", "1 RUE DE LA PAIX"),
+        (
+            "revenus",
+            [{"categorie": "salaires", "declarant": 1, "montant": 100}],
+            [{"categorie": "salaires", "declarant": 1, "montant": 100}],
+        ),
+    ],
+)
 def test_values_of_the_spec_types(name: str, value: Any, expected: Any) -> None:
     assert validate_value("avis_impot_revenu", name, value) == expected
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("revenu_fiscal_reference", "12000"), ("revenu_fiscal_reference", True), ("revenu_fiscal_reference", 1.5),
-    ("nombre_parts", 2.3), ("nombre_parts", 0), ("situation_famille", "X"), ("reference_avis", "ABC"),
-    ("date_mise_en_recouvrement", "31/07/2025"), ("annee_revenus", 3024), ("personnes_a_charge", -1),
-    ("revenus", [{"categorie": "loterie", "montant": 1}]), ("revenus", "salaires"), ("adresse", ""),
-    ("_nf1", "0123456789012"), ("inconnu", 1), ("revenu_fiscal_reference", None),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("revenu_fiscal_reference", "12000"),
+        ("revenu_fiscal_reference", True),
+        ("revenu_fiscal_reference", 1.5),
+        ("nombre_parts", 2.3),
+        ("nombre_parts", 0),
+        ("situation_famille", "X"),
+        ("reference_avis", "ABC"),
+        ("date_mise_en_recouvrement", "31/07/2025"),
+        ("annee_revenus", 3024),
+        ("personnes_a_charge", -1),
+        ("revenus", [{"categorie": "loterie", "montant": 1}]),
+        ("revenus", "salaires"),
+        ("adresse", ""),
+        ("_nf1", "0123456789012"),
+        ("inconnu", 1),
+        ("revenu_fiscal_reference", None),
+    ],
+)
 def test_values_refused(name: str, value: Any) -> None:
     with pytest.raises(ApiError) as err:
         validate_value("avis_impot_revenu", name, value)
@@ -75,11 +108,24 @@ def test_overlay_keeps_the_stored_result_and_flags_a_new_machine_reading() -> No
     stored = [_doc()]
     doc_id = document_id(stored[0])
     state = ReviewState(
-        corrections={(doc_id, "revenu_fiscal_reference"): {"value": 26000, "machine_value": 25123, "reason": "r",
-                                                           "author": "agent", "at": "2025-10-01T00:00:00Z"},
-                     (doc_id, "situation_famille"): {"value": "C", "machine_value": None, "reason": "r",
-                                                     "author": "agent", "at": None}},
-        decisions={doc_id: {"status": "rejected", "reason": "r", "author": "agent", "at": None}})
+        corrections={
+            (doc_id, "revenu_fiscal_reference"): {
+                "value": 26000,
+                "machine_value": 25123,
+                "reason": "r",
+                "author": "agent",
+                "at": "2025-10-01T00:00:00Z",
+            },
+            (doc_id, "situation_famille"): {
+                "value": "C",
+                "machine_value": None,
+                "reason": "r",
+                "author": "agent",
+                "at": None,
+            },
+        },
+        decisions={doc_id: {"status": "rejected", "reason": "r", "author": "agent", "at": None}},
+    )
     [out] = annotate(overlay(stored, state))
     assert stored[0]["fields"]["revenu_fiscal_reference"] == 25123  # untouched
     assert out["id"] == doc_id
@@ -96,8 +142,10 @@ def test_overlay_keeps_the_stored_result_and_flags_a_new_machine_reading() -> No
     [again] = overlay(stored, state)
     assert again["fields"]["revenu_fiscal_reference"] == 26000
     assert again["provenance"]["revenu_fiscal_reference"]["machine_value"] == 25999
-    assert any(c["code"] == "agent.desaccord" and c["data"] == {"field": "revenu_fiscal_reference"}
-               for c in again["checks"])
+    assert any(
+        c["code"] == "agent.desaccord" and c["data"] == {"field": "revenu_fiscal_reference"}
+        for c in again["checks"]
+    )
     # Without reveal (the pipeline), the machine's values.
     [plain] = overlay(stored, state, reveal=False)
     assert plain["fields"]["revenu_fiscal_reference"] == 25999 and "decision" not in plain
@@ -107,7 +155,9 @@ def test_needs_review_reasons() -> None:
     [doc] = annotate(overlay([_doc(status="needs_review")], None))
     assert doc["review"]["needs_review"]
     assert {"statut", "champ_obligatoire_manquant"} <= set(doc["review"]["reasons"])
-    failing = _doc(checks=[{"code": "annee.avis", "level": "critical", "ok": False, "message": "m"}])
+    failing = _doc(
+        checks=[{"code": "annee.avis", "level": "critical", "ok": False, "message": "m"}]
+    )
     [doc] = annotate(overlay([failing], None))
     assert "controle_bloquant" in doc["review"]["reasons"]
 
@@ -119,7 +169,9 @@ def test_session_cookie_is_sealed_and_expires() -> None:
     token = sealer.seal({"n": "agent", "e": int(time.time()) + 60}, "session")
     assert sealer.open(token, "session") is not None
     assert sealer.open(token, "login") is None  # bound to its purpose
-    assert sealer.open(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], "session") is None
+    assert (
+        sealer.open(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], "session") is None
+    )
     assert SessionSealer(b"x" * 32).open(token, "session") is None
     expired = sealer.seal({"n": "agent", "e": int(time.time()) - 1}, "session")
     assert sealer.open(expired, "session") is None

@@ -63,15 +63,35 @@ def test_storage_backend_setting(tmp_path: Path) -> None:
 
 
 def test_diff_results_names_changed_fields_only() -> None:
-    before = {"documents": [{"id": "d1", "kind": "avis_impot_revenu", "status": "accepted",
-                             "fields": {"revenu_fiscal_reference": 25123, "nombre_parts": 1, "adresse": "x"}}]}
-    after = {"documents": [{"id": "d1", "kind": "avis_impot_revenu", "status": "needs_review",
-                            "fields": {"revenu_fiscal_reference": 25124, "nombre_parts": 1, "annee_avis": 2025}},
-                           {"id": "d2", "kind": "inconnu", "fields": {}}]}
+    before = {
+        "documents": [
+            {
+                "id": "d1",
+                "kind": "avis_impot_revenu",
+                "status": "accepted",
+                "fields": {"revenu_fiscal_reference": 25123, "nombre_parts": 1, "adresse": "x"},
+            }
+        ]
+    }
+    after = {
+        "documents": [
+            {
+                "id": "d1",
+                "kind": "avis_impot_revenu",
+                "status": "needs_review",
+                "fields": {"revenu_fiscal_reference": 25124, "nombre_parts": 1, "annee_avis": 2025},
+            },
+            {"id": "d2", "kind": "inconnu", "fields": {}},
+        ]
+    }
     changes = batch.diff_results(before, after)
     assert changes == [
-        {"document": "d1", "kind": "avis_impot_revenu", "change": "modified",
-         "fields": ["adresse", "annee_avis", "revenu_fiscal_reference", "status"]},
+        {
+            "document": "d1",
+            "kind": "avis_impot_revenu",
+            "change": "modified",
+            "fields": ["adresse", "annee_avis", "revenu_fiscal_reference", "status"],
+        },
         {"document": "d2", "kind": "inconnu", "change": "added", "fields": []},
     ]
     assert batch.diff_results(before, before) == []
@@ -97,8 +117,12 @@ def _wait(h: Harness, batch_id: str, timeout: float = 60.0) -> dict[str, object]
 
 @pytest.mark.redis
 def test_batch_reextraction_api_progress_changes_stop_resume(
-        tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path,
+    redis_server: RedisServer,
+    sample_pdf: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     env = {"DOCPROC_STORAGE_BACKEND": "database", "DOCPROC_REEXTRACT_INFLIGHT": "2"}
     with harness(tmp_path, redis_server.url, workers=1, env=env) as h:
         pipe, agent = h.client("pipe_a"), h.client("agent")
@@ -114,7 +138,9 @@ def test_batch_reextraction_api_progress_changes_stop_resume(
         with h.db.write() as s:
             row = s.get(Dossier, dossiers[0])
             assert row is not None and row.data_key is not None
-            old = dict(sealer.open(row.data_key, row.id, "dossiers.result", row.id, row.result_sealed))
+            old = dict(
+                sealer.open(row.data_key, row.id, "dossiers.result", row.id, row.result_sealed)
+            )
             doc = dict(old["documents"][0])
             doc["fields"] = {**doc["fields"], "revenu_fiscal_reference": 1}
             old["documents"] = [doc, *old["documents"][1:]]
@@ -124,7 +150,9 @@ def test_batch_reextraction_api_progress_changes_stop_resume(
         assert agent.post("/reextract", json={"status": "bogus"}).status_code == 422
         assert agent.get(f"/reextract/{new_id()}").status_code == 404
 
-        r = agent.post("/reextract", json={"dossier_ids": dossiers[:2], "kind": "avis_impot_revenu"})
+        r = agent.post(
+            "/reextract", json={"dossier_ids": dossiers[:2], "kind": "avis_impot_revenu"}
+        )
         assert r.status_code == 202, r.text
         done = _wait(h, r.json()["batch_id"])
         assert (done["total"], done["done"], done["failed"], done["left"]) == (2, 2, 0, 0)
@@ -155,7 +183,9 @@ def test_batch_reextraction_api_progress_changes_stop_resume(
         for name, value in h.env.items():
             if name.startswith("DOCPROC_") or name in ("REDIS_URL", "DATABASE_URL"):
                 monkeypatch.setenv(name, value)
-        assert main(["reextract", "--dossier", dossiers[1], "--wait", "--json", "--every", "0.5"]) == 0
+        assert (
+            main(["reextract", "--dossier", dossiers[1], "--wait", "--json", "--every", "0.5"]) == 0
+        )
         out = json.loads(capsys.readouterr().out)
         assert (out["total"], out["done"], out["left"], out["status"]) == (1, 1, 0, "finished")
         assert main(["reextract", "--show", new_id()]) == 2
@@ -165,13 +195,21 @@ def test_batch_reextraction_api_progress_changes_stop_resume(
         with h.db.read() as s:
             assert s.scalar(select(func.count()).select_from(BLOBS)) == 2
             from service.db import BatchItem
-            assert s.scalar(select(func.count()).select_from(BatchItem)
-                            .where(BatchItem.dossier_id == dossiers[0])) == 0
+
+            assert (
+                s.scalar(
+                    select(func.count())
+                    .select_from(BatchItem)
+                    .where(BatchItem.dossier_id == dossiers[0])
+                )
+                == 0
+            )
 
 
 @pytest.mark.redis
-def test_uploads_are_served_before_the_batch_queue(tmp_path: Path, redis_server: RedisServer,
-                                                   sample_pdf: bytes) -> None:
+def test_uploads_are_served_before_the_batch_queue(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
     # Uploads are queued while no worker runs (on purpose), so the no-worker refusal is off.
     with harness(tmp_path, redis_server.url, workers=0, env={"DOCPROC_REQUIRE_WORKER": "0"}) as h:
         pipe, agent = h.client("pipe_a"), h.client("agent")
@@ -195,8 +233,9 @@ def test_uploads_are_served_before_the_batch_queue(tmp_path: Path, redis_server:
             assert later["started_at"] > first["started_at"], "the upload, queued last, runs first"
 
 
-def test_rotate_key_rewraps_data_keys_and_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_rotate_key_rewraps_data_keys_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import base64
     from datetime import date
 
@@ -214,17 +253,38 @@ def test_rotate_key_rewraps_data_keys_and_resumes(tmp_path: Path, monkeypatch: p
     from service.sealed import Sealer
 
     store, now, d_id = LocalBlobStore(settings.storage_dir, old_key), utcnow(), new_id()
-    data_key = Sealer(old_key).new_key(d_id)  # the dossier's own key (personal columns) is rewrapped too
+    data_key = Sealer(old_key).new_key(
+        d_id
+    )  # the dossier's own key (personal columns) is rewrapped too
     household = Sealer(old_key).seal(data_key, d_id, "dossiers.household", d_id, {"nom": "Kerbrat"})
     ids = [new_id() for _ in range(3)]
     with database.write() as s:
-        s.add(Dossier(id=d_id, owner="p", created_at=now, updated_at=now, request_date=date(2025, 10, 1),
-                      generation=1, data_key=data_key, household_sealed=household))
+        s.add(
+            Dossier(
+                id=d_id,
+                owner="p",
+                created_at=now,
+                updated_at=now,
+                request_date=date(2025, 10, 1),
+                generation=1,
+                data_key=data_key,
+                household_sealed=household,
+            )
+        )
         s.flush()
         for n, f in enumerate(ids):
-            s.add(StoredFile(id=f, dossier_id=d_id, seq=n, sha256=f"{n}" * 64, size=1,
-                             media_type="application/pdf", wrapped_key=store.put(f, f"data {n}".encode()),
-                             created_at=now))
+            s.add(
+                StoredFile(
+                    id=f,
+                    dossier_id=d_id,
+                    seq=n,
+                    sha256=f"{n}" * 64,
+                    size=1,
+                    media_type="application/pdf",
+                    wrapped_key=store.put(f, f"data {n}".encode()),
+                    created_at=now,
+                )
+            )
     key_file = tmp_path / "new.key"
     key_file.write_text(base64.b64encode(new_key).decode())
     key_file.chmod(0o644)
@@ -232,7 +292,9 @@ def test_rotate_key_rewraps_data_keys_and_resumes(tmp_path: Path, monkeypatch: p
     key_file.chmod(0o600)
     assert main(["rotate-key", "--new-key-file", str(key_file)]) == 0
     assert "4 clé(s) de fichier ou de dossier rechiffrée(s)" in capsys.readouterr().out
-    assert main(["rotate-key", "--new-key-file", str(key_file)]) == 0  # resumable: nothing left to do
+    assert (
+        main(["rotate-key", "--new-key-file", str(key_file)]) == 0
+    )  # resumable: nothing left to do
     assert "0 clé(s) de fichier ou de dossier rechiffrée(s), 4 déjà" in capsys.readouterr().out
     rotated = LocalBlobStore(settings.storage_dir, new_key)
     with database.read() as s:
@@ -240,8 +302,9 @@ def test_rotate_key_rewraps_data_keys_and_resumes(tmp_path: Path, monkeypatch: p
     with database.read() as s:
         dossier = s.get(Dossier, d_id)
         assert dossier is not None and dossier.data_key is not None
-        assert Sealer(new_key).open(dossier.data_key, d_id, "dossiers.household", d_id,
-                                    dossier.household_sealed) == {"nom": "Kerbrat"}
+        assert Sealer(new_key).open(
+            dossier.data_key, d_id, "dossiers.household", d_id, dossier.household_sealed
+        ) == {"nom": "Kerbrat"}
     for n, f in enumerate(ids):
         assert rotated.get(f, rows[f]) == f"data {n}".encode()
         with pytest.raises(StorageError):

@@ -19,11 +19,25 @@ from tests.service.conftest import Harness, PostgresServer, RedisServer, harness
 
 FILE_NAME = "avis_LE_GALL_Solenn.pdf"
 BENEFICIAIRE = "Solenn Le Gall"
-HOUSEHOLD = {"membres": [{"role": "demandeur", "age": 41}], "residence": "metropole",
-             "commentaire": "Madame Kerbrat Yvonne"}
+HOUSEHOLD = {
+    "membres": [{"role": "demandeur", "age": 41}],
+    "residence": "metropole",
+    "commentaire": "Madame Kerbrat Yvonne",
+}
 #: Values of the sample avis (avis_2025_seul_2p.pdf) in the forms they could be stored in.
-NEEDLES = ["solenn", "le gall", "le_gall", "impasse du port", "0115244939131", "01 15 244 939 131",
-           "a926685", "kerbrat", "numero_fiscal", "revenu_fiscal", "avis_le_gall"]
+NEEDLES = [
+    "solenn",
+    "le gall",
+    "le_gall",
+    "impasse du port",
+    "0115244939131",
+    "01 15 244 939 131",
+    "a926685",
+    "kerbrat",
+    "numero_fiscal",
+    "revenu_fiscal",
+    "avis_le_gall",
+]
 
 
 def _needles(documents: list[dict[str, Any]]) -> list[bytes]:
@@ -53,8 +67,12 @@ def test_sealed_values_open_only_in_their_place() -> None:
     assert blob is not None and b"SOLENN" not in blob
     assert sealer.open(key, d, "files.name", "f1", blob) == "avis SOLENN.pdf"
     assert sealer.seal(key, d, "files.name", "f1", None) is None
-    for where in ((key, d, "files.name", "f2"), (key, d, "files.beneficiaire", "f1"), (key, other, "files.name", "f1"),
-                  (sealer.new_key(d), d, "files.name", "f1")):
+    for where in (
+        (key, d, "files.name", "f2"),
+        (key, d, "files.beneficiaire", "f1"),
+        (key, other, "files.name", "f1"),
+        (sealer.new_key(d), d, "files.name", "f1"),
+    ):
         with pytest.raises(SealError):
             sealer.open(*where, blob)
     with pytest.raises(SealError):
@@ -75,14 +93,34 @@ def test_rows_written_before_0003_are_sealed_by_the_migration(tmp_path: Path) ->
         command.upgrade(cfg, "0001")
     d_id, f_id, now = new_id(), new_id(), utcnow()
     with db.write_conn() as conn:
-        conn.execute(text("INSERT INTO dossiers (id, owner, created_at, updated_at, request_date, generation, result, "
-                          "result_generation, household) VALUES (:id, 'pipe', :now, :now, :day, 1, :result, 1, :h)"),
-                     {"id": d_id, "now": now, "day": date(2025, 10, 1), "result": '{"documents": [{"nom": "SOLENN"}]}',
-                      "h": '{"commentaire": "Kerbrat"}'})
-        conn.execute(text("INSERT INTO files (id, dossier_id, seq, name, sha256, size, media_type, beneficiaire, "
-                          "wrapped_key, created_at) VALUES (:id, :d, 1, :name, :sha, 3, 'application/pdf', :b, :k, :now)"),
-                     {"id": f_id, "d": d_id, "name": FILE_NAME, "sha": "a" * 64, "b": BENEFICIAIRE, "k": b"k",
-                      "now": now})
+        conn.execute(
+            text(
+                "INSERT INTO dossiers (id, owner, created_at, updated_at, request_date, generation, result, "
+                "result_generation, household) VALUES (:id, 'pipe', :now, :now, :day, 1, :result, 1, :h)"
+            ),
+            {
+                "id": d_id,
+                "now": now,
+                "day": date(2025, 10, 1),
+                "result": '{"documents": [{"nom": "SOLENN"}]}',
+                "h": '{"commentaire": "Kerbrat"}',
+            },
+        )
+        conn.execute(
+            text(
+                "INSERT INTO files (id, dossier_id, seq, name, sha256, size, media_type, beneficiaire, "
+                "wrapped_key, created_at) VALUES (:id, :d, 1, :name, :sha, 3, 'application/pdf', :b, :k, :now)"
+            ),
+            {
+                "id": f_id,
+                "d": d_id,
+                "name": FILE_NAME,
+                "sha": "a" * 64,
+                "b": BENEFICIAIRE,
+                "k": b"k",
+                "now": now,
+            },
+        )
     master = secrets.token_bytes(32)
     migrate(db, master)
     sealer = Sealer(master)
@@ -104,12 +142,17 @@ def test_rows_written_before_0003_are_sealed_by_the_migration(tmp_path: Path) ->
         cfg.attributes.update(connection=conn, master_key=master)
         command.downgrade(cfg, "0001")
     with db.read_conn() as conn:
-        assert conn.execute(text("SELECT name, beneficiaire FROM files")).one() == (FILE_NAME, BENEFICIAIRE)
+        assert conn.execute(text("SELECT name, beneficiaire FROM files")).one() == (
+            FILE_NAME,
+            BENEFICIAIRE,
+        )
         assert "SOLENN" in conn.execute(text("SELECT result FROM dossiers")).scalar()
     migrate(db, master)
     with db.read() as s:
         dossier = s.get(Dossier, d_id)
-        assert dossier is not None and sealer.open_dossier(dossier).household == {"commentaire": "Kerbrat"}
+        assert dossier is not None and sealer.open_dossier(dossier).household == {
+            "commentaire": "Kerbrat"
+        }
     db.dispose()
 
 
@@ -119,15 +162,25 @@ def _raw_database(h: Harness) -> bytes:
         db_file = Path(h.settings.database_url.split("///", 1)[1])
         return b"".join(p.read_bytes() for p in db_file.parent.glob(db_file.name + "*"))
     with h.db.read_conn() as conn:
-        rows = [str(r[0]) for table in ("dossiers", "files", "jobs", "corrections", "decisions", "audit")
-                for r in conn.execute(text(f"SELECT t::text FROM {table} t"))]
+        rows = [
+            str(r[0])
+            for table in ("dossiers", "files", "jobs", "corrections", "decisions", "audit")
+            for r in conn.execute(text(f"SELECT t::text FROM {table} t"))
+        ]
     return "\n".join(rows).encode()
 
 
 @pytest.mark.redis
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_personal_data_is_encrypted_at_rest(tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes,
-                                            backend: str, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_personal_data_is_encrypted_at_rest(
+    tmp_path: Path,
+    redis_server: RedisServer,
+    sample_pdf: bytes,
+    backend: str,
+    request: pytest.FixtureRequest,
+) -> None:
     url = None
     if backend == "postgres":
         pg: PostgresServer = request.getfixturevalue("postgres")
@@ -160,22 +213,41 @@ REVIEW_ADDRESS = "7 RUE DE KERVEGUEN 29200 BREST"
 REVIEW_ADDRESS_2 = "9 QUAI DE LANVEOC 29200 BREST"
 REVIEW_REASON = "Adresse confirmée au guichet par Tanguy Morvan, voisin."
 REVIEW_DECISION = "Avis lisible, vu avec Riwanon Postic (fille)."
-REVIEW_NEEDLES = [b"kerveguen", b"lanveoc", b"tanguy", b"morvan", b"riwanon", b"postic", b"impasse du port",
-                  b"confirm", b"guichet", b"lisible"]
+REVIEW_NEEDLES = [
+    b"kerveguen",
+    b"lanveoc",
+    b"tanguy",
+    b"morvan",
+    b"riwanon",
+    b"postic",
+    b"impasse du port",
+    b"confirm",
+    b"guichet",
+    b"lisible",
+]
 
 
 def _review_counts(h: Harness, dossier: str) -> dict[str, int]:
     with h.db.read_conn() as conn:
-        return {table: conn.execute(text(f"SELECT count(*) FROM {table} WHERE dossier_id = :d"),
-                                    {"d": dossier}).scalar_one()
-                for table in ("corrections", "decisions", "audit")}
+        return {
+            table: conn.execute(
+                text(f"SELECT count(*) FROM {table} WHERE dossier_id = :d"), {"d": dossier}
+            ).scalar_one()
+            for table in ("corrections", "decisions", "audit")
+        }
 
 
 @pytest.mark.redis
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def test_review_rows_are_sealed_at_rest_and_deleted_with_the_dossier(
-        tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes, backend: str,
-        request: pytest.FixtureRequest) -> None:
+    tmp_path: Path,
+    redis_server: RedisServer,
+    sample_pdf: bytes,
+    backend: str,
+    request: pytest.FixtureRequest,
+) -> None:
     url = None
     if backend == "postgres":
         pg: PostgresServer = request.getfixturevalue("postgres")
@@ -194,8 +266,10 @@ def test_review_rows_are_sealed_at_rest_and_deleted_with_the_dossier(
         for value in (REVIEW_ADDRESS_2, REVIEW_ADDRESS):
             r = agent.patch(url_field, json={"value": value, "reason": REVIEW_REASON})
             assert r.status_code == 200, r.text
-        r = agent.post(f"/dossiers/{dossier}/documents/{doc['id']}/decision",
-                       json={"status": "accepted", "reason": REVIEW_DECISION})
+        r = agent.post(
+            f"/dossiers/{dossier}/documents/{doc['id']}/decision",
+            json={"status": "accepted", "reason": REVIEW_DECISION},
+        )
         assert r.status_code == 200, r.text
         # The API answers in clear, as before.
         d = agent.get(f"/dossiers/{dossier}").json()["documents"][0]
@@ -204,8 +278,10 @@ def test_review_rows_are_sealed_at_rest_and_deleted_with_the_dossier(
         assert prov["reason"] == REVIEW_REASON and d["decision"]["reason"] == REVIEW_DECISION
         entries = agent.get(f"/dossiers/{dossier}/audit").json()["entries"]
         assert [(e["old_value"], e["new_value"], e["reason"]) for e in entries] == [
-            (machine, REVIEW_ADDRESS_2, REVIEW_REASON), (REVIEW_ADDRESS_2, REVIEW_ADDRESS, REVIEW_REASON),
-            (doc["status"], "accepted", REVIEW_DECISION)]
+            (machine, REVIEW_ADDRESS_2, REVIEW_REASON),
+            (REVIEW_ADDRESS_2, REVIEW_ADDRESS, REVIEW_REASON),
+            (doc["status"], "accepted", REVIEW_DECISION),
+        ]
         queue = agent.get("/dossiers", params={"status": "reviewed"}).json()["dossiers"]
         assert dossier in [x["id"] for x in queue]
         assert _review_counts(h, dossier) == {"corrections": 1, "decisions": 1, "audit": 3}
@@ -219,8 +295,10 @@ def test_review_rows_are_sealed_at_rest_and_deleted_with_the_dossier(
         assert agent.delete(f"/dossiers/{dossier}").status_code == 204
         assert _review_counts(h, dossier) == {"corrections": 0, "decisions": 0, "audit": 0}
         with h.db.read_conn() as conn:
-            assert all(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
-                       for table in ("corrections", "decisions", "audit"))
+            assert all(
+                conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+                for table in ("corrections", "decisions", "audit")
+            )
         raw = _raw_database(h).lower()
         assert dossier.encode() not in raw
         assert [n.decode() for n in needles if n in raw] == []
@@ -237,7 +315,9 @@ def test_review_values_open_only_in_their_place() -> None:
     assert sealing.unseal("corrections.reason", "r1", blob) == "vu avec Tanguy Morvan"
     # A missing value is sealed too: it cannot be told apart from a present one.
     nothing = sealing.seal("corrections.machine_value", "r1", None)
-    assert nothing is not None and sealing.unseal("corrections.machine_value", "r1", nothing) is None
+    assert (
+        nothing is not None and sealing.unseal("corrections.machine_value", "r1", nothing) is None
+    )
     assert sealing.unseal("audit.reason", "r1", None) is None
     for column, row in (("corrections.reason", "r2"), ("audit.reason", "r1")):
         with pytest.raises(SealError):
@@ -266,19 +346,47 @@ def test_review_rows_written_before_0004_are_sealed_by_the_migration(tmp_path: P
     sealer = Sealer(master)
     d_id, c_id, dec_id, a_id, now = new_id(), new_id(), new_id(), new_id(), utcnow()
     with db.write_conn() as conn:
-        conn.execute(text("INSERT INTO dossiers (id, owner, created_at, updated_at, request_date, generation, "
-                          "data_key) VALUES (:id, 'pipe', :now, :now, :day, 1, :key)"),
-                     {"id": d_id, "now": now, "day": date(2025, 10, 1), "key": sealer.new_key(d_id)})
-        conn.execute(text("INSERT INTO corrections (id, dossier_id, document_id, field, value, machine_value, reason, "
-                          "author, created_at) VALUES (:id, :d, 'doc', 'adresse', :v, 'null', :r, 'agent', :now)"),
-                     {"id": c_id, "d": d_id, "v": '"7 RUE DE KERVEGUEN"', "r": '"vu avec Tanguy Morvan"', "now": now})
-        conn.execute(text("INSERT INTO decisions (id, dossier_id, document_id, status, reason, author, created_at) "
-                          "VALUES (:id, :d, 'doc', 'accepted', :r, 'agent', :now)"),
-                     {"id": dec_id, "d": d_id, "r": '"vu avec Riwanon Postic"', "now": now})
-        conn.execute(text("INSERT INTO audit (id, dossier_id, seq, document_id, action, field, old_value, new_value, "
-                          "reason, author, created_at) VALUES (:id, :d, 1, 'doc', 'correction', 'adresse', 'null', "
-                          ":v, :r, 'agent', :now)"),
-                     {"id": a_id, "d": d_id, "v": '"7 RUE DE KERVEGUEN"', "r": '"vu avec Tanguy Morvan"', "now": now})
+        conn.execute(
+            text(
+                "INSERT INTO dossiers (id, owner, created_at, updated_at, request_date, generation, "
+                "data_key) VALUES (:id, 'pipe', :now, :now, :day, 1, :key)"
+            ),
+            {"id": d_id, "now": now, "day": date(2025, 10, 1), "key": sealer.new_key(d_id)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO corrections (id, dossier_id, document_id, field, value, machine_value, reason, "
+                "author, created_at) VALUES (:id, :d, 'doc', 'adresse', :v, 'null', :r, 'agent', :now)"
+            ),
+            {
+                "id": c_id,
+                "d": d_id,
+                "v": '"7 RUE DE KERVEGUEN"',
+                "r": '"vu avec Tanguy Morvan"',
+                "now": now,
+            },
+        )
+        conn.execute(
+            text(
+                "INSERT INTO decisions (id, dossier_id, document_id, status, reason, author, created_at) "
+                "VALUES (:id, :d, 'doc', 'accepted', :r, 'agent', :now)"
+            ),
+            {"id": dec_id, "d": d_id, "r": '"vu avec Riwanon Postic"', "now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO audit (id, dossier_id, seq, document_id, action, field, old_value, new_value, "
+                "reason, author, created_at) VALUES (:id, :d, 1, 'doc', 'correction', 'adresse', 'null', "
+                ":v, :r, 'agent', :now)"
+            ),
+            {
+                "id": a_id,
+                "d": d_id,
+                "v": '"7 RUE DE KERVEGUEN"',
+                "r": '"vu avec Tanguy Morvan"',
+                "now": now,
+            },
+        )
     migrate(db, master)
     with db.read_conn() as conn:
         key = conn.execute(text("SELECT data_key FROM dossiers")).scalar_one()
@@ -287,12 +395,17 @@ def test_review_rows_written_before_0004_are_sealed_by_the_migration(tmp_path: P
         assert "value" not in c and "reason" not in c
         assert sealing.unseal("corrections.value", c_id, c["value_sealed"]) == "7 RUE DE KERVEGUEN"
         assert sealing.unseal("corrections.machine_value", c_id, c["machine_value_sealed"]) is None
-        assert sealing.unseal("corrections.reason", c_id, c["reason_sealed"]) == "vu avec Tanguy Morvan"
+        assert (
+            sealing.unseal("corrections.reason", c_id, c["reason_sealed"])
+            == "vu avec Tanguy Morvan"
+        )
         reason = conn.execute(text("SELECT reason_sealed FROM decisions")).scalar_one()
         assert sealing.unseal("decisions.reason", dec_id, reason) == "vu avec Riwanon Postic"
         a = conn.execute(text("SELECT * FROM audit")).one()._mapping
         assert sealing.unseal("audit.old_value", a_id, a["old_value_sealed"]) is None
-        assert sealing.unseal("audit.new_value", a_id, a["new_value_sealed"]) == "7 RUE DE KERVEGUEN"
+        assert (
+            sealing.unseal("audit.new_value", a_id, a["new_value_sealed"]) == "7 RUE DE KERVEGUEN"
+        )
         assert sealing.unseal("audit.reason", a_id, a["reason_sealed"]) == "vu avec Tanguy Morvan"
     db.compact_after_delete()
     raw = (tmp_path / "old.sqlite3").read_bytes().lower()
@@ -303,8 +416,14 @@ def test_review_rows_written_before_0004_are_sealed_by_the_migration(tmp_path: P
         command.downgrade(cfg, "0003")
     with db.read_conn() as conn:
         assert conn.execute(text("SELECT value, machine_value, reason FROM corrections")).one() == (
-            '"7 RUE DE KERVEGUEN"', "null", '"vu avec Tanguy Morvan"')
-        assert conn.execute(text("SELECT reason FROM decisions")).scalar_one() == '"vu avec Riwanon Postic"'
+            '"7 RUE DE KERVEGUEN"',
+            "null",
+            '"vu avec Tanguy Morvan"',
+        )
+        assert (
+            conn.execute(text("SELECT reason FROM decisions")).scalar_one()
+            == '"vu avec Riwanon Postic"'
+        )
     db.dispose()
 
 
@@ -332,8 +451,9 @@ def _redis_dump(redis: Any) -> list[tuple[bytes, bytes]]:
 
 
 @pytest.mark.redis
-def test_delete_while_the_job_runs_leaves_nothing_in_redis(tmp_path: Path, redis_server: RedisServer,
-                                                           sample_pdf: bytes) -> None:
+def test_delete_while_the_job_runs_leaves_nothing_in_redis(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
     with harness(tmp_path, redis_server.url, env={"DOCPROC_FAULT_SLEEP_S": "1.0"}) as h:
         c = h.client("pipe_a")
         redis = h.app.state.service.redis
@@ -352,8 +472,12 @@ def test_delete_while_the_job_runs_leaves_nothing_in_redis(tmp_path: Path, redis
         assert c.delete(f"/dossiers/{other}").status_code == 204
         time.sleep(0.5)
         needles = [i.encode() for i in ids] + [n.encode() for n in NEEDLES]
-        leaks = [(key, n) for key, value in _redis_dump(redis) for n in needles
-                 if n in key.lower() or n in value.lower()]
+        leaks = [
+            (key, n)
+            for key, value in _redis_dump(redis)
+            for n in needles
+            if n in key.lower() or n in value.lower()
+        ]
         assert leaks == []
         assert h.db is not None
         raw = _raw_database(h).lower()

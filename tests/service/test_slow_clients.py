@@ -57,15 +57,19 @@ def _rss_kib(pid: int) -> int:
 
 def _multipart(data: bytes) -> tuple[bytes, bytes]:
     boundary = secrets.token_hex(12).encode()
-    head = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
-            b"Content-Type: application/pdf\r\n\r\n")
+    head = (
+        b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n"
+    )
     return boundary, head + data + b"\r\n--" + boundary + b"--\r\n"
 
 
 def _request(dossier: str, key: str, body: bytes, boundary: bytes) -> bytes:
-    return (f"POST /dossiers/{dossier}/files HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary.decode()}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    return (
+        f"POST /dossiers/{dossier}/files HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary.decode()}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
 
 
 async def _status(reader: asyncio.StreamReader, timeout: float) -> int | None:
@@ -129,7 +133,9 @@ async def _trickle(port: int, dossier: str, out: list[tuple[int | None, float]])
     writer.close()
 
 
-async def _stall(port: int, dossier: str, out: list[tuple[int | None, float]], sent_all: list[int]) -> None:
+async def _stall(
+    port: int, dossier: str, out: list[tuple[int | None, float]], sent_all: list[int]
+) -> None:
     boundary, body = _multipart(b"%PDF-1.7\n" + os.urandom(1_900_000))
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(_request(dossier, KEYS["stall"], body, boundary) + body[:-10])
@@ -143,8 +149,9 @@ async def _stall(port: int, dossier: str, out: list[tuple[int | None, float]], s
     writer.close()
 
 
-async def _good_client(base: str, dossier: str, pdf: bytes, until: float,
-                       out: dict[str, list[float]]) -> None:
+async def _good_client(
+    base: str, dossier: str, pdf: bytes, until: float, out: dict[str, list[float]]
+) -> None:
     headers = {"Authorization": f"Bearer {KEYS['good']}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as c:
         while time.monotonic() < until:
@@ -161,25 +168,43 @@ async def _good_client(base: str, dossier: str, pdf: bytes, until: float,
 
 
 def _p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[98] if len(values) > 1 else values[0]
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[98]
+        if len(values) > 1
+        else values[0]
+    )
 
 
 @pytest.mark.slow
-def test_slow_clients_are_cut_off_and_others_served_within_p99(tmp_path: Path, redis_server: RedisServer,
-                                                               sample_pdf: bytes) -> None:
+def test_slow_clients_are_cut_off_and_others_served_within_p99(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-           "REDIS_URL": redis_server.url, "DOCPROC_DATA_DIR": str(tmp_path / "data"),
-           "DOCPROC_QUEUE": f"q{secrets.token_hex(4)}", "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(),
-           "DOCPROC_API_KEYS": ",".join(f"{n}:pipeline:{k}" for n, k in KEYS.items()),
-           "DOCPROC_API_PROCESSES": "1", "DOCPROC_REQUIRE_WORKER": "0",  # uploads are queued, not read
-           "DOCPROC_HTTP_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT), "DOCPROC_HTTP_BODY_IDLE_TIMEOUT_S": str(BODY_IDLE),
-           "DOCPROC_HTTP_RATE_GRACE_S": str(RATE_GRACE), "DOCPROC_HTTP_MIN_UPLOAD_RATE": str(MIN_RATE),
-           "DOCPROC_MAX_UPLOADS": "64", "DOCPROC_MAX_UPLOADS_PER_KEY": "20"}
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "REDIS_URL": redis_server.url,
+        "DOCPROC_DATA_DIR": str(tmp_path / "data"),
+        "DOCPROC_QUEUE": f"q{secrets.token_hex(4)}",
+        "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(),
+        "DOCPROC_API_KEYS": ",".join(f"{n}:pipeline:{k}" for n, k in KEYS.items()),
+        "DOCPROC_API_PROCESSES": "1",
+        "DOCPROC_REQUIRE_WORKER": "0",  # uploads are queued, not read
+        "DOCPROC_HTTP_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT),
+        "DOCPROC_HTTP_BODY_IDLE_TIMEOUT_S": str(BODY_IDLE),
+        "DOCPROC_HTTP_RATE_GRACE_S": str(RATE_GRACE),
+        "DOCPROC_HTTP_MIN_UPLOAD_RATE": str(MIN_RATE),
+        "DOCPROC_MAX_UPLOADS": "64",
+        "DOCPROC_MAX_UPLOADS_PER_KEY": "20",
+    }
     log = tmp_path / "serve.log"
-    proc = subprocess.Popen([sys.executable, "-m", "service.commands", "serve", "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.commands", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -198,7 +223,7 @@ def test_slow_clients_are_cut_off_and_others_served_within_p99(tmp_path: Path, r
         warm: dict[str, list[float]] = {"healthz": [], "upload": []}
         asyncio.run(_good_client(base, dossiers["good"], sample_pdf, time.monotonic() + 4.0, warm))
         baseline = _rss_kib(proc.pid)
-        calm = {k: _p99(v[len(v) // 4:]) for k, v in warm.items()}  # after the first requests
+        calm = {k: _p99(v[len(v) // 4 :]) for k, v in warm.items()}  # after the first requests
 
         heads: list[float] = []
         second_heads: list[float] = []
@@ -215,18 +240,31 @@ def test_slow_clients_are_cut_off_and_others_served_within_p99(tmp_path: Path, r
 
             sampler = asyncio.create_task(sample_rss())
             tasks = [asyncio.create_task(_partial_head(port, heads)) for _ in range(50)]
-            tasks += [asyncio.create_task(_keepalive_then_partial(port, second_heads)) for _ in range(5)]
-            tasks += [asyncio.create_task(_trickle(port, dossiers["trickle"], trickles)) for _ in range(20)]
+            tasks += [
+                asyncio.create_task(_keepalive_then_partial(port, second_heads)) for _ in range(5)
+            ]
+            tasks += [
+                asyncio.create_task(_trickle(port, dossiers["trickle"], trickles))
+                for _ in range(20)
+            ]
             sent: list[int] = []
-            tasks += [asyncio.create_task(_stall(port, dossiers["stall"], stalls, sent)) for _ in range(20)]
+            tasks += [
+                asyncio.create_task(_stall(port, dossiers["stall"], stalls, sent))
+                for _ in range(20)
+            ]
             await asyncio.sleep(0.5)
-            async with httpx.AsyncClient(base_url=base, timeout=10,
-                                         headers={"Authorization": f"Bearer {KEYS['trickle']}"}) as c:
-                over = await c.post(f"/dossiers/{dossiers['trickle']}/files", files={"file": ("a.pdf", sample_pdf)})
+            async with httpx.AsyncClient(
+                base_url=base, timeout=10, headers={"Authorization": f"Bearer {KEYS['trickle']}"}
+            ) as c:
+                over = await c.post(
+                    f"/dossiers/{dossiers['trickle']}/files", files={"file": ("a.pdf", sample_pdf)}
+                )
             # Measured while the slow clients hold their connections, once the server has taken
             # in the 20 nearly complete bodies (its RSS shows them).
             deadline = time.monotonic() + 5
-            while (len(sent) < 20 or peak[0] < baseline + 30 * 1024) and time.monotonic() < deadline:
+            while (
+                len(sent) < 20 or peak[0] < baseline + 30 * 1024
+            ) and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
             await _good_client(base, dossiers["good"], sample_pdf, time.monotonic() + 6.0, good)
             await asyncio.gather(*tasks)

@@ -49,7 +49,15 @@ def test_migrations_create_the_schema_once(db: Database) -> None:
     migrate(db)
     migrate(db)  # idempotent
     names = set(inspect(db.engine).get_table_names())
-    assert {"dossiers", "files", "jobs", "corrections", "decisions", "audit", "alembic_version"} <= names
+    assert {
+        "dossiers",
+        "files",
+        "jobs",
+        "corrections",
+        "decisions",
+        "audit",
+        "alembic_version",
+    } <= names
     from alembic.config import Config
 
     from service.db import MIGRATIONS_DIR
@@ -67,15 +75,49 @@ def test_rows_results_and_cascade(db: Database) -> None:
     sealer = Sealer(secrets.token_bytes(32))
     key = sealer.new_key(d_id)
     with db.write() as s:
-        s.add(Dossier(id=d_id, owner="pipe", created_at=now, updated_at=now, request_date=date(2025, 10, 1),
-                      generation=1, data_key=key))
+        s.add(
+            Dossier(
+                id=d_id,
+                owner="pipe",
+                created_at=now,
+                updated_at=now,
+                request_date=date(2025, 10, 1),
+                generation=1,
+                data_key=key,
+            )
+        )
         s.flush()
-        s.add(StoredFile(id=f_id, dossier_id=d_id, seq=1, sha256="a" * 64, size=3,
-                         name_sealed=sealer.seal(key, d_id, "files.name", f_id, "avis.pdf"),
-                         media_type="application/pdf", wrapped_key=b"k" * 60, created_at=now))
-        s.add(Job(id=j_id, dossier_id=d_id, file_id=f_id, kind="extraction", generation=1, status="queued",
-                  attempts=0, enqueues=1, created_at=now))
-    result = {"request_date": "2025-10-01", "files": [], "documents": [{"kind": "inconnu", "fields": {}}]}
+        s.add(
+            StoredFile(
+                id=f_id,
+                dossier_id=d_id,
+                seq=1,
+                sha256="a" * 64,
+                size=3,
+                name_sealed=sealer.seal(key, d_id, "files.name", f_id, "avis.pdf"),
+                media_type="application/pdf",
+                wrapped_key=b"k" * 60,
+                created_at=now,
+            )
+        )
+        s.add(
+            Job(
+                id=j_id,
+                dossier_id=d_id,
+                file_id=f_id,
+                kind="extraction",
+                generation=1,
+                status="queued",
+                attempts=0,
+                enqueues=1,
+                created_at=now,
+            )
+        )
+    result = {
+        "request_date": "2025-10-01",
+        "files": [],
+        "documents": [{"kind": "inconnu", "fields": {}}],
+    }
     with db.write() as s:
         dossier = s.get(Dossier, d_id)
         assert dossier is not None
@@ -90,8 +132,18 @@ def test_rows_results_and_cascade(db: Database) -> None:
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError), db.write() as s:
-        s.add(StoredFile(id=new_id(), dossier_id=d_id, seq=2, sha256="a" * 64, size=3,
-                         media_type="application/pdf", wrapped_key=b"k", created_at=now))
+        s.add(
+            StoredFile(
+                id=new_id(),
+                dossier_id=d_id,
+                seq=2,
+                sha256="a" * 64,
+                size=3,
+                media_type="application/pdf",
+                wrapped_key=b"k",
+                created_at=now,
+            )
+        )
     with db.write() as s:
         s.delete(s.get(Dossier, d_id))
     with db.read() as s:
@@ -142,11 +194,15 @@ def test_key_file_is_created_0600_and_checked(tmp_path: Path) -> None:
 def test_key_from_setting(tmp_path: Path) -> None:
     raw = secrets.token_bytes(32)
     for form in (raw.hex(), base64.b64encode(raw).decode()):
-        settings = load_settings(env={"DOCPROC_DATA_DIR": str(tmp_path), "DOCPROC_STORAGE_KEY": form})
+        settings = load_settings(
+            env={"DOCPROC_DATA_DIR": str(tmp_path), "DOCPROC_STORAGE_KEY": form}
+        )
         assert load_master_key(settings) == raw
     assert not (tmp_path / "storage.key").exists()
     with pytest.raises(SettingsError):
-        load_master_key(load_settings(env={"DOCPROC_DATA_DIR": str(tmp_path), "DOCPROC_STORAGE_KEY": "court"}))
+        load_master_key(
+            load_settings(env={"DOCPROC_DATA_DIR": str(tmp_path), "DOCPROC_STORAGE_KEY": "court"})
+        )
 
 
 def test_api_keys_setting() -> None:
@@ -154,7 +210,12 @@ def test_api_keys_setting() -> None:
     keys = load_settings(env=env).api_keys
     assert [(k.name, k.role) for k in keys] == [("a", "pipeline"), ("b", "agent")]
     assert "x" * 20 not in repr(keys)
-    for bad in ("a:root:" + "x" * 20, "a:pipeline:court", "a:pipeline", "a:qa:" + "x" * 20 + ",a:qa:" + "z" * 20):
+    for bad in (
+        "a:root:" + "x" * 20,
+        "a:pipeline:court",
+        "a:pipeline",
+        "a:qa:" + "x" * 20 + ",a:qa:" + "z" * 20,
+    ):
         with pytest.raises(SettingsError):
             load_settings(env={"DOCPROC_API_KEYS": bad})
 
@@ -177,7 +238,12 @@ def test_delete_removes_files_and_results_for_good(service: Harness, sample_pdf:
     assert c.delete(f"/dossiers/{dossier}").status_code == 404
     with service.db.read() as s:
         assert s.get(Dossier, dossier) is None
-        assert s.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.dossier_id == dossier)) == 0
+        assert (
+            s.scalar(
+                select(func.count()).select_from(StoredFile).where(StoredFile.dossier_id == dossier)
+            )
+            == 0
+        )
         assert s.scalar(select(func.count()).select_from(Job).where(Job.dossier_id == dossier)) == 0
     # Nothing left in the SQLite files (secure_delete, WAL truncated) nor in Redis.
     db_file = Path(service.settings.database_url.split("///", 1)[1])
@@ -197,8 +263,9 @@ def test_delete_removes_files_and_results_for_good(service: Harness, sample_pdf:
 
 @pytest.mark.redis
 @pytest.mark.postgres
-def test_service_on_postgresql(tmp_path: Path, redis_server: RedisServer, postgres: PostgresServer,
-                               sample_pdf: bytes) -> None:
+def test_service_on_postgresql(
+    tmp_path: Path, redis_server: RedisServer, postgres: PostgresServer, sample_pdf: bytes
+) -> None:
     with harness(tmp_path, redis_server.url, database_url=postgres.new_database()) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)

@@ -21,8 +21,9 @@ from tests.service.test_commands import _alive, _children
 pytestmark = pytest.mark.redis
 
 
-def test_no_worker_alive_means_degraded_and_uploads_503(tmp_path: Path, redis_server: RedisServer,
-                                                         sample_pdf: bytes) -> None:
+def test_no_worker_alive_means_degraded_and_uploads_503(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
     with harness(tmp_path, redis_server.url, workers=1, env={"DOCPROC_WORKER_ALIVE_S": "1"}) as h:
         c = h.client("pipe_a")
         health = c.get("/healthz")
@@ -40,7 +41,9 @@ def test_no_worker_alive_means_degraded_and_uploads_503(tmp_path: Path, redis_se
             time.sleep(1.1)  # the upload path caches the count for a second
             up = h.upload(c, dossier, "avis.pdf", sample_pdf)
             assert up.status_code == 503, up.text
-            assert up.json()["error"] == "service.no_worker" and "worker" not in up.json()["message"]
+            assert (
+                up.json()["error"] == "service.no_worker" and "worker" not in up.json()["message"]
+            )
             assert int(up.headers["Retry-After"]) > 0
             assert c.get(f"/dossiers/{dossier}").status_code == 200  # reads still work
 
@@ -61,12 +64,28 @@ def test_no_worker_alive_means_degraded_and_uploads_503(tmp_path: Path, redis_se
 
 
 def _start_up(port: int, data: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DOCPROC_API_KEYS", "DATABASE_URL", "REDIS_URL", "DOCPROC_STORAGE_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DOCPROC_API_KEYS", "DATABASE_URL", "REDIS_URL", "DOCPROC_STORAGE_KEY")
+    }
     env.update({"DOCPROC_API_PROCESSES": "2", "DOCPROC_WORKER_ALIVE_S": "3"})
-    return subprocess.Popen([sys.executable, "-m", "service.commands", "up", "--port", str(port),
-                             "--data-dir", str(data)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=log.open("ab"))
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "service.commands",
+            "up",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
+    )
 
 
 def _wait_ok(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> float:
@@ -78,13 +97,18 @@ def _wait_ok(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float
                 return time.monotonic() - start
         except (httpx.HTTPError, ValueError):
             pass
-        assert time.monotonic() - start < timeout, "docproc up did not become healthy:\n" + log.read_text()
+        assert time.monotonic() - start < timeout, (
+            "docproc up did not become healthy:\n" + log.read_text()
+        )
         time.sleep(0.2)
 
 
 def _workers(pid: int) -> set[int]:
-    return {p for p in _children(pid) if _alive(p)
-            and b"worker" in Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")}
+    return {
+        p
+        for p in _children(pid)
+        if _alive(p) and b"worker" in Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
+    }
 
 
 def _wait(what: str, check: object, timeout: float = 30.0) -> None:
@@ -108,7 +132,11 @@ def test_up_children_die_with_it_and_restart_works_at_once(tmp_path: Path) -> No
         assert len(children) >= 5  # redis-server, a worker per core, two API processes
         first.send_signal(signal.SIGKILL)
         first.wait()
-        _wait("children of the killed up still alive", lambda: not [p for p in children if _alive(p)], 20)
+        _wait(
+            "children of the killed up still alive",
+            lambda: not [p for p in children if _alive(p)],
+            20,
+        )
 
         second = _start_up(port, data, log)
         took = _wait_ok(base, second, log)
@@ -126,6 +154,7 @@ def test_up_children_die_with_it_and_restart_works_at_once(tmp_path: Path) -> No
             except (OSError, ValueError):
                 return False
             return pid != old_redis and _alive(pid)
+
         _wait("redis-server not restarted", redis_back)
         _wait_ok(base, second, log, timeout=30)
 
@@ -142,4 +171,6 @@ def test_up_children_die_with_it_and_restart_works_at_once(tmp_path: Path) -> No
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(60)
     assert second.returncode == 0, log.read_text()
-    _wait("children of the stopped up still alive", lambda: not [p for p in children if _alive(p)], 20)
+    _wait(
+        "children of the stopped up still alive", lambda: not [p for p in children if _alive(p)], 20
+    )

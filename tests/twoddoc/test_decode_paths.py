@@ -11,13 +11,24 @@ from reportlab.pdfgen.canvas import Canvas
 from docproc.trust import fr00_test_key_pem
 from docproc.twoddoc import build_payload, find_in_pdf, render_datamatrix
 
-FIELDS = {"44": "2569K15000811", "45": "2024", "46": "MARCHAND JULIEN", "47": "1914177763379",
-          "43": "1,00", "4A": "31072025", "41": "12345"}
+FIELDS = {
+    "44": "2569K15000811",
+    "45": "2024",
+    "46": "MARCHAND JULIEN",
+    "47": "1914177763379",
+    "43": "1,00",
+    "4A": "31072025",
+    "41": "12345",
+}
 
 
 def _payload() -> str:
-    return build_payload(FIELDS, issue_date=date(2025, 7, 9), signature_date=date(2025, 7, 9),
-                         key_pem=fr00_test_key_pem())
+    return build_payload(
+        FIELDS,
+        issue_date=date(2025, 7, 9),
+        signature_date=date(2025, 7, 9),
+        key_pem=fr00_test_key_pem(),
+    )
 
 
 def test_code_embedded_as_an_image() -> None:

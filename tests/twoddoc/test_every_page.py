@@ -39,8 +39,9 @@ REQUEST = date(2025, 10, 1)
 
 @pytest.fixture(scope="module")
 def payload(fr00_key: bytes) -> str:
-    return build_payload(SPECIMEN_FIELDS, issue_date=None, signature_date=date(2025, 9, 1),
-                         key_pem=fr00_key)
+    return build_payload(
+        SPECIMEN_FIELDS, issue_date=None, signature_date=date(2025, 9, 1), key_pem=fr00_key
+    )
 
 
 def _png(img: Image.Image) -> bytes:
@@ -73,6 +74,7 @@ def _vector_code_pdf(payload: str, *, code_page: int, pages: int = 2) -> bytes:
 
 # -- PDFs with a text layer ---------------------------------------------------------------
 
+
 def test_code_on_page_2_of_a_pdf_is_found_on_that_page(payload: str) -> None:
     data = pdf_with_code(render_datamatrix(payload, module_px=4), pages=2, code_page=1)
     read = read_file(Upload("deux_pages.pdf", data), get_settings())
@@ -89,8 +91,9 @@ def test_code_on_page_2_is_reported_by_its_document(payload: str, trust_fr00: No
     assert codes[0]["fields"]["44"] == SPECIMEN_FIELDS["44"]
 
 
-def test_vector_code_is_rendered_only_on_the_page_that_draws_it(payload: str,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vector_code_is_rendered_only_on_the_page_that_draws_it(
+    payload: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rendered: list[object] = []
     real = decode_pdf._render
 
@@ -111,7 +114,9 @@ def test_vector_code_is_rendered_only_on_the_page_that_draws_it(payload: str,
 
 
 def test_text_samples_find_the_code_on_page_1_only() -> None:
-    read = read_file(Upload("a.pdf", (SAMPLES / "avis_2025_couple_4p.pdf").read_bytes()), get_settings())
+    read = read_file(
+        Upload("a.pdf", (SAMPLES / "avis_2025_couple_4p.pdf").read_bytes()), get_settings()
+    )
     found = [p.twoddoc is not None for p in read.pages]
     assert found == [True, False, False, False]
     assert read.pages[0].twoddoc is not None and read.pages[0].twoddoc.startswith("DC04")
@@ -120,13 +125,24 @@ def test_text_samples_find_the_code_on_page_1_only() -> None:
 # -- images and scans ---------------------------------------------------------------------
 
 #: A justificatif de domicile (type 01, e.g. an energy bill): no spec of ours claims this type.
-DOMICILE_FIELDS = {"10": "M/DUPONT/JEAN", "22": "12 RUE DES LILAS", "24": "69003", "25": "LYON", "26": "FR"}
+DOMICILE_FIELDS = {
+    "10": "M/DUPONT/JEAN",
+    "22": "12 RUE DES LILAS",
+    "24": "69003",
+    "25": "LYON",
+    "26": "FR",
+}
 
 
 @pytest.fixture(scope="module")
 def domicile_payload(fr00_key: bytes) -> str:
-    return build_payload(DOMICILE_FIELDS, doc_type="01", issue_date=date(2025, 6, 2),
-                         signature_date=date(2025, 6, 2), key_pem=fr00_key)
+    return build_payload(
+        DOMICILE_FIELDS,
+        doc_type="01",
+        issue_date=date(2025, 6, 2),
+        signature_date=date(2025, 6, 2),
+        key_pem=fr00_key,
+    )
 
 
 def _code_page(payload: str) -> bytes:
@@ -135,15 +151,20 @@ def _code_page(payload: str) -> bytes:
     return _png(page)
 
 
-def test_code_alone_in_a_png_is_an_inconnu_document_with_its_code(domicile_payload: str,
-                                                                   trust_fr00: None) -> None:
-    docs = extract([Upload("code.png", _code_page(domicile_payload))], REQUEST).to_contract()["documents"]
+def test_code_alone_in_a_png_is_an_inconnu_document_with_its_code(
+    domicile_payload: str, trust_fr00: None
+) -> None:
+    docs = extract([Upload("code.png", _code_page(domicile_payload))], REQUEST).to_contract()[
+        "documents"
+    ]
     assert len(docs) == 1
     doc = docs[0]
     assert doc["kind"] == "inconnu"
     code = doc["twoddoc"]
     assert code["present"] is True
-    assert code["doc_type"] == "01" and code["authority"] == "FR00" and code["certificate"] == "0001"
+    assert (
+        code["doc_type"] == "01" and code["authority"] == "FR00" and code["certificate"] == "0001"
+    )
     assert code["fields"] == DOMICILE_FIELDS
     assert code["mismatches"] == []
     # a type we do not verify is reported, in French, for information only
@@ -176,9 +197,12 @@ def test_scanned_avis_page_1_carries_its_code() -> None:
     assert read.pages[1].twoddoc is None
 
 
-def test_code_on_a_scanned_taxe_fonciere_is_reported_without_cross_check(payload: str,
-                                                                         trust_fr00: None) -> None:
-    pdf = pdfium.PdfDocument((SAMPLES / "scan_taxe_fonciere_2025_indivision" / "a.pdf").read_bytes())
+def test_code_on_a_scanned_taxe_fonciere_is_reported_without_cross_check(
+    payload: str, trust_fr00: None
+) -> None:
+    pdf = pdfium.PdfDocument(
+        (SAMPLES / "scan_taxe_fonciere_2025_indivision" / "a.pdf").read_bytes()
+    )
     try:
         bitmap = pdf[0].render(scale=300 / 72, grayscale=True)
         page = bitmap.to_pil().convert("L")
@@ -219,9 +243,21 @@ def test_find_on_scan_reads_a_reference_code_with_control_characters() -> None:
 
 # -- the classification hint --------------------------------------------------------------
 
-@pytest.mark.parametrize("bad", ["", "garbage", "DC04", "DC04FR000001FFFF2547", "DC04FR00\x00\x1f" * 3,
-                                 "x" * 5000, "DC04FR000001FFFF25472801FR44ÉÉ\x1fAAAA",
-                                 "DC07FR000001FFFF25472801FR4163198\x1fAAAA", "DC04FR000001GGGG25472801FR\x1f"])
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "garbage",
+        "DC04",
+        "DC04FR000001FFFF2547",
+        "DC04FR00\x00\x1f" * 3,
+        "x" * 5000,
+        "DC04FR000001FFFF25472801FR44ÉÉ\x1fAAAA",
+        "DC07FR000001FFFF25472801FR4163198\x1fAAAA",
+        "DC04FR000001GGGG25472801FR\x1f",
+    ],
+)
 def test_code_hint_on_a_malformed_payload_is_none(bad: str) -> None:
     assert signed.code_hint(bad) is None
 

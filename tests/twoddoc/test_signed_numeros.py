@@ -15,8 +15,9 @@ from tests.twoddoc.twoddoc_samples import SPECIMEN_FIELDS, as_decoded
 
 @pytest.fixture
 def code(trust_fr00: None, fr00_key: bytes) -> twoddoc.TwoDDoc:
-    payload = twoddoc.build_payload(SPECIMEN_FIELDS, issue_date=None, signature_date=date(2025, 9, 1),
-                                    key_pem=fr00_key)
+    payload = twoddoc.build_payload(
+        SPECIMEN_FIELDS, issue_date=None, signature_date=date(2025, 9, 1), key_pem=fr00_key
+    )
     doc = twoddoc.parse_and_verify(as_decoded(payload))
     assert doc.valid_signature is True
     return doc
@@ -30,7 +31,9 @@ def _signed(code: twoddoc.TwoDDoc, ex: Extraction) -> Extraction:
 
 def _printed(*names: str) -> Extraction:
     ex = Extraction()
-    ex.fields["declarants"] = [{"nom": n.split()[0], "prenoms": n.split()[1], "identite": n} for n in names]
+    ex.fields["declarants"] = [
+        {"nom": n.split()[0], "prenoms": n.split()[1], "identite": n} for n in names
+    ]
     ex.provenance["declarants"] = Provenance(source="ocr", page=1, confidence=0.9)
     return ex
 
@@ -40,7 +43,10 @@ def test_unread_numeros_come_from_the_signed_code(code: twoddoc.TwoDDoc) -> None
     # valid code on the same page carries it.
     ex = _printed("RETI PATRICK", "RETI SOPHIE")
     ex = _signed(code, ex)
-    assert [d["numero_fiscal"] for d in ex.fields["declarants"]] == ["3001123456789", "0701987765432"]
+    assert [d["numero_fiscal"] for d in ex.fields["declarants"]] == [
+        "3001123456789",
+        "0701987765432",
+    ]
     assert ex.provenance["declarants"].numero_fiscal_from_2ddoc == [1, 2]
 
 

@@ -26,10 +26,18 @@ def printed_like_the_avis() -> dict[str, Any]:
         "date_mise_en_recouvrement": "2022-07-31",
         "impot_revenu_net": 3542,
         "declarants": [
-            {"nom": "Réti", "prenoms": "Patrick", "identite": "Réti Patrick",
-             "numero_fiscal": "30 01 123 456 789"},
-            {"nom": "RETI", "prenoms": "SOPHIE", "identite": "RETISOPHIE",
-             "numero_fiscal": "0701987765432"},
+            {
+                "nom": "Réti",
+                "prenoms": "Patrick",
+                "identite": "Réti Patrick",
+                "numero_fiscal": "30 01 123 456 789",
+            },
+            {
+                "nom": "RETI",
+                "prenoms": "SOPHIE",
+                "identite": "RETISOPHIE",
+                "numero_fiscal": "0701987765432",
+            },
         ],
     }
 
@@ -43,9 +51,13 @@ def test_the_code_fields_themselves_match(doc: TwoDDoc) -> None:
 
 
 def test_string_forms_of_numbers_and_dates_are_understood(doc: TwoDDoc) -> None:
-    printed = {"revenu_fiscal_reference": "63 198 €", "nombre_parts": "2,75",
-               "date_mise_en_recouvrement": "31/07/2022", "annee_revenus": "2021",
-               "impot_revenu_net": "3\u202f542"}
+    printed = {
+        "revenu_fiscal_reference": "63 198 €",
+        "nombre_parts": "2,75",
+        "date_mise_en_recouvrement": "31/07/2022",
+        "annee_revenus": "2021",
+        "impot_revenu_net": "3\u202f542",
+    }
     assert cross_check(doc, printed) == []
 
 
@@ -56,8 +68,11 @@ def test_edited_rfr_is_caught(doc: TwoDDoc) -> None:
 
 def test_edited_name_is_caught(doc: TwoDDoc) -> None:
     printed = printed_like_the_avis()
-    printed["declarants"][1] = {**printed["declarants"][1], "identite": "RETI SOPHIA",
-                                "prenoms": "SOPHIA"}
+    printed["declarants"][1] = {
+        **printed["declarants"][1],
+        "identite": "RETI SOPHIA",
+        "prenoms": "SOPHIA",
+    }
     assert cross_check(doc, printed) == ["declarants"]
 
 
@@ -73,13 +88,16 @@ def test_removed_declarant_is_caught(doc: TwoDDoc) -> None:
     assert cross_check(doc, printed) == ["declarants"]
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("reference_avis", "2278012345679"),
-    ("annee_revenus", 2022),
-    ("nombre_parts", 2.5),
-    ("date_mise_en_recouvrement", "2022-07-30"),
-    ("impot_revenu_net", 3543),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("reference_avis", "2278012345679"),
+        ("annee_revenus", 2022),
+        ("nombre_parts", 2.5),
+        ("date_mise_en_recouvrement", "2022-07-30"),
+        ("impot_revenu_net", 3543),
+    ],
+)
 def test_each_edited_field_is_named(doc: TwoDDoc, name: str, value: Any) -> None:
     assert cross_check(doc, printed_like_the_avis() | {name: value}) == [name]
 

@@ -28,8 +28,9 @@ from tests.twoddoc.twoddoc_samples import (
 
 @pytest.fixture(scope="module")
 def payload(fr00_key: bytes) -> str:
-    return build_payload(SPECIMEN_FIELDS, issue_date=None, signature_date=date(2025, 9, 1),
-                         key_pem=fr00_key)
+    return build_payload(
+        SPECIMEN_FIELDS, issue_date=None, signature_date=date(2025, 9, 1), key_pem=fr00_key
+    )
 
 
 def test_render_is_a_square_symbol_with_quiet_zone(payload: str) -> None:
@@ -56,8 +57,9 @@ def _photo(payload: str, *, angle: float, scale: float, quality: int) -> Image.I
     page = Image.new("L", (1654, 2339), 240)  # A4 at 200 dpi, greyish paper
     page.paste(render_datamatrix(payload, module_px=4), (100, 60))
     page = page.rotate(angle, expand=True, fillcolor=200, resample=Image.Resampling.BILINEAR)
-    page = page.resize((int(page.width * scale), int(page.height * scale)),
-                       Image.Resampling.LANCZOS)
+    page = page.resize(
+        (int(page.width * scale), int(page.height * scale)), Image.Resampling.LANCZOS
+    )
     rng = np.random.default_rng(7)
     noisy = np.clip(np.asarray(page, dtype=np.float32) + rng.normal(0, 8, page.size[::-1]), 0, 255)
     buf = io.BytesIO()
@@ -65,8 +67,9 @@ def _photo(payload: str, *, angle: float, scale: float, quality: int) -> Image.I
     return Image.open(io.BytesIO(buf.getvalue()))
 
 
-@pytest.mark.parametrize(("angle", "scale", "quality"), [(0, 1.0, 80), (6, 0.8, 60), (90, 1.0, 70),
-                                                         (-12, 1.3, 50)])
+@pytest.mark.parametrize(
+    ("angle", "scale", "quality"), [(0, 1.0, 80), (6, 0.8, 60), (90, 1.0, 70), (-12, 1.3, 50)]
+)
 def test_find_in_photo_like_image(payload: str, angle: float, scale: float, quality: int) -> None:
     assert find_in_image(_photo(payload, angle=angle, scale=scale, quality=quality)) == payload
 

@@ -15,10 +15,16 @@ from docproc.twoddoc.message import parse_message
 from tests.twoddoc.twoddoc_samples import REFERENCE_CODES, as_decoded
 
 
-@pytest.mark.parametrize(("hex4", "day"), [
-    ("1FB6", date(2022, 3, 24)), ("226C", date(2024, 2, 16)), ("2547", date(2026, 2, 16)),
-    ("0000", date(2000, 1, 1)), ("FFFF", None),
-])
+@pytest.mark.parametrize(
+    ("hex4", "day"),
+    [
+        ("1FB6", date(2022, 3, 24)),
+        ("226C", date(2024, 2, 16)),
+        ("2547", date(2026, 2, 16)),
+        ("0000", date(2000, 1, 1)),
+        ("FFFF", None),
+    ],
+)
 def test_header_dates(hex4: str, day: date | None) -> None:
     assert decode_date(hex4) == day
     assert encode_date(day) == hex4
@@ -64,13 +70,16 @@ def test_identifier_table_is_consistent() -> None:
     assert IDENTIFIERS["43"].conforms("2,75") and not IDENTIFIERS["43"].conforms("2.75")
 
 
-@pytest.mark.parametrize("row", [
-    ("4a", "minuscule", 0, 1, "text"),
-    ("41", "longueurs", 5, 2, "digits"),
-    ("4A", "date variable", 0, 8, "date8"),
-    ("41", "", 0, 12, "digits"),
-    ("41", "type inconnu", 0, 12, "nope"),
-])
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("4a", "minuscule", 0, 1, "text"),
+        ("41", "longueurs", 5, 2, "digits"),
+        ("4A", "date variable", 0, 8, "date8"),
+        ("41", "", 0, 12, "digits"),
+        ("41", "type inconnu", 0, 12, "nope"),
+    ],
+)
 def test_identifier_table_validation_rejects_bad_rows(row: tuple) -> None:
     with pytest.raises(ValueError):
         _build((row,))
@@ -81,24 +90,27 @@ def test_duplicate_identifier_rows_are_rejected() -> None:
         _build((("41", "a", 0, 12, "digits"), ("41", "b", 0, 12, "digits")))
 
 
-@pytest.mark.parametrize(("payload", "code"), [
-    ("", "vide"),
-    ("   \n", "vide"),
-    ("hello world", "pas_un_2ddoc"),
-    ("https://example.org/?q=1", "pas_un_2ddoc"),
-    ("\xdc\x04\x00\x01", "format_binaire"),
-    ("DC01FR000001FFFF1FB604", "version_non_supportee"),
-    ("DC0", "version_non_supportee"),
-    ("DC04FR00", "entete_invalide"),
-    ("DC04fr000001FFFF1FB60401FR", "entete_invalide"),
-    ("DC04FR000001GGGG1FB60401FR", "entete_invalide"),
-    ("DC04FR000001FFFF1FB60401F1", "entete_invalide"),
-    ("DC04FR000001FFFF1FB60401FR4", "message_invalide"),
-    ("DC04FR000001FFFF1FB60401FR%%VALUE", "message_invalide"),
-    ("DC04FR000001FFFF1FB60401FR46NOM\x00\x1f", "caracteres_invalides"),
-    ("DC04FR000001FFFF1FB60401FR46NOMÉ\x1f", "caracteres_invalides"),
-    ("DC04FR000001FFFF1FB60401FR" + "41" + "9" * 5000, "message_invalide"),
-])
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ("", "vide"),
+        ("   \n", "vide"),
+        ("hello world", "pas_un_2ddoc"),
+        ("https://example.org/?q=1", "pas_un_2ddoc"),
+        ("\xdc\x04\x00\x01", "format_binaire"),
+        ("DC01FR000001FFFF1FB604", "version_non_supportee"),
+        ("DC0", "version_non_supportee"),
+        ("DC04FR00", "entete_invalide"),
+        ("DC04fr000001FFFF1FB60401FR", "entete_invalide"),
+        ("DC04FR000001GGGG1FB60401FR", "entete_invalide"),
+        ("DC04FR000001FFFF1FB60401F1", "entete_invalide"),
+        ("DC04FR000001FFFF1FB60401FR4", "message_invalide"),
+        ("DC04FR000001FFFF1FB60401FR%%VALUE", "message_invalide"),
+        ("DC04FR000001FFFF1FB60401FR46NOM\x00\x1f", "caracteres_invalides"),
+        ("DC04FR000001FFFF1FB60401FR46NOMÉ\x1f", "caracteres_invalides"),
+        ("DC04FR000001FFFF1FB60401FR" + "41" + "9" * 5000, "message_invalide"),
+    ],
+)
 def test_garbage_raises_twoddoc_error(payload: str, code: str) -> None:
     with pytest.raises(TwoDDocError) as info:
         parse_and_verify(payload)

@@ -46,6 +46,7 @@ def _sign_text(text: str, key_pem: bytes) -> str:
 
 # -- FR00-signed codes -------------------------------------------------------------------------
 
+
 def test_built_code_verifies_under_the_test_switch(fr00_key: bytes, trust_fr00: None) -> None:
     doc = parse_and_verify(_build(fr00_key), today=TODAY)
     assert doc.valid_signature is True
@@ -82,8 +83,9 @@ def test_annex_is_never_trusted(fr00_key: bytes, trust_fr00: None) -> None:
 
 def test_truncated_value_is_flagged_and_signed(fr00_key: bytes, trust_fr00: None) -> None:
     long_name = "DE LA FONTAINE DU GRAND CHATEAU MARIE CHRISTINE"
-    doc = parse_and_verify(_build(fr00_key, fields={**SPECIMEN_FIELDS, "46": long_name}),
-                           today=TODAY)
+    doc = parse_and_verify(
+        _build(fr00_key, fields={**SPECIMEN_FIELDS, "46": long_name}), today=TODAY
+    )
     assert doc.valid_signature is True
     assert doc.truncated == frozenset({"46"})
     assert doc.fields["46"] == long_name[:38]
@@ -99,13 +101,16 @@ def test_unknown_identifier_kept_raw(fr00_key: bytes, trust_fr00: None) -> None:
     assert doc.unknown_identifiers == frozenset({"9Z"})
 
 
-@pytest.mark.parametrize(("kwargs", "code"), [
-    ({"certificate": "0000"}, "certificat_de_test"),
-    ({"authority": "FR99"}, "autorite_inconnue"),
-    ({"authority": "FR04", "certificate": "0000"}, "certificat_de_test"),
-    ({"doc_type": "01"}, "type_non_pris_en_charge"),
-    ({"signature_date": date(2025, 12, 25)}, "date_signature_future"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"certificate": "0000"}, "certificat_de_test"),
+        ({"authority": "FR99"}, "autorite_inconnue"),
+        ({"authority": "FR04", "certificate": "0000"}, "certificat_de_test"),
+        ({"doc_type": "01"}, "type_non_pris_en_charge"),
+        ({"signature_date": date(2025, 12, 25)}, "date_signature_future"),
+    ],
+)
 def test_policy_rejections(kwargs: dict, code: str, fr00_key: bytes, trust_fr00: None) -> None:
     doc = parse_and_verify(_build(fr00_key, **kwargs), today=TODAY)
     assert doc.valid_signature is False
@@ -121,11 +126,14 @@ def test_unknown_fr04_certificate_is_not_verifiable_offline(fr00_key: bytes) -> 
     assert doc.to_contract([])["valid_signature"] is False
 
 
-@pytest.mark.parametrize(("header", "code"), [
-    ("DC04FR000001FFFF23F02802FR", "perimetre_non_pris_en_charge"),
-    ("DC04FR000001FFFF23F02801BE", "pays_non_pris_en_charge"),
-    ("DC04FR000001FFFFFFFF2801FR", "date_signature_absente"),
-])
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        ("DC04FR000001FFFF23F02802FR", "perimetre_non_pris_en_charge"),
+        ("DC04FR000001FFFF23F02801BE", "pays_non_pris_en_charge"),
+        ("DC04FR000001FFFFFFFF2801FR", "date_signature_absente"),
+    ],
+)
 def test_header_policy(header: str, code: str, fr00_key: bytes, trust_fr00: None) -> None:
     doc = parse_and_verify(_sign_text(header + "4163198", fr00_key), today=TODAY)
     assert (doc.valid_signature, doc.reason_code) == (False, code)
@@ -135,11 +143,17 @@ def test_missing_or_unreadable_signature(trust_fr00: None) -> None:
     head = "DC04FR000001FFFF23F02801FR4163198"
     assert parse_and_verify(head, today=TODAY).reason_code == "signature_absente"
     assert parse_and_verify(head + US, today=TODAY).reason_code == "signature_absente"
-    assert parse_and_verify(head + US + "NOT-BASE32!", today=TODAY).reason_code == "signature_illisible"
-    assert parse_and_verify(head + US + "ABCDEFGH", today=TODAY).reason_code == "signature_illisible"
+    assert (
+        parse_and_verify(head + US + "NOT-BASE32!", today=TODAY).reason_code
+        == "signature_illisible"
+    )
+    assert (
+        parse_and_verify(head + US + "ABCDEFGH", today=TODAY).reason_code == "signature_illisible"
+    )
 
 
 # -- production trust path, with a PKI and a TSL of our own ------------------------------------
+
 
 @pytest.fixture(scope="module")
 def pki() -> dict:
@@ -148,16 +162,31 @@ def pki() -> dict:
     leaf, leaf_key = make_leaf(ca, "AB12", not_before=date(2024, 1, 1), not_after=date(2026, 1, 1))
     stranger, stranger_key = make_leaf(other_ca, "CD34")
     fpe3, _ = make_leaf(ca, "FPE3", not_before=date(2021, 1, 1), not_after=date(2024, 1, 1))
-    return {"ca": ca, "other_ca": other_ca, "leaf": leaf, "leaf_key": leaf_key,
-            "stranger": stranger, "stranger_key": stranger_key, "fpe3": fpe3}
+    return {
+        "ca": ca,
+        "other_ca": other_ca,
+        "leaf": leaf,
+        "leaf_key": leaf_key,
+        "stranger": stranger,
+        "stranger_key": stranger_key,
+        "fpe3": fpe3,
+    }
 
 
-def _cache(tmp_path: Path, pki: dict, *, sequence: int = 99, status: str | None = None,
-           leaves: dict[str, object] | None = None) -> TrustStore:
+def _cache(
+    tmp_path: Path,
+    pki: dict,
+    *,
+    sequence: int = 99,
+    status: str | None = None,
+    leaves: dict[str, object] | None = None,
+) -> TrustStore:
     cache = tmp_path / "cache"
     cache.mkdir(exist_ok=True)
-    authorities = [("FR09", pki["ca"][0], "http://127.0.0.1/none"),
-                   ("FR04", pki["ca"][0], "http://127.0.0.1/none")]
+    authorities = [
+        ("FR09", pki["ca"][0], "http://127.0.0.1/none"),
+        ("FR04", pki["ca"][0], "http://127.0.0.1/none"),
+    ]
     extra = {"status": status} if status else {}
     (cache / "tsl.xml").write_bytes(tsl_xml(sequence, authorities, **extra))
     for name, cert in (leaves or {}).items():
@@ -167,52 +196,64 @@ def _cache(tmp_path: Path, pki: dict, *, sequence: int = 99, status: str | None 
 
 def test_production_code_verifies_against_tsl_and_cached_leaf(tmp_path: Path, pki: dict) -> None:
     store = _cache(tmp_path, pki, leaves={"FR09_AB12": pki["leaf"]})
-    doc = parse_and_verify(_build(pki["leaf_key"], authority="FR09", certificate="AB12"),
-                           trust=store, today=TODAY)
+    doc = parse_and_verify(
+        _build(pki["leaf_key"], authority="FR09", certificate="AB12"), trust=store, today=TODAY
+    )
     assert doc.valid_signature is True, doc.reason
     assert doc.to_contract([])["authority"] == "FR09"
 
 
 def test_production_code_without_cached_leaf_is_not_verifiable(tmp_path: Path, pki: dict) -> None:
     store = _cache(tmp_path, pki)
-    doc = parse_and_verify(_build(pki["leaf_key"], authority="FR09", certificate="AB12"),
-                           trust=store, today=TODAY)
+    doc = parse_and_verify(
+        _build(pki["leaf_key"], authority="FR09", certificate="AB12"), trust=store, today=TODAY
+    )
     assert (doc.valid_signature, doc.reason_code) == (None, "non_verifiable_hors_ligne")
 
 
 def test_leaf_not_issued_by_the_tsl_ca_is_refused(tmp_path: Path, pki: dict) -> None:
     store = _cache(tmp_path, pki, leaves={"FR09_CD34": pki["stranger"]})
-    doc = parse_and_verify(_build(pki["stranger_key"], authority="FR09", certificate="CD34"),
-                           trust=store, today=TODAY)
+    doc = parse_and_verify(
+        _build(pki["stranger_key"], authority="FR09", certificate="CD34"), trust=store, today=TODAY
+    )
     assert (doc.valid_signature, doc.reason_code) == (False, "certificat_non_reconnu")
 
 
 def test_signature_date_outside_leaf_validity_is_refused(tmp_path: Path, pki: dict) -> None:
     store = _cache(tmp_path, pki, leaves={"FR09_AB12": pki["leaf"]})
-    payload = _build(pki["leaf_key"], authority="FR09", certificate="AB12",
-                     signature_date=date(2026, 3, 1))
+    payload = _build(
+        pki["leaf_key"], authority="FR09", certificate="AB12", signature_date=date(2026, 3, 1)
+    )
     doc = parse_and_verify(payload, trust=store, today=date(2026, 4, 1))
     assert (doc.valid_signature, doc.reason_code) == (False, "date_signature_hors_validite")
     assert "01/03/2026" in (doc.reason or "")
 
 
 def test_withdrawn_authority_is_refused(tmp_path: Path, pki: dict) -> None:
-    store = _cache(tmp_path, pki, status="http://uri.etsi.org/TrstSvc/Svcstatus/withdrawn",
-                   leaves={"FR09_AB12": pki["leaf"]})
-    doc = parse_and_verify(_build(pki["leaf_key"], authority="FR09", certificate="AB12"),
-                           trust=store, today=TODAY)
+    store = _cache(
+        tmp_path,
+        pki,
+        status="http://uri.etsi.org/TrstSvc/Svcstatus/withdrawn",
+        leaves={"FR09_AB12": pki["leaf"]},
+    )
+    doc = parse_and_verify(
+        _build(pki["leaf_key"], authority="FR09", certificate="AB12"), trust=store, today=TODAY
+    )
     assert (doc.valid_signature, doc.reason_code) == (False, "autorite_inactive")
 
 
 def test_older_cached_tsl_is_ignored(tmp_path: Path, pki: dict) -> None:
     store = _cache(tmp_path, pki, sequence=3, leaves={"FR09_AB12": pki["leaf"]})
-    doc = parse_and_verify(_build(pki["leaf_key"], authority="FR09", certificate="AB12"),
-                           trust=store, today=TODAY)
+    doc = parse_and_verify(
+        _build(pki["leaf_key"], authority="FR09", certificate="AB12"), trust=store, today=TODAY
+    )
     assert (doc.valid_signature, doc.reason_code) == (False, "autorite_inconnue")
     assert store.tsl.sequence == 22  # the bundled ANTS list
 
 
-def test_fr04_anonymised_signature_fails_once_a_certificate_is_known(tmp_path: Path, pki: dict) -> None:
+def test_fr04_anonymised_signature_fails_once_a_certificate_is_known(
+    tmp_path: Path, pki: dict
+) -> None:
     store = _cache(tmp_path, pki, leaves={"FR04_FPE3": pki["fpe3"]})
     doc = parse_and_verify(FR04_ANONYMISED, trust=store, today=TODAY)
     assert (doc.valid_signature, doc.reason_code) == (False, "signature_invalide")
@@ -229,6 +270,7 @@ def test_bundled_tsl_lists_the_ants_authorities() -> None:
 
 
 # -- docproc trust refresh, against a local HTTP server ----------------------------------------
+
 
 @pytest.fixture
 def http_server() -> Iterator[tuple[str, dict[str, bytes]]]:
@@ -255,17 +297,27 @@ def http_server() -> Iterator[tuple[str, dict[str, bytes]]]:
         server.server_close()
 
 
-def test_refresh_fetches_tsl_and_leaves(tmp_path: Path, pki: dict,
-                                        http_server: tuple[str, dict[str, bytes]]) -> None:
+def test_refresh_fetches_tsl_and_leaves(
+    tmp_path: Path, pki: dict, http_server: tuple[str, dict[str, bytes]]
+) -> None:
     base, routes = http_server
-    routes["/tsl.xml"] = tsl_xml(99, [("FR09", pki["ca"][0], f"{base}/fr09.p7b"),
-                                      ("FR08", pki["other_ca"][0], f"{base}/missing.der")])
+    routes["/tsl.xml"] = tsl_xml(
+        99,
+        [
+            ("FR09", pki["ca"][0], f"{base}/fr09.p7b"),
+            ("FR08", pki["other_ca"][0], f"{base}/missing.der"),
+        ],
+    )
     routes["/fr09.p7b"] = pkcs7.serialize_certificates(
-        [pki["leaf"], pki["stranger"]], serialization.Encoding.DER)
+        [pki["leaf"], pki["stranger"]], serialization.Encoding.DER
+    )
     cache = tmp_path / "refreshed"
     count = refresh_trust_cache(cache, tsl_url=f"{base}/tsl.xml", timeout=5)
     assert count == 1  # the stranger is not issued by FR09's CA; FR08's address is a 404
     assert sorted(p.name for p in cache.iterdir()) == ["FR09_AB12.pem", "tsl.xml"]
-    doc = parse_and_verify(_build(pki["leaf_key"], authority="FR09", certificate="AB12"),
-                           trust=TrustStore(cache), today=TODAY)
+    doc = parse_and_verify(
+        _build(pki["leaf_key"], authority="FR09", certificate="AB12"),
+        trust=TrustStore(cache),
+        today=TODAY,
+    )
     assert doc.valid_signature is True

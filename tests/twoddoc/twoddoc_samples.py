@@ -42,9 +42,16 @@ FR04_ANONYMISED = (
 
 #: The specimen household of the tax reference codes.
 SPECIMEN_FIELDS = {
-    "43": "2,75", "44": "2278012345678", "45": "2021", "46": "RETI PATRICK",
-    "4A": "31072022", "41": "63198", "47": "3001123456789", "48": "RETI SOPHIE",
-    "49": "0701987765432", "4V": "3542",
+    "43": "2,75",
+    "44": "2278012345678",
+    "45": "2021",
+    "46": "RETI PATRICK",
+    "4A": "31072022",
+    "41": "63198",
+    "47": "3001123456789",
+    "48": "RETI SOPHIE",
+    "49": "0701987765432",
+    "4V": "3542",
 }
 
 
@@ -53,23 +60,39 @@ def as_decoded(code: str) -> str:
     return code.replace("<GS>", "\x1d").replace("<RS>", "\x1e").replace("<US>", "\x1f")
 
 
-def pdf_with_code(code_img: Image.Image | None, *, size_mm: float = 27.0,
-                  pages: int = 1, code_page: int = 0, text_lines: int = 50) -> bytes:
+def pdf_with_code(
+    code_img: Image.Image | None,
+    *,
+    size_mm: float = 27.0,
+    pages: int = 1,
+    code_page: int = 0,
+    text_lines: int = 50,
+) -> bytes:
     """An A4 text PDF (reportlab) with ``code_img`` drawn top-left on ``code_page``."""
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pagesize=A4)
     width, height = A4
     for page in range(pages):
         if code_img is not None and page == code_page:
-            pdf.drawImage(ImageReader(code_img), 12 * mm, height - 10 * mm - size_mm * mm,
-                          width=size_mm * mm, height=size_mm * mm)
+            pdf.drawImage(
+                ImageReader(code_img),
+                12 * mm,
+                height - 10 * mm - size_mm * mm,
+                width=size_mm * mm,
+                height=size_mm * mm,
+            )
         pdf.setFont("Helvetica-Bold", 13)
         pdf.drawString(70 * mm, height - 20 * mm, "DIRECTION GÉNÉRALE DES FINANCES PUBLIQUES")
-        pdf.drawString(70 * mm, height - 27 * mm, "Avis d'impôt 2025 sur les revenus de l'année 2024")
+        pdf.drawString(
+            70 * mm, height - 27 * mm, "Avis d'impôt 2025 sur les revenus de l'année 2024"
+        )
         pdf.setFont("Helvetica", 9)
         for i in range(text_lines):
-            pdf.drawString(15 * mm, height - 50 * mm - i * 4.5 * mm,
-                           f"Ligne {i + 1} : revenus déclarés, montant {1234 * (i + 1)} €, page {page + 1}/{pages}")
+            pdf.drawString(
+                15 * mm,
+                height - 50 * mm - i * 4.5 * mm,
+                f"Ligne {i + 1} : revenus déclarés, montant {1234 * (i + 1)} €, page {page + 1}/{pages}",
+            )
         pdf.showPage()
     pdf.save()
     return buf.getvalue()
@@ -77,41 +100,61 @@ def pdf_with_code(code_img: Image.Image | None, *, size_mm: float = 27.0,
 
 # -- a small PKI and TSL of our own, to exercise the production trust path -------------------
 
+
 def make_ca(name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     """A self-signed CA (EC P-256) named ``name``, valid 2010-2040."""
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "AC DE TEST DOCPROC")])
-    cert = (x509.CertificateBuilder()
-            .subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(datetime(2010, 1, 1, tzinfo=UTC))
-            .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .sign(key, hashes.SHA256()))
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "AC DE TEST DOCPROC"),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2010, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     return cert, key
 
 
-def make_leaf(ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], cert_id: str, *,
-              not_before: date = date(2020, 1, 1), not_after: date = date(2030, 1, 1),
-              ) -> tuple[x509.Certificate, bytes]:
+def make_leaf(
+    ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey],
+    cert_id: str,
+    *,
+    not_before: date = date(2020, 1, 1),
+    not_after: date = date(2030, 1, 1),
+) -> tuple[x509.Certificate, bytes]:
     """A 2D-Doc signing certificate CN=``cert_id`` issued by ``ca``; returns (cert, key PEM)."""
     ca_cert, ca_key = ca
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cert_id)]))
-            .issuer_name(ca_cert.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(datetime.combine(not_before, datetime.min.time(), UTC))
-            .not_valid_after(datetime.combine(not_after, datetime.min.time(), UTC))
-            .sign(ca_key, hashes.SHA256()))
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cert_id)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.combine(not_before, datetime.min.time(), UTC))
+        .not_valid_after(datetime.combine(not_after, datetime.min.time(), UTC))
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return cert, pem
 
 
-def tsl_xml(sequence: int, authorities: list[tuple[str, x509.Certificate, str]],
-            status: str = "http://uri.etsi.org/TrstSvc/Svcstatus/inaccord") -> bytes:
+def tsl_xml(
+    sequence: int,
+    authorities: list[tuple[str, x509.Certificate, str]],
+    status: str = "http://uri.etsi.org/TrstSvc/Svcstatus/inaccord",
+) -> bytes:
     """A TSL in the ANTS layout listing (authority id, CA certificate, publication URI)."""
     providers = []
     for ac, ca_cert, uri in authorities:

@@ -32,8 +32,13 @@ def upgrade() -> None:
     op.create_table(
         "files",
         sa.Column("id", sa.String(32), primary_key=True),
-        sa.Column("dossier_id", sa.String(32),
-                  sa.ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "dossier_id",
+            sa.String(32),
+            sa.ForeignKey("dossiers.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False, index=True),
@@ -48,8 +53,13 @@ def upgrade() -> None:
     op.create_table(
         "jobs",
         sa.Column("id", sa.String(32), primary_key=True),
-        sa.Column("dossier_id", sa.String(32),
-                  sa.ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "dossier_id",
+            sa.String(32),
+            sa.ForeignKey("dossiers.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("file_id", sa.String(32), nullable=True),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),

@@ -17,8 +17,13 @@ depends_on = None
 
 
 def _dossier_fk() -> sa.Column[str]:
-    return sa.Column("dossier_id", sa.String(32), sa.ForeignKey("dossiers.id", ondelete="CASCADE"),
-                     nullable=False, index=True)
+    return sa.Column(
+        "dossier_id",
+        sa.String(32),
+        sa.ForeignKey("dossiers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
 
 
 def upgrade() -> None:

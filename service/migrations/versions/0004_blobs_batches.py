@@ -39,9 +39,19 @@ def upgrade() -> None:
     )
     op.create_table(
         "batch_items",
-        sa.Column("batch_id", sa.String(32), sa.ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("dossier_id", sa.String(32), sa.ForeignKey("dossiers.id", ondelete="CASCADE"),
-                  primary_key=True, index=True),
+        sa.Column(
+            "batch_id",
+            sa.String(32),
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            "dossier_id",
+            sa.String(32),
+            sa.ForeignKey("dossiers.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("job_id", sa.String(32), nullable=True),

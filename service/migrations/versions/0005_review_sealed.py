@@ -26,15 +26,20 @@ branch_labels = None
 depends_on = None
 
 #: table -> its personal columns (clear name; the sealed one is ``<name>_sealed``).
-_COLUMNS = {"corrections": ("value", "machine_value", "reason"),
-            "decisions": ("reason",),
-            "audit": ("old_value", "new_value", "reason")}
+_COLUMNS = {
+    "corrections": ("value", "machine_value", "reason"),
+    "decisions": ("reason",),
+    "audit": ("old_value", "new_value", "reason"),
+}
 
 _DOSSIERS = sa.table("dossiers", sa.column("id", sa.String), sa.column("data_key", sa.LargeBinary))
 
 
 def _table(name: str) -> sa.TableClause:
-    columns: list[sa.ColumnClause[Any]] = [sa.column("id", sa.String), sa.column("dossier_id", sa.String)]
+    columns: list[sa.ColumnClause[Any]] = [
+        sa.column("id", sa.String),
+        sa.column("dossier_id", sa.String),
+    ]
     for col in _COLUMNS[name]:
         columns += [sa.column(col, sa.Text), sa.column(col + "_sealed", sa.LargeBinary)]
     return sa.table(name, *columns)
@@ -56,12 +61,16 @@ def _sealings(conn: sa.Connection) -> dict[str, Any]:
     from service.sealed import Sealer
 
     sealer = Sealer(_master_key())
-    return {d.id: ReviewSeal(sealer, d.id, d.data_key or b"")
-            for d in conn.execute(sa.select(_DOSSIERS.c.id, _DOSSIERS.c.data_key))}
+    return {
+        d.id: ReviewSeal(sealer, d.id, d.data_key or b"")
+        for d in conn.execute(sa.select(_DOSSIERS.c.id, _DOSSIERS.c.data_key))
+    }
 
 
 def _has_rows(conn: sa.Connection) -> bool:
-    return any(conn.execute(sa.select(_table(name).c.id).limit(1)).first() is not None for name in _COLUMNS)
+    return any(
+        conn.execute(sa.select(_table(name).c.id).limit(1)).first() is not None for name in _COLUMNS
+    )
 
 
 def upgrade() -> None:
@@ -75,9 +84,18 @@ def upgrade() -> None:
             table = _table(name)
             for row in conn.execute(sa.select(table)).all():
                 sealing = sealings[row.dossier_id]
-                conn.execute(table.update().where(table.c.id == row.id).values(**{
-                    col + "_sealed": sealing.seal(f"{name}.{col}", row.id, json.loads(getattr(row, col)))
-                    for col in columns}))
+                conn.execute(
+                    table.update()
+                    .where(table.c.id == row.id)
+                    .values(
+                        **{
+                            col + "_sealed": sealing.seal(
+                                f"{name}.{col}", row.id, json.loads(getattr(row, col))
+                            )
+                            for col in columns
+                        }
+                    )
+                )
     # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35, PostgreSQL), as in 0003.
     for name, columns in _COLUMNS.items():
         for col in columns:
@@ -95,10 +113,22 @@ def downgrade() -> None:
             table = _table(name)
             for row in conn.execute(sa.select(table)).all():
                 sealing = sealings[row.dossier_id]
-                conn.execute(table.update().where(table.c.id == row.id).values(**{
-                    col: json.dumps(sealing.unseal(f"{name}.{col}", row.id, getattr(row, col + "_sealed")),
-                                    ensure_ascii=False, separators=(",", ":"))
-                    for col in columns}))
+                conn.execute(
+                    table.update()
+                    .where(table.c.id == row.id)
+                    .values(
+                        **{
+                            col: json.dumps(
+                                sealing.unseal(
+                                    f"{name}.{col}", row.id, getattr(row, col + "_sealed")
+                                ),
+                                ensure_ascii=False,
+                                separators=(",", ":"),
+                            )
+                            for col in columns
+                        }
+                    )
+                )
     for name, columns in _COLUMNS.items():
         for col in columns:
             op.execute(f"ALTER TABLE {name} DROP COLUMN {col}_sealed")
