@@ -13,7 +13,7 @@ class Reason(StrEnum):
     malformed = "file.malformed"
     encrypted = "pdf.encrypted"
     too_many_pages = "pdf.too_many_pages"
-    active_content = "pdf.active_content"
+    active_content = "pdf.contenu_actif"
     polyglot = "file.polyglot"
     image_too_large = "image.too_large"
     image_unreadable = "image.unreadable"
@@ -69,7 +69,7 @@ ACTIVE_KINDS_FR: dict[str, str] = {
 
 
 def active_content_error(kind: str, where: str) -> DocprocError:
-    """``pdf.active_content`` naming the kind found and where (document, page, annotation)."""
+    """``pdf.contenu_actif`` naming the kind found and where (document, page, annotation)."""
     name = ACTIVE_KINDS_FR.get(kind, kind)
     return DocprocError(
         Reason.active_content,

@@ -1,7 +1,7 @@
 """A corpus of hostile and odd uploads, generated on demand (nothing binary is committed).
 
 ``corpus()`` returns ``HostileFile(name, data, expected)`` items: ``expected`` is the code
-of the check that refuses the file (``fichier.ressources``, ``pdf.active_content``…), or
+of the check that refuses the file (``fichier.ressources``, ``pdf.contenu_actif``…), or
 None for a file that must be read (accepted at file level). Families (``family``):
 ``structure`` (XObject "billion laughs", flate bombs, deep nesting, object streams, object
 and page counts), ``actif`` (active content in every hiding place: plain, hex-escaped names,
@@ -51,7 +51,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 RESOURCES = "fichier.ressources"
 
 
-ACTIVE = "pdf.active_content"
+ACTIVE = "pdf.contenu_actif"
 
 
 MALFORMED = "file.malformed"

@@ -3,7 +3,7 @@
 Two things are looked for, by walking every object (object streams included; qpdf decodes
 names, so ``/J#61vaScript`` is ``/JavaScript``):
 
-* **active content** (``pdf.active_content``, with the kind found in ``data.kind``):
+* **active content** (``pdf.contenu_actif``, with the kind found in ``data.kind``):
   JavaScript, Launch, embedded files, XFA, RichMedia and the URI, SubmitForm, ImportData,
   GoToR and GoToE actions, wherever they sit: catalog (OpenAction, Names, AA), pages (AA),
   annotations, or any other object;

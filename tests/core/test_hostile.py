@@ -152,7 +152,7 @@ def test_pdf_with_javascript() -> None:
         b"/Type /Catalog", b"/Type /Catalog /Names << /JavaScript 99 0 R >>", 1
     )
     f = _file(data)
-    assert not f["accepted"] and _failed(f) == ["pdf.active_content"]
+    assert not f["accepted"] and _failed(f) == ["pdf.contenu_actif"]
 
 
 def test_active_content_names_inside_a_stream_are_not_active() -> None:

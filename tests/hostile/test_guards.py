@@ -45,7 +45,7 @@ def test_active_content_is_found_in_every_hiding_place(name: str, variant: str) 
     elif variant == "objstm":
         data = hostile.to_object_streams(data)
     found = _reason(data)
-    assert found is not None and found[0] == "pdf.active_content", found
+    assert found is not None and found[0] == "pdf.contenu_actif", found
     assert found[1]["kind"] in (
         "javascript",
         "launch",
