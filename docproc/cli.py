@@ -266,7 +266,21 @@ def cmd_eligibility(args: argparse.Namespace) -> int:
     return run_cli(Path(args.household), args.json)
 
 
+def _needs_extra(*modules: str) -> None:
+    """Usage error (exit 2) when a development tool's libraries are not installed: the sample
+    generator, the benchmarks and the demo need the ``dev`` extra, the service does not."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(
+            f"cette commande a besoin de {', '.join(missing)} : installez l'extra de développement "
+            "(pip install -e '.[dev]', ce que fait make setup)."
+        )
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
+    _needs_extra("reportlab", "httpx")
     from docproc.bench import run_bench
 
     return run_bench(as_json=args.json, sections=args.only, avis=args.avis)
@@ -303,6 +317,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    _needs_extra("httpx")
     from service.demo import run_demo
 
     return run_demo(Path(args.dir))

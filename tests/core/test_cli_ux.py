@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from docproc import cli
 from docproc.progress import Progress
 from tests.conftest import SAMPLES
@@ -163,3 +165,20 @@ def test_extract_text_uses_the_demo_labels() -> None:
     )
     assert "✓ tous les contrôles sont satisfaits" in proc.stdout
     assert proc.stderr == ""  # one file: no progress lines
+
+
+def test_dev_tools_without_their_extra_are_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """reportlab and httpx are in the dev extra only: bench and demo say so (exit 2), no traceback."""
+    import importlib.util
+
+    from docproc.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "httpx" else real(name, *a)
+    )  # fault: httpx absent
+    assert main(["demo", "samples"]) == 2
+    err = capsys.readouterr().err
+    assert "httpx" in err and "[dev]" in err and "Traceback" not in err
