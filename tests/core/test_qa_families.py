@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from docproc import qa
+from docproc import qa, qa_tally
 from tests.conftest import SAMPLES
 
 CLI = [sys.executable, "-m", "docproc.cli"]
@@ -179,12 +179,14 @@ def test_code_printed_rules() -> None:
         "missing_pages": [],
         "fields": {"reference_avis": "2575A12345678"},
     }
-    assert qa._code_printed(signed, avis)
-    assert not qa._code_printed({}, avis)  # unsigned sample: no code
-    assert not qa._code_printed(signed, {**avis, "missing_pages": [1]})
-    assert not qa._code_printed(signed, {**avis, "fields": {}})  # page 1 absent: none of its fields
-    assert not qa._code_printed(signed, {**avis, "kind": "taxe_fonciere"})
-    assert qa._code_printed(
+    assert qa_tally.code_printed(signed, avis)
+    assert not qa_tally.code_printed({}, avis)  # unsigned sample: no code
+    assert not qa_tally.code_printed(signed, {**avis, "missing_pages": [1]})
+    assert not qa_tally.code_printed(
+        signed, {**avis, "fields": {}}
+    )  # page 1 absent: none of its fields
+    assert not qa_tally.code_printed(signed, {**avis, "kind": "taxe_fonciere"})
+    assert qa_tally.code_printed(
         {}, {"kind": "taxe_fonciere", "twoddoc": {"present": True}}
     )  # said explicitly
 
