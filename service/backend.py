@@ -32,6 +32,7 @@ from service.db import (
     Dossier,
     Job,
     StoredFile,
+    add_reextraction_job,
     new_id,
     utcnow,
 )
@@ -293,23 +294,7 @@ class Service:
                 raise ApiError(
                     409, "dossier.empty", "Le dossier ne contient aucun fichier à relire."
                 )
-            dossier.generation += 1
-            dossier.updated_at = now
-            s.add(
-                Job(
-                    id=job_id,
-                    dossier_id=dossier_id,
-                    file_id=None,
-                    kind="reextraction",
-                    generation=dossier.generation,
-                    status=JOB_QUEUED,
-                    attempts=0,
-                    rq_id=first_rq,
-                    enqueues=1,
-                    enqueued_at=now,
-                    created_at=now,
-                )
-            )
+            add_reextraction_job(s, dossier, job_id, first_rq, now)
         self._push(job_id, first_rq, "reextraction")
         return job_id
 

@@ -46,6 +46,7 @@ from service.db import (
     Dossier,
     Job,
     StoredFile,
+    add_reextraction_job,
     new_id,
     utcnow,
 )
@@ -470,23 +471,7 @@ def _launch_some(
                     ).decode()
                 }
             )
-            dossier.generation += 1
-            dossier.updated_at = now
-            s.add(
-                Job(
-                    id=job_id,
-                    dossier_id=dossier_id,
-                    file_id=None,
-                    kind="reextraction",
-                    generation=dossier.generation,
-                    status=JOB_QUEUED,
-                    attempts=0,
-                    rq_id=first_rq,
-                    enqueues=1,
-                    enqueued_at=now,
-                    created_at=now,
-                )
-            )
+            add_reextraction_job(s, dossier, job_id, first_rq, now)
             item.status, item.job_id, item.launched_at = ITEM_LAUNCHED, job_id, now
             out.append((job_id, first_rq))
     return out

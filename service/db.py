@@ -263,6 +263,30 @@ class BatchItem(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+def add_reextraction_job(
+    s: Session, dossier: Dossier, job_id: str, rq_id: str, now: datetime
+) -> None:
+    """In an open write session: a new generation of ``dossier`` and its re-extraction job,
+    queued under ``rq_id`` (the API's single re-extraction and the agents' batches alike)."""
+    dossier.generation += 1
+    dossier.updated_at = now
+    s.add(
+        Job(
+            id=job_id,
+            dossier_id=dossier.id,
+            file_id=None,
+            kind="reextraction",
+            generation=dossier.generation,
+            status=JOB_QUEUED,
+            attempts=0,
+            rq_id=rq_id,
+            enqueues=1,
+            enqueued_at=now,
+            created_at=now,
+        )
+    )
+
+
 #: Core tables, for the hot paths (the ORM costs more than the SQL there).
 DOSSIERS = cast(Table, Dossier.__table__)
 FILES = cast(Table, StoredFile.__table__)
