@@ -135,12 +135,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
             uploads.append(Upload(path.name, path.read_bytes()))
         except OSError:
             raise UsageError(f"Impossible de lire le fichier « {path} ».") from None
-    logging.getLogger("docproc.sandbox").setLevel(logging.ERROR)  # said below, with the file's name
-    with (
-        Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress,
-        _file_progress(progress, len(uploads)),
-    ):
-        result = extract(uploads, args.date or date.today()).to_contract()
+    # The sandbox's warning names no file (a service log must not); it is said below, with the
+    # file's name, so it is muted for this run only (the level is put back: a library caller's
+    # logging stays as it was).
+    sandbox_log = logging.getLogger("docproc.sandbox")
+    level = sandbox_log.level
+    sandbox_log.setLevel(logging.ERROR)
+    try:
+        with (
+            Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress,
+            _file_progress(progress, len(uploads)),
+        ):
+            result = extract(uploads, args.date or date.today()).to_contract()
+    finally:
+        sandbox_log.setLevel(level)
     for f in result["files"]:
         for c in f["checks"]:
             if not c["ok"] and c["code"] == "fichier.ressources" and c["data"].get("cause"):

@@ -182,3 +182,17 @@ def test_dev_tools_without_their_extra_are_a_usage_error(
     assert main(["demo", "samples"]) == 2
     err = capsys.readouterr().err
     assert "httpx" in err and "[dev]" in err and "Traceback" not in err
+
+
+def test_extract_puts_the_sandbox_logger_level_back(capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: ``extract`` muted ``docproc.sandbox`` for the rest of the process, so a caller
+    in the same process (the tests, a notebook) lost the sandbox's warnings."""
+    import logging
+
+    from docproc.cli import main
+
+    logger = logging.getLogger("docproc.sandbox")
+    before = logger.level
+    assert main(["extract", "--json", "samples/asdir_2025_imposable.pdf"]) == 0
+    capsys.readouterr()
+    assert logger.level == before
