@@ -38,6 +38,12 @@ def run_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = base / "run-logs.txt"
     tee = run_logs.Tee(path)
     root.addHandler(tee)
+    # The API the tests run in this process writes its lines (JSON, as in production) to a file
+    # of the run, not between pytest's dots; the final check reads it with the workers' logs.
+    from service import logs
+
+    api_log = (base / "api-in-process.log").open("a", encoding="utf-8")
+    logs.configure(stream=api_log)
     yield path
     root.removeHandler(tee)
     root.setLevel(level)
