@@ -100,6 +100,17 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class ServiceOrWarning(logging.Filter):
+    """``docproc.*`` from INFO; other libraries (uvicorn, rq, alembic…) from WARNING."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return (
+            record.levelno >= logging.WARNING
+            or record.name == ROOT_LOGGER
+            or record.name.startswith("docproc.")
+        )
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and the context fields present."""
 
@@ -169,24 +180,25 @@ _configured = False
 
 
 def configure(stream: TextIO | None = None) -> logging.Logger:
-    """Once per process: ``docproc.*`` at INFO, one handler on the root logger (others at WARNING).
+    """Once per process: one handler on the root logger, ``docproc.*`` from INFO, others from WARNING.
 
-    JSON unless the stream (stderr by default) is a terminal. Returns the request logger."""
+    JSON unless the stream (stderr by default) is a terminal. Returns the request logger. No
+    level is set on ``docproc`` itself, so a test's ``caplog.set_level(DEBUG)`` still sees it."""
     global _configured
     if not _configured:
         _configured = True
-        logging.getLogger(ROOT_LOGGER).setLevel(logging.INFO)
         handler: logging.Handler = (
             logging.StreamHandler(stream) if stream is not None else _Stderr()
         )
         handler.setFormatter(
             TextFormatter() if _is_terminal(stream or sys.stderr) else JsonFormatter()
         )
+        handler.addFilter(ServiceOrWarning())
         handler.addFilter(ContextFilter())
         root = logging.getLogger()
         root.addHandler(handler)
-        if root.level == logging.NOTSET or root.level > logging.WARNING:
-            root.setLevel(logging.WARNING)
+        if root.level == logging.NOTSET or root.level > logging.INFO:
+            root.setLevel(logging.INFO)
     return logging.getLogger(REQUEST_LOGGER)
 
 

@@ -32,12 +32,21 @@ def run_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     metrics_dir = base / "metrics"
     metrics_dir.mkdir(exist_ok=True)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
-    logging.getLogger("docproc").setLevel(logging.INFO)  # as the service runs
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)  # docproc.* logs from INFO, as in the service (service/logs.py)
     path = base / "run-logs.txt"
     tee = run_logs.Tee(path)
-    logging.getLogger().addHandler(tee)
+    root.addHandler(tee)
+    # The API the tests run in this process writes its lines (JSON, as in production) to a file
+    # of the run, not between pytest's dots; the final check reads it with the workers' logs.
+    from service import logs
+
+    api_log = (base / "api-in-process.log").open("a", encoding="utf-8")
+    logs.configure(stream=api_log)
     yield path
-    logging.getLogger().removeHandler(tee)
+    root.removeHandler(tee)
+    root.setLevel(level)
     tee.finish()
 
 

@@ -112,7 +112,7 @@ def test_upload_line_names_the_job_it_queued(service: Harness, sample_pdf: bytes
         while job not in buffer.getvalue() and time.monotonic() < deadline:
             time.sleep(0.02)
         # A client cannot make us write what it puts in a URL.
-        assert c.get("/dossiers/MARCHAND_JULIEN_PAUL").status_code == 404
+        assert c.get("/dossiers/NOM-DE-PERSONNE-dans-une-URL").status_code == 404
         deadline = time.monotonic() + 5
         while '"status": 404' not in buffer.getvalue() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -123,7 +123,7 @@ def test_upload_line_names_the_job_it_queued(service: Harness, sample_pdf: bytes
     assert upload.get("job_id") == job and upload["dossier_id"] == dossier, buffer.getvalue()
     refused = next(x for x in lines if x.get("status") == 404)
     assert refused["route"] == "/dossiers/{dossier_id}" and "dossier_id" not in refused
-    assert "MARCHAND" not in buffer.getvalue()
+    assert "PERSONNE" not in buffer.getvalue()
 
 
 def test_context_ids_reach_every_line_and_terminal_lines_are_readable() -> None:
@@ -152,3 +152,21 @@ def test_context_ids_reach_every_line_and_terminal_lines_are_readable() -> None:
         record.exc_info = sys.exc_info()
     assert "MARCHAND" not in logs.JsonFormatter().format(record)
     assert "MARCHAND" not in logs.TextFormatter().format(record)
+
+
+def test_service_lines_from_info_other_libraries_from_warning() -> None:
+    keep = logs.ServiceOrWarning()
+
+    def rec(name: str, level: int) -> logging.LogRecord:
+        return logging.LogRecord(name, level, __file__, 1, "m", None, None)
+
+    assert keep.filter(rec("docproc.jobs", logging.INFO)) and keep.filter(
+        rec("docproc", logging.INFO)
+    )
+    assert not keep.filter(rec("alembic.runtime.migration", logging.INFO))
+    assert not keep.filter(rec("docprocx", logging.INFO)) and keep.filter(
+        rec("rq.worker", logging.WARNING)
+    )
+    assert (
+        logging.getLogger("docproc").level == logging.NOTSET
+    )  # caplog.set_level(DEBUG) still works
