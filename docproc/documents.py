@@ -9,7 +9,8 @@ from docproc.checks import documents as doc_checks
 from docproc.checks import status
 from docproc.extractors import fields as field_extraction
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
-from docproc.extractors.spec import DocSpec, all_specs, derived, paged_kinds, spec_for
+from docproc.extractors.spec import all_specs, derived, paged_kinds, spec_for
+from docproc.extractors.spec_model import DocSpec
 from docproc.extractors.view import PageView
 from docproc.models import Group, PageKey, union_box
 from docproc.results import DocumentPage, DocumentResult

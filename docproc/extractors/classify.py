@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docproc.code_hints import code_hint
-from docproc.extractors.spec import DocSpec, all_specs
+from docproc.extractors.spec import all_specs
+from docproc.extractors.spec_model import DocSpec
 from docproc.extractors.values import digits_only, nif_key_ok, numero_fiscal
 from docproc.extractors.view import PageView
 from docproc.models import PageKey

@@ -11,7 +11,8 @@ from rapidfuzz.distance import Levenshtein
 from docproc.extractors import rates
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
 from docproc.extractors.parsers import PARSERS
-from docproc.extractors.spec import DocSpec, FieldSpec, all_specs, derived
+from docproc.extractors.spec import all_specs, derived
+from docproc.extractors.spec_model import DocSpec, FieldSpec
 from docproc.extractors.values import TYPES, nif_key_ok
 from docproc.extractors.view import PageView
 from docproc.models import Box, Segment, union_box

@@ -24,54 +24,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from docproc.extractors.spec_load import load_spec
-from docproc.extractors.spec_model import (
-    CHOOSE,
-    NATURES,
-    PAGES,
-    ROLES,
-    SPEC_DIR,
-    ZONES,
-    Accept,
-    BiensSpec,
-    Choice,
-    Classify,
-    Convert,
-    DocSpec,
-    FieldSpec,
-    Markers,
-    ProprietairesSpec,
-    Signal,
-    SpecError,
-)
+from docproc.extractors.spec_model import SPEC_DIR, DocSpec, SpecError
 from docproc.settings import get_settings
-
-__all__ = [
-    "CHOOSE",
-    "NATURES",
-    "PAGES",
-    "ROLES",
-    "SPEC_DIR",
-    "ZONES",
-    "Accept",
-    "BiensSpec",
-    "Choice",
-    "Classify",
-    "Convert",
-    "DocSpec",
-    "FieldSpec",
-    "Markers",
-    "ProprietairesSpec",
-    "Signal",
-    "SpecError",
-    "all_specs",
-    "derived",
-    "kinds",
-    "load_spec",
-    "paged_kinds",
-    "reload_specs",
-    "spec_dirs",
-    "spec_for",
-]
 
 
 def spec_dirs() -> tuple[Path, ...]:

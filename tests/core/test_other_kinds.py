@@ -14,7 +14,9 @@ import pytest
 from docproc import qa
 from docproc.checks.documents import DocFacts, attestation_date, local_numero_fiscal, local_tax_year
 from docproc.extractors.rates import RatesError, load_rates, table, to_euros
-from docproc.extractors.spec import SpecError, all_specs, load_spec, spec_for
+from docproc.extractors.spec import all_specs, spec_for
+from docproc.extractors.spec_load import load_spec
+from docproc.extractors.spec_model import SpecError
 from docproc.extractors.values import date_fr, montant, nom
 from docproc.models import Group, Upload
 from docproc.pipeline import extract

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from docproc.extractors.spec import SpecError, all_specs, load_spec
+from docproc.extractors.spec import all_specs
+from docproc.extractors.spec_load import load_spec
+from docproc.extractors.spec_model import SpecError
 
 
 def test_all_specs_load() -> None:
