@@ -7,8 +7,6 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -98,26 +96,6 @@ def _input_file(name: str) -> Path:
     return path
 
 
-@contextmanager
-def _file_progress(progress: Any, total: int) -> Iterator[None]:
-    """Report each file as the pipeline starts reading it (text layer or OCR: the slow step)."""
-    from docproc import pipeline
-
-    original = vars(pipeline)["read_file"]
-    seen = [0]
-
-    def reading(upload: Any, settings: Any) -> Any:
-        seen[0] += 1
-        progress.step(seen[0], total, upload.name)
-        return original(upload, settings)
-
-    vars(pipeline)["read_file"] = reading
-    try:
-        yield
-    finally:
-        vars(pipeline)["read_file"] = original
-
-
 def cmd_extract(args: argparse.Namespace) -> int:
     paths = [_input_file(name) for name in args.files]  # every path checked before any work
     from docproc.sandbox import prestart
@@ -142,11 +120,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
     level = sandbox_log.level
     sandbox_log.setLevel(logging.ERROR)
     try:
-        with (
-            Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress,
-            _file_progress(progress, len(uploads)),
-        ):
-            result = extract(uploads, args.date or date.today()).to_contract()
+        with Progress("Extraction", quiet=args.quiet or len(uploads) < 2) as progress:
+            result = extract(
+                uploads,
+                args.date or date.today(),
+                on_file=lambda n, name: progress.step(n, len(uploads), name),
+            ).to_contract()
     finally:
         sandbox_log.setLevel(level)
     for f in result["files"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from docproc import documents, signed
@@ -10,19 +11,24 @@ from docproc.extractors.view import PageView
 from docproc.grouping import group_pages
 from docproc.models import Upload
 from docproc.results import ExtractionResult
-from docproc.settings import get_settings
-from docproc.text.acquire import read_file
+from docproc.settings import Settings, get_settings
+from docproc.text.acquire import FileRead, read_file
 
 
 def extract(
-    uploads: list[Upload], request_date: date, *, verify_codes: bool = True
+    uploads: list[Upload],
+    request_date: date,
+    *,
+    verify_codes: bool = True,
+    on_file: Callable[[int, str], None] | None = None,
 ) -> ExtractionResult:
     """Read the uploads of one dossier; a rejected file is a result, never an exception.
 
     ``.to_contract()`` of the result is the contract's JSON (§3); its ``files`` keep every page
-    as it was read (QA draws the fields' boxes on them)."""
+    as it was read (QA draws the fields' boxes on them). ``on_file(n, name)`` is told as the
+    n-th file starts being read (the slow step: progress)."""
     settings = get_settings()
-    reads = [read_file(u, settings) for u in _unique_names(uploads)]  # size, type, text or OCR
+    reads = [_read(n, u, settings, on_file) for n, u in enumerate(_unique_names(uploads), 1)]
     views = [PageView(page) for r in reads for page in r.pages]
     keys = [classify(view, order) for order, view in enumerate(views)]  # kind, page 1 or n/N
     result = ExtractionResult(request_date, files=reads)
@@ -34,6 +40,15 @@ def extract(
             documents.assemble(group, views, fields, code, request_date)
         )  # checks
     return result
+
+
+def _read(
+    n: int, upload: Upload, settings: Settings, on_file: Callable[[int, str], None] | None
+) -> FileRead:
+    """Size, type, text layer or OCR (in the sandbox); ``on_file`` hears of it first."""
+    if on_file is not None:
+        on_file(n, upload.name)
+    return read_file(upload, settings)
 
 
 def _unique_names(uploads: list[Upload]) -> list[Upload]:
