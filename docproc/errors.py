@@ -98,3 +98,24 @@ class DocprocError(Exception):
         self.message = message or MESSAGES[reason]
         self.data = data
         super().__init__(f"{reason.value}: {self.message}")
+
+
+_MEMORY_WORDS = (
+    "can't start new thread",
+    "bad_alloc",
+    "out of memory",
+    "cannot allocate",
+    "insufficient memory",
+    "failed to allocate",
+    "memory allocation",
+)
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is memory running out (the sandbox's address-space cap): a MemoryError,
+    or a library's error that says so. Such a file is ``fichier.ressources``, whatever decoder
+    failed: never ``image.unreadable`` or ``file.malformed``."""
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower()
+    return any(word in text for word in _MEMORY_WORDS)

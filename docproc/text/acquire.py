@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docproc.checks import files as file_checks
-from docproc.errors import MESSAGES, DocprocError, Reason
+from docproc.errors import MESSAGES, DocprocError, Reason, out_of_memory
 from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, pdf_polyglot, sniff
 from docproc.models import Check, PageText, Upload
 from docproc.settings import Settings
@@ -189,7 +189,7 @@ def guarded_outcome(work: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
         ArithmeticError,
         UnicodeError,
     ) as exc:
-        if _out_of_memory(exc):
+        if out_of_memory(exc):
             log.warning("file over the memory cap: %s", type(exc).__name__)
             return (
                 "err",
@@ -201,7 +201,7 @@ def guarded_outcome(work: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
         return ("err", Reason.malformed.value, MESSAGES[Reason.malformed], {})
     except Exception as exc:  # a third-party error type on untrusted content: this file only
         log.warning("file read failed: %s", type(exc).__name__)
-        if _out_of_memory(exc):
+        if out_of_memory(exc):
             return (
                 "err",
                 Reason.resources.value,
@@ -209,23 +209,6 @@ def guarded_outcome(work: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
                 {"limite": "memoire"},
             )
         return ("err", Reason.internal.value, MESSAGES[Reason.internal], {})
-
-
-_MEMORY_WORDS = (
-    "can't start new thread",
-    "bad_alloc",
-    "out of memory",
-    "cannot allocate",
-    "insufficient memory",
-    "failed to allocate",
-    "memory allocation",
-)
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    """Errors that libraries raise when the sandbox's address space is exhausted."""
-    text = str(exc).lower()
-    return any(word in text for word in _MEMORY_WORDS)
 
 
 def warm_up() -> None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from docproc.errors import DocprocError, Reason
+from docproc.errors import DocprocError, Reason, out_of_memory
 from docproc.intake import HEIC, JPEG, PNG, TIFF, WEBP, jpeg_script
 from docproc.settings import get_settings
 
@@ -127,9 +127,11 @@ def load_images(data: bytes, media_type: str) -> list[Image.Image]:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise DocprocError(Reason.image_too_large) from exc
-    except MemoryError as exc:
-        raise DocprocError(Reason.image_too_large) from exc
+    except MemoryError:
+        raise  # memory ran out: fichier.ressources (acquire.guarded_outcome), not the image's fault
     except _DECODE_ERRORS as exc:
+        if out_of_memory(exc):  # a decoder that could not allocate: fichier.ressources
+            raise
         raise DocprocError(Reason.image_unreadable) from exc
 
 

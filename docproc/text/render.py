@@ -13,7 +13,7 @@ import io
 import math
 from typing import Any
 
-from docproc.errors import DocprocError, Reason
+from docproc.errors import DocprocError, Reason, out_of_memory
 from docproc.intake import HEIC, IMAGE_TYPES, JPEG, PDF, TIFF, jpeg_script
 from docproc.models import RENDER_MAX_PIXELS
 from docproc.settings import Settings
@@ -130,9 +130,11 @@ def _render_image(data: bytes, media_type: str, number: int, dpi: int, settings:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise DocprocError(Reason.image_too_large) from exc
-    except MemoryError as exc:
-        raise DocprocError(Reason.image_too_large) from exc
+    except MemoryError:
+        raise  # memory ran out: fichier.ressources (acquire.guarded_outcome), not the image's fault
     except images._DECODE_ERRORS as exc:
+        if out_of_memory(exc):  # a decoder that could not allocate: fichier.ressources
+            raise
         raise DocprocError(Reason.image_unreadable) from exc
     target = int(IMAGE_WIDTH_INCHES * dpi)
     if page.width > target:

@@ -197,3 +197,22 @@ def test_render_refuses_a_page_that_cannot_fit() -> None:
     finally:
         pdf.close()
     assert err.value.reason == Reason.image_too_large
+
+
+@pytest.mark.parametrize("fault", [MemoryError(), OSError("cannot allocate memory for the image")])
+def test_an_image_decoder_out_of_memory_is_fichier_ressources_not_unreadable(
+    monkeypatch: pytest.MonkeyPatch, fault: BaseException
+) -> None:
+    """Regression: under the sandbox's memory cap, PIL failing to allocate was reported as a
+    damaged image (image.unreadable) or a too large one; it is memory running out."""
+    from docproc.settings import get_settings
+    from docproc.text import acquire, images
+
+    def out_of_memory(*_args: object) -> list[Image.Image]:
+        raise fault  # fault injection: the decoder cannot allocate
+
+    monkeypatch.setattr(images, "_load", out_of_memory)
+    buf = io.BytesIO()
+    Image.new("L", (50, 50), 255).save(buf, "PNG")
+    outcome = acquire.read_content_outcome(buf.getvalue(), "photo.png", "image/png", get_settings())
+    assert outcome[0] == "err" and outcome[1] == "fichier.ressources"
