@@ -32,7 +32,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from docproc.errors import DocprocError, Reason  # noqa: E402
+from docproc.errors import DocprocError, Reason, out_of_memory  # noqa: E402
 from docproc.models import Check, PageText, Segment  # noqa: E402
 from docproc.observe import observe  # noqa: E402
 from docproc.text import cleanup  # noqa: E402
@@ -339,6 +339,8 @@ def _clean(img: Image.Image) -> cleanup.Cleaned:
     try:
         return cleanup.clean(img, _claimed_dpi(img), osd=osd)
     except cv2.error as exc:  # an image OpenCV cannot handle (degenerate sizes…)
+        if out_of_memory(exc):  # OpenCV could not allocate: fichier.ressources, not the image
+            raise
         raise DocprocError(Reason.image_unreadable) from exc
 
 

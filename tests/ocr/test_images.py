@@ -216,3 +216,42 @@ def test_an_image_decoder_out_of_memory_is_fichier_ressources_not_unreadable(
     Image.new("L", (50, 50), 255).save(buf, "PNG")
     outcome = acquire.read_content_outcome(buf.getvalue(), "photo.png", "image/png", get_settings())
     assert outcome[0] == "err" and outcome[1] == "fichier.ressources"
+
+
+def test_opencv_out_of_memory_while_cleaning_is_fichier_ressources(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression (CI, sandbox capped at 500 MB on a three-page scan): OpenCV failing to
+    allocate in the page clean-up was reported as a damaged image (image.unreadable)."""
+    import cv2
+
+    from docproc.settings import get_settings
+    from docproc.text import acquire, cleanup
+
+    def no_memory(*_args: object, **_kwargs: object) -> None:
+        # fault injection: OpenCV's own wording for an allocation failure
+        raise cv2.error("(-4:Insufficient memory) Failed to allocate 99999999 bytes")
+
+    monkeypatch.setattr(cleanup, "clean", no_memory)
+    buf = io.BytesIO()
+    Image.new("L", (400, 400), 255).save(buf, "PNG")
+    outcome = acquire.read_content_outcome(buf.getvalue(), "photo.png", "image/png", get_settings())
+    assert outcome[0] == "err" and outcome[1] == "fichier.ressources"
+
+
+def test_opencv_refusing_a_degenerate_image_is_still_image_unreadable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cv2
+
+    from docproc.settings import get_settings
+    from docproc.text import acquire, cleanup
+
+    def degenerate(*_args: object, **_kwargs: object) -> None:
+        raise cv2.error("(-215:Assertion failed) !ssize.empty() in function 'resize'")
+
+    monkeypatch.setattr(cleanup, "clean", degenerate)
+    buf = io.BytesIO()
+    Image.new("L", (400, 400), 255).save(buf, "PNG")
+    outcome = acquire.read_content_outcome(buf.getvalue(), "photo.png", "image/png", get_settings())
+    assert outcome[0] == "err" and outcome[1] == "image.unreadable"
