@@ -1,57 +1,136 @@
-"""Why a file could not be read: a stable reason code and a French message without content."""
+"""Every reason code of the project, in one enum: why a file, a job or a 2D-Doc was refused.
+
+One vocabulary and one shape, dotted French (``fichier.taille``, ``pdf.chiffre``,
+``infra.base_de_donnees``…). Each member carries its French message (no document content)
+and whether it is ``retryable``: an infrastructure fault (database, Redis, storage) is retried,
+a fault of the file never is. ``docs/codes.md`` lists them all (a test keeps it in step).
+The HTTP error codes of the contract (``{"error": CODE}``, ``service/errors.py``) are another
+vocabulary, kept as they are on the wire.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+
+#: What to send instead, at the end of a message about a hostile or over-complex file.
+_SEND_AVIS = "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo."
+_INFRA = "Incident technique temporaire ({what}) : le traitement sera relancé."
 
 
 class Reason(StrEnum):
-    empty = "file.empty"
-    too_large = "file.too_large"
-    unsupported_type = "file.unsupported_type"
-    malformed = "file.malformed"
-    encrypted = "pdf.encrypted"
-    too_many_pages = "pdf.too_many_pages"
-    active_content = "pdf.contenu_actif"
-    polyglot = "file.polyglot"
-    image_too_large = "image.too_large"
-    image_unreadable = "image.unreadable"
-    timeout = "file.timeout"
-    ocr_failed = "ocr.failed"
-    internal = "internal"
-    # issue 12: hostile files
-    resources = "fichier.ressources"
-    trailing_data = "pdf.donnees_apres_fin"
-    foreign_markup = "pdf.contenu_etranger"
-    image_script = "image.segment_suspect"
-    too_many_frames = "image.too_many_frames"
+    """A reason code (the member's value), its French message and whether it is retryable."""
+
+    message: str
+    retryable: bool
+
+    def __new__(cls, code: str, message: str = "", retryable: bool = False) -> Reason:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.message = message
+        member.retryable = retryable
+        return member
+
+    # -- the file itself (files[].checks and failed jobs): never retried
+    empty = ("fichier.vide", "Le fichier est vide.")
+    #: ``{taille_max}`` is the size limit of the settings, in French (``size_message``).
+    too_large = (
+        "fichier.taille",
+        "Le fichier dépasse la taille maximale autorisée ({taille_max}).",
+    )
+    unsupported_type = (
+        "fichier.type",
+        "Ce type de fichier n'est pas accepté : envoyez un PDF ou une photo (JPEG, PNG, TIFF, HEIC).",
+    )
+    malformed = (
+        "fichier.endommage",
+        "Le fichier est endommagé ou incomplet et ne peut pas être lu.",
+    )
+    polyglot = (
+        "fichier.polyglotte",
+        "Le fichier mélange plusieurs formats (PDF et archive) : envoyez un PDF simple ou une photo.",
+    )
+    timeout = (
+        "fichier.delai",
+        "La lecture du fichier a pris trop de temps et a été interrompue.",
+    )
+    resources = (
+        "fichier.ressources",
+        f"La lecture du fichier demande plus de mémoire ou de temps que permis : {_SEND_AVIS}",
+    )
+    encrypted = (
+        "pdf.chiffre",
+        "Le PDF est protégé par un mot de passe : envoyez une version sans protection.",
+    )
+    too_many_pages = ("pdf.trop_de_pages", "Le document comporte trop de pages.")
+    active_content = (
+        "pdf.contenu_actif",
+        "Le PDF contient du contenu actif (JavaScript, pièce jointe ou formulaire dynamique) : "
+        + _SEND_AVIS,
+    )
+    trailing_data = (
+        "pdf.donnees_apres_fin",
+        "Le PDF est suivi de données qui n'en font pas partie (fichier polyglotte) : " + _SEND_AVIS,
+    )
+    foreign_markup = (
+        "pdf.contenu_etranger",
+        "Le PDF contient un autre format caché (page web, script ou archive) : " + _SEND_AVIS,
+    )
+    image_too_large = (
+        "image.trop_grande",
+        "L'image est trop grande pour être traitée : envoyez une photo de définition plus faible.",
+    )
+    image_unreadable = ("image.illisible", "L'image est endommagée ou illisible.")
+    image_script = (
+        "image.segment_suspect",
+        "L'image contient du code dans ses métadonnées : envoyez une photo prise directement "
+        "avec votre appareil.",
+    )
+    too_many_frames = ("image.trop_de_pages", "L'image TIFF comporte trop de pages.")
+    ocr_failed = ("ocr.echec", "La lecture optique du document a échoué.")
+    internal = ("interne", "Une erreur interne est survenue pendant la lecture du fichier.")
+    # -- the job (GET /jobs/{id} ``reason``)
+    abandoned = (
+        "traitement.abandonne",
+        "Le traitement a été interrompu à plusieurs reprises ; le fichier ne peut pas être lu.",
+    )
+    busy = (
+        "dossier.occupe",
+        "En attente : un autre fichier du dossier est en cours de lecture.",
+    )
+    # -- infrastructure faults: retried with backoff
+    infra_database = ("infra.base_de_donnees", _INFRA.format(what="base de données"), True)
+    infra_redis = ("infra.file_attente", _INFRA.format(what="file d'attente"), True)
+    infra_storage = ("infra.stockage", _INFRA.format(what="stockage"), True)
+    infra_simulated = (
+        "infra.simulee",
+        "Incident technique simulé (essais) : le traitement sera relancé.",
+        True,
+    )
+
+    def text(self, **values: object) -> str:
+        """The French message with its ``{placeholders}`` filled in from ``values``; the size
+        limit ``{taille_max}``, when not given, from the settings (``DOCPROC_MAX_BYTES``)."""
+        if "{taille_max}" in self.message and "taille_max" not in values:
+            from docproc.settings import get_settings
+
+            values["taille_max"] = size_fr(get_settings().max_bytes)
+        return self.message.format(**values) if values else self.message
 
 
-MESSAGES: dict[Reason, str] = {
-    Reason.empty: "Le fichier est vide.",
-    Reason.too_large: "Le fichier dépasse la taille maximale autorisée (2 Mo).",
-    Reason.unsupported_type: "Ce type de fichier n'est pas accepté : envoyez un PDF ou une photo (JPEG, PNG, TIFF, HEIC).",
-    Reason.malformed: "Le fichier est endommagé ou incomplet et ne peut pas être lu.",
-    Reason.encrypted: "Le PDF est protégé par un mot de passe : envoyez une version sans protection.",
-    Reason.too_many_pages: "Le document comporte trop de pages.",
-    Reason.active_content: "Le PDF contient du contenu actif (JavaScript, pièce jointe ou formulaire dynamique) : envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
-    Reason.polyglot: "Le fichier mélange plusieurs formats (PDF et archive) : envoyez un PDF simple ou une photo.",
-    Reason.image_too_large: "L'image est trop grande pour être traitée : envoyez une photo de définition plus faible.",
-    Reason.image_unreadable: "L'image est endommagée ou illisible.",
-    Reason.timeout: "La lecture du fichier a pris trop de temps et a été interrompue.",
-    Reason.ocr_failed: "La lecture optique du document a échoué.",
-    Reason.internal: "Une erreur interne est survenue pendant la lecture du fichier.",
-    Reason.resources: "La lecture du fichier demande plus de mémoire ou de temps que permis : "
-    "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
-    Reason.trailing_data: "Le PDF est suivi de données qui n'en font pas partie (fichier polyglotte) : "
-    "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
-    Reason.foreign_markup: "Le PDF contient un autre format caché (page web, script ou archive) : "
-    "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo.",
-    Reason.image_script: "L'image contient du code dans ses métadonnées : envoyez une photo "
-    "prise directement avec votre appareil.",
-    Reason.too_many_frames: "L'image TIFF comporte trop de pages.",
-}
+def size_fr(n_bytes: int) -> str:
+    """A size in French: ``2 Mo``, ``1,5 Mo``, ``512 Ko``, ``900 octets`` (1 Mo = 1024 Kio)."""
+    for unit, scale in (("Mo", 1024 * 1024), ("Ko", 1024)):
+        if n_bytes >= scale:
+            value = round(n_bytes / scale, 1)
+            text = f"{value:.1f}".removesuffix(".0").replace(".", ",")
+            return f"{text} {unit}"
+    return f"{n_bytes} octets"
+
+
+def size_message(max_bytes: int) -> str:
+    """``fichier.taille``'s message for a limit of ``max_bytes``."""
+    return Reason.too_large.text(taille_max=size_fr(max_bytes))
+
 
 #: The French name of each kind of active content, for messages (no document content).
 ACTIVE_KINDS_FR: dict[str, str] = {
@@ -89,13 +168,12 @@ _WHERE_FR = {
 
 
 class DocprocError(Exception):
-    """A file-level failure with a reason code; ``retryable`` only for infrastructure faults."""
-
-    retryable: ClassVar[bool] = False
+    """A failure with a reason code; ``retryable`` (the reason's) only for infrastructure faults."""
 
     def __init__(self, reason: Reason, message: str | None = None, **data: object) -> None:
         self.reason = reason
-        self.message = message or MESSAGES[reason]
+        self.retryable = reason.retryable
+        self.message = message or reason.text()
         self.data = data
         super().__init__(f"{reason.value}: {self.message}")
 
@@ -114,7 +192,7 @@ _MEMORY_WORDS = (
 def out_of_memory(exc: BaseException) -> bool:
     """Whether ``exc`` is memory running out (the sandbox's address-space cap): a MemoryError,
     or a library's error that says so. Such a file is ``fichier.ressources``, whatever decoder
-    failed: never ``image.unreadable`` or ``file.malformed``."""
+    failed: never ``image.illisible`` or ``fichier.endommage``."""
     if isinstance(exc, MemoryError):
         return True
     text = str(exc).lower()

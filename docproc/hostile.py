@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from docproc.errors import Reason
 from docproc.hostile_images import (
     heic_bomb,
     jpeg_sof_bomb,
@@ -48,49 +49,49 @@ from docproc.hostile_pdf import (
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-RESOURCES = "fichier.ressources"
+RESOURCES = Reason.resources.value
 
 
-ACTIVE = "pdf.contenu_actif"
+ACTIVE = Reason.active_content.value
 
 
-MALFORMED = "file.malformed"
+MALFORMED = Reason.malformed.value
 
 
-POLYGLOT = "file.polyglot"
+POLYGLOT = Reason.polyglot.value
 
 
-FOREIGN = "pdf.contenu_etranger"
+FOREIGN = Reason.foreign_markup.value
 
 
-TRAILING = "pdf.donnees_apres_fin"
+TRAILING = Reason.trailing_data.value
 
 
-IMAGE_TOO_LARGE = "image.too_large"
+IMAGE_TOO_LARGE = Reason.image_too_large.value
 
 
-IMAGE_UNREADABLE = "image.unreadable"
+IMAGE_UNREADABLE = Reason.image_unreadable.value
 
 
-IMAGE_SCRIPT = "image.segment_suspect"
+IMAGE_SCRIPT = Reason.image_script.value
 
 
-TOO_MANY_FRAMES = "image.too_many_frames"
+TOO_MANY_FRAMES = Reason.too_many_frames.value
 
 
-TOO_MANY_PAGES = "pdf.too_many_pages"
+TOO_MANY_PAGES = Reason.too_many_pages.value
 
 
-ENCRYPTED = "pdf.encrypted"
+ENCRYPTED = Reason.encrypted.value
 
 
-WRONG_TYPE = "fichier.type"
+WRONG_TYPE = Reason.unsupported_type.value
 
 
-EMPTY = "fichier.vide"
+EMPTY = Reason.empty.value
 
 
-TOO_BIG = "fichier.taille"
+TOO_BIG = Reason.too_large.value
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from docproc.errors import Reason
+
 PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -99,10 +101,10 @@ def outside_streams(data: bytes) -> bytes:
     return b"".join(parts)
 
 
-def pdf_polyglot(data: bytes) -> tuple[str, str] | None:
+def pdf_polyglot(data: bytes) -> tuple[Reason, str] | None:
     """Why a PDF is also something else: (reason code, kind), or None.
 
-    The whole file is read, never a window: ``file.polyglot`` for a ZIP anywhere outside
+    The whole file is read, never a window: ``fichier.polyglotte`` for a ZIP anywhere outside
     streams (a comment can hide one), ``pdf.contenu_etranger`` for HTML, script or PHP
     markup outside streams, ``pdf.donnees_apres_fin`` for bytes after the last ``%%EOF``
     beyond a small slack (whitespace and NUL padding aside).
@@ -111,17 +113,17 @@ def pdf_polyglot(data: bytes) -> tuple[str, str] | None:
     for m in _FOREIGN.finditer(outside):
         marker = m.group().lower()
         if marker.startswith(b"pk"):
-            return "file.polyglot", "zip"
+            return Reason.polyglot, "zip"
         if marker.startswith(b"<?php") or marker.startswith(b"<%"):
-            return "pdf.contenu_etranger", "php"
+            return Reason.foreign_markup, "php"
         if b"script" in marker:
-            return "pdf.contenu_etranger", "script"
-        return "pdf.contenu_etranger", "html"
+            return Reason.foreign_markup, "script"
+        return Reason.foreign_markup, "html"
     end = data.rfind(b"%%EOF")
     if end >= 0:
         tail = data[end + 5 :]
         if (tail.strip(b" \t\r\n\x00\x0c") and len(tail) > EOF_SLACK) or len(tail) > EOF_PADDING:
-            return "pdf.donnees_apres_fin", "octets"
+            return Reason.trailing_data, "octets"
     return None
 
 

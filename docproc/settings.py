@@ -73,7 +73,7 @@ ENV: dict[str, str] = {
     "pdf_max_objects": "DOCPROC_PDF_MAX_OBJECTS",
 }
 
-#: Every ``DOCPROC_*`` variable the project reads (library, service, OCR, trust, tests' faults).
+#: Every ``DOCPROC_*`` variable the project reads (library, service, OCR, trust, the tests' hook).
 #: Any other one is a typo and refused (``check_environment``).
 KNOWN_ENV: frozenset[str] = frozenset(
     {
@@ -100,9 +100,7 @@ KNOWN_ENV: frozenset[str] = frozenset(
         "DOCPROC_WORKER_MEMORY_MB",
         "DOCPROC_API_PROCESSES",
         "DOCPROC_ACCESS_LOG",
-        "DOCPROC_FAULT_SLEEP_S",
-        "DOCPROC_FAULT_INFRA_FAILURES",
-        "DOCPROC_FAULT_PIPELINE_ERROR",
+        "DOCPROC_TEST_HOOK",  # the tests' hook file (service/hooks.py), unset in production
         "DOCPROC_RQ_RESULT_TTL_S",
         "DOCPROC_RQ_FAILURE_TTL_S",
         # The service under slow clients and its supervisor (issue 12, points 4 and 5).
@@ -291,9 +289,10 @@ def _validated(raw: tuple[tuple[str, str], ...]) -> Settings:
     return Settings(**model.model_dump())
 
 
-def get_settings() -> Settings:
-    """The library settings from the environment (read at each call, validated once per value)."""
-    return _validated(_raw(os.environ))
+def get_settings(env: dict[str, str] | None = None) -> Settings:
+    """The library settings from ``env`` (default: the process's environment, read at each
+    call), validated once per value."""
+    return _validated(_raw(os.environ if env is None else env))
 
 
 def describe(env: dict[str, str] | None = None) -> list[dict[str, Any]]:

@@ -32,7 +32,8 @@ from rq.timeouts import JobTimeoutException
 from sqlalchemy import bindparam, literal, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import logs, metrics
+from docproc.errors import Reason
+from service import hooks, logs, metrics
 from service.db import (
     DOSSIERS,
     FILES,
@@ -50,23 +51,8 @@ from service.storage import BlobStore, StorageError, load_master_key, open_blob_
 
 log = logging.getLogger("docproc.jobs")
 
-#: Reason codes the service adds to ``docproc.errors.Reason``.
-REASON_TIMEOUT = "file.timeout"
-REASON_RESOURCE = "file.resource_limit"
-REASON_INTERNAL = "extraction.internal"
-REASON_ABANDONED = "worker.abandoned"
-REASON_INFRA_DB = "infra.database"
-REASON_INFRA_REDIS = "infra.redis"
-REASON_INFRA_STORAGE = "infra.storage"
-REASON_INFRA_INJECTED = "infra.injected"
-#: Parked: another job of the same dossier is running; it re-enqueues this one when done.
-REASON_BUSY = "dossier.busy"
 #: Longest a job waits for a dossier's uploads to settle before reading it anyway.
 MAX_COALESCE_WAIT_S = 5.0
-
-
-class InjectedFault(Exception):
-    """Raised by fault injection (``DOCPROC_FAULT_INFRA_FAILURES``) as an infrastructure fault."""
 
 
 @dataclass
@@ -257,7 +243,7 @@ _PARKED = select(_J.c.id, _J.c.enqueues, _J.c.kind).where(
     _J.c.dossier_id == bindparam("dossier_id"),
     _J.c.status == JOB_QUEUED,
     _J.c.rq_id.is_(None),
-    _J.c.reason == REASON_BUSY,
+    _J.c.reason == Reason.busy.value,
 )
 
 
@@ -283,7 +269,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
             # ends (or marks it covered); if it dies, the reconciler does, after not_before.
             conn.execute(
                 _JOB_UPDATE.values(
-                    reason=REASON_BUSY,
+                    reason=Reason.busy.value,
                     rq_id=None,
                     not_before=now + timedelta(seconds=ctx.settings.stale_after_s),
                 ),
@@ -309,18 +295,13 @@ Parked = list[tuple[str, str, str]]  # (job id, RQ id, kind)
 
 
 def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
-    settings = ctx.settings
     try:
-        if settings.fault_sleep_s:
-            time.sleep(settings.fault_sleep_s)
-        if claim.attempt <= settings.fault_infra_failures:
-            raise InjectedFault("panne simulée")
+        hooks.before_job(claim.attempt)
         loaded = _load(ctx, claim.dossier_id)
         if loaded is None:
             return "gone", None, []
         generation, request_date, uploads, ids = loaded
-        if settings.fault_pipeline_error:
-            raise RuntimeError("erreur interne simulée de l'extraction")
+        hooks.before_extract()
         extract = ctx.pipeline_extract()
         t0 = time.perf_counter()
         result = extract(uploads, request_date).to_contract()
@@ -330,13 +311,13 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
             int(f.get("pages") or 0) for f in result.get("files", []) if isinstance(f, dict)
         )
     except JobTimeoutException:
-        return _fail(ctx, claim, REASON_TIMEOUT)
+        return _fail(ctx, claim, Reason.timeout.value)
     except MemoryError:
-        return _fail(ctx, claim, REASON_RESOURCE)
-    except (SQLAlchemyError, RedisError, StorageError, InjectedFault, OSError) as exc:
+        return _fail(ctx, claim, Reason.resources.value)
+    except (SQLAlchemyError, RedisError, StorageError, OSError) as exc:
         return _retry_later(ctx, claim, _infra_reason(exc))
     except Exception as exc:  # the pipeline must not raise for a bad file: a bug, or a hostile file
-        reason = getattr(getattr(exc, "reason", None), "value", None) or REASON_INTERNAL
+        reason = getattr(getattr(exc, "reason", None), "value", None) or Reason.internal.value
         if getattr(exc, "retryable", False):
             return _retry_later(ctx, claim, reason)
         log.error("job %s: extraction raised %s", claim.job_id, type(exc).__name__)
@@ -350,12 +331,10 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
 
 def _infra_reason(exc: BaseException) -> str:
     if isinstance(exc, SQLAlchemyError):
-        return REASON_INFRA_DB
+        return Reason.infra_database.value
     if isinstance(exc, RedisError):
-        return REASON_INFRA_REDIS
-    if isinstance(exc, InjectedFault):
-        return REASON_INFRA_INJECTED
-    return REASON_INFRA_STORAGE
+        return Reason.infra_redis.value
+    return Reason.infra_storage.value
 
 
 def _load(

@@ -4,7 +4,7 @@ Delivery is at-least-once: the database row of a job is written before its RQ jo
 job function claims the row atomically, so a job enqueued twice runs once. What Redis loses
 (a restart without AOF, an enqueue that failed) and what a dead worker abandons is found here
 by comparing the database with Redis, then enqueued again; a job abandoned ``max_attempts``
-times is failed with ``worker.abandoned`` (a file that kills the worker is not re-run forever).
+times is failed with ``traitement.abandonne`` (a file that kills the worker is not re-run forever).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import CursorResult, and_, or_, select, update
 
+from docproc.errors import Reason
 from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Database, Job, utcnow
 from service.settings import ServiceSettings
 
@@ -215,7 +216,7 @@ def reconcile(db: Database, queue: JobQueue, settings: ServiceSettings) -> Recon
                         .where(Job.id == job.id, Job.status == JOB_STARTED, *guard)
                         .values(
                             status=JOB_FAILED,
-                            reason="worker.abandoned",
+                            reason=Reason.abandoned.value,
                             finished_at=now,
                             worker=None,
                         )

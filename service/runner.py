@@ -6,11 +6,11 @@ forking worker costs 11–13 ms per job against 2 ms, and the budget is 5 ms. Th
 is that a job shares the worker's process, so a hostile file is contained by other means:
 
 * ``RLIMIT_AS`` (``worker_memory_mb``): a memory bomb raises ``MemoryError`` inside the job,
-  which fails it with ``file.resource_limit``; the worker carries on;
-* the RQ job timeout (SIGALRM in this process) fails a job that runs too long (``file.timeout``);
+  which fails it with ``fichier.ressources``; the worker carries on;
+* the RQ job timeout (SIGALRM in this process) fails a job that runs too long (``fichier.delai``);
 * a crash (segfault, OOM kill) ends the process: ``docproc up`` starts a new worker, the
   job's heartbeat goes stale, the reconciler re-runs it, and after ``max_attempts`` such deaths
-  fails it with ``worker.abandoned``, so one file cannot take the service down in a loop.
+  fails it with ``traitement.abandonne``, so one file cannot take the service down in a loop.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ class ServiceSettings:
     batch_nice: int = 10
     #: Largest accepted upload (2 Mo, the CSS form's limit).
     max_upload_bytes: int = 2 * 1024 * 1024
-    #: RQ job timeout in seconds; a job running longer is failed with ``file.timeout``.
+    #: RQ job timeout in seconds; a job running longer is failed with ``fichier.delai``.
     job_timeout_s: int = 120
     #: Attempts before a job is failed for good (infrastructure retries and abandoned runs).
     max_attempts: int = 3
@@ -122,13 +122,6 @@ class ServiceSettings:
     max_uploads: int = 128
     #: Uploads received at once per API key and API process; beyond, 429 ``uploads.too_many``.
     max_uploads_per_key: int = 32
-    #: Fault injection for tests and drills only (never set in production):
-    #: every job sleeps this long after it is claimed and before extraction.
-    fault_sleep_s: float = 0.0
-    #: the first N attempts of every job fail with a simulated infrastructure fault.
-    fault_infra_failures: int = 0
-    #: extraction raises an internal error (as a hostile file crashing the pipeline would).
-    fault_pipeline_error: bool = False
 
     @property
     def batch_queue_name(self) -> str:
@@ -214,12 +207,7 @@ ENV: dict[str, str] = {
     "http_backlog": "DOCPROC_HTTP_BACKLOG",
     "max_uploads": "DOCPROC_MAX_UPLOADS",
     "max_uploads_per_key": "DOCPROC_MAX_UPLOADS_PER_KEY",
-    "fault_sleep_s": "DOCPROC_FAULT_SLEEP_S",
-    "fault_infra_failures": "DOCPROC_FAULT_INFRA_FAILURES",
-    "fault_pipeline_error": "DOCPROC_FAULT_PIPELINE_ERROR",
 }
-#: Read from the environment only (drills), never from the settings file.
-ENV_ONLY = frozenset({"fault_sleep_s", "fault_infra_failures", "fault_pipeline_error"})
 SECRETS = frozenset({"storage_key"})
 
 _EXPECTED = {
@@ -259,9 +247,6 @@ _EXPECTED = {
     "http_backlog": "un entier > 0",
     "max_uploads": "un entier > 0",
     "max_uploads_per_key": "un entier > 0",
-    "fault_sleep_s": "un nombre de secondes",
-    "fault_infra_failures": "un entier",
-    "fault_pipeline_error": "un booléen (1 ou 0)",
     "api_keys": "une liste « nom:rôle:clé »",
 }
 
@@ -316,9 +301,6 @@ def _model() -> Any:
         http_backlog: int = Field(2048, gt=0)
         max_uploads: int = Field(128, gt=0)
         max_uploads_per_key: int = Field(32, gt=0)
-        fault_sleep_s: float = Field(0.0, ge=0)
-        fault_infra_failures: int = Field(0, ge=0)
-        fault_pipeline_error: bool = False
         api_keys: str | list[Any] | None = None
 
     return ServiceModel
@@ -345,7 +327,7 @@ def _gather(
             ) from exc
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
-    allowed = (set(ENV) - ENV_ONLY) | {"api_keys"}
+    allowed = set(ENV) | {"api_keys"}
     unknown = sorted(set(file_values) - allowed)
     if unknown:
         import difflib
@@ -405,7 +387,7 @@ def load_settings(
     elif (root / "api_keys").is_file():
         keys = _keys_from_file(root / "api_keys", "api_keys")
 
-    pipeline = _pipeline_settings()
+    pipeline = _pipeline_settings(env)
     dumped = model.model_dump()
     for key in ("data_dir", "database_url", "api_keys", "api_processes"):
         dumped.pop(key)

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from docproc.errors import Reason
 from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Dossier, Job, StoredFile
-from service.errors import reason_message
 
 
 def iso(value: Any) -> str | None:
     return (
         value.isoformat() + ("Z" if hasattr(value, "hour") else "") if value is not None else None
     )
+
+
+def reason_message(reason: str | None) -> str | None:
+    """The French message of a job's reason code (``docproc.errors.Reason``)."""
+    if reason is None:
+        return None
+    try:
+        return Reason(reason).text()
+    except ValueError:  # a code this version does not know (a row written by an older one)
+        return "Le fichier n'a pas pu être traité."
 
 
 def job_view(job: Job) -> dict[str, Any]:

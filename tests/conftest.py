@@ -16,6 +16,9 @@ SAMPLES = ROOT / "samples"
 
 # The synthetic samples are signed with the ANTS test authority FR00 (contract §2).
 os.environ.setdefault("DOCPROC_TRUST_TEST_2DDOC", "1")
+# Fault injection is a test-only hook (tests/fault_hooks.py), loaded by every worker the tests
+# start, in this process or as a subprocess (service/hooks.py); production has no fault switch.
+os.environ.setdefault("DOCPROC_TEST_HOOK", str(ROOT / "tests" / "fault_hooks.py"))
 
 
 @pytest.fixture(scope="session")

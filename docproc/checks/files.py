@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 from docproc.checks import failed, passed
-from docproc.errors import DocprocError
+from docproc.errors import DocprocError, Reason, size_message
 from docproc.intake import ACCEPTED_TYPES, describe
 from docproc.models import Check
 
 
 def size(n_bytes: int, max_bytes: int) -> Check:
     if n_bytes == 0:
-        return failed("fichier.vide", "critical", "Le fichier est vide.")
+        return failed(Reason.empty, "critical", Reason.empty.message)
     if n_bytes > max_bytes:
         return failed(
-            "fichier.taille",
+            Reason.too_large,
             "critical",
-            f"Le fichier dépasse la taille maximale autorisée ({max_bytes // (1024 * 1024)} Mo).",
+            size_message(max_bytes),
             bytes=n_bytes,
             max_bytes=max_bytes,
         )
-    return passed("fichier.taille", "critical", "La taille du fichier est acceptée.", bytes=n_bytes)
+    return passed(Reason.too_large, "critical", "La taille du fichier est acceptée.", bytes=n_bytes)
 
 
 def media_type(sniffed: str | None, data: bytes) -> Check:
     if sniffed in ACCEPTED_TYPES:
         return passed(
-            "fichier.type", "critical", "Le type de fichier est accepté.", media_type=sniffed
+            Reason.unsupported_type,
+            "critical",
+            "Le type de fichier est accepté.",
+            media_type=sniffed,
         )
     return failed(
-        "fichier.type",
+        Reason.unsupported_type,
         "critical",
-        "Ce type de fichier n'est pas accepté : envoyez un PDF ou une photo (JPEG, PNG, TIFF, HEIC).",
+        Reason.unsupported_type.message,
         detected=describe(data),
     )
 

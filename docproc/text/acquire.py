@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docproc.checks import files as file_checks
-from docproc.errors import MESSAGES, DocprocError, Reason, out_of_memory
+from docproc.errors import DocprocError, Reason, out_of_memory
 from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, pdf_polyglot, sniff
 from docproc.models import Check, PageText, Upload
 from docproc.settings import Settings
@@ -169,7 +169,7 @@ def guarded_outcome(work: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
         )
     except MemoryError:
         log.warning("file over the memory cap")
-        return ("err", Reason.resources.value, MESSAGES[Reason.resources], {"limite": "memoire"})
+        return ("err", Reason.resources.value, Reason.resources.message, {"limite": "memoire"})
     except (
         RecursionError,
         ValueError,
@@ -194,21 +194,21 @@ def guarded_outcome(work: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
             return (
                 "err",
                 Reason.resources.value,
-                MESSAGES[Reason.resources],
+                Reason.resources.message,
                 {"limite": "memoire"},
             )
         log.warning("file unreadable: %s", type(exc).__name__)
-        return ("err", Reason.malformed.value, MESSAGES[Reason.malformed], {})
+        return ("err", Reason.malformed.value, Reason.malformed.message, {})
     except Exception as exc:  # a third-party error type on untrusted content: this file only
         log.warning("file read failed: %s", type(exc).__name__)
         if out_of_memory(exc):
             return (
                 "err",
                 Reason.resources.value,
-                MESSAGES[Reason.resources],
+                Reason.resources.message,
                 {"limite": "memoire"},
             )
-        return ("err", Reason.internal.value, MESSAGES[Reason.internal], {})
+        return ("err", Reason.internal.value, Reason.internal.message, {})
 
 
 def warm_up() -> None:
@@ -229,8 +229,8 @@ def _polyglot(data: bytes, media_type: str) -> DocprocError | None:
     if is_polyglot(data):
         return DocprocError(Reason.polyglot, kind="zip")
     if media_type == PDF and (found := pdf_polyglot(data)) is not None:
-        code, kind = found
-        return DocprocError(Reason(code), kind=kind)
+        reason, kind = found
+        return DocprocError(reason, kind=kind)
     return None
 
 

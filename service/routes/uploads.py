@@ -11,11 +11,17 @@ from fastapi.responses import JSONResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
+from docproc.errors import Reason, size_message
 from service import logs
 from service.auth import Client
 from service.backend import Service
 from service.deps import ServiceDep, Uploader, kinds
-from service.errors import ApiError
+from service.errors import (
+    HTTP_FILE_EMPTY,
+    HTTP_FILE_TOO_LARGE,
+    HTTP_FILE_UNSUPPORTED_TYPE,
+    ApiError,
+)
 from service.httpguard import UploadSlots
 from service.multipart import (
     DRAIN_MAX,
@@ -99,9 +105,7 @@ async def _upload(
             422, "invalid_form", "Envoyez le fichier en multipart/form-data (champ « file »)."
         )
     cap = service.settings.max_upload_bytes
-    too_large = ApiError(
-        413, "file.too_large", "Le fichier dépasse la taille maximale autorisée (2 Mo)."
-    )
+    too_large = ApiError(413, HTTP_FILE_TOO_LARGE, size_message(cap))
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > cap + FORM_OVERHEAD:
         # Refused on the declared size: nothing of the body is read.
@@ -117,9 +121,7 @@ async def _receive(
     service: Service, dossier_id: str, request: Request, client: Client, reader: FormReader
 ) -> JSONResponse:
     cap = service.settings.max_upload_bytes
-    too_large = ApiError(
-        413, "file.too_large", "Le fichier dépasse la taille maximale autorisée (2 Mo)."
-    )
+    too_large = ApiError(413, HTTP_FILE_TOO_LARGE, size_message(cap))
     stream = Body(request)
     received = 0
     try:
@@ -135,7 +137,7 @@ async def _receive(
             stream,
             ApiError(
                 415,
-                "file.unsupported_type",
+                HTTP_FILE_UNSUPPORTED_TYPE,
                 f"Ce type de fichier n'est pas accepté ({exc.what}) : envoyez un PDF ou une photo "
                 "(JPEG, PNG, TIFF, HEIC).",
             ),
@@ -153,9 +155,9 @@ async def _receive(
     if reader.filename is None:
         raise ApiError(422, "invalid_form", "Le champ « file » est obligatoire.")
     if not reader.file:
-        raise ApiError(422, "file.empty", "Le fichier est vide.")
+        raise ApiError(422, HTTP_FILE_EMPTY, Reason.empty.message)
     if reader.media_type is None:
-        raise ApiError(415, "file.unsupported_type", "Ce type de fichier n'est pas accepté.")
+        raise ApiError(415, HTTP_FILE_UNSUPPORTED_TYPE, Reason.unsupported_type.message)
     kind_hint = reader.fields.get("kind_hint") or None
     if kind_hint is not None and kind_hint not in kinds():
         raise ApiError(

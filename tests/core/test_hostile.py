@@ -66,24 +66,24 @@ def test_zip_named_pdf() -> None:
 
 def test_garbage_with_pdf_header() -> None:
     f = _file(b"%PDF-1.7\n" + b"\x00garbage" * 500)
-    assert not f["accepted"] and _failed(f) == ["file.malformed"]
+    assert not f["accepted"] and _failed(f) == ["fichier.endommage"]
 
 
 def test_truncated_pdf() -> None:
     data = AVIS.read_bytes()
     f = _file(data[: len(data) // 3])
-    assert not f["accepted"] and _failed(f) == ["file.malformed"]
+    assert not f["accepted"] and _failed(f) == ["fichier.endommage"]
 
 
 def test_encrypted_pdf() -> None:
     f = _file(_pdf(encrypt="secret"))
-    assert not f["accepted"] and _failed(f) == ["pdf.encrypted"]
+    assert not f["accepted"] and _failed(f) == ["pdf.chiffre"]
     assert "mot de passe" in f["checks"][-1]["message"]
 
 
 def test_too_many_pages() -> None:
     f = _file(_pdf(pages=11))
-    assert not f["accepted"] and _failed(f) == ["pdf.too_many_pages"]
+    assert not f["accepted"] and _failed(f) == ["pdf.trop_de_pages"]
     assert f["checks"][-1]["data"] == {"pages": 11, "max_pages": 10}
 
 
@@ -138,7 +138,7 @@ def test_pdf_zip_polyglot() -> None:
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("x.txt", "hello")
     f = _file(AVIS.read_bytes() + buf.getvalue())
-    assert not f["accepted"] and _failed(f) == ["file.polyglot"]
+    assert not f["accepted"] and _failed(f) == ["fichier.polyglotte"]
 
 
 def test_pdf_with_javascript() -> None:

@@ -61,12 +61,7 @@ def test_service_defaults_are_unchanged(tmp_path: Path) -> None:
         10.0,
         0.5,
     )
-    assert (s.worker_memory_mb, s.access_log, s.fault_sleep_s, s.fault_pipeline_error) == (
-        3072,
-        False,
-        0.0,
-        False,
-    )
+    assert (s.worker_memory_mb, s.access_log) == (3072, False)
     assert s.redis_url == "redis://127.0.0.1:6379/0" and s.database_url.startswith("sqlite:///")
     assert s.data_dir == tmp_path.resolve() and s.max_upload_bytes == 2 * 1024 * 1024
 

@@ -153,7 +153,7 @@ def test_zip_in_a_comment_far_from_the_end_is_found() -> None:
         f.data for f in hostile._polyglots() if f.name == "zip_en_commentaire_rembourrage_70ko.pdf"
     )
     assert len(data) > 70_000 and data.find(b"PK\x03\x04") < 1000
-    assert pdf_polyglot(data) == ("file.polyglot", "zip")
+    assert pdf_polyglot(data) == ("fichier.polyglotte", "zip")
 
 
 def test_markup_hidden_between_streams_is_found() -> None:
@@ -206,6 +206,6 @@ def test_tiff_with_too_many_frames_has_its_own_code() -> None:
     with pytest.raises(DocprocError) as err:
         load_images(buf.getvalue(), "image/tiff")
     assert (
-        err.value.reason.value == "image.too_many_frames"
-        and err.value.reason.value != "pdf.too_many_pages"
+        err.value.reason.value == "image.trop_de_pages"
+        and err.value.reason.value != "pdf.trop_de_pages"
     )

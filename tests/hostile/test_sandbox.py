@@ -213,7 +213,7 @@ def test_answers_of_the_child_are_data_never_code() -> None:
 
     with pytest.raises(pickle.UnpicklingError):
         sandbox_module.safe_loads(
-            pickle.dumps(("err", "file.malformed", "x", {"n": np.float64(1.5)}))
+            pickle.dumps(("err", "fichier.endommage", "x", {"n": np.float64(1.5)}))
         )
     page = sandbox_module.plain_pages(
         [

@@ -204,7 +204,7 @@ def test_an_image_decoder_out_of_memory_is_fichier_ressources_not_unreadable(
     monkeypatch: pytest.MonkeyPatch, fault: BaseException
 ) -> None:
     """Regression: under the sandbox's memory cap, PIL failing to allocate was reported as a
-    damaged image (image.unreadable) or a too large one; it is memory running out."""
+    damaged image (image.illisible) or a too large one; it is memory running out."""
     from docproc.settings import get_settings
     from docproc.text import acquire, images
 
@@ -222,7 +222,7 @@ def test_opencv_out_of_memory_while_cleaning_is_fichier_ressources(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Regression (CI, sandbox capped at 500 MB on a three-page scan): OpenCV failing to
-    allocate in the page clean-up was reported as a damaged image (image.unreadable)."""
+    allocate in the page clean-up was reported as a damaged image (image.illisible)."""
     import cv2
 
     from docproc.settings import get_settings
@@ -254,4 +254,4 @@ def test_opencv_refusing_a_degenerate_image_is_still_image_unreadable(
     buf = io.BytesIO()
     Image.new("L", (400, 400), 255).save(buf, "PNG")
     outcome = acquire.read_content_outcome(buf.getvalue(), "photo.png", "image/png", get_settings())
-    assert outcome[0] == "err" and outcome[1] == "image.unreadable"
+    assert outcome[0] == "err" and outcome[1] == "image.illisible"

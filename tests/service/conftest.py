@@ -5,7 +5,7 @@ temporary directory, PostgreSQL in a temporary directory on a Unix socket only (
 ``nobody`` when the tests run as root, since PostgreSQL refuses root), the API in a thread of
 the test process on a free loopback port, workers as subprocesses (``python -m
 service.commands worker``), exactly as ``docproc up`` starts them. Processes are stopped by
-their own pid. Slow jobs are simulated only by fault injection (``DOCPROC_FAULT_*``).
+their own pid. Slow jobs are simulated only by fault injection (``TEST_FAULT_*``).
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
-from tests.service.conftest import KEYS, SAMPLES, Harness
+from tests.service.conftest import KEYS, SAMPLES, Harness, RedisServer, harness
 
 pytestmark = pytest.mark.redis
 
@@ -353,3 +354,19 @@ def test_photos_of_one_avis_are_read_once_together(service: Harness) -> None:
     assert sorted(j["attempts"] for j in done) == [0] * (len(jobs) - 1) + [1]
     d = c.get(f"/dossiers/{dossier}").json()
     assert d["status"] == "complete" and all(f["extracted"] for f in d["files"])
+
+
+def test_the_413_message_follows_the_max_bytes_setting(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """The upload limit and its message come from DOCPROC_MAX_BYTES of the settings' environment
+    (it was read from the process's environment, whatever ``load_settings(env=…)`` was given)."""
+    env = {"DOCPROC_MAX_BYTES": str(1536 * 1024), "DOCPROC_REQUIRE_WORKER": "0"}
+    with harness(tmp_path, redis_server.url, workers=0, env=env) as h:
+        assert h.settings.max_upload_bytes == 1536 * 1024
+        c = h.client("pipe_a")
+        dossier = h.new_dossier(c)
+        r = h.upload(c, dossier, "gros.pdf", b"%PDF-1.7\n" + b"0" * (1600 * 1024))
+        assert r.status_code == 413
+        assert r.json()["error"] == "file.too_large"
+        assert "(1,5 Mo)" in r.json()["message"] and "2 Mo" not in r.json()["message"]

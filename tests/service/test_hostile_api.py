@@ -3,7 +3,7 @@
 Every corpus file is uploaded (``POST /dossiers/{id}/files``, a few dossiers); each gets a clean
 verdict — refused at upload (413/415/422, nothing stored) or a finished job whose file carries
 the expected critical check (``None``: accepted) — no job fails, no worker dies (same pids at the
-end, no ``worker.abandoned``), and the API still serves a normal avis afterwards. Page images of
+end, no ``traitement.abandonne``), and the API still serves a normal avis afterwards. Page images of
 hostile files are rendered in the sandbox: a bomb answers 422/503, never takes the API down.
 """
 
@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from docproc.errors import Reason
+from service.errors import HTTP_FILE_EMPTY, HTTP_FILE_TOO_LARGE, HTTP_FILE_UNSUPPORTED_TYPE
 from tests.hostile.corpus import corpus
 from tests.service.conftest import Harness, RedisServer, harness
 
@@ -25,9 +27,9 @@ DOSSIERS = 4
 #: Upload refusals by the API itself (before storage): status → {API error code: the library's
 #: check code for the same file (what the CLI reports, ``item.expected``)}.
 REFUSED_AT_UPLOAD = {
-    413: {"file.too_large": "fichier.taille"},
-    415: {"file.unsupported_type": "fichier.type"},
-    422: {"file.empty": "fichier.vide"},
+    413: {HTTP_FILE_TOO_LARGE: Reason.too_large.value},
+    415: {HTTP_FILE_UNSUPPORTED_TYPE: Reason.unsupported_type.value},
+    422: {HTTP_FILE_EMPTY: Reason.empty.value},
 }
 
 
@@ -125,7 +127,7 @@ def test_every_corpus_file_through_the_api_has_a_clean_verdict(
     assert [p.pid for p in h.workers] == pids and all(p.poll() is None for p in h.workers), (
         h.worker_logs()[-3000:]
     )
-    assert "worker.abandoned" not in h.worker_logs()
+    assert "traitement.abandonne" not in h.worker_logs()
     # the API still answers, and a normal avis still goes through
     assert c.get("/healthz").status_code == 200
     ok = h.upload(c, h.new_dossier(c), "avis.pdf", sample_pdf)

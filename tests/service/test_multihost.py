@@ -356,7 +356,7 @@ def test_one_worker_host_dies_mid_job_nothing_is_lost(hosts: Hosts) -> None:
             lambda: httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503),
             60,
         )
-        slow = {"DOCPROC_FAULT_SLEEP_S": "1.5"}  # each job runs long enough to be caught mid-run
+        slow = {"TEST_FAULT_SLEEP_S": "1.5"}  # each job runs long enough to be caught mid-run
         for host in ("w1", "w2"):
             h.run(
                 host,

@@ -29,7 +29,7 @@ def test_worker_sigkilled_mid_job_is_rerun(
     tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
 ) -> None:
     rounds = 20
-    with harness(tmp_path, redis_server.url, workers=2, env={"DOCPROC_FAULT_SLEEP_S": "0.4"}) as h:
+    with harness(tmp_path, redis_server.url, workers=2, env={"TEST_FAULT_SLEEP_S": "0.4"}) as h:
         c = h.client("pipe_a")
         dossiers = []
         for _ in range(rounds):
@@ -104,7 +104,7 @@ def test_upload_accepted_while_redis_is_down(tmp_path: Path, sample_pdf: bytes) 
 def test_infrastructure_faults_are_retried_with_backoff(
     tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
 ) -> None:
-    with harness(tmp_path, redis_server.url, env={"DOCPROC_FAULT_INFRA_FAILURES": "2"}) as h:
+    with harness(tmp_path, redis_server.url, env={"TEST_FAULT_INFRA_FAILURES": "2"}) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
         start = time.monotonic()
@@ -113,14 +113,14 @@ def test_infrastructure_faults_are_retried_with_backoff(
         )
         assert job["status"] == "finished" and job["attempts"] == 3
         assert time.monotonic() - start >= 0.2 + 0.4  # backoff 0.2 s then 0.4 s
-    with harness(tmp_path / "b", redis_server.url, env={"DOCPROC_FAULT_INFRA_FAILURES": "5"}) as h:
+    with harness(tmp_path / "b", redis_server.url, env={"TEST_FAULT_INFRA_FAILURES": "5"}) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
         job = h.wait_job(
             c, h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"], timeout=30
         )
         assert (
-            job["status"] == "failed" and job["attempts"] == 3 and job["reason"] == "infra.injected"
+            job["status"] == "failed" and job["attempts"] == 3 and job["reason"] == "infra.simulee"
         )
         assert job["message"]
 
@@ -128,12 +128,12 @@ def test_infrastructure_faults_are_retried_with_backoff(
 def test_pipeline_error_is_failed_never_retried(
     tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
 ) -> None:
-    with harness(tmp_path, redis_server.url, env={"DOCPROC_FAULT_PIPELINE_ERROR": "1"}) as h:
+    with harness(tmp_path, redis_server.url, env={"TEST_FAULT_PIPELINE_ERROR": "1"}) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
         job = h.wait_job(c, h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"])
         assert job["status"] == "failed" and job["attempts"] == 1
-        assert job["reason"] == "extraction.internal" and job["message"]
+        assert job["reason"] == "interne" and job["message"]
         time.sleep(1.5)  # several reconciler passes: it stays failed
         assert c.get(f"/jobs/{job['job_id']}").json()["attempts"] == 1
         assert c.get(f"/dossiers/{dossier}").json()["status"] == "failed"
@@ -143,7 +143,7 @@ def test_pipeline_error_is_failed_never_retried(
 def test_job_that_keeps_killing_its_worker_is_failed(
     tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
 ) -> None:
-    with harness(tmp_path, redis_server.url, workers=1, env={"DOCPROC_FAULT_SLEEP_S": "0.3"}) as h:
+    with harness(tmp_path, redis_server.url, workers=1, env={"TEST_FAULT_SLEEP_S": "0.3"}) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
         job_id = h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"]
@@ -160,18 +160,18 @@ def test_job_that_keeps_killing_its_worker_is_failed(
         job = h.wait_job(c, job_id, timeout=15)
         assert (
             job["status"] == "failed"
-            and job["reason"] == "worker.abandoned"
+            and job["reason"] == "traitement.abandonne"
             and job["attempts"] == 3
         )
 
 
 def test_job_timeout(tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes) -> None:
     with harness(
-        tmp_path, redis_server.url, env={"DOCPROC_FAULT_SLEEP_S": "3", "DOCPROC_JOB_TIMEOUT_S": "1"}
+        tmp_path, redis_server.url, env={"TEST_FAULT_SLEEP_S": "3", "DOCPROC_JOB_TIMEOUT_S": "1"}
     ) as h:
         c = h.client("pipe_a")
         dossier = h.new_dossier(c)
         job = h.wait_job(c, h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"])
         assert (
-            job["status"] == "failed" and job["reason"] == "file.timeout" and job["attempts"] == 1
+            job["status"] == "failed" and job["reason"] == "fichier.delai" and job["attempts"] == 1
         )

@@ -454,7 +454,7 @@ def _redis_dump(redis: Any) -> list[tuple[bytes, bytes]]:
 def test_delete_while_the_job_runs_leaves_nothing_in_redis(
     tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
 ) -> None:
-    with harness(tmp_path, redis_server.url, env={"DOCPROC_FAULT_SLEEP_S": "1.0"}) as h:
+    with harness(tmp_path, redis_server.url, env={"TEST_FAULT_SLEEP_S": "1.0"}) as h:
         c = h.client("pipe_a")
         redis = h.app.state.service.redis
         dossier = h.new_dossier(c)
