@@ -101,7 +101,7 @@ def _parse_now(payload: str) -> twoddoc.TwoDDoc | None:
     try:
         return twoddoc.parse_and_verify(payload)
     except twoddoc.TwoDDocError as err:
-        log.info("2D-Doc not parsed: %s", getattr(err, "reason_code", type(err).__name__))
+        log.info("2D-Doc not parsed: %s", err.code.value)
     except Exception as exc:  # defensive: a malformed payload is never an error of the dossier
         log.info("2D-Doc not parsed: %s", type(exc).__name__)
     return None

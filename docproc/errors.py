@@ -107,6 +107,105 @@ class Reason(StrEnum):
         True,
     )
 
+    # -- 2D-Doc: a payload that is not a readable 2D-Doc (``TwoDDocError``)
+    twoddoc_vide = ("twoddoc.vide", "Le code 2D-Doc est vide.")
+    twoddoc_caracteres_invalides = (
+        "twoddoc.caracteres_invalides",
+        "Le code lu contient des caractères qui ne peuvent pas figurer dans un 2D-Doc.",
+    )
+    twoddoc_pas_un_2ddoc = (
+        "twoddoc.pas_un_2ddoc",
+        "Le code lu n'est pas un 2D-Doc (il ne commence pas par « DC »).",
+    )
+    twoddoc_format_binaire = (
+        "twoddoc.format_binaire",
+        "Ce 2D-Doc est au format binaire, qui n'est pas pris en charge.",
+    )
+    twoddoc_version_non_supportee = (
+        "twoddoc.version_non_supportee",
+        "La version de ce 2D-Doc n'est pas prise en charge.",
+    )
+    twoddoc_entete_invalide = ("twoddoc.entete_invalide", "L'en-tête du code 2D-Doc est illisible.")
+    twoddoc_message_invalide = (
+        "twoddoc.message_invalide",
+        "Les données du code 2D-Doc sont illisibles.",
+    )
+    # -- 2D-Doc: every verdict other than "signature verified" (``twoddoc.reason`` of contract
+    #    §3 is the message; the code is ``data.reason`` of the ``twoddoc.signature`` check).
+    #    Placeholders: the code's own header only, never personal data.
+    twoddoc_signature_absente = (
+        "twoddoc.signature_absente",
+        "Le code 2D-Doc ne contient pas de signature.",
+    )
+    twoddoc_signature_illisible = (
+        "twoddoc.signature_illisible",
+        "La signature du code 2D-Doc est illisible.",
+    )
+    twoddoc_type_non_pris_en_charge = (
+        "twoddoc.type_non_pris_en_charge",
+        "Le code 2D-Doc est de type {doc_type}, qui n'est pas un avis fiscal pris en charge.",
+    )
+    twoddoc_perimetre_non_pris_en_charge = (
+        "twoddoc.perimetre_non_pris_en_charge",
+        "Le code 2D-Doc n'appartient pas au périmètre de l'ANTS (périmètre {perimeter}).",
+    )
+    twoddoc_pays_non_pris_en_charge = (
+        "twoddoc.pays_non_pris_en_charge",
+        "Le code 2D-Doc a été émis hors de France (pays {country}).",
+    )
+    twoddoc_autorite_de_test = (
+        "twoddoc.autorite_de_test",
+        "Le code 2D-Doc est signé par l'autorité de test FR00 de l'ANTS, dont la clé est "
+        "publique : il n'est pas reconnu comme authentique.",
+    )
+    twoddoc_certificat_de_test = (
+        "twoddoc.certificat_de_test",
+        "Le code 2D-Doc est signé avec le certificat 0000, réservé aux essais de "
+        "l'autorité {authority} : il n'est pas reconnu comme authentique.",
+    )
+    twoddoc_autorite_inconnue = (
+        "twoddoc.autorite_inconnue",
+        "L'autorité de certification {authority} du code 2D-Doc ne figure pas dans la liste "
+        "de confiance de l'ANTS.",
+    )
+    twoddoc_autorite_inactive = (
+        "twoddoc.autorite_inactive",
+        "L'autorité de certification {authority} du code 2D-Doc n'est plus reconnue par l'ANTS.",
+    )
+    twoddoc_non_verifiable_hors_ligne = (
+        "twoddoc.non_verifiable_hors_ligne",
+        "Signature non vérifiable hors ligne : le certificat {authority}/{certificate} du "
+        "code 2D-Doc n'est pas dans le cache de confiance local.",
+    )
+    twoddoc_certificat_non_reconnu = (
+        "twoddoc.certificat_non_reconnu",
+        "Le certificat {authority}/{certificate} du code 2D-Doc n'a pas été délivré par "
+        "l'autorité {authority} de la liste de confiance de l'ANTS.",
+    )
+    twoddoc_date_signature_absente = (
+        "twoddoc.date_signature_absente",
+        "Le code 2D-Doc ne porte pas de date de signature.",
+    )
+    twoddoc_date_signature_hors_validite = (
+        "twoddoc.date_signature_hors_validite",
+        "Le code 2D-Doc a été signé le {signature_date}, en dehors de la période de validité "
+        "du certificat {authority}/{certificate}.",
+    )
+    twoddoc_date_signature_future = (
+        "twoddoc.date_signature_future",
+        "Le code 2D-Doc porte une date de signature future ({signature_date}).",
+    )
+    twoddoc_algorithme_non_pris_en_charge = (
+        "twoddoc.algorithme_non_pris_en_charge",
+        "Le certificat {authority}/{certificate} utilise un algorithme de signature non pris "
+        "en charge.",
+    )
+    twoddoc_signature_invalide = (
+        "twoddoc.signature_invalide",
+        "La signature du code 2D-Doc ne correspond pas à son contenu : le code a été modifié "
+        "ou n'a pas été émis par l'autorité indiquée.",
+    )
+
     def text(self, **values: object) -> str:
         """The French message with its ``{placeholders}`` filled in from ``values``; the size
         limit ``{taille_max}``, when not given, from the settings (``DOCPROC_MAX_BYTES``)."""

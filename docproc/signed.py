@@ -23,6 +23,7 @@ from rapidfuzz.distance import Levenshtein
 from docproc import twoddoc
 from docproc.checks import failed, passed
 from docproc.code_hints import CodeHint, code_hint, parse_code
+from docproc.errors import Reason
 from docproc.extractors.declarants import split_name
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
 from docproc.extractors.spec import all_specs
@@ -226,7 +227,9 @@ def _report_only(code: twoddoc.TwoDDoc) -> Signed:
     if code.valid_signature is True:
         check = passed("twoddoc.signature", "info", "Le code 2D-Doc est authentique.")
     else:
-        level: Level = "warning" if code.reason_code == "signature_invalide" else "info"
+        level: Level = (
+            "warning" if code.reason_code == Reason.twoddoc_signature_invalide else "info"
+        )
         check = failed(
             "twoddoc.signature",
             level,

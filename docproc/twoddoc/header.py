@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from docproc.errors import Reason
+
 from .c40 import decode_date
 from .errors import TwoDDocError
 
@@ -53,34 +55,36 @@ class Header:
 def parse_header(text: str) -> Header:
     """Parse the header at the start of ``text`` (the normalised payload)."""
     if text.startswith("\xdc"):
-        raise TwoDDocError("format_binaire")
+        raise TwoDDocError(Reason.twoddoc_format_binaire)
     if not text.startswith("DC"):
-        raise TwoDDocError("pas_un_2ddoc")
+        raise TwoDDocError(Reason.twoddoc_pas_un_2ddoc)
     version = text[2:4]
     if version not in HEADER_LENGTHS:
-        raise TwoDDocError("version_non_supportee", f"version {version!r}")
+        raise TwoDDocError(Reason.twoddoc_version_non_supportee, f"version {version!r}")
     size = HEADER_LENGTHS[version]
     raw = text[:size]
     if len(raw) < size:
-        raise TwoDDocError("entete_invalide", "en-tête incomplet")
+        raise TwoDDocError(Reason.twoddoc_entete_invalide, "en-tête incomplet")
     authority, certificate = raw[4:8], raw[8:12]
     issue_hex, sign_hex, doc_type = raw[12:16], raw[16:20], raw[20:22]
     if not (_ID.fullmatch(authority) and _ID.fullmatch(certificate)):
-        raise TwoDDocError("entete_invalide", "identifiant d'autorité ou de certificat")
+        raise TwoDDocError(
+            Reason.twoddoc_entete_invalide, "identifiant d'autorité ou de certificat"
+        )
     if not (_HEX.fullmatch(issue_hex) and _HEX.fullmatch(sign_hex)):
-        raise TwoDDocError("entete_invalide", "date")
+        raise TwoDDocError(Reason.twoddoc_entete_invalide, "date")
     if not _TYPE.fullmatch(doc_type):
-        raise TwoDDocError("entete_invalide", "type de document")
+        raise TwoDDocError(Reason.twoddoc_entete_invalide, "type de document")
     perimeter = raw[22:24] if size >= 24 else None
     country = raw[24:26] if size >= 26 else None
     if perimeter is not None and not _PERIMETER.fullmatch(perimeter):
-        raise TwoDDocError("entete_invalide", "périmètre")
+        raise TwoDDocError(Reason.twoddoc_entete_invalide, "périmètre")
     if country is not None and not _COUNTRY.fullmatch(country):
-        raise TwoDDocError("entete_invalide", "pays")
+        raise TwoDDocError(Reason.twoddoc_entete_invalide, "pays")
     try:
         issue_date, signature_date = decode_date(issue_hex), decode_date(sign_hex)
     except (ValueError, OverflowError) as exc:
-        raise TwoDDocError("entete_invalide", "date") from exc
+        raise TwoDDocError(Reason.twoddoc_entete_invalide, "date") from exc
     return Header(
         version,
         authority,

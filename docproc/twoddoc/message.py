@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docproc.errors import Reason
+
 from .c40 import GS, RS, US
 from .errors import TwoDDocError
 from .identifiers import DI_PATTERN, lookup
@@ -57,7 +59,9 @@ def parse_message(zone: str, *, strict_lengths: bool = True) -> Message:
             continue
         di = zone[pos : pos + 2]
         if len(di) < 2 or not DI_PATTERN.fullmatch(di):
-            raise TwoDDocError("message_invalide", f"identifiant de donnée à la position {pos}")
+            raise TwoDDocError(
+                Reason.twoddoc_message_invalide, f"identifiant de donnée à la position {pos}"
+            )
         pos += 2
         spec = lookup(di)
         is_truncated = False

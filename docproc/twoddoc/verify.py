@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from docproc.errors import Reason
+
 from . import signature as sig
 from .c40 import is_payload_char, normalise
 from .errors import TwoDDocError
@@ -28,7 +30,6 @@ from .header import Header, parse_header
 from .identifiers import ANTS_PERIMETER, FRANCE, IDENTIFIERS, SUPPORTED_TYPES
 from .message import Message, parse_message, split_payload
 from .model import TwoDDoc
-from .reasons import reason_text
 from .trust import (
     RESERVED_TEST_CERTIFICATE,
     TEST_AUTHORITY,
@@ -49,16 +50,18 @@ def _french(day: date | None) -> str:
 def parse(payload: str) -> tuple[Header, Message, str, str | None]:
     """Structure only: (header, message, signed text, signature text or None)."""
     if not isinstance(payload, str):
-        raise TwoDDocError("caracteres_invalides", "la charge utile n'est pas du texte")
+        raise TwoDDocError(
+            Reason.twoddoc_caracteres_invalides, "la charge utile n'est pas du texte"
+        )
     text = normalise(payload)
     if not text:
-        raise TwoDDocError("vide")
+        raise TwoDDocError(Reason.twoddoc_vide)
     if len(text) > MAX_PAYLOAD:
-        raise TwoDDocError("message_invalide", "charge utile trop longue")
+        raise TwoDDocError(Reason.twoddoc_message_invalide, "charge utile trop longue")
     header = parse_header(text)
     zone, signature, _annex = split_payload(text, header.length)
     if not all(is_payload_char(c) for c in zone):
-        raise TwoDDocError("caracteres_invalides")
+        raise TwoDDocError(Reason.twoddoc_caracteres_invalides)
     return header, _parse_zone(zone), text[: header.length] + zone, signature
 
 
@@ -89,56 +92,56 @@ def _parse_zone(zone: str) -> Message:
 
 def _verdict(
     header: Header, signed: str, signature: str | None, trust: TrustStore, today: date
-) -> tuple[bool | None, str | None]:
+) -> tuple[bool | None, Reason | None]:
     """(valid_signature, reason code) — reason code None when verified."""
     if signature is None or not signature.strip():
-        return False, "signature_absente"
+        return False, Reason.twoddoc_signature_absente
     raw = sig.decode_signature(signature)
     if raw is None:
-        return False, "signature_illisible"
+        return False, Reason.twoddoc_signature_illisible
     if header.doc_type not in SUPPORTED_TYPES:
-        return False, "type_non_pris_en_charge"
+        return False, Reason.twoddoc_type_non_pris_en_charge
     if header.perimeter is not None and header.perimeter != ANTS_PERIMETER:
-        return False, "perimetre_non_pris_en_charge"
+        return False, Reason.twoddoc_perimetre_non_pris_en_charge
     if header.country is not None and header.country != FRANCE:
-        return False, "pays_non_pris_en_charge"
+        return False, Reason.twoddoc_pays_non_pris_en_charge
     is_test = header.authority == TEST_AUTHORITY
     if is_test and not trust.test_authority_trusted:
-        return False, "autorite_de_test"
+        return False, Reason.twoddoc_autorite_de_test
     if header.certificate == RESERVED_TEST_CERTIFICATE:
-        return False, "certificat_de_test"
+        return False, Reason.twoddoc_certificat_de_test
     authority = None
     if not is_test:
         authority = trust.authority(header.authority)
         if authority is None:
-            return False, "autorite_inconnue"
+            return False, Reason.twoddoc_autorite_inconnue
         if not authority.active:
-            return False, "autorite_inactive"
+            return False, Reason.twoddoc_autorite_inactive
     leaf = trust.leaf(header.authority, header.certificate)
     if leaf is None:
-        return None, "non_verifiable_hors_ligne"
+        return None, Reason.twoddoc_non_verifiable_hors_ligne
     if authority is not None:
         issuers = [ca for ca in authority.ca_certificates if issued_by(leaf, ca)]
         if not issuers:
-            return False, "certificat_non_reconnu"
+            return False, Reason.twoddoc_certificat_non_reconnu
     else:
         issuers = []
     if header.signature_date is None:
-        return False, "date_signature_absente"
+        return False, Reason.twoddoc_date_signature_absente
     if header.signature_date > today + timedelta(days=1):
-        return False, "date_signature_future"
+        return False, Reason.twoddoc_date_signature_future
     if not is_test and not (
         valid_on(leaf, header.signature_date)
         and any(valid_on(ca, header.signature_date) for ca in issuers)
     ):
-        return False, "date_signature_hors_validite"
+        return False, Reason.twoddoc_date_signature_hors_validite
     from cryptography.hazmat.primitives.asymmetric import ec  # only once a signature is checked
 
     public_key = leaf.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
-        return False, "algorithme_non_pris_en_charge"
+        return False, Reason.twoddoc_algorithme_non_pris_en_charge
     if not sig.verify(public_key, signed.encode("ascii"), raw):
-        return False, "signature_invalide"
+        return False, Reason.twoddoc_signature_invalide
     return True, None
 
 
@@ -155,13 +158,12 @@ def parse_and_verify(
     except TwoDDocError:
         raise
     except Exception as exc:  # defensive: garbage must never escape as anything else
-        raise TwoDDocError("message_invalide", type(exc).__name__) from exc
+        raise TwoDDocError(Reason.twoddoc_message_invalide, type(exc).__name__) from exc
     store = trust if trust is not None else default_store()
     valid, code = _verdict(header, signed, signature, store, today or date.today())
     reason = None
     if code is not None:
-        reason = reason_text(
-            code,
+        reason = code.text(
             authority=header.authority,
             certificate=header.certificate,
             doc_type=header.doc_type,
@@ -182,6 +184,6 @@ def parse_and_verify(
         truncated=message.truncated,
         valid_signature=valid,
         reason=reason,
-        reason_code=code,
+        reason_code=code.value if code is not None else None,
         unknown_identifiers=frozenset(di for di in message.fields if di not in IDENTIFIERS),
     )

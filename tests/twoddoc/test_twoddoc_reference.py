@@ -115,7 +115,7 @@ def test_reference_code_verifies_with_the_test_switch(name: str, trust_fr00: Non
 def test_reference_code_is_not_trusted_without_the_switch(name: str) -> None:
     doc = parse_and_verify(REFERENCE_CODES[name], today=TODAY)
     assert doc.valid_signature is False
-    assert doc.reason_code == "autorite_de_test"
+    assert doc.reason_code == "twoddoc.autorite_de_test"
     assert doc.reason and "FR00" in doc.reason and "authentique" in doc.reason
     out = doc.to_contract([])
     assert out["valid_signature"] is False
@@ -190,7 +190,7 @@ def test_fr04_anonymised_code_parses_fixed_fields_chained_without_separator() ->
 def test_fr04_anonymised_code_is_not_verifiable_offline() -> None:
     doc = parse_and_verify(FR04_ANONYMISED)
     assert doc.valid_signature is None
-    assert doc.reason_code == "non_verifiable_hors_ligne"
+    assert doc.reason_code == "twoddoc.non_verifiable_hors_ligne"
     assert doc.reason and "non vérifiable hors ligne" in doc.reason.lower()
     out = doc.to_contract(["revenu_fiscal_reference"])
     assert out == {

@@ -60,7 +60,7 @@ def test_one_character_changed_after_signing_fails(fr00_key: bytes, trust_fr00: 
     assert tampered != payload
     doc = parse_and_verify(tampered, today=TODAY)
     assert doc.valid_signature is False
-    assert doc.reason_code == "signature_invalide"
+    assert doc.reason_code == "twoddoc.signature_invalide"
     assert doc.fields["41"] == "13198"
     assert doc.to_contract([])["reason"].startswith("La signature du code 2D-Doc ne correspond pas")
 
@@ -68,10 +68,10 @@ def test_one_character_changed_after_signing_fails(fr00_key: bytes, trust_fr00: 
 def test_changed_header_or_signature_fails(fr00_key: bytes, trust_fr00: None) -> None:
     payload = _build(fr00_key)
     later = payload.replace("2801FR", "0401FR", 1)  # claims another document type
-    assert parse_and_verify(later, today=TODAY).reason_code == "signature_invalide"
+    assert parse_and_verify(later, today=TODAY).reason_code == "twoddoc.signature_invalide"
     head, signature = payload.split(US)
     flipped = head + US + ("A" if signature[0] != "A" else "B") + signature[1:]
-    assert parse_and_verify(flipped, today=TODAY).reason_code == "signature_invalide"
+    assert parse_and_verify(flipped, today=TODAY).reason_code == "twoddoc.signature_invalide"
 
 
 def test_annex_is_never_trusted(fr00_key: bytes, trust_fr00: None) -> None:
@@ -104,11 +104,11 @@ def test_unknown_identifier_kept_raw(fr00_key: bytes, trust_fr00: None) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "code"),
     [
-        ({"certificate": "0000"}, "certificat_de_test"),
-        ({"authority": "FR99"}, "autorite_inconnue"),
-        ({"authority": "FR04", "certificate": "0000"}, "certificat_de_test"),
-        ({"doc_type": "01"}, "type_non_pris_en_charge"),
-        ({"signature_date": date(2025, 12, 25)}, "date_signature_future"),
+        ({"certificate": "0000"}, "twoddoc.certificat_de_test"),
+        ({"authority": "FR99"}, "twoddoc.autorite_inconnue"),
+        ({"authority": "FR04", "certificate": "0000"}, "twoddoc.certificat_de_test"),
+        ({"doc_type": "01"}, "twoddoc.type_non_pris_en_charge"),
+        ({"signature_date": date(2025, 12, 25)}, "twoddoc.date_signature_future"),
     ],
 )
 def test_policy_rejections(kwargs: dict, code: str, fr00_key: bytes, trust_fr00: None) -> None:
@@ -122,16 +122,16 @@ def test_policy_rejections(kwargs: dict, code: str, fr00_key: bytes, trust_fr00:
 def test_unknown_fr04_certificate_is_not_verifiable_offline(fr00_key: bytes) -> None:
     doc = parse_and_verify(_build(fr00_key, authority="FR04", certificate="ZZ99"), today=TODAY)
     assert doc.valid_signature is None
-    assert doc.reason_code == "non_verifiable_hors_ligne"
+    assert doc.reason_code == "twoddoc.non_verifiable_hors_ligne"
     assert doc.to_contract([])["valid_signature"] is False
 
 
 @pytest.mark.parametrize(
     ("header", "code"),
     [
-        ("DC04FR000001FFFF23F02802FR", "perimetre_non_pris_en_charge"),
-        ("DC04FR000001FFFF23F02801BE", "pays_non_pris_en_charge"),
-        ("DC04FR000001FFFFFFFF2801FR", "date_signature_absente"),
+        ("DC04FR000001FFFF23F02802FR", "twoddoc.perimetre_non_pris_en_charge"),
+        ("DC04FR000001FFFF23F02801BE", "twoddoc.pays_non_pris_en_charge"),
+        ("DC04FR000001FFFFFFFF2801FR", "twoddoc.date_signature_absente"),
     ],
 )
 def test_header_policy(header: str, code: str, fr00_key: bytes, trust_fr00: None) -> None:
@@ -141,14 +141,15 @@ def test_header_policy(header: str, code: str, fr00_key: bytes, trust_fr00: None
 
 def test_missing_or_unreadable_signature(trust_fr00: None) -> None:
     head = "DC04FR000001FFFF23F02801FR4163198"
-    assert parse_and_verify(head, today=TODAY).reason_code == "signature_absente"
-    assert parse_and_verify(head + US, today=TODAY).reason_code == "signature_absente"
+    assert parse_and_verify(head, today=TODAY).reason_code == "twoddoc.signature_absente"
+    assert parse_and_verify(head + US, today=TODAY).reason_code == "twoddoc.signature_absente"
     assert (
         parse_and_verify(head + US + "NOT-BASE32!", today=TODAY).reason_code
-        == "signature_illisible"
+        == "twoddoc.signature_illisible"
     )
     assert (
-        parse_and_verify(head + US + "ABCDEFGH", today=TODAY).reason_code == "signature_illisible"
+        parse_and_verify(head + US + "ABCDEFGH", today=TODAY).reason_code
+        == "twoddoc.signature_illisible"
     )
 
 
@@ -208,7 +209,7 @@ def test_production_code_without_cached_leaf_is_not_verifiable(tmp_path: Path, p
     doc = parse_and_verify(
         _build(pki["leaf_key"], authority="FR09", certificate="AB12"), trust=store, today=TODAY
     )
-    assert (doc.valid_signature, doc.reason_code) == (None, "non_verifiable_hors_ligne")
+    assert (doc.valid_signature, doc.reason_code) == (None, "twoddoc.non_verifiable_hors_ligne")
 
 
 def test_leaf_not_issued_by_the_tsl_ca_is_refused(tmp_path: Path, pki: dict) -> None:
@@ -216,7 +217,7 @@ def test_leaf_not_issued_by_the_tsl_ca_is_refused(tmp_path: Path, pki: dict) -> 
     doc = parse_and_verify(
         _build(pki["stranger_key"], authority="FR09", certificate="CD34"), trust=store, today=TODAY
     )
-    assert (doc.valid_signature, doc.reason_code) == (False, "certificat_non_reconnu")
+    assert (doc.valid_signature, doc.reason_code) == (False, "twoddoc.certificat_non_reconnu")
 
 
 def test_signature_date_outside_leaf_validity_is_refused(tmp_path: Path, pki: dict) -> None:
@@ -225,7 +226,7 @@ def test_signature_date_outside_leaf_validity_is_refused(tmp_path: Path, pki: di
         pki["leaf_key"], authority="FR09", certificate="AB12", signature_date=date(2026, 3, 1)
     )
     doc = parse_and_verify(payload, trust=store, today=date(2026, 4, 1))
-    assert (doc.valid_signature, doc.reason_code) == (False, "date_signature_hors_validite")
+    assert (doc.valid_signature, doc.reason_code) == (False, "twoddoc.date_signature_hors_validite")
     assert "01/03/2026" in (doc.reason or "")
 
 
@@ -239,7 +240,7 @@ def test_withdrawn_authority_is_refused(tmp_path: Path, pki: dict) -> None:
     doc = parse_and_verify(
         _build(pki["leaf_key"], authority="FR09", certificate="AB12"), trust=store, today=TODAY
     )
-    assert (doc.valid_signature, doc.reason_code) == (False, "autorite_inactive")
+    assert (doc.valid_signature, doc.reason_code) == (False, "twoddoc.autorite_inactive")
 
 
 def test_older_cached_tsl_is_ignored(tmp_path: Path, pki: dict) -> None:
@@ -247,7 +248,7 @@ def test_older_cached_tsl_is_ignored(tmp_path: Path, pki: dict) -> None:
     doc = parse_and_verify(
         _build(pki["leaf_key"], authority="FR09", certificate="AB12"), trust=store, today=TODAY
     )
-    assert (doc.valid_signature, doc.reason_code) == (False, "autorite_inconnue")
+    assert (doc.valid_signature, doc.reason_code) == (False, "twoddoc.autorite_inconnue")
     assert store.tsl.sequence == 22  # the bundled ANTS list
 
 
@@ -256,7 +257,7 @@ def test_fr04_anonymised_signature_fails_once_a_certificate_is_known(
 ) -> None:
     store = _cache(tmp_path, pki, leaves={"FR04_FPE3": pki["fpe3"]})
     doc = parse_and_verify(FR04_ANONYMISED, trust=store, today=TODAY)
-    assert (doc.valid_signature, doc.reason_code) == (False, "signature_invalide")
+    assert (doc.valid_signature, doc.reason_code) == (False, "twoddoc.signature_invalide")
 
 
 def test_bundled_tsl_lists_the_ants_authorities() -> None:
