@@ -9,6 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from docproc.errors import size_fr
+from docproc.settings import get_settings
+
 _OPEN = ConfigDict(extra="allow")
 
 
@@ -35,11 +38,16 @@ _ERROR_TEXT = {
     403: "Le rôle de la clé ne permet pas cette opération.",
     404: "Ressource introuvable (ou dossier d'un autre client).",
     409: "Conflit avec l'état du dossier.",
-    413: "Fichier trop gros (2 Mo au plus).",
+    413: "Fichier trop gros ({limit} au plus).",
     415: "Type de fichier non accepté.",
     422: "Requête invalide.",
     503: "Service momentanément indisponible.",
 }
+
+
+def upload_limit_fr() -> str:
+    """The upload limit of the settings (``DOCPROC_MAX_BYTES``) in French, for the OpenAPI texts."""
+    return size_fr(get_settings().max_bytes)
 
 
 def errors(*codes: int, household: bool = False) -> dict[int | str, dict[str, Any]]:
@@ -47,7 +55,8 @@ def errors(*codes: int, household: bool = False) -> dict[int | str, dict[str, An
     out: dict[int | str, dict[str, Any]] = {}
     for code in codes:
         model = HouseholdErrorBody if household and code == 422 else ErrorBody
-        out[code] = {"model": model, "description": _ERROR_TEXT.get(code, "Erreur.")}
+        text = _ERROR_TEXT.get(code, "Erreur.").format(limit=upload_limit_fr())
+        out[code] = {"model": model, "description": text}
     return out
 
 

@@ -1,4 +1,4 @@
-"""Uploads: one file per request, streamed, capped at 2 Mo, sniffed, stored encrypted, queued."""
+"""Uploads: one file per request, streamed, capped at DOCPROC_MAX_BYTES (2 Mo), sniffed, stored encrypted, queued."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from service.multipart import (
     TooLarge,
     Unsupported,
 )
-from service.schemas import AUTH, UploadAccepted, errors
+from service.schemas import AUTH, UploadAccepted, errors, upload_limit_fr
 
 router = APIRouter(tags=["dossiers"])
 
@@ -52,7 +52,7 @@ def _upload_openapi() -> dict[str, Any]:
                             "file": {
                                 "type": "string",
                                 "format": "binary",
-                                "description": "Un fichier (PDF, JPEG, PNG, TIFF, HEIC, WebP), 2 Mo au plus.",
+                                "description": f"Un fichier (PDF, JPEG, PNG, TIFF, HEIC, WebP), {upload_limit_fr()} au plus.",
                             },
                             "beneficiaire": {"type": "string", "maxLength": FIELD_MAX},
                             "kind_hint": {"type": "string", "enum": list(kinds())},
@@ -67,7 +67,7 @@ def _upload_openapi() -> dict[str, Any]:
 @router.post(
     "/dossiers/{dossier_id}/files",
     status_code=202,
-    summary="Déposer un fichier (multipart, champ « file », 2 Mo au plus)",
+    summary=f"Déposer un fichier (multipart, champ « file », {upload_limit_fr()} au plus)",
     openapi_extra=_upload_openapi(),
     response_model=UploadAccepted,
     responses=errors(*AUTH, 400, 404, 413, 415, 422),
