@@ -9,7 +9,7 @@ starts fast (issue 14: cold start).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,59 +19,125 @@ class SettingsError(ValueError):
     """A setting is malformed or unknown; the message names it, never a secret value."""
 
 
+_TYPE_FR = {
+    "int": "un entier",
+    "float": "un nombre",
+    "bool": "un booléen (1/0, true/false, oui/non… : 1, true, yes, on ou 0, false, no, off)",
+    "str": "du texte",
+    "path": "un chemin",
+}
+
+
+def _setting(
+    default: Any, env: str, expected: str, *, gt: int | None = 0, label: str | None = None
+) -> Any:
+    """One setting: its default, its variable, the French words for its type and its bound.
+
+    The only declaration of a library setting: the typed check (pydantic, on demand), the
+    variable names, the French errors and ``docproc settings`` are all derived from it.
+    """
+    return field(
+        default=default, metadata={"env": env, "expected": expected, "gt": gt, "label": label}
+    )
+
+
+_POSITIVE = "un entier positif"
+
+
 @dataclass(frozen=True)
 class Settings:
-    #: Largest accepted upload, in bytes (2 Mo, the CSS form's limit).
-    max_bytes: int = 2 * 1024 * 1024
+    """The library's limits and switches; each field is declared once, here (``_setting``)."""
+
+    #: Largest accepted upload, in bytes (2 Mo, the CSS form's limit); every message about the
+    #: size limit is built from it (``docproc.errors.size_message``).
+    max_bytes: int = _setting(
+        2 * 1024 * 1024,
+        "DOCPROC_MAX_BYTES",
+        "un entier d'octets (ex. 3145728 pour 3 Mio ; pas d'unité)",
+    )
     #: Most pages read from one PDF (a 4-page avis, with room for ASDIR and attachments).
-    max_pages: int = 10
+    max_pages: int = _setting(10, "DOCPROC_MAX_PAGES", _POSITIVE)
     #: Most pixels decoded from one image (a 12 Mpx phone photo passes; bombs do not).
-    max_image_pixels: int = 40_000_000
+    max_image_pixels: int = _setting(
+        40_000_000, "DOCPROC_MAX_IMAGE_PIXELS", "un entier positif (pixels)"
+    )
     #: Most frames read from a multi-page TIFF.
-    max_frames: int = 10
+    max_frames: int = _setting(10, "DOCPROC_MAX_FRAMES", _POSITIVE)
     #: Extra folders of document specs (``*.toml``), read after ``docproc/specs``: a new kind
     #: can live outside the package (``DOCPROC_SPEC_DIRS``, separated by ``os.pathsep``).
-    spec_dirs: tuple[Path, ...] = ()
+    spec_dirs: tuple[Path, ...] = _setting(
+        (), "DOCPROC_SPEC_DIRS", f"des chemins de dossiers séparés par « {os.pathsep} »", gt=None
+    )
     #: Lire chaque fichier (décodage, rendu, texte, OCR) dans un processus bac à sable, limité
     #: en mémoire, en temps de calcul et en durée ; 0 : dans le processus courant (débogage).
-    sandbox: bool = True
+    sandbox: bool = _setting(
+        True,
+        "DOCPROC_SANDBOX",
+        _TYPE_FR["bool"],
+        gt=None,
+        label="Lire chaque fichier dans un processus bac à sable",
+    )
     #: Espace d'adresses maximal du bac à sable, en Mio (RLIMIT_AS) : une bombe mémoire y
     #: échoue au lieu d'emporter le processus appelant.
-    sandbox_memory_mb: int = 2048
+    sandbox_memory_mb: int = _setting(
+        2048,
+        "DOCPROC_SANDBOX_MEMORY_MB",
+        "un entier positif de Mio",
+        label="Espace d'adresses maximal du bac à sable (Mio)",
+    )
     #: Temps de calcul maximal pour un fichier dans le bac à sable, en secondes (RLIMIT_CPU).
-    sandbox_cpu_s: int = 120
+    sandbox_cpu_s: int = _setting(
+        120,
+        "DOCPROC_SANDBOX_CPU_S",
+        "un entier positif de secondes",
+        label="Temps de calcul maximal par fichier (secondes)",
+    )
     #: Durée maximale de lecture d'un fichier, en secondes (horloge murale) ; au-delà le bac à
     #: sable est arrêté et le fichier refusé (``fichier.ressources``).
-    sandbox_timeout_s: float = 90.0
+    sandbox_timeout_s: float = _setting(
+        90.0,
+        "DOCPROC_SANDBOX_TIMEOUT_S",
+        "un nombre positif de secondes",
+        label="Durée maximale de lecture d'un fichier (secondes)",
+    )
     #: Opérateurs de contenu au plus par page d'un PDF, formulaires (XObjects) dépliés compris.
-    pdf_max_operators: int = 1_000_000
+    pdf_max_operators: int = _setting(
+        1_000_000,
+        "DOCPROC_PDF_MAX_OPERATORS",
+        _POSITIVE,
+        label="Opérateurs de contenu au plus par page, formulaires dépliés",
+    )
     #: Profondeur maximale d'imbrication des formulaires (Form XObjects) d'un PDF.
-    pdf_max_xobject_depth: int = 12
+    pdf_max_xobject_depth: int = _setting(
+        12,
+        "DOCPROC_PDF_MAX_XOBJECT_DEPTH",
+        _POSITIVE,
+        label="Profondeur maximale des formulaires imbriqués",
+    )
     #: Taille décompressée maximale d'un flux d'un PDF, en octets.
-    pdf_max_stream_bytes: int = 32 * 1024 * 1024
+    pdf_max_stream_bytes: int = _setting(
+        32 * 1024 * 1024,
+        "DOCPROC_PDF_MAX_STREAM_BYTES",
+        "un entier positif d'octets",
+        label="Taille décompressée maximale d'un flux (octets)",
+    )
     #: Taille décompressée maximale de tous les flux d'un PDF ensemble, en octets.
-    pdf_max_decoded_bytes: int = 128 * 1024 * 1024
+    pdf_max_decoded_bytes: int = _setting(
+        128 * 1024 * 1024,
+        "DOCPROC_PDF_MAX_DECODED_BYTES",
+        "un entier positif d'octets",
+        label="Taille décompressée maximale de tous les flux (octets)",
+    )
     #: Objets au plus dans un PDF.
-    pdf_max_objects: int = 50_000
+    pdf_max_objects: int = _setting(
+        50_000, "DOCPROC_PDF_MAX_OBJECTS", _POSITIVE, label="Objets au plus dans un PDF"
+    )
 
 
-#: Field → environment variable.
-ENV: dict[str, str] = {
-    "max_bytes": "DOCPROC_MAX_BYTES",
-    "max_pages": "DOCPROC_MAX_PAGES",
-    "max_image_pixels": "DOCPROC_MAX_IMAGE_PIXELS",
-    "max_frames": "DOCPROC_MAX_FRAMES",
-    "spec_dirs": "DOCPROC_SPEC_DIRS",
-    "sandbox": "DOCPROC_SANDBOX",
-    "sandbox_memory_mb": "DOCPROC_SANDBOX_MEMORY_MB",
-    "sandbox_cpu_s": "DOCPROC_SANDBOX_CPU_S",
-    "sandbox_timeout_s": "DOCPROC_SANDBOX_TIMEOUT_S",
-    "pdf_max_operators": "DOCPROC_PDF_MAX_OPERATORS",
-    "pdf_max_xobject_depth": "DOCPROC_PDF_MAX_XOBJECT_DEPTH",
-    "pdf_max_stream_bytes": "DOCPROC_PDF_MAX_STREAM_BYTES",
-    "pdf_max_decoded_bytes": "DOCPROC_PDF_MAX_DECODED_BYTES",
-    "pdf_max_objects": "DOCPROC_PDF_MAX_OBJECTS",
-}
+#: Field → environment variable (derived from the declaration).
+ENV: dict[str, str] = {f.name: f.metadata["env"] for f in fields(Settings)}
+#: Field → the French words for its expected value (derived from the declaration).
+_EXPECTED: dict[str, str] = {f.name: f.metadata["expected"] for f in fields(Settings)}
 
 #: Every ``DOCPROC_*`` variable the project reads (library, service, OCR, trust, the tests' hook).
 #: Any other one is a typo and refused (``check_environment``).
@@ -126,14 +192,6 @@ KNOWN_ENV: frozenset[str] = frozenset(
     }
 )
 
-_TYPE_FR = {
-    "int": "un entier",
-    "float": "un nombre",
-    "bool": "un booléen (1/0, true/false, oui/non… : 1, true, yes, on ou 0, false, no, off)",
-    "str": "du texte",
-    "path": "un chemin",
-}
-
 
 def expected_type_fr(annotation: Any) -> str:
     name = getattr(annotation, "__name__", str(annotation)).lower()
@@ -187,84 +245,32 @@ def check_environment(env: dict[str, str] | None = None) -> None:
 
 @cache
 def _model() -> Any:
-    """The typed model of the library's settings (pydantic, imported on demand)."""
-    from pydantic import BaseModel, ConfigDict, Field, field_validator
+    """The typed model of the library's settings (pydantic, imported on demand), built from
+    the declaration of :class:`Settings`: the same names, types, defaults and bounds."""
+    from typing import get_type_hints
 
-    class LibrarySettings(BaseModel):
-        model_config = ConfigDict(extra="forbid", frozen=True)
-        max_bytes: int = Field(Settings.max_bytes, gt=0)
-        max_pages: int = Field(Settings.max_pages, gt=0)
-        max_image_pixels: int = Field(Settings.max_image_pixels, gt=0)
-        max_frames: int = Field(Settings.max_frames, gt=0)
-        spec_dirs: tuple[Path, ...] = ()
-        sandbox: bool = Field(
-            Settings.sandbox, description="Lire chaque fichier dans un processus bac à sable"
-        )
-        sandbox_memory_mb: int = Field(
-            Settings.sandbox_memory_mb,
-            gt=0,
-            description="Espace d'adresses maximal du bac à sable (Mio)",
-        )
-        sandbox_cpu_s: int = Field(
-            Settings.sandbox_cpu_s,
-            gt=0,
-            description="Temps de calcul maximal par fichier (secondes)",
-        )
-        sandbox_timeout_s: float = Field(
-            Settings.sandbox_timeout_s,
-            gt=0,
-            description="Durée maximale de lecture d'un fichier (secondes)",
-        )
-        pdf_max_operators: int = Field(
-            Settings.pdf_max_operators,
-            gt=0,
-            description="Opérateurs de contenu au plus par page, formulaires dépliés",
-        )
-        pdf_max_xobject_depth: int = Field(
-            Settings.pdf_max_xobject_depth,
-            gt=0,
-            description="Profondeur maximale des formulaires imbriqués",
-        )
-        pdf_max_stream_bytes: int = Field(
-            Settings.pdf_max_stream_bytes,
-            gt=0,
-            description="Taille décompressée maximale d'un flux (octets)",
-        )
-        pdf_max_decoded_bytes: int = Field(
-            Settings.pdf_max_decoded_bytes,
-            gt=0,
-            description="Taille décompressée maximale de tous les flux (octets)",
-        )
-        pdf_max_objects: int = Field(
-            Settings.pdf_max_objects, gt=0, description="Objets au plus dans un PDF"
+    from pydantic import ConfigDict, Field, create_model, field_validator
+
+    hints = get_type_hints(Settings)
+    definitions: dict[str, Any] = {}
+    for f in fields(Settings):
+        bound = {} if f.metadata["gt"] is None else {"gt": f.metadata["gt"]}
+        definitions[f.name] = (
+            hints[f.name],
+            Field(f.default, description=f.metadata["label"], **bound),
         )
 
-        @field_validator("spec_dirs", mode="before")
-        @classmethod
-        def _split(cls, value: Any) -> Any:
-            if isinstance(value, str):
-                return tuple(part for part in value.split(os.pathsep) if part.strip())
-            return value
+    def split(value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part for part in value.split(os.pathsep) if part.strip())
+        return value
 
-    return LibrarySettings
-
-
-_EXPECTED = {
-    "max_bytes": "un entier d'octets (ex. 3145728 pour 3 Mio ; pas d'unité)",
-    "max_pages": "un entier positif",
-    "max_image_pixels": "un entier positif (pixels)",
-    "max_frames": "un entier positif",
-    "spec_dirs": f"des chemins de dossiers séparés par « {os.pathsep} »",
-    "sandbox": _TYPE_FR["bool"],
-    "sandbox_memory_mb": "un entier positif de Mio",
-    "sandbox_cpu_s": "un entier positif de secondes",
-    "sandbox_timeout_s": "un nombre positif de secondes",
-    "pdf_max_operators": "un entier positif",
-    "pdf_max_xobject_depth": "un entier positif",
-    "pdf_max_stream_bytes": "un entier positif d'octets",
-    "pdf_max_decoded_bytes": "un entier positif d'octets",
-    "pdf_max_objects": "un entier positif",
-}
+    return create_model(
+        "LibrarySettings",
+        __config__=ConfigDict(extra="forbid", frozen=True),
+        __validators__={"_split": field_validator("spec_dirs", mode="before")(split)},
+        **definitions,
+    )
 
 
 def _types() -> dict[str, str]:

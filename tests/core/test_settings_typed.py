@@ -124,3 +124,16 @@ def test_misspelt_environment_variable_is_refused() -> None:
 def test_environment_number_errors_name_the_variable() -> None:
     with pytest.raises(SettingsError, match="DOCPROC_HEARTBEAT_S.*nombre"):
         load_settings(env={"DOCPROC_HEARTBEAT_S": "vite"})
+
+
+def test_each_library_setting_is_declared_once() -> None:
+    """The typed check, the variable names and the French words all come from ``Settings``:
+    a new field needs nothing else to be validated, named and described."""
+    from dataclasses import asdict, fields
+
+    from docproc.settings import ENV, KNOWN_ENV, _model
+
+    assert _model()().model_dump() == asdict(Settings())
+    assert set(_model().model_fields) == {f.name for f in fields(Settings)} == set(ENV)
+    assert set(ENV.values()) <= KNOWN_ENV
+    assert all(f.metadata["expected"] for f in fields(Settings))
