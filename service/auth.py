@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from service.settings import ApiKey, Role
+from service.api_keys import ApiKey, Role
 
 
 @dataclass(frozen=True)

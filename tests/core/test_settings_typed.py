@@ -137,3 +137,29 @@ def test_each_library_setting_is_declared_once() -> None:
     assert set(_model().model_fields) == {f.name for f in fields(Settings)} == set(ENV)
     assert set(ENV.values()) <= KNOWN_ENV
     assert all(f.metadata["expected"] for f in fields(Settings))
+
+
+def test_each_service_setting_is_declared_once() -> None:
+    """Variable, TOML key, bound and French words of a service setting come from its field of
+    ``ServiceSettings``; only the API keys and the upload limit (DOCPROC_MAX_BYTES, the
+    library's) are filled in by ``load_settings``."""
+    from docproc.settings import KNOWN_ENV
+    from service.settings import _EXPECTED, ENV
+
+    declared = set(ServiceSettings.model_fields)
+    assert set(ENV) == declared - {"api_keys", "max_upload_bytes"}
+    assert set(_EXPECTED) == set(ENV) | {"api_keys"}
+    assert {v for v in ENV.values() if v.startswith("DOCPROC_")} <= KNOWN_ENV
+    assert "fault_sleep_s" not in declared  # fault injection is a test hook (tests/fault_hooks.py)
+
+
+def test_upload_limit_comes_from_the_library_setting(tmp_path: Path) -> None:
+    s = load_settings(env={"DOCPROC_DATA_DIR": str(tmp_path), "DOCPROC_MAX_BYTES": "1048576"})
+    assert s.max_upload_bytes == 1048576
+
+
+def test_api_keys_of_the_wrong_type_in_toml_are_refused(tmp_path: Path) -> None:
+    toml = tmp_path / "r.toml"
+    toml.write_text("api_keys = 3\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="api_keys.*nom:rôle:clé"):
+        load_settings(env={"DOCPROC_SETTINGS_FILE": str(toml), "DOCPROC_DATA_DIR": str(tmp_path)})
