@@ -67,8 +67,8 @@ def test_no_code_of_the_old_english_shape_is_left_in_the_sources() -> None:
     found = []
     for folder in ("docproc", "service", "tests"):
         for path in sorted((ROOT / folder).rglob("*.py")):
-            if path == HTTP_CODES_HOME or path == Path(__file__):
-                continue
+            if path == HTTP_CODES_HOME or path == Path(__file__) or "migrations" in path.parts:
+                continue  # the contract's HTTP codes; migrations record what the database held
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 if OLD_LITERAL.search(line) and "HTTP" not in line and '["error"]' not in line:
                     found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
