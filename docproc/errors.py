@@ -11,6 +11,7 @@ vocabulary, kept as they are on the wire.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 #: What to send instead, at the end of a message about a hostile or over-complex file.
 _SEND_AVIS = "envoyez l'avis tel que téléchargé sur impots.gouv.fr ou une photo."
@@ -275,6 +276,16 @@ class DocprocError(Exception):
         self.message = message or reason.text()
         self.data = data
         super().__init__(f"{reason.value}: {self.message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its reason and data (a process boundary keeps the code)."""
+        return (_rebuild, (type(self), self.reason, self.message, self.data))
+
+
+def _rebuild(
+    cls: type[DocprocError], reason: Reason, message: str, data: dict[str, object]
+) -> DocprocError:
+    return cls(reason, message, **data)
 
 
 _MEMORY_WORDS = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from docproc.errors import Reason
 
 
@@ -17,3 +19,7 @@ class TwoDDocError(Exception):
         self.message = code.message
         self.detail = detail
         super().__init__(f"{code.value}: {self.message}" + (f" ({detail})" if detail else ""))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its code (a process boundary keeps it)."""
+        return (TwoDDocError, (self.code, self.detail))

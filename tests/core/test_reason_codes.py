@@ -103,3 +103,20 @@ def test_the_size_message_follows_the_max_bytes_setting(monkeypatch: pytest.Monk
 
     check = file_checks.size(2 * 1024 * 1024, get_settings().max_bytes)
     assert not check.ok and "(1,5 Mo)" in check.message and "2 Mo" not in check.message
+
+
+def test_errors_keep_their_reason_across_a_process_boundary() -> None:
+    """Exceptions are pickled between the sandbox and its parent: the code must survive
+    (the constructor takes a Reason, not the exception's text)."""
+    import pickle
+
+    from docproc.twoddoc.errors import TwoDDocError
+
+    err = pickle.loads(pickle.dumps(DocprocError(Reason.resources, limite="memoire")))
+    assert (err.reason, err.data, err.message) == (
+        Reason.resources,
+        {"limite": "memoire"},
+        Reason.resources.message,
+    )
+    code = pickle.loads(pickle.dumps(TwoDDocError(Reason.twoddoc_vide, "détail")))
+    assert (code.code, code.detail) == (Reason.twoddoc_vide, "détail")
