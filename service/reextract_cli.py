@@ -37,7 +37,7 @@ def _summary(p: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service import batch
+    from service import batch, batch_driver
     from service.db import Database, migrate
     from service.queue import JobQueue, connect_redis
     from service.sealed import Sealer
@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         migrate(db)
         target = args.show or args.stop or args.resume
+        sealer: Sealer | None = None  # the master key is read only to create or drive a batch
         if target:
             if not batch.Selection.parse({"dossier_ids": [target]}).dossier_ids:
                 raise batch.BatchError("identifiant de lot invalide")
@@ -67,15 +68,15 @@ def run(args: argparse.Namespace) -> int:
                 "until": args.until,
             }
             selection = batch.Selection.parse({k: v for k, v in body.items() if v})
-            batch_id, total = batch.create_batch(
-                db, "cli", selection, args.rate, sealer=Sealer(load_master_key(settings))
-            )
+            sealer = Sealer(load_master_key(settings))
+            batch_id, total = batch.create_batch(db, "cli", selection, args.rate, sealer=sealer)
             sys.stderr.write(f"lot {batch_id} créé : {total} dossier(s)\n")
         if args.wait:
             queue = JobQueue(connect_redis(settings.redis_url), settings)
+            sealer = sealer or Sealer(load_master_key(settings))  # one for every tick
             last = 0.0
             while True:
-                batch.advance(db, queue, settings)
+                batch_driver.advance(db, queue, settings, sealer)
                 p = batch.progress(db, batch_id)
                 assert p is not None
                 if p["status"] != "running" and not p["in_flight"]:
