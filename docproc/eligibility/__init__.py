@@ -9,7 +9,8 @@ API :
 - ``household_from_documents`` (``alimentation.py``) et ``run_cli`` (``cli.py``).
 
 Modules : ``foyer`` (le foyer d'entrée validé) et ``demande`` (le même, typé pour le moteur) ;
-``modele_baremes`` (les barèmes typés) et ``lecture_baremes`` (leur lecture stricte) ;
+``modele_baremes`` (les barèmes typés) et ``lecture_baremes`` (leur lecture stricte, avec
+``lecture_tables``, ``lecture_regles`` et ``controle_baremes``) ;
 ``calcul``, ``recevabilite``, ``explication`` et ``moteur`` (la décision) ; ``alimentation``,
 ``reprise``, ``reprise_avis`` et ``reprise_justificatifs`` (le foyer complété par les
 documents) ; ``identite``, ``formules``, ``texte`` (outils).
