@@ -294,18 +294,13 @@ def _un_avis(reprise: Reprise, index: int, document: dict[str, Any], premier: bo
         if a_charge:
             membre = reprise.personne_a_charge(creer=not reprise.declare)
             if membre is None:
-                reprise.trace(
-                    document,
-                    index,
-                    champ,
-                    categorie=categorie,
-                    montant=nombre(montant),
-                    ressource=cle,
-                    role=None,
-                    utilise=False,
-                    motif="personne à charge absente du foyer déclaré",
-                )
-                reprise.avertir(
+                _revenu_sans_membre(
+                    reprise,
+                    (document, index, champ),
+                    categorie,
+                    montant,
+                    cle,
+                    "personne à charge absente du foyer déclaré",
                     "personne_a_charge_absente",
                     f"{origine} comporte des revenus de personnes à charge, mais le foyer "
                     "déclaré n'a aucune personne à charge de moins de "
@@ -319,18 +314,13 @@ def _un_avis(reprise: Reprise, index: int, document: dict[str, Any], premier: bo
         else:
             membre = reprise.membre(role, creer=not reprise.declare) if role else None
         if membre is None:
-            reprise.trace(
-                document,
-                index,
-                champ,
-                categorie=categorie,
-                montant=nombre(montant),
-                ressource=cle,
-                role=None,
-                utilise=False,
-                motif="déclarant absent du foyer déclaré",
-            )
-            reprise.avertir(
+            _revenu_sans_membre(
+                reprise,
+                (document, index, champ),
+                categorie,
+                montant,
+                cle,
+                "déclarant absent du foyer déclaré",
                 "declarant_absent",
                 f"{origine} comporte les revenus d'un second déclarant qui ne figure pas "
                 "dans le foyer déclaré : vérifier la composition du foyer.",
@@ -354,6 +344,35 @@ def _un_avis(reprise: Reprise, index: int, document: dict[str, Any], premier: bo
     for (_, cle, politique), (membre, total, entrees) in cumuls.items():
         # Un déficit (revenus fonciers, BIC…) n'est pas une ressource négative : 0.
         reprise.reprendre(membre, cle, max(total, Decimal(0)), politique, origine, entrees)
+
+
+def _revenu_sans_membre(
+    reprise: Reprise,
+    ligne: tuple[dict[str, Any], int, str],
+    categorie: str,
+    montant: Decimal,
+    cle: str,
+    motif: str,
+    code: str,
+    message: str,
+    /,
+    **donnees: Any,
+) -> None:
+    """Un revenu de l'avis qu'aucun membre du foyer déclaré ne peut porter : tracé comme non
+    utilisé (``motif``) et signalé à l'agent (``code``, ``message``, ``donnees``)."""
+    document, index, champ = ligne
+    reprise.trace(
+        document,
+        index,
+        champ,
+        categorie=categorie,
+        montant=nombre(montant),
+        ressource=cle,
+        role=None,
+        utilise=False,
+        motif=motif,
+    )
+    reprise.avertir(code, message, **donnees)
 
 
 def _controler_foyer(reprise: Reprise, champs: dict[str, Any]) -> None:
