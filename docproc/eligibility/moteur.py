@@ -71,6 +71,7 @@ from .calcul import (
     plafond,
 )
 from .demande import Demande, lire_demande
+from .erreurs_foyer import HouseholdError
 from .explication import (
     PRESOMPTIONS_ALINEAS,
     PRESOMPTIONS_LIBELLES,
@@ -82,7 +83,6 @@ from .explication import (
     taille,
 )
 from .formules import UN, ajouter_mois, arrondi_centime
-from .foyer import HouseholdError
 from .lecture_baremes import BAREMES
 from .modele_baremes import Baremes, Territoire, en_vigueur
 from .recevabilite import A_VERIFIER, IRRECEVABLE, RENOUVELLEMENT_AUTOMATIQUE, examiner_recevabilite
