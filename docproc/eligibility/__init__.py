@@ -12,9 +12,9 @@ Modules : ``foyer`` (le foyer d'entrée validé ; ``vocabulaire_foyer``, ``erreu
 ``demande`` (le même, typé pour le moteur) ;
 ``modele_baremes`` (les barèmes typés) et ``lecture_baremes`` (leur lecture stricte, avec
 ``lecture_tables``, ``lecture_regles`` et ``controle_baremes``) ;
-``calcul``, ``recevabilite``, ``explication`` et ``moteur`` (la décision) ; ``alimentation``,
-``reprise``, ``reprise_avis`` et ``reprise_justificatifs`` (le foyer complété par les
-documents) ; ``identite``, ``formules``, ``texte`` (outils).
+``calcul``, ``recevabilite``, ``explication``, ``moteur`` et ``rendu_decision`` (la décision) ;
+``alimentation``, ``reprise``, ``reprise_avis`` et ``reprise_justificatifs`` (le foyer complété
+par les documents) ; ``identite``, ``formules``, ``texte`` (outils).
 """
 
 from __future__ import annotations
