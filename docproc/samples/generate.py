@@ -14,6 +14,7 @@ from docproc.samples import dgfip_layout, layout
 from docproc.samples.avis import AvisData
 from docproc.samples.cases import Case
 from docproc.samples.catalog import cases
+from docproc.samples.dgfip_style import DgfipAvis
 from docproc.samples.other_layouts import Sheet
 
 
@@ -31,7 +32,7 @@ def _drawer(doc: Any, n: int) -> Any:
         return doc.page_drawer(n)
     if isinstance(doc, str):
         return lambda p: layout.draw_facture(p, n)
-    if isinstance(doc, dgfip_layout.DgfipAvis):
+    if isinstance(doc, DgfipAvis):
         return dgfip_layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
     return layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
 
