@@ -10,7 +10,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from docproc.samples.catalog import Case, cases
+from docproc.samples.cases import Case
+from docproc.samples.catalog import cases
 from docproc.samples.generate import pdf_bytes
 from docproc.samples.layout import Drawn
 
