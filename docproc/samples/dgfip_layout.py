@@ -29,7 +29,7 @@ from docproc.samples.dgfip_style import (
     banner,
     printed_numero_fiscal,
 )
-from docproc.samples.layout import FONTS, H, Page, amount
+from docproc.samples.page_canvas import FONTS, H, Page, amount
 
 # --- drawing helpers -------------------------------------------------------------------------
 

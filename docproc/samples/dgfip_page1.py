@@ -20,7 +20,7 @@ from docproc.samples.dgfip_style import (
     printed_numero_fiscal,
 )
 from docproc.samples.identities import group_reference
-from docproc.samples.layout import H, Page
+from docproc.samples.page_canvas import H, Page
 
 
 def _marianne(p: Page, st: Style) -> None:

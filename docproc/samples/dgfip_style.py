@@ -11,7 +11,7 @@ from typing import Any
 
 from docproc.samples.avis import AvisData
 from docproc.samples.identities import group_numero_fiscal
-from docproc.samples.layout import H, Page, amount
+from docproc.samples.page_canvas import H, Page, amount
 
 #: Banner blue of the real pages, and the light-blue row under the amount banner.
 DGFIP_BLUE = (0.27, 0.45, 0.72)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docproc.samples import dgfip_layout, layout
+from docproc.samples import dgfip_layout, layout, page_canvas
 from docproc.samples.avis import AvisData
 from docproc.samples.cases import Case
 from docproc.samples.catalog import cases
@@ -38,10 +38,10 @@ def _drawer(doc: Any, n: int) -> Any:
 
 
 def pdf_bytes(
-    case: Case, pages: list[tuple[Any, int]], drawn: list[layout.Drawn] | None = None
+    case: Case, pages: list[tuple[Any, int]], drawn: list[page_canvas.Drawn] | None = None
 ) -> bytes:
     """The PDF of some pages of a case; ``drawn`` receives what each page drew where."""
-    return layout.render([(_drawer(doc, n), case.font, case.sep) for doc, n in pages], drawn)
+    return page_canvas.render([(_drawer(doc, n), case.font, case.sep) for doc, n in pages], drawn)
 
 
 def expected_documents(case: Case) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from docproc.samples.identities import Person, group_numero_fiscal, group_reference
-from docproc.samples.layout import Page
 from docproc.samples.other_layouts import (
     Sheet,
     addressee,
@@ -19,6 +18,7 @@ from docproc.samples.other_layouts import (
     references_grid,
     total_box,
 )
+from docproc.samples.page_canvas import Page
 
 
 @dataclass
