@@ -16,7 +16,8 @@ from docproc.errors import DocprocError
 from docproc.intake import jpeg_script, pdf_polyglot
 from docproc.settings import get_settings
 from docproc.text.images import load_images
-from docproc.text.pdf_guard import inspect, raw_active_name
+from docproc.text.pdf_active import raw_active_name
+from docproc.text.pdf_guard import inspect
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.adversarial
