@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from service.batch_results import current_result
-from service.db import (
+from service.batch_tables import (
     BATCH_FINISHED,
     BATCH_RUNNING,
     BATCH_STOPPED,
@@ -26,11 +26,13 @@ from service.db import (
     ITEM_FAILED,
     ITEM_LAUNCHED,
     ITEM_PENDING,
+    Batch,
+    BatchItem,
+)
+from service.db import (
     JOB_FAILED,
     JOB_QUEUED,
     JOB_STARTED,
-    Batch,
-    BatchItem,
     Database,
     Dossier,
     Job,

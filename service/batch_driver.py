@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 
 from service.batch_results import current_result, diff_results, open_previous, page_count
-from service.db import (
+from service.batch_tables import (
     BATCH_FINISHED,
     BATCH_RUNNING,
     BATCH_STOPPED,
@@ -31,10 +31,12 @@ from service.db import (
     ITEM_FAILED,
     ITEM_LAUNCHED,
     ITEM_PENDING,
-    JOB_FAILED,
-    JOB_FINISHED,
     Batch,
     BatchItem,
+)
+from service.db import (
+    JOB_FAILED,
+    JOB_FINISHED,
     Database,
     Dossier,
     Job,

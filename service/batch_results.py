@@ -9,10 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from service.db import (
-    BatchItem,
-    Dossier,
-)
+from service.batch_tables import BatchItem
+from service.db import Dossier
 from service.sealed import Sealer
 
 

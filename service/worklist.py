@@ -25,10 +25,11 @@ from sqlalchemy import func, select
 
 from service.auth import Client
 from service.backend import Service
-from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Correction, Decision, Dossier, Job
+from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Dossier, Job
 from service.errors import ApiError
 from service.personal import ReviewSeal
 from service.review import ReviewState, annotate, overlay
+from service.review_tables import Correction, Decision
 from service.views import iso
 
 STATUSES = ("empty", "processing", "failed", "complete", "needs_review", "reviewed")

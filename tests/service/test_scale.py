@@ -216,7 +216,7 @@ def test_batch_reextraction_api_progress_changes_stop_resume(
         assert pipe.delete(f"/dossiers/{dossiers[0]}").status_code == 204
         with h.db.read() as s:
             assert s.scalar(select(func.count()).select_from(BLOBS)) == 2
-            from service.db import BatchItem
+            from service.batch_tables import BatchItem
 
             assert (
                 s.scalar(
