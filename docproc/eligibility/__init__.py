@@ -13,8 +13,9 @@ Modules : ``foyer`` (le foyer d'entrée validé ; ``vocabulaire_foyer``, ``erreu
 ``modele_baremes`` (les barèmes typés) et ``lecture_baremes`` (leur lecture stricte, avec
 ``lecture_tables``, ``lecture_regles`` et ``controle_baremes``) ;
 ``calcul``, ``recevabilite``, ``explication``, ``moteur`` et ``rendu_decision`` (la décision) ;
-``alimentation``, ``reprise``, ``reprise_avis`` et ``reprise_justificatifs`` (le foyer complété
-par les documents) ; ``identite``, ``formules``, ``texte`` (outils).
+``alimentation``, ``reprise``, ``reprise_avis`` (avec ``declarants_avis``) et
+``reprise_justificatifs`` (le foyer complété par les documents) ; ``identite``, ``formules``,
+``texte`` (outils).
 """
 
 from __future__ import annotations
