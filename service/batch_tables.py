@@ -1,4 +1,4 @@
-"""The tables of batch re-extractions (``service.batch``): batches and their items, and their
+"""The tables of batch re-extractions (``service.batch_control``): batches and their items, and their
 states.
 """
 
@@ -26,7 +26,7 @@ ITEM_PENDING, ITEM_LAUNCHED, ITEM_DONE, ITEM_FAILED = "pending", "launched", "do
 
 
 class Batch(Base):
-    """A batch re-extraction asked by an agent (``service.batch``); its state lives here only."""
+    """A batch re-extraction asked by an agent (``service.batch_control``); its state lives here only."""
 
     __tablename__ = "batches"
 

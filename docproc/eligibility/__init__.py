@@ -6,7 +6,7 @@ API :
   période de référence, composition du foyer, détail des ressources…) ;
 - ``HouseholdError`` : foyer invalide, message en français ;
 - ``BaremeError`` : fichier de barème absent ou incohérent (levée dès l'import) ;
-- ``household_from_documents`` (``alimentation.py``) et ``run_cli`` (``cli.py``).
+- ``household_from_documents`` (``alimentation.py``) et ``run_cli`` (``commande.py``, la commande ``docproc eligibility``).
 
 Modules : ``foyer`` (le foyer d'entrée validé ; ``vocabulaire_foyer``, ``erreurs_foyer``) et
 ``demande`` (le même, typé pour le moteur) ;

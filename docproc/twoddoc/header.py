@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .c40 import decode_date
-from .errors import TwoDDocError
+from .payload_errors import TwoDDocError
 
 HEADER_LENGTHS: dict[str, int] = {"02": 22, "03": 24, "04": 26}
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .c40 import GS, RS, US
-from .errors import TwoDDocError
 from .identifiers import DI_PATTERN, lookup
+from .payload_errors import TwoDDocError
 
 _STOP = (GS, RS, US)
 

@@ -21,7 +21,7 @@ from service.agent_web import (
 from service.auth import CAN_REVIEW
 from service.backend import ID_PATTERN
 from service.errors import ApiError
-from service.review import find_document
+from service.review_overlay import find_document
 from service.websession import WebSession
 
 #: Included by :func:`service.routes.agent.install`, after the pages.

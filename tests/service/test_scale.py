@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service import batch, batch_driver, batch_results
+from service import batch_control, batch_driver, batch_results
 from service.db import BLOBS, Database, Dossier, Job, migrate, new_id
 from service.settings import load_settings
 from service.storage import DatabaseBlobStore, StorageError, open_blob_store
@@ -100,7 +100,7 @@ def test_diff_results_names_changed_fields_only() -> None:
 def test_cli_statuses_match_the_batch_module() -> None:
     from service.reextract_cli import STATUSES
 
-    assert STATUSES == batch.DOSSIER_STATUSES + batch.DOCUMENT_STATUSES
+    assert STATUSES == batch_control.DOSSIER_STATUSES + batch_control.DOCUMENT_STATUSES
 
 
 @pytest.mark.redis
