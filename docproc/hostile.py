@@ -46,13 +46,7 @@ from docproc.hostile_images import (
     tiff_header_bomb,
     webp_bomb,
 )
-from docproc.hostile_pdf import (
-    TEXT,
-    base_objects,
-    simple_pdf,
-    stream,
-    write_pdf,
-)
+from docproc.hostile_pdf import TEXT, base_objects, simple_pdf, stream, write_pdf
 from docproc.hostile_structure import structure
 
 

@@ -9,19 +9,8 @@ import io
 import re
 from collections.abc import Iterator
 
-from docproc.hostile_file import (
-    ACTIVE,
-    FOREIGN,
-    IMAGE_SCRIPT,
-    POLYGLOT,
-    TRAILING,
-    HostileFile,
-)
-from docproc.hostile_images import (
-    jpeg_with_segment,
-    make_jpeg,
-    make_png,
-)
+from docproc.hostile_file import ACTIVE, FOREIGN, IMAGE_SCRIPT, POLYGLOT, TRAILING, HostileFile
+from docproc.hostile_images import jpeg_with_segment, make_jpeg, make_png
 from docproc.hostile_pdf import (
     TEXT,
     base_objects,

@@ -8,13 +8,7 @@ import io
 import zlib
 from collections.abc import Iterator
 
-from docproc.hostile_file import (
-    IMAGE_TOO_LARGE,
-    MALFORMED,
-    RESOURCES,
-    TOO_MANY_PAGES,
-    HostileFile,
-)
+from docproc.hostile_file import IMAGE_TOO_LARGE, MALFORMED, RESOURCES, TOO_MANY_PAGES, HostileFile
 from docproc.hostile_pdf import (
     TEXT,
     base_objects,

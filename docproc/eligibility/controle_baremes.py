@@ -8,9 +8,7 @@ from decimal import Decimal
 
 from .formules import UN, arrondi_euro
 from .lecture_tables import erreur_de
-from .modele_baremes import (
-    Baremes,
-)
+from .modele_baremes import Baremes
 
 # Écart maximal toléré entre un barème publié et la formule R861-3 appliquée au plafond
 # d'une personne arrondi (les tableaux publiés partent d'une base non arrondie : ±2 €).

@@ -18,11 +18,7 @@ from .identite import (
     plier,
     ressemblance_libre,
 )
-from .reprise import (
-    ROLES_DECLARANTS,
-    Reprise,
-    liste_de,
-)
+from .reprise import ROLES_DECLARANTS, Reprise, liste_de
 from .texte import nombre
 
 

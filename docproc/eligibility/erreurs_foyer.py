@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .vocabulaire_foyer import (
-    CLES_RESSOURCES,
-)
+from .vocabulaire_foyer import CLES_RESSOURCES
 
 
 class HouseholdError(ValueError):

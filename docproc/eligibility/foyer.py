@@ -23,12 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from .erreurs_foyer import HouseholdError, traduire_erreurs
 from .formules import decimal
-from .vocabulaire_foyer import (
-    ACTIVITES,
-    LOGEMENTS,
-    ROLES,
-    SITUATIONS,
-)
+from .vocabulaire_foyer import ACTIVITES, LOGEMENTS, ROLES, SITUATIONS
 
 # --------------------------------------------------------------------------------------
 # Le modèle (pydantic) : types, valeurs admises, clés inconnues refusées.
@@ -186,7 +181,7 @@ class FoyerModele(_Strict):
 
 
 # --------------------------------------------------------------------------------------
-# Les erreurs du modèle, en français, avec leur chemin.
+# La validation (les erreurs en français, avec leur chemin : ``erreurs_foyer``).
 
 
 def valider_foyer(brut: Any) -> FoyerModele:

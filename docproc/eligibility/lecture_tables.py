@@ -12,9 +12,7 @@ from typing import Any
 
 from docproc.strict_toml import Table, parse, read_file
 
-from .modele_baremes import (
-    BaremeError,
-)
+from .modele_baremes import BaremeError
 
 
 def erreur_de(fichier: str) -> Callable[[str, str], BaremeError]:

@@ -13,13 +13,7 @@ from typing import Any
 
 from .declarants_avis import controler_foyer, roles_declarants
 from .lecture_baremes import BAREMES
-from .reprise import (
-    Reprise,
-    champs_de,
-    liste_de,
-    montant_de,
-    normaliser,
-)
+from .reprise import Reprise, champs_de, liste_de, montant_de, normaliser
 from .texte import nombre
 
 TYPES_AVIS = ("avis_impot_revenu", "asdir")

@@ -7,9 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from docproc.extractors.spec_model import (
-    SpecError,
-)
+from docproc.extractors.spec_model import SpecError
 from docproc.strict_toml import Table
 
 

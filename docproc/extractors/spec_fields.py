@@ -7,21 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from docproc.extractors.parsers import PARSERS
-from docproc.extractors.spec_checked import (
-    checked_table,
-    compiled,
-    is_text,
-    label_regex,
-    strings,
-)
-from docproc.extractors.spec_model import (
-    CHOOSE,
-    PAGES,
-    Choice,
-    Convert,
-    FieldSpec,
-    SpecError,
-)
+from docproc.extractors.spec_checked import checked_table, compiled, is_text, label_regex, strings
+from docproc.extractors.spec_model import CHOOSE, PAGES, Choice, Convert, FieldSpec, SpecError
 from docproc.extractors.values import TYPES
 
 _FIELD = {

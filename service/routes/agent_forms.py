@@ -12,12 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service import review_backend
 from service.agent_context import parse_typed
-from service.agent_web import (
-    app_service,
-    checked_form,
-    render_page,
-    see_other,
-)
+from service.agent_web import app_service, checked_form, render_page, see_other
 from service.auth import CAN_REVIEW
 from service.backend import ID_PATTERN
 from service.errors import ApiError
