@@ -248,7 +248,7 @@ def cmd_qa(args: argparse.Namespace) -> int:
 
 
 def cmd_eligibility(args: argparse.Namespace) -> int:
-    from docproc.eligibility.cli import run_cli
+    from docproc.eligibility.commande import run_cli
 
     return run_cli(Path(args.household), args.json)
 

@@ -1,6 +1,6 @@
 """What a page's 2D-Doc says, for the classifier: :func:`code_hint`, cheap, cached and never
 raising; :func:`parse_code` for the 2D-Doc step (same cache). Kept apart from
-:mod:`docproc.signed` so that the classifier does not import the 2D-Doc step."""
+:mod:`docproc.twoddoc_step` so that the classifier does not import the 2D-Doc step."""
 
 from __future__ import annotations
 

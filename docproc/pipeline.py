@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from docproc import documents, signed
+from docproc import document_assembly, twoddoc_step
 from docproc.extractors.classify import classify
 from docproc.extractors.view import PageView
 from docproc.grouping import group_pages
@@ -33,11 +33,13 @@ def extract(
     keys = [classify(view, order) for order, view in enumerate(views)]  # kind, page 1 or n/N
     result = ExtractionResult(request_date, files=reads)
     for group in group_pages(keys):  # documents across files
-        fields = documents.read_fields(group, views)  # spec-driven fields
-        code = signed.verify(group, views, fields) if verify_codes else None  # 2D-Doc findings
-        fields = documents.apply_signed(fields, code)  # its corrections
+        fields = document_assembly.read_fields(group, views)  # spec-driven fields
+        code = (
+            twoddoc_step.verify(group, views, fields) if verify_codes else None
+        )  # 2D-Doc findings
+        fields = document_assembly.apply_signed(fields, code)  # its corrections
         result.documents.append(
-            documents.assemble(group, views, fields, code, request_date)
+            document_assembly.assemble(group, views, fields, code, request_date)
         )  # checks
     return result
 

@@ -194,19 +194,19 @@ def _link_page(
     )
     if read is None:
         return
-    from docproc import qa_report
+    from docproc import qa_images
 
     image = (
         read.image
         if read.image is not None
         else (
-            qa_report.render_pdf_page(by_name[ref["file"]].read_bytes(), read.page)
+            qa_images.render_pdf_page(by_name[ref["file"]].read_bytes(), read.page)
             if by_name[ref["file"]].suffix.lower() == ".pdf"
             else None
         )
     )
     if image is not None:
-        report.images[index] = qa_report.field_images(
+        report.images[index] = qa_images.field_images(
             image,
             m["page_image"]["bbox"],
             m["page_image"]["label_bbox"],

@@ -137,7 +137,7 @@ def html_report(
     r: QAReport, details: dict[str, Any] | None = None, comparison: dict[str, Any] | None = None
 ) -> str:
     """The HTML report (template ``docproc/qa_report.html``), with the regression view if given."""
-    from docproc import qa_report
+    from docproc import qa_images, qa_report
 
     js = r.to_json()
     if comparison is not None and comparison["regressed"] and js["exit_code"] == EXIT_OK:
@@ -147,7 +147,7 @@ def html_report(
         js,
         {
             "images": r.images
-            or {i: {"page": uri} for i, uri in qa_report.page_images(js["mismatches"]).items()},
+            or {i: {"page": uri} for i, uri in qa_images.page_images(js["mismatches"]).items()},
             "run": details or qa_report.run_details(),
             "comparison": comparison,
             "families_run": [name for name, f in js["families"].items() if f["samples"]],

@@ -125,7 +125,7 @@ class QAReport:
     #: Draw each mismatch's page (field box included) as it is found (for the HTML report).
     keep_images: bool = False
     #: Mismatch index → inline images (``page`` and, with a box, ``crop``): see
-    #: :func:`docproc.qa_report.field_images`.
+    #: :func:`docproc.qa_images.field_images`.
     images: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def score(

@@ -9,7 +9,7 @@ from service import review_backend, worklist
 from service.auth import Client
 from service.backend import Service
 from service.errors import ApiError
-from service.review import field_page, field_type
+from service.review_overlay import field_page, field_type
 from service.views import dossier_view
 
 LEVELS = {

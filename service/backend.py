@@ -25,10 +25,7 @@ from service.db import (
     FILES,
     JOB_QUEUED,
     JOBS,
-    AuditEntry,
-    Correction,
     Database,
-    Decision,
     Dossier,
     Job,
     StoredFile,
@@ -38,6 +35,7 @@ from service.db import (
 )
 from service.errors import ApiError, not_found
 from service.queue import JobQueue, connect_redis, live_workers, rq_id
+from service.review_tables import AuditEntry, Correction, Decision
 from service.sealed import Sealer
 from service.settings import ServiceSettings
 from service.storage import load_master_key, open_blob_store

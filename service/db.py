@@ -2,7 +2,8 @@
 
 SQLite (WAL, ``synchronous=FULL``, ``secure_delete``) by default, PostgreSQL when
 ``DATABASE_URL`` says so. The schema is created and upgraded by Alembic (``migrate``);
-the models below mirror the migrations and are what the code queries.
+the models below mirror the migrations and are what the code queries (the agents' review
+tables: ``service.review_tables``; batch re-extractions: ``service.batch_tables``).
 
 Times are naive UTC datetimes. Results hold the contract §3 object (fields and checks, no
 page text); nothing in here is ever logged.
@@ -21,14 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
-    JSON,
     Connection,
     Date,
     DateTime,
     Engine,
-    Float,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
@@ -137,72 +135,6 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
-class Correction(Base):
-    """An agent's value for one field of one document (issue 13); the latest one stands.
-
-    ``value``, ``machine_value`` and ``reason`` are personal data, sealed under the dossier's
-    data key: written and read only through ``service.personal`` (``ReviewSeal``).
-    """
-
-    __tablename__ = "corrections"
-    __table_args__ = (
-        UniqueConstraint("dossier_id", "document_id", "field", name="uq_corrections_field"),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    dossier_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
-    document_id: Mapped[str] = mapped_column(String(32))
-    field: Mapped[str] = mapped_column(String(64))
-    value_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    #: The machine's value when the agent corrected it (sealed too when it was missing).
-    machine_value_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    author: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class Decision(Base):
-    """An agent's decision on one document: accepted or rejected, with a reason (sealed)."""
-
-    __tablename__ = "decisions"
-    __table_args__ = (UniqueConstraint("dossier_id", "document_id", name="uq_decisions_document"),)
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    dossier_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
-    document_id: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))
-    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    author: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class AuditEntry(Base):
-    """One line of the audit trail: who, when, what (field or decision), old → new, why.
-
-    Old value, new value and reason are sealed under the dossier's data key (``service.personal``).
-    """
-
-    __tablename__ = "audit"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    dossier_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
-    seq: Mapped[int] = mapped_column(Integer)
-    document_id: Mapped[str] = mapped_column(String(32))
-    action: Mapped[str] = mapped_column(String(16))  # correction | decision
-    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    old_value_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    new_value_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    author: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-
 class Blob(Base):
     """An encrypted upload when ``storage_backend = "database"`` (see ``storage``); no FK: the
     blob is written before its ``files`` row, as the local store writes its file first."""
@@ -212,55 +144,6 @@ class Blob(Base):
     file_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-BATCH_RUNNING, BATCH_STOPPED, BATCH_FINISHED = "running", "stopped", "finished"
-ITEM_PENDING, ITEM_LAUNCHED, ITEM_DONE, ITEM_FAILED = "pending", "launched", "done", "failed"
-
-
-class Batch(Base):
-    """A batch re-extraction asked by an agent (``service.batch``); its state lives here only."""
-
-    __tablename__ = "batches"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(100))
-    #: The selection as asked (dossier ids, status, kind, date range).
-    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # running | stopped | finished
-    total: Mapped[int] = mapped_column(Integer)
-    #: Dossiers launched per minute at most (None: the ``reextract_rate_per_min`` setting).
-    rate_per_min: Mapped[float | None] = mapped_column(Float, nullable=True)
-    #: Token bucket of the rate limit: launches allowed, refilled at each tick.
-    credit: Mapped[float] = mapped_column(Float, default=0.0)
-    tick_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-
-
-class BatchItem(Base):
-    """One dossier of a batch; ``previous`` is its result before the re-extraction (compared
-    with the new one into ``changes``), deleted with the dossier."""
-
-    __tablename__ = "batch_items"
-    __table_args__ = (Index("ix_batch_items_batch_status", "batch_id", "status", "seq"),)
-
-    batch_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
-    )
-    dossier_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    seq: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # pending | launched | done | failed
-    job_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    #: ``[{"document": id or index, "kind": …, "fields": [names whose value differs]}]``.
-    changes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
-    pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    launched_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 def add_reextraction_job(

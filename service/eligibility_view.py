@@ -26,7 +26,8 @@ def validate_household(body: Any, request_date: date) -> None:
     if not isinstance(body, dict):
         raise ApiError(422, "household.invalid", "Le foyer doit être un objet JSON (format §5).")
     try:
-        from docproc.eligibility.foyer import HouseholdError, valider_foyer
+        from docproc.eligibility.erreurs_foyer import HouseholdError
+        from docproc.eligibility.foyer import valider_foyer
     except ImportError:  # pragma: no cover - engine not installed
         return
     try:

@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-#: Dossier statuses, then document statuses (``service.batch``; not imported here, so that
+#: Dossier statuses, then document statuses (``service.batch_control``; not imported here, so that
 #: building the ``docproc`` parser stays cheap).
 STATUSES = ("complete", "failed", "processing", "accepted", "rejected", "needs_review")
 
@@ -37,7 +37,7 @@ def _summary(p: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service import batch
+    from service import batch_control, batch_driver
     from service.db import Database, migrate
     from service.queue import JobQueue, connect_redis
     from service.sealed import Sealer
@@ -49,11 +49,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         migrate(db)
         target = args.show or args.stop or args.resume
+        sealer: Sealer | None = None  # the master key is read only to create or drive a batch
         if target:
-            if not batch.Selection.parse({"dossier_ids": [target]}).dossier_ids:
-                raise batch.BatchError("identifiant de lot invalide")
+            if not batch_control.Selection.parse({"dossier_ids": [target]}).dossier_ids:
+                raise batch_control.BatchError("identifiant de lot invalide")
             if args.stop or args.resume:
-                status = batch.set_running(db, target, bool(args.resume))
+                status = batch_control.set_running(db, target, bool(args.resume))
                 if status is None:
                     sys.stderr.write(f"docproc : lot {target} introuvable\n")
                     return 2
@@ -66,17 +67,19 @@ def run(args: argparse.Namespace) -> int:
                 "since": args.since,
                 "until": args.until,
             }
-            selection = batch.Selection.parse({k: v for k, v in body.items() if v})
-            batch_id, total = batch.create_batch(
-                db, "cli", selection, args.rate, sealer=Sealer(load_master_key(settings))
+            selection = batch_control.Selection.parse({k: v for k, v in body.items() if v})
+            sealer = Sealer(load_master_key(settings))
+            batch_id, total = batch_control.create_batch(
+                db, "cli", selection, args.rate, sealer=sealer
             )
             sys.stderr.write(f"lot {batch_id} créé : {total} dossier(s)\n")
         if args.wait:
             queue = JobQueue(connect_redis(settings.redis_url), settings)
+            sealer = sealer or Sealer(load_master_key(settings))  # one for every tick
             last = 0.0
             while True:
-                batch.advance(db, queue, settings)
-                p = batch.progress(db, batch_id)
+                batch_driver.advance(db, queue, settings, sealer)
+                p = batch_control.progress(db, batch_id)
                 assert p is not None
                 if p["status"] != "running" and not p["in_flight"]:
                     break
@@ -84,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
                     sys.stderr.write(_line(p) + "\n")
                     last = time.monotonic()
                 time.sleep(0.5)
-        p = batch.progress(db, batch_id)
+        p = batch_control.progress(db, batch_id)
         if p is None:
             sys.stderr.write(f"docproc : lot {batch_id} introuvable\n")
             return 2
@@ -92,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
             (json.dumps(p, ensure_ascii=False, indent=2) if args.json else _summary(p)) + "\n"
         )
         return 0
-    except batch.BatchError as exc:
+    except batch_control.BatchError as exc:
         sys.stderr.write(f"docproc : {exc}\n")
         return 2
     finally:

@@ -13,10 +13,18 @@ from sqlalchemy import func, select
 
 from service.auth import Client
 from service.backend import ID_PATTERN, Service
-from service.db import AuditEntry, Correction, Decision, Dossier, Job, StoredFile, new_id, utcnow
+from service.db import Dossier, Job, StoredFile, new_id, utcnow
 from service.errors import ApiError, not_found
 from service.personal import ReviewSeal
-from service.review import DECISIONS, ReviewState, annotate, find_document, overlay, validate_value
+from service.review_overlay import (
+    DECISIONS,
+    ReviewState,
+    annotate,
+    find_document,
+    overlay,
+    validate_value,
+)
+from service.review_tables import AuditEntry, Correction, Decision
 
 REASON_MAX = 1000
 

@@ -31,7 +31,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import batch, jobs, metrics
+from service import batch_driver, jobs, metrics
 from service.db import Database, Job
 from service.queue import JobQueue, beat_presence, connect_redis, presence_key, reconcile, try_lock
 from service.settings import ServiceSettings
@@ -183,7 +183,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
                 os.setpriority(os.PRIO_PROCESS, 0, settings.batch_nice)
             local.niced = True
         if try_lock(ctx.redis, settings.queue_name, name, settings.reconcile_every_s * 2):
-            batch.advance(ctx.db, queue, settings)
+            batch_driver.advance(ctx.db, queue, settings, ctx.sealing())
 
     def watchdog() -> None:
         # RQ's timeout is a signal, handled only between bytecodes: a file that hangs inside C

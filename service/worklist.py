@@ -1,7 +1,7 @@
 """``GET /dossiers``: the list, and the agents' queue (issue 13, point 4).
 
 Each dossier gets a status: ``empty``, ``processing``, ``failed``, ``complete``, and once its
-result is there, ``needs_review`` (a document needs an agent: see ``service.review``) or
+result is there, ``needs_review`` (a document needs an agent: see ``service.review_overlay``) or
 ``reviewed`` (an agent decided on every document). Filters: ``status``, ``kind`` (a document of
 that kind), ``created_since`` (alias ``since``, the contract's name: a date or an ISO datetime). Order: newest first by default (as before); oldest first when a
 status is asked for (the queue: the oldest ``needs_review`` first) or with ``order=oldest``.
@@ -25,10 +25,11 @@ from sqlalchemy import func, select
 
 from service.auth import Client
 from service.backend import Service
-from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Correction, Decision, Dossier, Job
+from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Dossier, Job
 from service.errors import ApiError
 from service.personal import ReviewSeal
-from service.review import ReviewState, annotate, overlay
+from service.review_overlay import ReviewState, annotate, overlay
+from service.review_tables import Correction, Decision
 from service.views import iso
 
 STATUSES = ("empty", "processing", "failed", "complete", "needs_review", "reviewed")

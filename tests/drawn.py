@@ -1,6 +1,6 @@
 """What the sample generator drew where, to check the boxes of extracted values against it.
 
-The generator records each string and the 2D-Doc it draws (``docproc.samples.layout.Drawn``:
+The generator records each string and the 2D-Doc it draws (``docproc.samples.page_canvas.Drawn``:
 boxes as fractions of the page, origin top-left): these helpers redraw a case's pages and find
 where a value was printed. Nothing here hard-codes a coordinate.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from docproc.samples.catalog import Case, cases
+from docproc.samples.cases import Case
+from docproc.samples.catalog import cases
 from docproc.samples.generate import pdf_bytes
-from docproc.samples.layout import Drawn
+from docproc.samples.page_canvas import Drawn
 
 Box = tuple[float, float, float, float]
 

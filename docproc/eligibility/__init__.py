@@ -6,23 +6,27 @@ API :
   période de référence, composition du foyer, détail des ressources…) ;
 - ``HouseholdError`` : foyer invalide, message en français ;
 - ``BaremeError`` : fichier de barème absent ou incohérent (levée dès l'import) ;
-- ``household_from_documents`` (``alimentation.py``) et ``run_cli`` (``cli.py``).
+- ``household_from_documents`` (``alimentation.py``) et ``run_cli`` (``commande.py``, la commande ``docproc eligibility``).
 
-Modules : ``foyer`` (le foyer d'entrée validé) et ``demande`` (le même, typé pour le moteur) ;
-``modele_baremes`` (les barèmes typés) et ``lecture_baremes`` (leur lecture stricte) ;
-``calcul``, ``recevabilite``, ``explication`` et ``moteur`` (la décision) ; ``alimentation``,
-``reprise``, ``reprise_avis`` et ``reprise_justificatifs`` (le foyer complété par les
-documents) ; ``identite``, ``formules``, ``texte`` (outils).
+Modules : ``foyer`` (le foyer d'entrée validé ; ``vocabulaire_foyer``, ``erreurs_foyer``) et
+``demande`` (le même, typé pour le moteur) ;
+``modele_baremes`` (les barèmes typés) et ``lecture_baremes`` (leur lecture stricte, avec
+``lecture_tables``, ``lecture_regles`` et ``controle_baremes``) ;
+``calcul``, ``recevabilite``, ``explication``, ``moteur`` et ``rendu_decision`` (la décision) ;
+``alimentation``, ``reprise``, ``reprise_avis`` (avec ``declarants_avis``) et
+``reprise_justificatifs`` (le foyer complété par les documents) ; ``identite``, ``formules``,
+``texte`` (outils).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .foyer import CLES_RESSOURCES, HouseholdError
+from .erreurs_foyer import HouseholdError
 from .lecture_baremes import BAREMES
 from .modele_baremes import BaremeError
 from .moteur import evaluate
+from .vocabulaire_foyer import CLES_RESSOURCES
 
 EXEMPLES = Path(__file__).resolve().parent / "examples"
 

@@ -12,14 +12,8 @@ from datetime import date
 from decimal import Decimal
 
 from .demande import Demande, Membre
+from .erreurs_foyer import HouseholdError
 from .formules import UN, age_au, ajouter_mois, arrondi_centime, arrondi_euro, fin_de_mois
-from .foyer import (
-    PATRIMOINE,
-    REMUNERATIONS_ACTIVITE,
-    RESSOURCES_COMPTEES,
-    RESSOURCES_DEDUITES,
-    HouseholdError,
-)
 from .modele_baremes import (
     BaremeParticipation,
     Baremes,
@@ -28,6 +22,12 @@ from .modele_baremes import (
     en_vigueur,
 )
 from .texte import date_fr, euros
+from .vocabulaire_foyer import (
+    PATRIMOINE,
+    REMUNERATIONS_ACTIVITE,
+    RESSOURCES_COMPTEES,
+    RESSOURCES_DEDUITES,
+)
 
 ZERO = Decimal(0)
 DOUZE = Decimal(12)

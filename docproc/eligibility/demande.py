@@ -11,7 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .foyer import HouseholdError, valeurs_admises, valider_foyer
+from .erreurs_foyer import HouseholdError
+from .foyer import valeurs_admises, valider_foyer
 
 
 @dataclass(frozen=True)

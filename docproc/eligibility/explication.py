@@ -8,15 +8,15 @@ from __future__ import annotations
 from .calcul import DOUZE, Forfait, Personne, Ressources
 from .demande import Demande
 from .formules import UN
-from .foyer import (
+from .modele_baremes import Baremes
+from .texte import ans, date_fr, euros, pourcentage
+from .vocabulaire_foyer import (
     PATRIMOINE,
     RESSOURCES_ABATTUES,
     RESSOURCES_COMPTEES,
     RESSOURCES_DEDUITES,
     SITUATIONS_LIBELLES,
 )
-from .modele_baremes import Baremes
-from .texte import ans, date_fr, euros, pourcentage
 
 # Présomptions de droit à la CSS avec participation (L861-2, dernier alinéa).
 PRESOMPTIONS_LIBELLES = {

@@ -71,6 +71,7 @@ from .calcul import (
     plafond,
 )
 from .demande import Demande, lire_demande
+from .erreurs_foyer import HouseholdError
 from .explication import (
     PRESOMPTIONS_ALINEAS,
     PRESOMPTIONS_LIBELLES,
@@ -82,11 +83,11 @@ from .explication import (
     taille,
 )
 from .formules import UN, ajouter_mois, arrondi_centime
-from .foyer import HouseholdError
 from .lecture_baremes import BAREMES
 from .modele_baremes import Baremes, Territoire, en_vigueur
 from .recevabilite import A_VERIFIER, IRRECEVABLE, RENOUVELLEMENT_AUTOMATIQUE, examiner_recevabilite
-from .texte import ans, date_fr, euros, nombre, pourcentage
+from .rendu_decision import composition_foyer, detail_ressources, participation_mensuelle
+from .texte import ans, date_fr, euros, pourcentage
 
 __all__ = ["GRATUITE", "NON_ELIGIBLE", "PARTICIPATION", "evaluate", "evaluer"]
 
@@ -347,18 +348,7 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
         "plafond_participation": int(plafond_participation),
         "ressources_retenues": float(retenues),
         "forfait_logement": float(arrondi_centime(forfait.montant)),
-        "participation_mensuelle": {
-            "total": nombre(total),
-            "par_membre": [
-                {
-                    "role": p.personne.membre.role,
-                    "age": p.age,
-                    "montant": nombre(p.montant),
-                    "membre": p.personne.membre.index,
-                }
-                for p in parts
-            ],
-        },
+        "participation_mensuelle": participation_mensuelle(parts, total),
         "regles": {
             "bareme": revalorisation.debut.isoformat(),
             "sources": sources,
@@ -377,50 +367,8 @@ def evaluer(demande: Demande, b: Baremes = BAREMES) -> dict[str, Any]:
         "territoire": territoire.code,
         "periode_reference": {"debut": debut.isoformat(), "fin": fin.isoformat()},
         "date_ouverture_droit": ouverture.isoformat(),
-        "composition_foyer": [
-            {
-                "membre": p.membre.index,
-                "role": p.membre.role,
-                "age": p.age,
-                "compte": p.compte,
-                "part": nombre(p.poids),
-                **({"motif": p.motif} if p.motif else {}),
-            }
-            for p in sorted(foyer + exclus, key=lambda p: p.membre.index)
-        ],
-        "detail_ressources": {
-            "comptees": {c: nombre(m) for c, m in ressources.comptees.items()},
-            "abattues": {
-                c: {"percu": nombre(v), "abattement": nombre(a), "compte": nombre(v - a)}
-                for c, (v, a, _) in ressources.abattues.items()
-            },
-            "deduites": {c: nombre(m) for c, m in ressources.deduites.items()},
-            "patrimoine": {
-                c: {
-                    "detenu": nombre(ressources.patrimoine_detenu[c]),
-                    "taux": float(t),
-                    "compte": nombre(v),
-                }
-                for c, (t, v) in ressources.patrimoine_compte.items()
-            },
-            "patrimoine_non_compte": {
-                c: nombre(m)
-                for c, m in ressources.patrimoine_detenu.items()
-                if c not in ressources.patrimoine_compte
-            },
-            "abattement_activite": [
-                {
-                    "membre": m.index,
-                    "situation": s,
-                    "remunerations": nombre(base),
-                    "abattement": nombre(a),
-                }
-                for m, s, base, a in ressources.abattement_activite
-            ],
-            "total_avant_forfait": nombre(ressources.total),
-            "forfait_logement": nombre(forfait.montant),
-            "total": nombre(retenues),
-        },
+        "composition_foyer": composition_foyer(foyer, exclus),
+        "detail_ressources": detail_ressources(ressources, forfait, retenues),
     }
 
 

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any, ClassVar
 
 from docproc.samples.identities import Person
-from docproc.samples.layout import Page
 from docproc.samples.other_layouts import Sheet, addressee, date_en_lettres, national_amount
+from docproc.samples.page_canvas import Page
 
 
 @dataclass

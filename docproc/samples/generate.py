@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docproc.samples import dgfip_layout, layout
+from docproc.samples import dgfip_layout, layout, page_canvas
 from docproc.samples.avis import AvisData
 from docproc.samples.cases import Case
 from docproc.samples.catalog import cases
+from docproc.samples.dgfip_style import DgfipAvis
 from docproc.samples.other_layouts import Sheet
 
 
@@ -31,16 +32,16 @@ def _drawer(doc: Any, n: int) -> Any:
         return doc.page_drawer(n)
     if isinstance(doc, str):
         return lambda p: layout.draw_facture(p, n)
-    if isinstance(doc, dgfip_layout.DgfipAvis):
+    if isinstance(doc, DgfipAvis):
         return dgfip_layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
     return layout.page_drawer(doc, n, _code_image(doc) if n == 1 else None)
 
 
 def pdf_bytes(
-    case: Case, pages: list[tuple[Any, int]], drawn: list[layout.Drawn] | None = None
+    case: Case, pages: list[tuple[Any, int]], drawn: list[page_canvas.Drawn] | None = None
 ) -> bytes:
     """The PDF of some pages of a case; ``drawn`` receives what each page drew where."""
-    return layout.render([(_drawer(doc, n), case.font, case.sep) for doc, n in pages], drawn)
+    return page_canvas.render([(_drawer(doc, n), case.font, case.sep) for doc, n in pages], drawn)
 
 
 def expected_documents(case: Case) -> list[dict[str, Any]]:

@@ -15,7 +15,8 @@ from stdnum.gb import utr
 from docproc.samples.attestation_layouts import AttestationRsa, Etranger
 from docproc.samples.cases import Case, ok, review
 from docproc.samples.identities import person, reference_avis
-from docproc.samples.locaux_layouts import Bien, TaxeFonciere, TaxeHabitation
+from docproc.samples.taxe_fonciere_layouts import Bien, TaxeFonciere
+from docproc.samples.taxe_habitation_layouts import TaxeHabitation
 
 AUTUMN = "2025-10-01"
 

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from docproc.samples.identities import Person
-from docproc.samples.layout import H, Page
+from docproc.samples.page_canvas import H, Page
 
 MOIS = (
     "janvier",

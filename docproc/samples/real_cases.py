@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from docproc.samples.cases import Case, ok, rej
-from docproc.samples.dgfip_layout import DgfipAvis, Style
+from docproc.samples.dgfip_style import DgfipAvis, Style
 from docproc.samples.identities import person, reference_avis
 
 AUTUMN_2025 = "2025-10-01"

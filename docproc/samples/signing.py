@@ -29,7 +29,7 @@ def code_values(d: AvisData) -> dict[str, str]:
 
 def code_for(d: AvisData) -> Any:
     from docproc import twoddoc
-    from docproc.trust import fr00_test_key_pem
+    from docproc.twoddoc.trust_bundle import fr00_test_key_pem
 
     payload = twoddoc.build_payload(
         code_values(d),

@@ -26,14 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from docproc.text.ink import (
-    BigText,
-    big_text,
-    erase_big_text,
-    erase_rules,
-    measure_sharpness,
-    normalise_shaded,
-)
+from docproc.text.ink import erase_rules, measure_sharpness
 from docproc.text.orientation import (
     MIN_SKEW,
     UPDOWN_MARGIN,
@@ -46,7 +39,9 @@ from docproc.text.orientation import (
     updown_score,
 )
 from docproc.text.pixels import cv2, flatten, ink_mask, paper_background, percentile, rescale
+from docproc.text.shading import normalise_shaded
 from docproc.text.sheet import BORDER, find_sheet, sheet_size, warp_sheet
+from docproc.text.watermark import BigText, big_text, erase_big_text
 
 #: Long side of the page copy used to analyse layout (≈ 150 dpi for an A4 sheet).
 ANALYSIS_SIDE = 1700

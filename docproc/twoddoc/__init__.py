@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .contract_fields import contract_fields
     from .crosscheck import cross_check
     from .decode_image import find_in_image, find_on_scan, locate_in_image
     from .decode_pdf import bench_decode, find_in_pdf, find_on_pdf_page, find_on_pdf_page_at
     from .encode import build_payload, render_datamatrix
-    from .errors import TwoDDocError
-    from .fields import contract_fields
     from .model import TwoDDoc
+    from .payload_errors import TwoDDocError
     from .trust import TrustStore
     from .verify import parse_and_verify
 
@@ -43,8 +43,8 @@ _HOMES = {
     "locate_in_image": "decode_image",
     "build_payload": "encode",
     "render_datamatrix": "encode",
-    "TwoDDocError": "errors",
-    "contract_fields": "fields",
+    "TwoDDocError": "payload_errors",
+    "contract_fields": "contract_fields",
     "TwoDDoc": "model",
     "TrustStore": "trust",
     "parse_and_verify": "verify",

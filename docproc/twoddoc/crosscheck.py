@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from .fields import contract_fields
+from .contract_fields import contract_fields
 from .model import TwoDDoc
 
 #: Order in which mismatches are reported.

@@ -24,7 +24,7 @@ from datetime import date
 from docproc.errors import Reason
 
 from .c40 import decode_date
-from .errors import TwoDDocError
+from .payload_errors import TwoDDocError
 
 HEADER_LENGTHS: dict[str, int] = {"02": 22, "03": 24, "04": 26}
 

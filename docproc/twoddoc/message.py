@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from docproc.errors import Reason
 
 from .c40 import GS, RS, US
-from .errors import TwoDDocError
 from .identifiers import DI_PATTERN, lookup
+from .payload_errors import TwoDDocError
 
 _STOP = (GS, RS, US)
 

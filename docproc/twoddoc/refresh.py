@@ -23,7 +23,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from docproc.trust import BUNDLED_TSL
+from docproc.twoddoc.trust_bundle import BUNDLED_TSL
 
 from .trust import (
     CACHED_TSL_NAME,

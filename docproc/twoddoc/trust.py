@@ -2,7 +2,7 @@
 
 - The TSL (ETSI TS 102 231 XML) lists each certification authority (AC: FR01, FR03…) with
   its CA certificate and the address where its signing ("leaf") certificates are published.
-  A copy ships in ``docproc/trust/``; ``docproc trust refresh`` may store a newer one in the
+  A copy ships in ``docproc/twoddoc/trust_bundle/``; ``docproc trust refresh`` may store a newer one in the
   cache directory, which is then preferred when its sequence number is not lower.
 - Leaf certificates are not in the TSL. They are fetched by ``docproc trust refresh`` into
   the cache directory (``<AC>_<CERT>.pem``) and only read from there: verification never goes
@@ -27,7 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docproc.trust import BUNDLED_TSL, FR00_TEST_CERT
+from docproc.twoddoc.trust_bundle import BUNDLED_TSL, FR00_TEST_CERT
 
 if (
     TYPE_CHECKING

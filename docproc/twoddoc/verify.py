@@ -25,11 +25,11 @@ from docproc.errors import Reason
 
 from . import signature as sig
 from .c40 import is_payload_char, normalise
-from .errors import TwoDDocError
 from .header import Header, parse_header
 from .identifiers import ANTS_PERIMETER, FRANCE, IDENTIFIERS, SUPPORTED_TYPES
 from .message import Message, parse_message, split_payload
 from .model import TwoDDoc
+from .payload_errors import TwoDDocError
 from .trust import (
     RESERVED_TEST_CERTIFICATE,
     TEST_AUTHORITY,

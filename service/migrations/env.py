@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from service import batch_tables, review_tables  # noqa: F401 (their tables join Base.metadata)
 from service.db import Base
 
 connection = context.config.attributes.get("connection")

@@ -1,4 +1,4 @@
-"""Batch re-extraction (agents): start, follow, stop, resume (see ``service.batch``)."""
+"""Batch re-extraction (agents): start, follow, stop, resume (see ``service.batch_control``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from service import batch
+from service import batch_control
 from service.backend import ID_PATTERN
 from service.deps import Reextractor, ServiceDep
 from service.errors import ApiError, not_found
@@ -27,7 +27,10 @@ _BODY = {
                         "dossier_ids": {"type": "array", "items": {"type": "string"}},
                         "status": {
                             "type": "string",
-                            "enum": [*batch.DOSSIER_STATUSES, *batch.DOCUMENT_STATUSES],
+                            "enum": [
+                                *batch_control.DOSSIER_STATUSES,
+                                *batch_control.DOCUMENT_STATUSES,
+                            ],
                         },
                         "kind": {"type": "string"},
                         "since": {"type": "string", "format": "date"},
@@ -57,9 +60,9 @@ async def start_batch(request: Request, service: ServiceDep, client: Reextractor
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
         raise ApiError(422, "invalid_request", "rate_per_min doit être un nombre.")
     try:
-        selection = batch.Selection.parse(body)
+        selection = batch_control.Selection.parse(body)
         batch_id, total = await anyio.to_thread.run_sync(
-            lambda: batch.create_batch(
+            lambda: batch_control.create_batch(
                 service.db,
                 client.name,
                 selection,
@@ -67,7 +70,7 @@ async def start_batch(request: Request, service: ServiceDep, client: Reextractor
                 sealer=service.sealer,
             )
         )
-    except batch.BatchError as exc:
+    except batch_control.BatchError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
     return JSONResponse(
         {"batch_id": batch_id, "total": total, "status": "running" if total else "finished"},
@@ -87,7 +90,7 @@ def _checked(batch_id: str) -> str:
     summary="Avancement d'un lot : faits, en échec, restants, pages par minute, champs modifiés",
 )
 def get_batch(batch_id: str, service: ServiceDep, _client: Reextractor) -> dict[str, Any]:
-    body = batch.progress(service.db, _checked(batch_id))
+    body = batch_control.progress(service.db, _checked(batch_id))
     if body is None:
         raise not_found()
     return body
@@ -97,7 +100,7 @@ def get_batch(batch_id: str, service: ServiceDep, _client: Reextractor) -> dict[
     "/reextract/{batch_id}/stop", summary="Suspendre un lot (ce qui est en cours se termine)"
 )
 def stop_batch(batch_id: str, service: ServiceDep, _client: Reextractor) -> dict[str, Any]:
-    status = batch.set_running(service.db, _checked(batch_id), False)
+    status = batch_control.set_running(service.db, _checked(batch_id), False)
     if status is None:
         raise not_found()
     return {"batch_id": batch_id, "status": status}
@@ -105,7 +108,7 @@ def stop_batch(batch_id: str, service: ServiceDep, _client: Reextractor) -> dict
 
 @router.post("/reextract/{batch_id}/resume", summary="Reprendre un lot suspendu")
 def resume_batch(batch_id: str, service: ServiceDep, _client: Reextractor) -> dict[str, Any]:
-    status = batch.set_running(service.db, _checked(batch_id), True)
+    status = batch_control.set_running(service.db, _checked(batch_id), True)
     if status is None:
         raise not_found()
     return {"batch_id": batch_id, "status": status}

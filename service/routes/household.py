@@ -65,5 +65,5 @@ def get_household(dossier_id: str, service: ServiceDep, client: Reader) -> dict[
 )
 def eligibility(dossier_id: str, service: ServiceDep, client: Reader) -> dict[str, Any]:
     dossier, files, jobs = service.load_dossier(client, dossier_id)
-    # Agents' corrections and decisions count (service.review).
+    # Agents' corrections and decisions count (service.review_overlay).
     return evaluate_dossier(dossier, files, jobs, reviewed_documents(service, dossier))

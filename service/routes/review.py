@@ -15,7 +15,7 @@ from service import review_backend
 from service.deps import Reviewer, ReviewReader, ServiceDep
 from service.errors import ApiError
 from service.pages import DPI_DEFAULT, DPI_MAX, DPI_MIN, render_page
-from service.review import find_document
+from service.review_overlay import find_document
 from service.schemas import AUTH, AuditList, DecisionRequest, FieldCorrection, ReviewResult, errors
 
 router = APIRouter(tags=["revue des agents"])

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from docproc import documents, qa, signed
+from docproc import document_assembly, qa, twoddoc_step
 from docproc.extractors.classify import classify
 from docproc.extractors.view import PageView
 from docproc.grouping import group_pages
@@ -121,14 +121,18 @@ def test_value_filled_from_the_code_has_the_codes_box() -> None:
     read = read_file(Upload("avis.pdf", (SAMPLES / f"{name}.pdf").read_bytes()), get_settings())
     views = [PageView(p) for p in read.pages]
     group = next(iter(group_pages([classify(v, i) for i, v in enumerate(views)])))
-    ex = documents.read_fields(group, views)
+    ex = document_assembly.read_fields(group, views)
     ex.fields.pop("revenu_fiscal_reference")  # as if the print were unreadable
     ex.provenance.pop("revenu_fiscal_reference")
     ex.missing["revenu_fiscal_reference"] = "lu avec une confiance insuffisante"
-    result = signed.verify(group, views, ex)
+    result = twoddoc_step.verify(group, views, ex)
     assert result is not None and result.contract and result.contract["valid_signature"] is True
     assert "revenu_fiscal_reference" not in ex.fields  # findings, applied by the pipeline
-    prov = documents.apply_signed(ex, result).provenance["revenu_fiscal_reference"].to_contract()
+    prov = (
+        document_assembly.apply_signed(ex, result)
+        .provenance["revenu_fiscal_reference"]
+        .to_contract()
+    )
     assert prov["source"] == "2ddoc" and prov["page"] == 1
     assert prov["bbox"] == contract_box(read.pages[0].twoddoc_box)
     want = drawn.code_box(drawn.drawn_pages(name)[("avis_impot_revenu", 1)])

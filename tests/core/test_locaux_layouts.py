@@ -14,9 +14,10 @@ from docproc.extractors.fields import Extraction, extract
 from docproc.extractors.spec import all_specs
 from docproc.extractors.view import PageView
 from docproc.models import PageText, Segment
-from docproc.samples.locaux_layouts import TaxeFonciere, TaxeHabitation
 from docproc.samples.other_cases import local_tax_editions
 from docproc.samples.other_layouts import EDITIONS
+from docproc.samples.taxe_fonciere_layouts import TaxeFonciere
+from docproc.samples.taxe_habitation_layouts import TaxeHabitation
 from tests.conftest import SAMPLES
 
 EDITION_SAMPLES = (

@@ -20,7 +20,7 @@ from docproc.extractors.spec_model import SpecError
 from docproc.extractors.values import date_fr, montant, nom
 from docproc.models import Group, Upload
 from docproc.pipeline import extract
-from docproc.samples.layout import Page, render
+from docproc.samples.page_canvas import Page, render
 from tests.conftest import SAMPLES
 
 #: Contract §3: the fixed field names of each kind.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from docproc import qa, qa_report
+from docproc import qa, qa_images, qa_report
 from tests.conftest import SAMPLES
 
 CLI = [sys.executable, "-m", "docproc.cli"]
@@ -208,12 +208,12 @@ def test_page_thumbnail_draws_the_field_box() -> None:
 
     from PIL import Image
 
-    uri = qa_report.page_thumbnail(SAMPLES / "avis_2025_couple_4p.pdf", 1, [0.25, 0.25, 0.5, 0.5])
+    uri = qa_images.page_thumbnail(SAMPLES / "avis_2025_couple_4p.pdf", 1, [0.25, 0.25, 0.5, 0.5])
     assert uri is not None and uri.startswith("data:image/png;base64,")
     image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
     w, h = image.size
     assert image.getpixel((int(0.25 * w) - 2, int(0.375 * h))) == (220, 0, 0)
-    assert qa_report.page_thumbnail(SAMPLES / "absent.pdf", 1) is None
+    assert qa_images.page_thumbnail(SAMPLES / "absent.pdf", 1) is None
 
 
 def test_cli_exits_3_on_a_regression_alone(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from docproc import qa, qa_report
+from docproc import qa, qa_images, qa_report
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.browser
@@ -77,13 +77,13 @@ def test_mismatch_images_draw_the_fields_box(tmp_path: Path) -> None:
     assert link["located"] and link["page"] == 1 and link["bbox"] and link["label_bbox"]
     crop = _png(report.images[rfr]["crop"])
     colours = {colour for _, colour in crop.getcolors(1 << 16) or []}
-    assert qa_report.VALUE_COLOUR in colours and qa_report.LABEL_COLOUR in colours
+    assert qa_images.VALUE_COLOUR in colours and qa_images.LABEL_COLOUR in colours
     assert crop.width < 600 and crop.height < 200  # the field and its label, not the page
     whole = _png(report.images[rfr]["page"])
     x0, y0, x1, y1 = link["bbox"]
     w, h = whole.size
     frame = [whole.getpixel((x, round(y0 * h) - 2)) for x in range(round(x0 * w), round(x1 * w))]
-    assert frame.count(qa_report.VALUE_COLOUR) > len(frame) // 2  # the box's top edge, in red
+    assert frame.count(qa_images.VALUE_COLOUR) > len(frame) // 2  # the box's top edge, in red
     # a value left missing: its document's first page, no box
     assert report.mismatches[missing]["page_image"]["located"] is False
     assert "crop" not in report.images[missing] and "page" in report.images[missing]

@@ -110,7 +110,7 @@ def test_errors_keep_their_reason_across_a_process_boundary() -> None:
     (the constructor takes a Reason, not the exception's text)."""
     import pickle
 
-    from docproc.twoddoc.errors import TwoDDocError
+    from docproc.twoddoc.payload_errors import TwoDDocError
 
     err = pickle.loads(pickle.dumps(DocprocError(Reason.resources, limite="memoire")))
     assert (err.reason, err.data, err.message) == (

@@ -48,7 +48,8 @@ def test_unreadable_or_invalid_file_is_the_callers_error(tmp_path: Path) -> None
 
 
 def test_specs_and_baremes_both_refuse_a_misspelt_key(tmp_path: Path) -> None:
-    from docproc.eligibility.lecture_baremes import FICHIERS, BaremeError, charger
+    from docproc.eligibility.lecture_baremes import FICHIERS, charger
+    from docproc.eligibility.modele_baremes import BaremeError
     from docproc.extractors.spec_load import load_spec
     from docproc.extractors.spec_model import SpecError
 

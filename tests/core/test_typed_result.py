@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from docproc.documents import apply_signed
+from docproc.document_assembly import apply_signed
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
 from docproc.models import Check, Upload
 from docproc.pipeline import extract
 from docproc.results import DocumentResult, ExtractionResult
-from docproc.signed import Correction, Signed
+from docproc.twoddoc_step import Correction, Signed
 from tests.conftest import SAMPLES
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from docproc import qa
 from docproc.samples.catalog import cases
-from docproc.samples.dgfip_layout import Style
+from docproc.samples.dgfip_style import Style
 from docproc.samples.generate import write_case
 
 SEEDS = range(7, 19)

@@ -10,7 +10,8 @@ import pytest
 
 from docproc.eligibility import BAREMES, evaluate
 from docproc.eligibility.formules import arrondi_euro
-from docproc.eligibility.lecture_baremes import FICHIERS, BaremeError, charger
+from docproc.eligibility.lecture_baremes import FICHIERS, charger
+from docproc.eligibility.modele_baremes import BaremeError
 
 from .aide import foyer, foyer_de, membre
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from docproc.eligibility import EXEMPLES
-from docproc.eligibility.cli import run_cli
+from docproc.eligibility.commande import run_cli
 
 
 @pytest.mark.parametrize("fichier", ["famille.json", "retraite.json"])

@@ -497,6 +497,35 @@ def test_revenus_des_personnes_a_charge_sans_personne_a_charge_declaree() -> Non
     assert (trace["role"], trace["utilise"]) == (None, False)
 
 
+def test_revenu_sans_membre_trace_non_utilise_et_avertit() -> None:
+    """Les deux cas d'un revenu qu'aucun membre déclaré ne porte (personne à charge absente,
+    second déclarant absent) : même trace non utilisée avec son motif, et leur avertissement."""
+    h = declare(salaire_net=14400)
+    h["membres"] = h["membres"][:2]
+    foyer, avertissements = household_from_documents(
+        h, [avis(REVENUS_PAC, personnes_a_charge=0)], JOUR
+    )
+    (pac,) = [a for a in avertissements if a["code"] == "eligibilite.personne_a_charge_absente"]
+    assert pac["data"] == {"ressource": "salaire_net", "montant": 2500, "annee_revenus": 2024}
+    trace = next(p for p in foyer["provenance"] if p["champ"] == "revenus[1]")
+    assert (trace["ressource"], trace["montant"], trace["role"], trace["utilise"]) == (
+        "salaire_net",
+        2500,
+        None,
+        False,
+    )
+    assert trace["motif"] == "personne à charge absente du foyer déclaré"
+
+    h = declare()
+    h["membres"] = [h["membres"][0], h["membres"][2]]
+    foyer, avertissements = household_from_documents(h, [avis(REVENUS[:2])], JOUR)
+    (absent,) = [a for a in avertissements if a["code"] == "eligibilite.declarant_absent"]
+    assert absent["data"] == {"annee_revenus": 2024}
+    trace = next(p for p in foyer["provenance"] if p["champ"] == "revenus[1]")
+    assert (trace["ressource"], trace["role"], trace["utilise"]) == ("salaire_net", None, False)
+    assert trace["motif"] == "déclarant absent du foyer déclaré"
+
+
 def test_revenus_des_personnes_a_charge_vont_a_la_plus_agee_sans_foyer_declare() -> None:
     foyer, _ = household_from_documents(None, [avis(REVENUS_PAC, personnes_a_charge=0)], JOUR)
     assert [m["role"] for m in foyer["membres"]] == ["demandeur", "conjoint", "enfant"]

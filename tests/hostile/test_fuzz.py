@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from docproc import hostile
+from docproc import hostile_active, hostile_pdf
 from docproc.errors import Reason
 from docproc.models import Upload
 from docproc.settings import get_settings
@@ -27,9 +27,9 @@ pytestmark = pytest.mark.adversarial
 SEEDS = [
     (SAMPLES / "avis_2025_couple_4p.pdf").read_bytes(),
     (SAMPLES / "asdir_2025_imposable.pdf").read_bytes(),
-    hostile.simple_pdf(),
-    hostile.to_object_streams(hostile.simple_pdf()),
-    hostile.write_pdf(dict(hostile._active_cases())["annotation_lien_uri"]),
+    hostile_pdf.simple_pdf(),
+    hostile_pdf.to_object_streams(hostile_pdf.simple_pdf()),
+    hostile_pdf.write_pdf(dict(hostile_active.active_cases())["annotation_lien_uri"]),
 ]
 KNOWN = {r.value for r in Reason} | {
     "fichier.vide",

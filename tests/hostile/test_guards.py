@@ -11,12 +11,13 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from docproc import hostile
+from docproc import hostile_active, hostile_images, hostile_pdf, hostile_structure
 from docproc.errors import DocprocError
 from docproc.intake import jpeg_script, pdf_polyglot
 from docproc.settings import get_settings
 from docproc.text.images import load_images
-from docproc.text.pdf_guard import inspect, raw_active_name
+from docproc.text.pdf_active import raw_active_name
+from docproc.text.pdf_guard import inspect
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.adversarial
@@ -30,20 +31,20 @@ def _reason(data: bytes, **overrides: object) -> tuple[str, dict[str, object]] |
     return None
 
 
-CASES = dict(hostile._active_cases())
+CASES = dict(hostile_active.active_cases())
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("variant", ["plain", "hex", "objstm"])
 def test_active_content_is_found_in_every_hiding_place(name: str, variant: str) -> None:
     objs = CASES[name]
-    data = hostile.write_pdf(objs)
+    data = hostile_pdf.write_pdf(objs)
     if variant == "hex":
-        data = hostile.write_pdf(
-            {k: hostile.hex_names(v) if k != 4 else v for k, v in objs.items()}
+        data = hostile_pdf.write_pdf(
+            {k: hostile_pdf.hex_names(v) if k != 4 else v for k, v in objs.items()}
         )
     elif variant == "objstm":
-        data = hostile.to_object_streams(data)
+        data = hostile_pdf.to_object_streams(data)
     found = _reason(data)
     assert found is not None and found[0] == "pdf.contenu_actif", found
     assert found[1]["kind"] in (
@@ -63,7 +64,7 @@ def test_active_content_is_found_in_every_hiding_place(name: str, variant: str) 
 def test_kind_and_place_are_named_in_french() -> None:
     try:
         inspect(
-            hostile.to_object_streams(hostile.write_pdf(CASES["annotation_lien_uri"])),
+            hostile_pdf.to_object_streams(hostile_pdf.write_pdf(CASES["annotation_lien_uri"])),
             get_settings(),
         )
     except DocprocError as err:
@@ -84,8 +85,8 @@ def test_hex_escaped_name_is_decoded() -> None:
 
 
 def test_names_inside_streams_are_not_active() -> None:
-    data = hostile.simple_pdf(
-        content=b"BT /F1 11 Tf 40 780 Td (" + hostile.TEXT + b" /JS /Launch /URI) Tj ET"
+    data = hostile_pdf.simple_pdf(
+        content=b"BT /F1 11 Tf 40 780 Td (" + hostile_pdf.TEXT + b" /JS /Launch /URI) Tj ET"
     )
     assert _reason(data) is None
 
@@ -99,7 +100,9 @@ def test_every_sample_passes_the_guard(path: object) -> None:
 
 def _laughs(levels: int, fan: int) -> bytes:
     return next(
-        f.data for f in hostile._structure() if f.name == f"xobject_rires_{levels}x{fan}.pdf"
+        f.data
+        for f in hostile_structure.structure()
+        if f.name == f"xobject_rires_{levels}x{fan}.pdf"
     )
 
 
@@ -113,9 +116,9 @@ def test_xobject_billion_laughs_is_refused_before_rendering() -> None:
 
 
 def test_flate_bomb_stops_at_the_stream_cap() -> None:
-    objs = hostile.base_objects()
-    objs[4] = hostile.stream(b"/Filter /FlateDecode", hostile.flate_bomb(1.0))
-    found = _reason(hostile.write_pdf(objs))
+    objs = hostile_pdf.base_objects()
+    objs[4] = hostile_pdf.stream(b"/Filter /FlateDecode", hostile_pdf.flate_bomb(1.0))
+    found = _reason(hostile_pdf.write_pdf(objs))
     assert found == (
         "fichier.ressources",
         {"limite": "flux", "max": get_settings().pdf_max_stream_bytes},
@@ -123,18 +126,18 @@ def test_flate_bomb_stops_at_the_stream_cap() -> None:
 
 
 def test_xobject_depth_and_cycles() -> None:
-    structure = {f.name: f.data for f in hostile._structure()}
+    structure = {f.name: f.data for f in hostile_structure.structure()}
     assert _reason(structure["xobject_chaine_40.pdf"])[1]["limite"] == "profondeur_xobject"  # type: ignore[index]
     assert _reason(structure["xobject_cycle.pdf"])[1]["limite"] == "cycle_xobject"  # type: ignore[index]
 
 
 def test_object_count_cap() -> None:
-    found = _reason(hostile._many_objects(2_000), pdf_max_objects=1_000)
+    found = _reason(hostile_structure.many_objects(2_000), pdf_max_objects=1_000)
     assert found is not None and found[1]["limite"] == "objets"
 
 
 def test_pdf_followed_by_html_or_bytes_is_a_polyglot() -> None:
-    pdf = hostile.simple_pdf()
+    pdf = hostile_pdf.simple_pdf()
     assert pdf_polyglot(pdf) is None
     assert pdf_polyglot(pdf + b"\r\n\x00\x00") is None  # padding is tolerated
     assert pdf_polyglot(pdf + b"<html><script>alert(1)</script>") == (
@@ -150,7 +153,9 @@ def test_pdf_followed_by_html_or_bytes_is_a_polyglot() -> None:
 
 def test_zip_in_a_comment_far_from_the_end_is_found() -> None:
     data = next(
-        f.data for f in hostile._polyglots() if f.name == "zip_en_commentaire_rembourrage_70ko.pdf"
+        f.data
+        for f in hostile_active.polyglots()
+        if f.name == "zip_en_commentaire_rembourrage_70ko.pdf"
     )
     assert len(data) > 70_000 and data.find(b"PK\x03\x04") < 1000
     assert pdf_polyglot(data) == ("fichier.polyglotte", "zip")
@@ -158,9 +163,9 @@ def test_zip_in_a_comment_far_from_the_end_is_found() -> None:
 
 def test_markup_hidden_between_streams_is_found() -> None:
     """ "endstream" must not open a stream body that would hide what follows it."""
-    objs = hostile.base_objects()
-    objs[6] = hostile.stream(b"", b"x")
-    data = hostile.write_pdf(objs).replace(
+    objs = hostile_pdf.base_objects()
+    objs[6] = hostile_pdf.stream(b"", b"x")
+    data = hostile_pdf.write_pdf(objs).replace(
         b"endstream\nendobj\n5 0 obj", b"endstream\nendobj\n%<?php x(); ?>\n5 0 obj", 1
     )
     assert b"<?php" in data
@@ -175,10 +180,12 @@ def _jpeg() -> bytes:
 
 def test_jpeg_comment_or_app_segment_with_script_is_refused() -> None:
     jpeg = _jpeg()
-    php = hostile.jpeg_with_segment(jpeg, 0xFE, b"<?php system($_GET[1]); ?>")
+    php = hostile_images.jpeg_with_segment(jpeg, 0xFE, b"<?php system($_GET[1]); ?>")
     assert jpeg_script(php) == "COM"
-    assert jpeg_script(hostile.jpeg_with_segment(jpeg, 0xE1, b"x eval(atob('...'))")) == "APP1"
-    assert jpeg_script(hostile.jpeg_with_segment(jpeg, 0xFE, b"Numerise le 3 mai")) is None
+    assert (
+        jpeg_script(hostile_images.jpeg_with_segment(jpeg, 0xE1, b"x eval(atob('...'))")) == "APP1"
+    )
+    assert jpeg_script(hostile_images.jpeg_with_segment(jpeg, 0xFE, b"Numerise le 3 mai")) is None
     assert jpeg_script(jpeg + b"<?php after the end of image ?>") is None  # not a segment
     with pytest.raises(DocprocError) as err:
         load_images(php, "image/jpeg")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from docproc.text import ink
+from docproc.text import shading
 from docproc.text.fold import fold
 from docproc.text.images import load_images
 from docproc.text.ocr import ocr_images
@@ -33,7 +33,7 @@ def test_banner_just_above_bold_digits_is_still_a_banner() -> None:
     font = ImageFont.load_default(size=30)
     draw.text((900, 408), "Somme qui vous sera remboursée", fill=255, font=font)
     draw.text((1380, 466), "606 €", fill=20, font=ImageFont.load_default(size=34))
-    boxes = ink.shaded_regions(np.asarray(page), 16.0)
+    boxes = shading.shaded_regions(np.asarray(page), 16.0)
     assert any(x0 <= 610 and y0 <= 410 and x1 >= 1490 and y1 >= 445 for x0, y0, x1, y1 in boxes)
 
 

@@ -11,7 +11,7 @@ import pytest
 from docproc.samples import dgfip_layout
 from docproc.samples.cases import Case
 from docproc.samples.catalog import cases
-from docproc.samples.dgfip_layout import WORDINGS, DgfipAvis, Style
+from docproc.samples.dgfip_style import WORDINGS, DgfipAvis, Style
 from docproc.samples.generate import _render_pages, expected_documents, pdf_bytes, write_case
 
 FAMILIES = {"text", "scan", "photo", "screenshot", "variation"}

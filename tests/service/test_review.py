@@ -314,7 +314,7 @@ def test_delete_leaves_no_review_rows(service: Harness, sample_pdf: bytes) -> No
         == 200
     )
     assert agent.delete(f"/dossiers/{dossier}").status_code == 204
-    from service.db import AuditEntry, Correction, Decision
+    from service.review_tables import AuditEntry, Correction, Decision
 
     with service.db.read() as s:
         for table in (Correction, Decision, AuditEntry):
@@ -466,7 +466,7 @@ def test_review_on_postgresql(
             for x in agent.get("/dossiers", params={"status": "reviewed"}).json()["dossiers"]
         ]
         assert agent.delete(f"/dossiers/{dossier}").status_code == 204
-        from service.db import AuditEntry, Correction, Decision
+        from service.review_tables import AuditEntry, Correction, Decision
 
         with h.db.read() as s:
             for table in (Correction, Decision, AuditEntry):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from service.errors import ApiError
-from service.review import ReviewState, annotate, document_id, overlay, validate_value
+from service.review_overlay import ReviewState, annotate, document_id, overlay, validate_value
 
 
 def _doc(**extra: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service import batch
+from service import batch_control, batch_driver, batch_results
 from service.db import BLOBS, Database, Dossier, Job, migrate, new_id
 from service.settings import load_settings
 from service.storage import DatabaseBlobStore, StorageError, open_blob_store
@@ -84,7 +84,7 @@ def test_diff_results_names_changed_fields_only() -> None:
             {"id": "d2", "kind": "inconnu", "fields": {}},
         ]
     }
-    changes = batch.diff_results(before, after)
+    changes = batch_results.diff_results(before, after)
     assert changes == [
         {
             "document": "d1",
@@ -94,13 +94,35 @@ def test_diff_results_names_changed_fields_only() -> None:
         },
         {"document": "d2", "kind": "inconnu", "change": "added", "fields": []},
     ]
-    assert batch.diff_results(before, before) == []
+    assert batch_results.diff_results(before, before) == []
 
 
 def test_cli_statuses_match_the_batch_module() -> None:
     from service.reextract_cli import STATUSES
 
-    assert STATUSES == batch.DOSSIER_STATUSES + batch.DOCUMENT_STATUSES
+    assert STATUSES == batch_control.DOSSIER_STATUSES + batch_control.DOCUMENT_STATUSES
+
+
+@pytest.mark.redis
+def test_batch_advance_uses_the_sealer_it_is_given(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """A tick builds no Sealer of its own: it would read the key file at every tick (here one
+    with the wrong permissions, which ``load_master_key`` refuses)."""
+    from service.queue import JobQueue, connect_redis
+    from service.sealed import Sealer
+
+    settings = load_settings(env={"DOCPROC_DATA_DIR": str(tmp_path)})
+    settings.key_file.write_text("not a key\n", encoding="ascii")
+    settings.key_file.chmod(0o644)
+    database = Database(f"sqlite:///{tmp_path / 'docproc.sqlite3'}")
+    migrate(database)
+    try:
+        queue = JobQueue(connect_redis(redis_server.url), settings)
+        report = batch_driver.advance(database, queue, settings, Sealer(secrets.token_bytes(32)))
+    finally:
+        database.dispose()
+    assert (report.launched, report.closed, report.finished_batches) == (0, 0, [])
 
 
 def _wait(h: Harness, batch_id: str, timeout: float = 60.0) -> dict[str, object]:
@@ -194,7 +216,7 @@ def test_batch_reextraction_api_progress_changes_stop_resume(
         assert pipe.delete(f"/dossiers/{dossiers[0]}").status_code == 204
         with h.db.read() as s:
             assert s.scalar(select(func.count()).select_from(BLOBS)) == 2
-            from service.db import BatchItem
+            from service.batch_tables import BatchItem
 
             assert (
                 s.scalar(

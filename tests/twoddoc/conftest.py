@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from docproc.trust import fr00_test_key_pem
+from docproc.twoddoc.trust_bundle import fr00_test_key_pem
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ from datetime import date
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from docproc.trust import fr00_test_key_pem
 from docproc.twoddoc import build_payload, find_in_pdf, render_datamatrix
+from docproc.twoddoc.trust_bundle import fr00_test_key_pem
 
 FIELDS = {
     "44": "2569K15000811",

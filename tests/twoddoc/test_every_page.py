@@ -14,7 +14,7 @@ from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from docproc import signed
+from docproc import code_hints
 from docproc.models import Upload
 from docproc.pipeline import extract
 from docproc.settings import get_settings
@@ -259,21 +259,21 @@ def test_find_on_scan_reads_a_reference_code_with_control_characters() -> None:
     ],
 )
 def test_code_hint_on_a_malformed_payload_is_none(bad: str) -> None:
-    assert signed.code_hint(bad) is None
+    assert code_hints.code_hint(bad) is None
 
 
 def test_code_hint_of_a_code_cut_before_its_signature_is_not_proof() -> None:
-    hint = signed.code_hint(as_decoded(REFERENCE_CODES["28"])[:40])
+    hint = code_hints.code_hint(as_decoded(REFERENCE_CODES["28"])[:40])
     assert hint is None or hint.valid_signature is False
 
 
 def test_code_hint_on_a_non_string_is_none() -> None:
-    assert signed.code_hint(None) is None  # type: ignore[arg-type]
-    assert signed.code_hint(b"DC04") is None  # type: ignore[arg-type]
+    assert code_hints.code_hint(None) is None  # type: ignore[arg-type]
+    assert code_hints.code_hint(b"DC04") is None  # type: ignore[arg-type]
 
 
 def test_code_hint_of_a_signed_avis_code(payload: str, trust_fr00: None) -> None:
-    hint = signed.code_hint(payload)
+    hint = code_hints.code_hint(payload)
     assert hint is not None
     assert hint.doc_type == "28"
     assert hint.annee_revenus == 2021 and hint.annee_avis == 2022
@@ -281,18 +281,18 @@ def test_code_hint_of_a_signed_avis_code(payload: str, trust_fr00: None) -> None
     assert hint.fields["revenu_fiscal_reference"] == 63198
     assert hint.fields["reference_avis"] == SPECIMEN_FIELDS["44"]
     assert hint.valid_signature is True
-    assert signed.code_hint(payload) is hint  # verified once, then cached
+    assert code_hints.code_hint(payload) is hint  # verified once, then cached
 
 
 def test_code_hint_follows_the_trust_switch(payload: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    untrusted = signed.code_hint(payload)
+    untrusted = code_hints.code_hint(payload)
     assert untrusted is not None and untrusted.valid_signature is False
     monkeypatch.setenv("DOCPROC_TRUST_TEST_2DDOC", "1")
-    trusted = signed.code_hint(payload)
+    trusted = code_hints.code_hint(payload)
     assert trusted is not None and trusted.valid_signature is True
 
 
 def test_code_hint_of_a_taxe_habitation_code(trust_fr00: None) -> None:
-    hint = signed.code_hint(as_decoded(REFERENCE_CODES["02"]))
+    hint = code_hints.code_hint(as_decoded(REFERENCE_CODES["02"]))
     assert hint is not None and hint.doc_type == "02"
     assert hint.annee_revenus is None and hint.numero_fiscal is None and hint.fields == {}

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from docproc import twoddoc
-from docproc.documents import apply_signed
+from docproc.document_assembly import apply_signed
 from docproc.extractors.extraction import Extraction, Provenance
-from docproc.signed import Signed, _signed_numeros
+from docproc.twoddoc_step import Signed, _signed_numeros
 from tests.twoddoc.twoddoc_samples import SPECIMEN_FIELDS, as_decoded
 
 

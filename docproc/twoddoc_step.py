@@ -22,7 +22,7 @@ from rapidfuzz.distance import Levenshtein
 
 from docproc import twoddoc
 from docproc.checks import failed, passed
-from docproc.code_hints import CodeHint, code_hint, parse_code
+from docproc.code_hints import parse_code
 from docproc.errors import Reason
 from docproc.extractors.declarants import split_name
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
@@ -32,7 +32,6 @@ from docproc.models import Box, Check, Group, Level, contract_box
 from docproc.text.fold import fold
 
 log = logging.getLogger(__name__)
-__all__ = ["CodeHint", "Correction", "Signed", "code_hint", "verify"]
 PARTICLES = frozenset(
     next(s for s in all_specs() if s.kind == "avis_impot_revenu").declarants.get("particles", [])
 )
@@ -61,7 +60,7 @@ class Correction:
 @dataclass
 class Signed:
     """The 2D-Doc step's findings: the document's ``twoddoc`` part, its checks and the
-    corrections to apply to the fields, in order (:func:`docproc.documents.apply_signed`)."""
+    corrections to apply to the fields, in order (:func:`docproc.document_assembly.apply_signed`)."""
 
     contract: dict[str, Any] | None = None
     checks: list[Check] = field(default_factory=list)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .foyer import HouseholdError
+from .erreurs_foyer import HouseholdError
 from .moteur import GRATUITE, PARTICIPATION, evaluate
 from .texte import euros
 

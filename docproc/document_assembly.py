@@ -14,7 +14,7 @@ from docproc.extractors.spec_model import DocSpec
 from docproc.extractors.view import PageView
 from docproc.models import Group, PageKey, union_box
 from docproc.results import DocumentPage, DocumentResult
-from docproc.signed import Signed
+from docproc.twoddoc_step import Signed
 
 #: Grouping keys of paged kinds that are also fields, first in the output.
 PAGE_KEY_FIELDS = ("annee_revenus", "annee_avis")
