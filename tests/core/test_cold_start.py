@@ -37,7 +37,7 @@ NEVER_FOR_TEXT = (
 
 _PROBE = """
 import contextlib, io, json, sys
-from docproc.cli import main
+from cli.main import main
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     status = main(["extract", sys.argv[1], "--json", "--date", "2025-10-01"])
