@@ -33,6 +33,7 @@ NEVER_FOR_TEXT = (
     "reportlab",
     "pdfplumber",
     "stdnum",
+    "rapidfuzz",  # fuzzy matching: OCR text only
     # Read in the sandbox only: the CLI process hands the bytes over and gets pages back.
     "pypdfium2",
     "pikepdf",
