@@ -33,41 +33,9 @@ from typing import Any
 import httpx
 
 from bench.common import SAMPLES, avis_pdf, percentile, unique
-from bench.stack import Stack, free_port, wait_http
+from bench.stack import Stack, free_port, status_kb, wait_http, worker_pids
 
 SCAN = SAMPLES / "scan_avis_2025_couple_4p" / "avis.pdf"
-
-
-def _status_kb(pid: int, key: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            out += [int(c) for c in (task / "children").read_text().split()]
-    except OSError:
-        pass
-    return out
-
-
-def _worker_pids(up_pid: int) -> list[int]:
-    pids = []
-    for child in _children(up_pid):
-        try:
-            cmd = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"service.commands" in cmd and b"worker" in cmd:
-            pids.append(child)
-    return pids
 
 
 def bench_ocr_throughput(pages: int = 4) -> dict[str, Any]:
@@ -301,8 +269,8 @@ def bench_scale(stack: Stack, avis: int = 1000, probe_s: float = 40.0) -> dict[s
             pass
         time.sleep(0.2)
     time.sleep(1.0)
-    workers = _worker_pids(proc.pid)
-    at_rest = {pid: _status_kb(pid, "VmRSS") for pid in workers}
+    workers = worker_pids(proc.pid)
+    at_rest = {pid: status_kb(pid, "VmRSS") for pid in workers}
 
     pdf = avis_pdf()
     headers = {"Authorization": f"Bearer {stack.key}"}
@@ -392,7 +360,7 @@ def bench_scale(stack: Stack, avis: int = 1000, probe_s: float = 40.0) -> dict[s
         }
         results["upload_to_verdict_under_batch"] = under
 
-    peak = {pid: _status_kb(pid, "VmHWM") for pid in workers}
+    peak = {pid: status_kb(pid, "VmHWM") for pid in workers}
     results["worker_memory_mib"] = {
         "at_rest": [round(v / 1024) for v in at_rest.values()],
         "peak": [round(v / 1024) for v in peak.values()],

@@ -1,5 +1,6 @@
 """The service under measure: a private ``redis-server`` and ``python -m service.commands``
-subprocesses (``serve``, ``worker``, ``up``) on loopback, all stopped on close."""
+subprocesses (``serve``, ``worker``, ``up``) on loopback, all stopped on close; and what
+``/proc`` tells of its processes (CPU time, memory, the workers of ``up``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import httpx
 
 from service.redis_process import RedisProcess, free_port
 
-__all__ = ["Stack", "cpu_s", "free_port", "wait_http"]
+__all__ = ["Stack", "children", "cpu_s", "free_port", "status_kb", "wait_http", "worker_pids"]
 
 
 class Stack:
@@ -92,3 +93,35 @@ def cpu_s(pid: int) -> float:
     except (OSError, ValueError, IndexError):
         pass
     return total
+
+
+def status_kb(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            out += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return out
+
+
+def worker_pids(up_pid: int) -> list[int]:
+    pids = []
+    for child in children(up_pid):
+        try:
+            cmd = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"service.commands" in cmd and b"worker" in cmd:
+            pids.append(child)
+    return pids
