@@ -150,3 +150,22 @@ def test_the_outside_import_check_sees_lazy_and_dynamic_imports() -> None:
     )
     assert _outside_imports(source) == ["service.commands", "bench.run", "cli.main"]
     assert _outside_imports("from docproc.services import x\nimport benchmark\n") == []
+
+
+def test_the_service_never_imports_the_benchmarks_or_the_cli() -> None:
+    """``cli`` and ``bench`` sit on top: they import ``service``, never the reverse."""
+    import service
+
+    root = Path(service.__file__).parent
+    offenders = {
+        str(path.relative_to(root)): found
+        for path in sorted(root.rglob("*.py"))
+        if (
+            found := [
+                n
+                for n in _outside_imports(path.read_text(encoding="utf-8"))
+                if n.split(".")[0] != "service"
+            ]
+        )
+    }
+    assert not offenders, f"service imports what imports it: {offenders}"
