@@ -36,7 +36,7 @@ setup: system $(BIN)/.installed node_modules/.installed
 lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy docproc service
+	$(BIN)/mypy docproc service cli bench
 
 test: setup lint
 	$(BIN)/pytest -q -ra

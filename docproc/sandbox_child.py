@@ -97,7 +97,7 @@ def child_main(argv: list[str]) -> int:
     if warm:
         acquire.warm_up()
     else:
-        import pikepdf  # noqa: F401  (imported before the cap; OCR is loaded by the first scan)
+        acquire.load_pdf_stack()  # before the cap; OCR is loaded by the first scan
     _cap_memory(memory_mb)
     from docproc.observe import add_observer
 

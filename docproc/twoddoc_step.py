@@ -17,9 +17,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
-
 from docproc import twoddoc
 from docproc.checks import failed, passed
 from docproc.code_hints import parse_code
@@ -116,6 +113,20 @@ def _key(value: Any) -> str:
     return "".join(ch for ch in fold(str(value)) if ch.isalnum())
 
 
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (rapidfuzz imported on first use: only OCR text is compared)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return int(Levenshtein.distance(a, b))
+
+
+def _ratio(a: str, b: str) -> float:
+    """rapidfuzz's similarity ratio, 0 to 100 (imported on first use, as above)."""
+    from rapidfuzz import fuzz
+
+    return float(fuzz.ratio(a, b))
+
+
 def _ocr_misreads(
     code: Any, ex: Extraction, mismatches: list[str], place: Place | None = None
 ) -> list[Correction]:
@@ -137,7 +148,7 @@ def _ocr_misreads(
             value = _near_declarants(ex.fields[name], signed[name])
             if value is None:
                 continue
-        elif Levenshtein.distance(_key(ex.fields[name]), _key(signed[name])) <= _NEAR.get(name, 0):
+        elif _distance(_key(ex.fields[name]), _key(signed[name])) <= _NEAR.get(name, 0):
             value = signed[name]
         else:
             continue
@@ -155,10 +166,10 @@ def _near_declarants(
         return None
     out = []
     for shown, true in zip(printed, signed, strict=True):
-        if fuzz.ratio(_key(shown.get("identite", "")), _key(true.get("identite", ""))) < 85:
+        if _ratio(_key(shown.get("identite", "")), _key(true.get("identite", ""))) < 85:
             return None
         nf_shown, nf_true = shown.get("numero_fiscal"), true.get("numero_fiscal")
-        if nf_shown and nf_true and Levenshtein.distance(nf_shown, nf_true) > 1:
+        if nf_shown and nf_true and _distance(nf_shown, nf_true) > 1:
             return None
         person = dict(shown)
         if nf_true:
@@ -252,7 +263,7 @@ def _signed_numeros(
     for rank, (shown, true) in enumerate(zip(people, signed, strict=True), start=1):
         if shown.get("numero_fiscal") or not true.get("numero_fiscal"):
             continue
-        if fuzz.ratio(_key(shown.get("identite", "")), _key(true.get("identite", ""))) < 85:
+        if _ratio(_key(shown.get("identite", "")), _key(true.get("identite", ""))) < 85:
             continue
         shown["numero_fiscal"] = true["numero_fiscal"]
         filled.append(rank)

@@ -96,9 +96,9 @@ def app_from_env() -> FastAPI:
 
     parent = os.environ.get("DOCPROC_PARENT_PID", "")
     if parent.isdigit():  # an API process of ``docproc up`` / ``serve``: it dies with its parent
-        from service.commands import _die_with_parent
+        from service.children import die_with_parent
 
-        _die_with_parent(int(parent))
+        die_with_parent(int(parent))
     app = create_app(load_settings())
     gc.collect()
     gc.freeze()

@@ -1,4 +1,5 @@
-"""``docproc serve``, ``docproc worker`` and ``docproc up`` (wired into ``docproc.cli``).
+"""``docproc serve``, ``docproc worker`` and ``docproc up`` (wired into the ``docproc`` command by
+``cli.service_commands``).
 
 ``up`` is the embedded default: a private ``redis-server`` (AOF on, ``noeviction``, listening
 only on a Unix socket in the data directory), one worker per core, the API on 127.0.0.1. It
@@ -12,44 +13,21 @@ Also runnable as ``python -m service.commands {serve,worker,up,migrate}``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
-import functools
 import logging
 import os
 import secrets
-import shutil
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from service import metrics
+from service.redis_process import RedisProcess
+from service.worker_pool import WORKER_STOP_GRACE_S, WorkerPool
 
 log = logging.getLogger("docproc.up")
-
-#: Seconds a worker gets to finish its job after SIGTERM before it is killed.
-WORKER_STOP_GRACE_S = 30.0
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int | None = None) -> None:
-    """In the child (before exec, or first thing in a spawned process): receive SIGTERM when
-    the parent dies (Linux). ``parent``: the pid it must still have, else it is already gone
-    (killed between the fork and this call) and the child ends at once."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if parent is not None and os.getppid() != parent:
-        os.kill(os.getpid(), signal.SIGTERM)
-
-
-def _child_of_me() -> Any:
-    """``preexec_fn`` for a child that must die with this process."""
-    return functools.partial(_die_with_parent, os.getpid())
 
 
 def _say(line: str) -> None:
@@ -156,198 +134,6 @@ def migrate_only() -> int:
 
     migrate(Database(load_settings().database_url))
     return 0
-
-
-class RedisProcess:
-    """A private redis-server in ``<data_dir>/redis``: Unix socket, AOF everysec, noeviction."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.dir = data_dir / "redis"
-        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.socket = self.dir / "redis.sock"
-        # A Unix socket path is limited to 107 bytes: fall back to a loopback port.
-        self.port = 0 if len(str(self.socket)) < 100 else _free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.pidfile = self.dir / "redis.pid"
-        self.stopping = threading.Event()
-
-    @property
-    def url(self) -> str:
-        return (
-            f"unix://{self.socket}?db=0" if self.port == 0 else f"redis://127.0.0.1:{self.port}/0"
-        )
-
-    def start(self, timeout: float = 15.0) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server est introuvable (paquet Debian redis-server)")
-        conf = self.dir / "redis.conf"
-        lines = [
-            f"port {self.port}",
-            "bind 127.0.0.1",
-            "protected-mode yes",
-            f"dir {self.dir}",
-            "logfile redis.log",
-            "daemonize no",
-            "appendonly yes",
-            "appendfsync everysec",
-            'save ""',
-            "maxmemory-policy noeviction",
-            f"pidfile {self.pidfile}",
-        ]
-        if self.port == 0:
-            lines += [f"unixsocket {self.socket}", "unixsocketperm 700"]
-        conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        self._wait_previous()
-        with contextlib.suppress(FileNotFoundError):
-            self.socket.unlink()
-        self.proc = subprocess.Popen(
-            [binary, str(conf)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_child_of_me(),
-        )
-        from redis import Redis
-        from redis.exceptions import RedisError
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"redis-server s'est arrêté au démarrage (voir {self.dir / 'redis.log'})"
-                )
-            try:
-                Redis.from_url(self.url, socket_connect_timeout=1).ping()
-                return
-            except RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server ne répond pas")
-
-    def _wait_previous(self, timeout: float = 10.0) -> None:
-        """A redis-server of a previous ``up`` (killed with ``kill -9``) still on this directory
-        got SIGTERM with its parent: let it finish syncing its AOF, then kill what is left."""
-        try:
-            pid = int(self.pidfile.read_text().strip())
-            # Ours only: a redis-server working in this very directory (``dir`` chdirs there).
-            cmdline, cwd = (
-                Path(f"/proc/{pid}/cmdline").read_bytes(),
-                os.readlink(f"/proc/{pid}/cwd"),
-            )
-        except (OSError, ValueError):
-            return
-        if (
-            b"redis-server" not in cmdline
-            or cwd != str(self.dir)
-            or (self.proc is not None and self.proc.pid == pid)
-        ):
-            return
-        deadline = time.monotonic() + timeout
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-    def watch(self) -> None:
-        """Restart the private redis-server whenever it dies (until ``stop``)."""
-
-        def loop() -> None:
-            while not self.stopping.wait(0.5):
-                if self.proc is None or self.proc.poll() is None:
-                    continue
-                log.warning("redis-server ended (code %s): restarting", self.proc.returncode)
-                try:
-                    self.start()
-                except RuntimeError as exc:
-                    log.error("redis-server: %s", exc)
-
-        threading.Thread(target=loop, name="redis-supervisor", daemon=True).start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.stopping.set()
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()  # SIGTERM: redis fsyncs the AOF and exits
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class WorkerPool:
-    """Worker subprocesses, restarted when they die (with a backoff when they crash-loop)."""
-
-    def __init__(self, count: int, env: dict[str, str]) -> None:
-        self.count = count
-        self.env = env
-        self.procs: list[subprocess.Popen[bytes] | None] = [None] * count
-        self.started_at = [0.0] * count
-        self.backoff = [0.0] * count
-        self.died_at: list[float | None] = [None] * count
-        self.stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(
-            target=self._supervise, name="worker-supervisor", daemon=True
-        )
-
-    def _spawn(self, i: int) -> None:
-        self.procs[i] = subprocess.Popen(
-            [sys.executable, "-m", "service.commands", "worker"],
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_child_of_me(),
-        )
-        self.started_at[i] = time.monotonic()
-
-    def start(self) -> None:
-        with self._lock:
-            for i in range(self.count):
-                self._spawn(i)
-        self._thread.start()
-
-    def _supervise(self) -> None:
-        while not self.stopping.wait(0.5):
-            with self._lock:
-                for i, proc in enumerate(self.procs):
-                    if self.stopping.is_set() or proc is None or proc.poll() is None:
-                        continue
-                    now = time.monotonic()
-                    died = self.died_at[i]
-                    if died is None:
-                        lived = now - self.started_at[i]
-                        self.backoff[i] = (
-                            0.0 if lived > 60 else min(max(self.backoff[i] * 2, 0.5), 30.0)
-                        )
-                        self.died_at[i] = died = now
-                        log.warning("worker %d ended (code %s): restarting", i, proc.returncode)
-                        metrics.process_ended(proc.pid)
-                    if now - died >= self.backoff[i]:
-                        self._spawn(i)
-                        self.died_at[i] = None
-
-    def stop(self, grace: float) -> None:
-        self.stopping.set()
-        with self._lock:
-            live = [p for p in self.procs if p is not None and p.poll() is None]
-            for p in live:
-                with contextlib.suppress(ProcessLookupError):
-                    p.send_signal(signal.SIGTERM)  # warm shutdown: the current job ends first
-            deadline = time.monotonic() + grace
-            for p in live:
-                try:
-                    p.wait(max(deadline - time.monotonic(), 0.1))
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
 
 
 def _wait_port_free(host: str, port: int, timeout: float = 15.0) -> None:

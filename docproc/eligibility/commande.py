@@ -1,4 +1,4 @@
-"""``docproc eligibility HOUSEHOLD.json [--json]`` : le câblage argparse est dans docproc.cli."""
+"""``docproc eligibility HOUSEHOLD.json [--json]`` : le câblage argparse est dans cli.main (hors de la bibliothèque)."""
 
 from __future__ import annotations
 

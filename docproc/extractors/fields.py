@@ -6,8 +6,6 @@ import dataclasses
 import re
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
-
 from docproc.extractors import rates
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
 from docproc.extractors.parsers import PARSERS
@@ -302,7 +300,11 @@ def _agree(name: str, other: str, out: Extraction) -> None:
     if not isinstance(a, str) or not isinstance(b, str):
         return
     ka, kb = ("".join(ch for ch in fold(x) if ch.isalnum()) for x in (a, b))
-    if ka != kb and Levenshtein.distance(ka, kb) <= max(2, len(ka) // 8):
+    if ka == kb:
+        return
+    from rapidfuzz.distance import Levenshtein  # two readings that differ: rare on a text PDF
+
+    if Levenshtein.distance(ka, kb) <= max(2, len(ka) // 8):
         out.fields.pop(name)
         out.provenance.pop(name, None)
         out.missing[name] = "lu différemment à deux endroits du document"

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz import fuzz
-
 from docproc.extractors.values import euros
 from docproc.extractors.view import PageView
 from docproc.models import Box, Segment, union_box
@@ -87,6 +85,8 @@ def _row_category(folded: str, rows: dict[str, str], fuzzy: bool) -> tuple[str, 
         if folded.startswith(label):
             return cat, len(label)
     if fuzzy:
+        from rapidfuzz import fuzz  # OCR text only
+
         for label, cat in rows.items():
             head = folded[: len(label) + 2]
             if fuzz.ratio(label, head[: len(label)]) >= 88:
@@ -96,9 +96,12 @@ def _row_category(folded: str, rows: dict[str, str], fuzzy: bool) -> tuple[str, 
 
 def _starts(folded: str, labels: list[str], fuzzy: bool) -> bool:
     """The line starts with one of the labels (fuzzily on OCR: "DEDUETION 10 %")."""
+    if not fuzzy:
+        return any(folded.startswith(lab) for lab in labels)
+    from rapidfuzz import fuzz
+
     return any(
-        folded.startswith(lab) or (fuzzy and fuzz.ratio(lab, folded[: len(lab)]) >= 88)
-        for lab in labels
+        folded.startswith(lab) or fuzz.ratio(lab, folded[: len(lab)]) >= 88 for lab in labels
     )
 
 

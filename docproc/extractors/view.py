@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from rapidfuzz import fuzz
-
 from docproc.models import Box, Line, PageText, Segment, union_box
 from docproc.text.fold import fold
 
@@ -118,6 +116,8 @@ class PageView:
         probe = plain.split("\\")[0].strip()
         if len(probe) < 6:
             return []
+        from rapidfuzz import fuzz  # fuzzy search: OCR text only
+
         for i, text in enumerate(self.folded):
             if len(text) < len(probe) * 0.6:
                 continue

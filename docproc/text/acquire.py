@@ -24,8 +24,6 @@ from docproc.errors import DocprocError, Reason, out_of_memory
 from docproc.intake import IMAGE_TYPES, PDF, is_polyglot, pdf_polyglot, sniff
 from docproc.models import Check, PageText, Upload
 from docproc.settings import Settings
-from docproc.text.pdf_text import open_pdf, read_text_page
-from docproc.twoddoc import find_on_pdf_page_at, find_on_scan, locate_in_image
 
 if TYPE_CHECKING:  # PIL only for scans and photos (CLI start-up time)
     from PIL import Image
@@ -76,6 +74,7 @@ def _ocr_with_codes(images: Sequence[Image.Image], file: str) -> list[PageText]:
     search mostly fills the time OCR spends in C; its result goes on each page.
     """
     from docproc.text.ocr import ocr_images
+    from docproc.twoddoc import find_on_scan, locate_in_image
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="twoddoc") as pool:
         codes: list[Future[str | None]] = [pool.submit(_code, find_on_scan, img) for img in images]
@@ -95,6 +94,9 @@ def _ocr_with_codes(images: Sequence[Image.Image], file: str) -> list[PageText]:
 
 
 def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
+    from docproc.text.pdf_text import open_pdf, read_text_page
+    from docproc.twoddoc import find_on_pdf_page_at
+
     pdf = open_pdf(upload.data, settings.max_pages, settings)
     try:
         pages: list[PageText] = []
@@ -211,11 +213,20 @@ def guarded_outcome(work: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
         return ("err", Reason.internal.value, Reason.internal.message, {})
 
 
+def load_pdf_stack() -> None:
+    """Import what reading a PDF needs (pikepdf, PDFium, the 2D-Doc search on PDF pages): the
+    sandbox does it before it caps its memory. The process that only hands files to the sandbox
+    never imports them (a one-shot ``docproc extract`` starts faster without PDFium)."""
+    import pikepdf  # noqa: F401
+
+    from docproc.text import pdf_text  # noqa: F401
+    from docproc.twoddoc import decode_pdf  # noqa: F401
+
+
 def warm_up() -> None:
     """Import and initialise the whole reading stack, OCR models included (a long-lived
     sandbox does it once, before its first file; a one-shot CLI run does not)."""
-    import pikepdf  # noqa: F401
-
+    load_pdf_stack()
     from docproc.text import images, ocr, tesseract  # noqa: F401
 
     try:

@@ -10,7 +10,6 @@ Public API (other packages call exactly these):
 - :func:`contract_fields`, :func:`cross_check` — contract fields and printed-vs-signed check
 - :func:`build_payload`, :func:`render_datamatrix` — signed codes for the sample generator
 - :class:`TrustStore`, :func:`refresh_trust_cache` — trust data (offline / `trust refresh`)
-- :func:`bench_decode` — median decode time of a PDF, for ``docproc bench``
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     from .contract_fields import contract_fields
     from .crosscheck import cross_check
     from .decode_image import find_in_image, find_on_scan, locate_in_image
-    from .decode_pdf import bench_decode, find_in_pdf, find_on_pdf_page, find_on_pdf_page_at
+    from .decode_pdf import find_in_pdf, find_on_pdf_page, find_on_pdf_page_at
     from .encode import build_payload, render_datamatrix
     from .model import TwoDDoc
     from .payload_errors import TwoDDocError
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 #: PDF needs neither the generator's drawing (numpy, PIL) nor, without a code, the cryptography.
 _HOMES = {
     "cross_check": "crosscheck",
-    "bench_decode": "decode_pdf",
     "find_in_image": "decode_image",
     "find_in_pdf": "decode_pdf",
     "find_on_pdf_page": "decode_pdf",
@@ -74,7 +72,6 @@ __all__ = [
     "TrustStore",
     "TwoDDoc",
     "TwoDDocError",
-    "bench_decode",
     "build_payload",
     "contract_fields",
     "cross_check",

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
-import statistics
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -134,16 +132,6 @@ def find_in_pdf(pdf_bytes: bytes, page_indexes: Sequence[int] = (0,)) -> tuple[s
     finally:
         pdf.close()
     return None
-
-
-def bench_decode(pdf_bytes: bytes, repeat: int = 20) -> float:
-    """Median wall time of :func:`find_in_pdf` on page 1, in milliseconds."""
-    timings = []
-    for _ in range(max(1, repeat)):
-        start = time.perf_counter()
-        find_in_pdf(pdf_bytes)
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
 
 
 _PT_PER_MM = 72 / 25.4

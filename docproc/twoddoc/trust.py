@@ -20,7 +20,6 @@ import logging
 import os
 import re
 import threading
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +31,8 @@ from docproc.twoddoc.trust_bundle import BUNDLED_TSL, FR00_TEST_CERT
 if (
     TYPE_CHECKING
 ):  # cryptography is imported where certificates are read: a PDF without a code needs none
+    import xml.etree.ElementTree as ET
+
     from cryptography import x509
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ def _when(raw: str) -> datetime | None:
 
 def parse_tsl(data: bytes) -> TrustList:
     """Parse an ANTS 2D-Doc TSL. Raises ValueError when it is not one."""
+    import xml.etree.ElementTree as ET  # the TSL only: a code refused on policy never needs it
+
     from cryptography import x509
 
     try:

@@ -142,7 +142,7 @@ def test_value_filled_from_the_code_has_the_codes_box() -> None:
 
 def test_boxes_in_the_json_output_of_extract(tmp_path: Path) -> None:
     """The contract keys as a client sees them (the CLI's JSON)."""
-    from docproc.cli import main
+    from cli.main import main
 
     out = tmp_path / "out.json"
     import contextlib

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import SAMPLES
 
-CLI = [sys.executable, "-m", "docproc.cli"]
+CLI = [sys.executable, "-m", "cli"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from docproc import cli
+from cli.main import parser
 from docproc.progress import Progress
 from tests.conftest import SAMPLES
 
-CLI = [sys.executable, "-m", "docproc.cli"]
+CLI = [sys.executable, "-m", "cli"]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -39,7 +39,7 @@ def test_version() -> None:
 
 
 def test_every_option_and_argument_has_a_french_help() -> None:
-    p = cli.parser()
+    p = parser()
     subparsers = next(a for a in p._actions if a.choices and isinstance(a.choices, dict))
     assert set(subparsers.choices) >= {
         "extract",
@@ -173,7 +173,7 @@ def test_dev_tools_without_their_extra_are_a_usage_error(
     """reportlab and httpx are in the dev extra only: bench and demo say so (exit 2), no traceback."""
     import importlib.util
 
-    from docproc.cli import main
+    from cli.main import main
 
     real = importlib.util.find_spec
     monkeypatch.setattr(
@@ -189,7 +189,7 @@ def test_extract_puts_the_sandbox_logger_level_back(capsys: pytest.CaptureFixtur
     in the same process (the tests, a notebook) lost the sandbox's warnings."""
     import logging
 
-    from docproc.cli import main
+    from cli.main import main
 
     logger = logging.getLogger("docproc.sandbox")
     before = logger.level

@@ -59,7 +59,7 @@ def cli(*args: str, spec_dirs: bool = True) -> subprocess.CompletedProcess[str]:
     if spec_dirs:
         env["DOCPROC_SPEC_DIRS"] = str(SPECS)
     return subprocess.run(
-        [sys.executable, "-m", "docproc.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=180,

@@ -106,7 +106,7 @@ def test_cli_exits_zero_with_rejection_json(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"PK\x03\x04 not a pdf")
     proc = subprocess.run(
-        [sys.executable, "-m", "docproc.cli", "extract", str(bad), "--json"],
+        [sys.executable, "-m", "cli", "extract", str(bad), "--json"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -119,7 +119,7 @@ def test_cli_exits_zero_with_rejection_json(tmp_path: Path) -> None:
 
 def test_cli_unreadable_path_exits_two(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "docproc.cli", "extract", str(tmp_path / "absent.pdf")],
+        [sys.executable, "-m", "cli", "extract", str(tmp_path / "absent.pdf")],
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,4 +1,6 @@
-"""The modules of ``docproc`` import each other without a cycle, type-only imports included."""
+"""The modules of ``docproc`` import each other without a cycle, type-only imports included, and
+never import the service, the benchmarks or the command line (issue 10: ``service`` imports
+``docproc``, never the reverse)."""
 
 from __future__ import annotations
 
@@ -95,3 +97,75 @@ def test_the_graph_counts_type_only_and_relative_imports() -> None:
     assert "docproc.eligibility.reprise" in feed  # ``from .reprise import …``
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+#: What the library must never import, not even lazily inside a function: they import it.
+OUTSIDE_THE_LIBRARY = ("service", "bench", "cli")
+
+
+def _outside_imports(source: str) -> list[str]:
+    """The absolute imports of ``source`` (anywhere: module level, functions, ``TYPE_CHECKING``
+    blocks, ``importlib.import_module("…")`` and ``__import__("…")`` calls) that name a package
+    of :data:`OUTSIDE_THE_LIBRARY`."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and (
+                (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+                or (
+                    isinstance(node.func, ast.Name)
+                    and node.func.id in ("__import__", "import_module")
+                )
+            )
+        ):
+            names.append(node.args[0].value)
+    return [n for n in names if n.split(".")[0] in OUTSIDE_THE_LIBRARY]
+
+
+def test_docproc_never_imports_the_service_the_benchmarks_or_the_cli() -> None:
+    offenders = {
+        name: found
+        for name, path in _modules().items()
+        if (found := _outside_imports(path.read_text(encoding="utf-8")))
+    }
+    assert not offenders, f"docproc imports outside the library: {offenders}"
+
+
+def test_the_outside_import_check_sees_lazy_and_dynamic_imports() -> None:
+    source = (
+        "import json\n"
+        "from .cli import run\n"  # docproc.eligibility.cli: relative, inside the library
+        "def f():\n"
+        "    from service.commands import up\n"
+        "    import bench.run\n"
+        "    importlib.import_module('cli.main')\n"
+    )
+    assert _outside_imports(source) == ["service.commands", "bench.run", "cli.main"]
+    assert _outside_imports("from docproc.services import x\nimport benchmark\n") == []
+
+
+def test_the_service_never_imports_the_benchmarks_or_the_cli() -> None:
+    """``cli`` and ``bench`` sit on top: they import ``service``, never the reverse."""
+    import service
+
+    root = Path(service.__file__).parent
+    offenders = {
+        str(path.relative_to(root)): found
+        for path in sorted(root.rglob("*.py"))
+        if (
+            found := [
+                n
+                for n in _outside_imports(path.read_text(encoding="utf-8"))
+                if n.split(".")[0] != "service"
+            ]
+        )
+    }
+    assert not offenders, f"service imports what imports it: {offenders}"

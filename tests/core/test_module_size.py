@@ -17,7 +17,7 @@ import service
 LIMIT = 400
 REPO = Path(docproc.__file__).resolve().parent.parent
 PACKAGES = [Path(docproc.__file__).resolve().parent, Path(service.__file__).resolve().parent]
-PACKAGES += [REPO / "bench"] if (REPO / "bench").is_dir() else []  # a bench package, if any
+PACKAGES += [REPO / "bench", REPO / "cli"]
 
 #: Data tables: long because they list data, not because they hold several concerns.
 DATA_TABLES: dict[str, str] = {}

@@ -15,7 +15,7 @@ import pytest
 from docproc import qa, qa_images, qa_report
 from tests.conftest import SAMPLES
 
-CLI = [sys.executable, "-m", "docproc.cli"]
+CLI = [sys.executable, "-m", "cli"]
 PICKED = ("avis_2025_couple_4p", "taxe_habitation_2025_secondaire")
 
 
@@ -220,7 +220,7 @@ def test_cli_exits_3_on_a_regression_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A scan family at 99 % passes its 98 % target, but was at 100 % in the baseline: exit 3."""
-    from docproc import cli
+    from cli.main import main
 
     def report(wrong: int) -> qa.QAReport:
         r = qa.QAReport()
@@ -245,8 +245,8 @@ def test_cli_exits_3_on_a_regression_alone(
     baseline.write_text(json.dumps(report(0).to_json()), encoding="utf-8")
     monkeypatch.setattr(qa, "run", lambda *_a, **_k: report(1))
     assert report(1).exit_code() == qa.EXIT_OK  # on its own, the run meets its targets
-    code = cli.main(["qa", str(tmp_path), "--baseline", str(baseline), "-q"])
+    code = main(["qa", str(tmp_path), "--baseline", str(baseline), "-q"])
     out = capsys.readouterr().out
     assert code == 3 and "3 régression(s)" in out  # field f0, family scan, one new mismatch
     assert "▼ champ f0" in out and "nouvel écart : scan_1 doc 1 f0" in out
-    assert cli.main(["qa", str(tmp_path), "-q"]) == 0  # without the baseline: targets met
+    assert main(["qa", str(tmp_path), "-q"]) == 0  # without the baseline: targets met

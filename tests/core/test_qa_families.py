@@ -15,7 +15,7 @@ import pytest
 from docproc import qa, qa_tally
 from tests.conftest import SAMPLES
 
-CLI = [sys.executable, "-m", "docproc.cli"]
+CLI = [sys.executable, "-m", "cli"]
 #: Two text samples (one with a signed 2D-Doc) and one given the family "variation".
 PICKED = ("avis_2025_couple_4p", "taxe_habitation_2025_secondaire", "attestation_rsa_caf_2025")
 

@@ -27,7 +27,7 @@ BATCHES = 3
 
 _RUN = (
     "import resource, sys\n"
-    "from docproc.cli import main\n"
+    "from cli.main import main\n"
     "rc = main(sys.argv[1:])\n"
     "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
     "sys.exit(rc)\n"
@@ -119,7 +119,7 @@ def test_every_file_through_the_cli_has_a_clean_verdict(tmp_path: Path) -> None:
 
 
 def test_bench_reports_time_and_peak_memory_per_file() -> None:
-    from docproc.bench import bench_hostile
+    from bench.hostile_reading import bench_hostile
 
     out = bench_hostile(families={"polyglotte", "structure"})
     rows = out["per_file"]

@@ -176,7 +176,7 @@ def test_the_rest_of_the_dossier_goes_on_after_an_overrun(monkeypatch: pytest.Mo
 def test_cli_survives_an_overrun_and_says_so_in_one_line(tmp_path: Path) -> None:
     env = dict(os.environ, DOCPROC_SANDBOX_CPU_S="1", DOCPROC_TRUST_TEST_2DDOC="1")
     proc = subprocess.run(
-        [sys.executable, "-m", "docproc.cli", "extract", "--json", "-q", str(SCAN), str(AVIS)],
+        [sys.executable, "-m", "cli", "extract", "--json", "-q", str(SCAN), str(AVIS)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
+from bench.ocr_speed import bench_ocr
 from docproc.models import PageText
 from docproc.text import cleanup
 from docproc.text.images import load_images
 from docproc.text.ocr import ocr_images
-from docproc.text.ocr_bench import bench_ocr
 from tests.ocr.pages import EXPECTED_LINES, KEY_STRINGS, TABLE_ROWS, missing, normalized
 
 pytestmark = pytest.mark.ocr

@@ -165,7 +165,7 @@ def test_demo_on_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 @pytest.mark.slow
 def test_bench_service_quick() -> None:
-    from service.bench import bench_service
+    from bench.service import bench_service
 
     out = bench_service(quick=True)
     acceptance, overhead, latency = (

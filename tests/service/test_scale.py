@@ -200,7 +200,7 @@ def test_batch_reextraction_api_progress_changes_stop_resume(
         # The same from the command line, which follows (and drives) the batch to its end.
         import json
 
-        from docproc.cli import main
+        from cli.main import main
 
         for name, value in h.env.items():
             if name.startswith("DOCPROC_") or name in ("REDIS_URL", "DATABASE_URL"):
@@ -261,7 +261,7 @@ def test_rotate_key_rewraps_data_keys_and_resumes(
     import base64
     from datetime import date
 
-    from docproc.cli import main
+    from cli.main import main
     from service.db import StoredFile, utcnow
     from service.storage import LocalBlobStore
 

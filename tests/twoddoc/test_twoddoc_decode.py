@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench.twoddoc import bench_decode
 from docproc.twoddoc import (
-    bench_decode,
     build_payload,
     find_in_image,
     find_in_pdf,

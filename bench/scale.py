@@ -32,46 +32,10 @@ from typing import Any
 
 import httpx
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+from bench.common import SAMPLES, avis_pdf, percentile, unique
+from bench.stack import Stack, free_port, status_kb, wait_http, worker_pids
+
 SCAN = SAMPLES / "scan_avis_2025_couple_4p" / "avis.pdf"
-
-
-def _pct(values: list[float], q: float) -> float:
-    from service.bench import _percentile
-
-    return _percentile(values, q)
-
-
-def _status_kb(pid: int, key: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            out += [int(c) for c in (task / "children").read_text().split()]
-    except OSError:
-        pass
-    return out
-
-
-def _worker_pids(up_pid: int) -> list[int]:
-    pids = []
-    for child in _children(up_pid):
-        try:
-            cmd = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"service.commands" in cmd and b"worker" in cmd:
-            pids.append(child)
-    return pids
 
 
 def bench_ocr_throughput(pages: int = 4) -> dict[str, Any]:
@@ -140,8 +104,6 @@ class _Probes:
     def run(self, seconds: float, text_every: float = 0.5, scan_every: float = 8.0) -> None:
         """Text avis alone for half the window, then scans alone: each kind is measured against
         the batch (or nothing), not against the other kind's probes."""
-        from service.bench import _unique
-
         half = seconds / 2
         schedule = [(t * text_every, "text") for t in range(int(half / text_every))]
         schedule += [
@@ -154,7 +116,7 @@ class _Probes:
             if delay > 0:
                 time.sleep(delay)
             d = self.client.post("/dossiers", json={"request_date": "2025-10-01"}).json()["id"]
-            data = _unique(self.text_pdf if kind == "text" else self.scan_pdf, f"{self.tag}{n}")
+            data = unique(self.text_pdf if kind == "text" else self.scan_pdf, f"{self.tag}{n}")
             t_sent = datetime.now(UTC).timestamp()
             r = self.client.post(f"/dossiers/{d}/files", files={"file": ("avis.pdf", data)})
             if r.status_code != 202:
@@ -194,18 +156,18 @@ class _Probes:
         res: dict[str, Any] = {}
         for kind, target in (("text", 2.0), ("scan", 10.0)):
             values = out[kind]
-            p95 = _pct(values, 95)
+            p95 = percentile(values, 95)
             res[kind] = {
                 "n": len(values),
-                "p50_ms": round(_pct(values, 50) * 1000),
+                "p50_ms": round(percentile(values, 50) * 1000),
                 "p95_ms": round(p95 * 1000),
                 "max_ms": round(max(values, default=0.0) * 1000),
                 "target_p95_ms": target * 1000,
                 "ok": bool(values) and p95 < target,
                 # Upload to claim by a worker: the queueing alone, without the CPU the
                 # job itself got (priority at work even on a loaded machine).
-                "wait_p50_ms": round(_pct(waits[kind], 50) * 1000),
-                "wait_p95_ms": round(_pct(waits[kind], 95) * 1000),
+                "wait_p50_ms": round(percentile(waits[kind], 50) * 1000),
+                "wait_p95_ms": round(percentile(waits[kind], 95) * 1000),
             }
         res["failed"], res["lost"], res["upload_errors"] = failed, len(pending), self.errors
         return res
@@ -255,16 +217,14 @@ class _BatchKeeper(threading.Thread):
         self.join(30)
 
 
-def bench_scale(stack: Any, avis: int = 1000, probe_s: float = 40.0) -> dict[str, Any]:
+def bench_scale(stack: Stack, avis: int = 1000, probe_s: float = 40.0) -> dict[str, Any]:
     """``docproc up``: 1 000 avis end to end, worker memory, probes without and with a batch."""
     import secrets
 
     from redis import Redis
     from rq import Worker
 
-    from service.bench import _avis_pdf, _free_port, _unique, _wait_http
-
-    port = _free_port()
+    port = free_port()
     data_dir = stack.tmp / "scale"
     agent_key = secrets.token_urlsafe(24)
     env = {
@@ -297,7 +257,7 @@ def bench_scale(stack: Any, avis: int = 1000, probe_s: float = 40.0) -> dict[str
     )
     stack.procs.append(proc)
     base = f"http://127.0.0.1:{port}"
-    _wait_http(base, proc)
+    wait_http(base, proc)
     cores = os.cpu_count() or 1
     deadline = time.monotonic() + 90
     sock = data_dir / "redis" / "redis.sock"
@@ -309,10 +269,10 @@ def bench_scale(stack: Any, avis: int = 1000, probe_s: float = 40.0) -> dict[str
             pass
         time.sleep(0.2)
     time.sleep(1.0)
-    workers = _worker_pids(proc.pid)
-    at_rest = {pid: _status_kb(pid, "VmRSS") for pid in workers}
+    workers = worker_pids(proc.pid)
+    at_rest = {pid: status_kb(pid, "VmRSS") for pid in workers}
 
-    pdf = _avis_pdf()
+    pdf = avis_pdf()
     headers = {"Authorization": f"Bearer {stack.key}"}
     results: dict[str, Any] = {"workers": len(workers), "cpu_cores": cores}
 
@@ -324,7 +284,7 @@ def bench_scale(stack: Any, avis: int = 1000, probe_s: float = 40.0) -> dict[str
             local.client = httpx.Client(base_url=base, headers=headers, timeout=60)
         c = local.client
         d = c.post("/dossiers", json={"request_date": "2025-10-01"}).json()["id"]
-        r = c.post(f"/dossiers/{d}/files", files={"file": ("avis.pdf", _unique(pdf, f"e2e{n}"))})
+        r = c.post(f"/dossiers/{d}/files", files={"file": ("avis.pdf", unique(pdf, f"e2e{n}"))})
         return (d, r.json()["job_id"]) if r.status_code == 202 else None
 
     from sqlalchemy import func, select
@@ -400,7 +360,7 @@ def bench_scale(stack: Any, avis: int = 1000, probe_s: float = 40.0) -> dict[str
         }
         results["upload_to_verdict_under_batch"] = under
 
-    peak = {pid: _status_kb(pid, "VmHWM") for pid in workers}
+    peak = {pid: status_kb(pid, "VmHWM") for pid in workers}
     results["worker_memory_mib"] = {
         "at_rest": [round(v / 1024) for v in at_rest.values()],
         "peak": [round(v / 1024) for v in peak.values()],

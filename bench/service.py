@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,38 +29,10 @@ from typing import Any
 
 import httpx
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+from bench.common import avis_pdf, percentile, unique
+from bench.stack import Stack, cpu_s, free_port, wait_http
+
 BOUNDARY = "docprocbench"
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
-def _avis_pdf() -> bytes:
-    for name in ("avis_2025_couple_4p.pdf", "avis_2025_seul_2p.pdf"):
-        if (SAMPLES / name).is_file():
-            return (SAMPLES / name).read_bytes()
-    from io import BytesIO
-
-    from reportlab.pdfgen import canvas
-
-    buf = BytesIO()
-    pdf = canvas.Canvas(buf)
-    pdf.drawString(72, 760, "AVIS D'IMPOT 2025 SUR LES REVENUS DE L'ANNEE 2024")
-    pdf.drawString(72, 740, "Revenu fiscal de reference : 25 123")
-    pdf.save()
-    return buf.getvalue()
-
-
-def _unique(pdf: bytes, tag: str, size: int = 0) -> bytes:
-    """The same PDF with a trailing comment: a distinct SHA-256, padded to ``size`` bytes."""
-    tail = f"\n%bench {tag}\n".encode()
-    pad = max(0, size - len(pdf) - len(tail))
-    return pdf + tail + (b"%" + b"0" * (pad - 2) + b"\n" if pad > 2 else b"")
 
 
 def _multipart(name: str, data: bytes) -> bytes:
@@ -94,106 +64,21 @@ async def _roundtrip(
     return status, await reader.readexactly(length)
 
 
-class _Stack:
-    """A private redis-server plus service subprocesses, all stopped on exit."""
-
-    def __init__(self, tmp: Path) -> None:
-        from service.commands import RedisProcess
-
-        self.tmp = tmp
-        self.redis = RedisProcess(tmp)
-        self.redis.start()
-        self.key = secrets.token_urlsafe(24)
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.env = {
-            **os.environ,
-            "REDIS_URL": self.redis.url,
-            "DOCPROC_API_KEYS": f"bench:pipeline:{self.key}",
-            "DOCPROC_STORAGE_KEY": secrets.token_bytes(32).hex(),
-            "DOCPROC_TRUST_TEST_2DDOC": "1",
-            # The acceptance phase runs without workers, 32 clients on one key.
-            "DOCPROC_REQUIRE_WORKER": "0",
-            "DOCPROC_MAX_UPLOADS_PER_KEY": "64",
-        }
-        self.env.pop("DATABASE_URL", None)
-        self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each data dir's own metrics/ directory
-
-    def spawn(self, args: list[str], data_dir: Path, queue: str) -> subprocess.Popen[bytes]:
-        env = {**self.env, "DOCPROC_DATA_DIR": str(data_dir), "DOCPROC_QUEUE": queue}
-        log = open(self.tmp / f"proc-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "service.commands", *args],
-            env=env,
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self.procs.append(proc)
-        return proc
-
-    def close(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.redis.stop()
-
-
-def _wait_http(base: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("le service s'est arrêté au démarrage")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("le service ne répond pas")
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process and its live descendants (Linux /proc)."""
-    total = 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                total += _cpu_s(int(child))
-    except (OSError, ValueError, IndexError):
-        pass
-    return total
-
-
-def _free_port() -> int:
-    from service.commands import _free_port as free
-
-    return free()
-
-
 def bench_acceptance(
-    stack: _Stack,
+    stack: Stack,
     uploads: int = 1200,
     clients: int = 32,
     size: int = 200_000,
     offered_rate: float = 200.0,
 ) -> dict[str, Any]:
     """Two runs on one API process: as fast as it accepts (capacity), then at 200/s offered."""
-    port = _free_port()
+    port = free_port()
     proc = stack.spawn(["serve", "--port", str(port)], stack.tmp / "acceptance", "bench-acceptance")
     base = f"http://127.0.0.1:{port}"
-    _wait_http(base, proc)
+    wait_http(base, proc)
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {stack.key}"}) as client:
         dossiers = [client.post("/dossiers").json()["id"] for _ in range(clients)]
-    pdf = _avis_pdf()
+    pdf = avis_pdf()
 
     def run(rate: float | None, tag: str) -> tuple[list[float], dict[int, int], float, float]:
         latencies: list[float] = []
@@ -208,7 +93,7 @@ def bench_acceptance(
                     raw = _request(
                         path,
                         stack.key,
-                        _multipart(f"avis-{n}.pdf", _unique(pdf, f"{tag}{i}-{n}", size)),
+                        _multipart(f"avis-{n}.pdf", unique(pdf, f"{tag}{i}-{n}", size)),
                     )
                     t0 = time.perf_counter()
                     if rate is not None:
@@ -231,24 +116,24 @@ def bench_acceptance(
             await asyncio.gather(*(one_client(i, start) for i in range(clients)))
             return time.perf_counter() - start
 
-        cpu0 = _cpu_s(proc.pid)
+        cpu0 = cpu_s(proc.pid)
         wall = asyncio.run(run_all())
-        return latencies, errors, wall, _cpu_s(proc.pid) - cpu0
+        return latencies, errors, wall, cpu_s(proc.pid) - cpu0
 
     lat, errors, wall, cpu = run(None, "c")
     capacity = len(lat) / wall
     open_lat, open_errors, open_wall, _ = run(offered_rate, "o")
-    p99 = _percentile(open_lat, 99) * 1000
+    p99 = percentile(open_lat, 99) * 1000
     return {
         "clients": clients,
         "file_bytes": size,
         "capacity_uploads_per_s": round(capacity, 1),
-        "capacity_p50_ms": round(_percentile(lat, 50) * 1000, 1),
-        "capacity_p99_ms": round(_percentile(lat, 99) * 1000, 1),
+        "capacity_p50_ms": round(percentile(lat, 50) * 1000, 1),
+        "capacity_p99_ms": round(percentile(lat, 99) * 1000, 1),
         "server_cpu_ms_per_upload": round(cpu / (uploads + clients) * 1000, 2),
         "offered_uploads_per_s": offered_rate,
         "achieved_uploads_per_s": round(len(open_lat) / open_wall, 1),
-        "p50_ms": round(_percentile(open_lat, 50) * 1000, 1),
+        "p50_ms": round(percentile(open_lat, 50) * 1000, 1),
         "p99_ms": round(p99, 1),
         "max_ms": round(max(open_lat, default=0.0) * 1000, 1),
         "errors": {**errors, **open_errors},
@@ -258,7 +143,7 @@ def bench_acceptance(
     }
 
 
-def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
+def bench_queue_overhead(stack: Stack, jobs: int = 300) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from service.auth import Client
@@ -274,13 +159,13 @@ def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
     service = Service(settings)
     migrate(service.db)
     client = Client("bench", "pipeline")
-    pdf = _avis_pdf()
+    pdf = avis_pdf()
     from datetime import date
 
     for n in range(jobs):
         dossier_id = service.create_dossier(client, date(2025, 10, 1))
         service.accept_upload(
-            client, dossier_id, "avis.pdf", _unique(pdf, str(n)), "application/pdf", None, None
+            client, dossier_id, "avis.pdf", unique(pdf, str(n)), "application/pdf", None, None
         )
     worker = stack.spawn(["worker"], data_dir, queue)
     deadline = time.monotonic() + 120 + jobs * 0.2
@@ -323,7 +208,7 @@ def bench_queue_overhead(stack: _Stack, jobs: int = 300) -> dict[str, Any]:
     }
 
 
-def _rq_noop_ms(stack: _Stack, jobs: int = 300) -> float:
+def _rq_noop_ms(stack: Stack, jobs: int = 300) -> float:
     """Bare RQ SimpleWorker on no-op jobs, same run, same Redis: the floor under our overhead."""
     from redis import Redis
     from rq import Queue, SimpleWorker
@@ -339,15 +224,15 @@ def _rq_noop_ms(stack: _Stack, jobs: int = 300) -> float:
     return (time.perf_counter() - t0) / jobs * 1000
 
 
-def bench_latency(stack: _Stack, rate: float = 10.0, seconds: float = 30.0) -> dict[str, Any]:
-    port = _free_port()
+def bench_latency(stack: Stack, rate: float = 10.0, seconds: float = 30.0) -> dict[str, Any]:
+    port = free_port()
     data_dir = stack.tmp / "latency"
     proc = stack.spawn(
         ["up", "--port", str(port), "--data-dir", str(data_dir)], data_dir, "docproc"
     )
     base = f"http://127.0.0.1:{port}"
-    _wait_http(base, proc)
-    pdf = _avis_pdf()
+    wait_http(base, proc)
+    pdf = avis_pdf()
     total = int(rate * seconds)
     sent: list[tuple[float, str]] = []
     errors = 0
@@ -366,7 +251,7 @@ def bench_latency(stack: _Stack, rate: float = 10.0, seconds: float = 30.0) -> d
                 time.sleep(delay)
             t_sent = datetime.now(UTC).replace(tzinfo=None)
             r = client.post(
-                f"/dossiers/{dossier}/files", files={"file": ("avis.pdf", _unique(pdf, str(n)))}
+                f"/dossiers/{dossier}/files", files={"file": ("avis.pdf", unique(pdf, str(n)))}
             )
             if r.status_code != 202:
                 errors += 1
@@ -390,7 +275,7 @@ def bench_latency(stack: _Stack, rate: float = 10.0, seconds: float = 30.0) -> d
             pending = still
             if pending:
                 time.sleep(0.2)
-    p95 = _percentile(latencies, 95) * 1000
+    p95 = percentile(latencies, 95) * 1000
     return {
         "rate_per_s": rate,
         "uploads": total,
@@ -398,7 +283,7 @@ def bench_latency(stack: _Stack, rate: float = 10.0, seconds: float = 30.0) -> d
         "failed": failed,
         "upload_errors": errors,
         "lost": len(pending),
-        "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
         "p95_ms": round(p95, 1),
         "max_ms": round(max(latencies, default=0.0) * 1000, 1),
         "target_p95_ms": 2000.0,
@@ -409,10 +294,10 @@ def bench_latency(stack: _Stack, rate: float = 10.0, seconds: float = 30.0) -> d
 def bench_service(quick: bool = False, avis: int = 1000) -> dict[str, Any]:
     """All the measurements; ``quick`` shrinks the loops (used by the tests); ``avis`` is the
     number of text avis sent end to end (the figure for 1 000 is extrapolated otherwise)."""
-    from service.bench_scale import bench_ocr_throughput, bench_scale
+    from bench.scale import bench_ocr_throughput, bench_scale
 
     with tempfile.TemporaryDirectory(prefix="docproc-bench-") as tmp:
-        stack = _Stack(Path(tmp))
+        stack = Stack(Path(tmp))
         try:
             results: dict[str, Any] = {
                 "load_average_at_start": [round(x, 1) for x in os.getloadavg()]
