@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .contract_fields import contract_fields
+    from .fields_from_code import contract_fields
     from .crosscheck import cross_check
     from .decode_image import find_in_image, find_on_scan, locate_in_image
     from .decode_pdf import find_in_pdf, find_on_pdf_page, find_on_pdf_page_at
@@ -42,7 +42,7 @@ _HOMES = {
     "build_payload": "encode",
     "render_datamatrix": "encode",
     "TwoDDocError": "payload_errors",
-    "contract_fields": "contract_fields",
+    "contract_fields": "fields_from_code",
     "TwoDDoc": "model",
     "TrustStore": "trust",
     "parse_and_verify": "verify",

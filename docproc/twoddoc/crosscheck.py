@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from .contract_fields import contract_fields
+from .fields_from_code import contract_fields
 from .model import TwoDDoc
 
 #: Order in which mismatches are reported.

@@ -18,7 +18,7 @@ import pytest
 
 from docproc.errors import Reason
 from service.errors import HTTP_FILE_EMPTY, HTTP_FILE_TOO_LARGE, HTTP_FILE_UNSUPPORTED_TYPE
-from tests.hostile.corpus import corpus
+from tests.docproc.hostile.corpus import corpus
 from tests.service.conftest import Harness, RedisServer, harness
 
 pytestmark = [pytest.mark.adversarial, pytest.mark.redis]

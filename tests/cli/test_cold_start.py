@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+from tests import paths
+
+SAMPLES = paths.SAMPLES
 
 #: Never needed to read a PDF with a text layer: OCR, image processing, progress bars, the service.
 NEVER_FOR_TEXT = (

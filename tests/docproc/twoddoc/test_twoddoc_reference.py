@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from docproc.twoddoc import TwoDDoc, contract_fields, parse_and_verify
-from tests.twoddoc.twoddoc_samples import FR04_ANONYMISED, REFERENCE_CODES, as_decoded
+from tests.docproc.twoddoc.twoddoc_samples import FR04_ANONYMISED, REFERENCE_CODES, as_decoded
 
 _TAX_COMMON = {
     "43": "2,75",

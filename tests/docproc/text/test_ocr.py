@@ -13,7 +13,7 @@ from docproc.models import PageText
 from docproc.text import cleanup
 from docproc.text.images import load_images
 from docproc.text.ocr import ocr_images
-from tests.ocr.pages import EXPECTED_LINES, KEY_STRINGS, TABLE_ROWS, missing, normalized
+from tests.docproc.text.pages import EXPECTED_LINES, KEY_STRINGS, TABLE_ROWS, missing, normalized
 
 pytestmark = pytest.mark.ocr
 

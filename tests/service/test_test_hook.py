@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-HOOK = Path(__file__).resolve().parents[1] / "fault_hooks.py"
+from tests import paths
+
+HOOK = paths.ROOT / "tests" / "fault_hooks.py"
 
 _PROBE = """
 from service import hooks

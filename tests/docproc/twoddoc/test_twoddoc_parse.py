@@ -12,7 +12,7 @@ from docproc.twoddoc import TwoDDocError, parse_and_verify
 from docproc.twoddoc.c40 import decode_date, encode_date
 from docproc.twoddoc.identifiers import IDENTIFIERS, SUPPORTED_TYPES, _build
 from docproc.twoddoc.message import parse_message
-from tests.twoddoc.twoddoc_samples import REFERENCE_CODES, as_decoded
+from tests.docproc.twoddoc.twoddoc_samples import REFERENCE_CODES, as_decoded
 
 
 @pytest.mark.parametrize(

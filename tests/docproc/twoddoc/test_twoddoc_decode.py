@@ -18,7 +18,7 @@ from docproc.twoddoc import (
     parse_and_verify,
     render_datamatrix,
 )
-from tests.twoddoc.twoddoc_samples import (
+from tests.docproc.twoddoc.twoddoc_samples import (
     REFERENCE_CODES,
     SPECIMEN_FIELDS,
     as_decoded,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -26,14 +25,15 @@ from docproc.twoddoc import (
     find_on_scan,
     render_datamatrix,
 )
-from tests.twoddoc.twoddoc_samples import (
+from tests import paths
+from tests.docproc.twoddoc.twoddoc_samples import (
     REFERENCE_CODES,
     SPECIMEN_FIELDS,
     as_decoded,
     pdf_with_code,
 )
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SAMPLES = paths.SAMPLES
 REQUEST = date(2025, 10, 1)
 
 

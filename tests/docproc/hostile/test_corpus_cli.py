@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.corpus import corpus
+from tests.docproc.hostile.corpus import corpus
 
 pytestmark = pytest.mark.adversarial
 

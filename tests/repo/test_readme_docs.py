@@ -4,9 +4,10 @@ switch explained at the first example, the contract in docs/, an English section
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests import paths
+
+ROOT = paths.ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

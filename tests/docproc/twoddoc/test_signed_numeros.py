@@ -10,7 +10,7 @@ from docproc import twoddoc
 from docproc.document_assembly import apply_signed
 from docproc.extractors.extraction import Extraction, Provenance
 from docproc.twoddoc_step import Signed, _signed_numeros
-from tests.twoddoc.twoddoc_samples import SPECIMEN_FIELDS, as_decoded
+from tests.docproc.twoddoc.twoddoc_samples import SPECIMEN_FIELDS, as_decoded
 
 
 @pytest.fixture

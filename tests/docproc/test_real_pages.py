@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from docproc.models import Upload
 from docproc.pipeline import extract
+from tests import paths
 
-REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
+REAL = paths.REAL
 
 pytestmark = pytest.mark.ocr
 

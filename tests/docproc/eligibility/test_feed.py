@@ -11,6 +11,7 @@ import pytest
 
 from docproc.eligibility import evaluate
 from docproc.eligibility.alimentation import household_from_documents
+from tests import paths
 
 JOUR = date(2025, 6, 10)
 
@@ -538,12 +539,11 @@ def test_revenus_des_personnes_a_charge_vont_a_la_plus_agee_sans_foyer_declare()
 
 def test_documents_of_extract_feed_as_their_contract_dicts() -> None:
     """The feed takes ``extract``'s typed documents as well as the stored JSON, alike."""
-    from pathlib import Path
 
     from docproc.models import Upload
     from docproc.pipeline import extract
 
-    sample = Path(__file__).parents[2] / "samples" / "avis_2025_couple_4p.pdf"
+    sample = paths.SAMPLES / "avis_2025_couple_4p.pdf"
     result = extract([Upload(sample.name, sample.read_bytes())], JOUR)
     assert result.documents
     typed = household_from_documents(declare(), result.documents, JOUR)

@@ -21,7 +21,7 @@ from docproc.twoddoc import (
 )
 from docproc.twoddoc.c40 import GS, US
 from docproc.twoddoc.signature import encode_signature, sign
-from tests.twoddoc.twoddoc_samples import (
+from tests.docproc.twoddoc.twoddoc_samples import (
     FR04_ANONYMISED,
     SPECIMEN_FIELDS,
     make_ca,

@@ -9,8 +9,9 @@ import pytest
 
 from docproc.checks import files as file_checks
 from docproc.errors import DocprocError, Reason, size_fr, size_message
+from tests import paths
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = paths.ROOT
 CODES_DOC = ROOT / "docs" / "codes.md"
 
 #: The shape of every code: dotted French, lower case (``interne`` alone has no dot).

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from docproc.samples import degrade
-from tests.ocr.pages import make_avis_pdf, render_300
+from tests.docproc.text.pages import make_avis_pdf, render_300
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from docproc.models import Upload, contract_box
 from docproc.pipeline import extract
 from docproc.settings import get_settings
 from docproc.text.acquire import read_file
-from tests import drawn
+from tests import drawn, paths
 from tests.conftest import SAMPLES
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow]
@@ -26,7 +25,7 @@ pytestmark = [pytest.mark.ocr, pytest.mark.slow]
 TOLERANCE = 0.02
 #: The simple layout and the DGFiP-like one, scanned.
 CASES = ("scan_avis_2025_couple_4p", "reel_scan_avis_2025_couple_4p")
-REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
+REAL = paths.REAL
 
 
 @cache

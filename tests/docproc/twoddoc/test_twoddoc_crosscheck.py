@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from docproc.twoddoc import TwoDDoc, contract_fields, cross_check, parse_and_verify
-from tests.twoddoc.twoddoc_samples import REFERENCE_CODES
+from tests.docproc.twoddoc.twoddoc_samples import REFERENCE_CODES
 
 
 @pytest.fixture
@@ -122,3 +122,20 @@ def test_fields_absent_from_the_code_are_not_compared(trust_fr00: None) -> None:
 
 def test_annee_avis_is_not_in_the_code(doc: TwoDDoc) -> None:
     assert "annee_avis" not in contract_fields(doc)
+
+
+def test_no_submodule_shadows_a_lazy_name_of_the_package() -> None:
+    """Regression: the module ``twoddoc/contract_fields.py`` shared its name with the function
+    ``twoddoc.contract_fields``; once that module was imported, the package attribute became the
+    module and every 2D-Doc reconciliation failed with "'module' object is not callable"."""
+    import importlib
+    import pkgutil
+
+    import docproc.twoddoc as package
+
+    homes = package._HOMES
+    submodules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+    assert not submodules & set(homes), submodules & set(homes)
+    for name in submodules:
+        importlib.import_module(f"docproc.twoddoc.{name}")
+    assert callable(package.contract_fields) and callable(package.cross_check)

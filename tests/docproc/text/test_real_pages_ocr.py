@@ -25,10 +25,11 @@ from docproc.text import cleanup, ocr
 from docproc.text.fold import fold
 from docproc.text.images import load_images, render_pdf_page
 from docproc.text.second_look import read_big_text
+from tests import paths
 
 pytestmark = pytest.mark.ocr
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = paths.ROOT
 REAL = ROOT / "tests" / "fixtures" / "real"
 SAMPLES = ROOT / "samples"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")

@@ -283,7 +283,7 @@ def test_render_gives_pixels_of_a_page_and_none_past_the_end(box: Sandbox) -> No
 
 
 def test_render_of_a_hostile_file_is_a_clean_rejection(box: Sandbox) -> None:
-    from tests.hostile.corpus import corpus
+    from tests.docproc.hostile.corpus import corpus
 
     items = {i.name: i for i in corpus()}
     settings = get_settings()
