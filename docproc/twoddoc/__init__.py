@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .fields_from_code import contract_fields
     from .crosscheck import cross_check
     from .decode_image import find_in_image, find_on_scan, locate_in_image
     from .decode_pdf import find_in_pdf, find_on_pdf_page, find_on_pdf_page_at
     from .encode import build_payload, render_datamatrix
+    from .fields_from_code import contract_fields
     from .model import TwoDDoc
     from .payload_errors import TwoDDocError
     from .trust import TrustStore
