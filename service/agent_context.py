@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from service import review_backend, worklist
+from service.api_errors import ApiError
 from service.auth import Client
 from service.backend import Service
-from service.errors import ApiError
 from service.review_overlay import field_page, field_type
 from service.views import dossier_view
 

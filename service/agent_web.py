@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from service.api_errors import ApiError
 from service.auth import CAN_REVIEW
 from service.backend import Service
-from service.errors import ApiError
 from service.websession import SessionSealer, WebSession, csrf_ok
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"

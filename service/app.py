@@ -16,10 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import httpguard
+from service.api_errors import ApiError, HouseholdInvalid, error_response
 from service.assets import install_docs
 from service.backend import Service
 from service.db import Database
-from service.errors import ApiError, HouseholdInvalid, error_response
 from service.logs import RequestLog
 from service.routes import agent, batch, dossiers, health, household, jobs, review, uploads
 from service.settings import ServiceSettings

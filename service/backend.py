@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from service import metrics
+from service.api_errors import ApiError, not_found
 from service.auth import Client, KeyRing
 from service.db import (
     DOSSIERS,
@@ -33,7 +34,6 @@ from service.db import (
     new_id,
     utcnow,
 )
-from service.errors import ApiError, not_found
 from service.queue import JobQueue, connect_redis, live_workers, rq_id
 from service.review_tables import AuditEntry, Correction, Decision
 from service.sealed import Sealer

@@ -9,10 +9,10 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service import auth
+from service.api_errors import ApiError
 from service.api_keys import Role
 from service.auth import Client
 from service.backend import Service
-from service.errors import ApiError
 
 
 def kinds() -> tuple[str, ...]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from service.api_errors import ApiError, HouseholdInvalid
 from service.db import Dossier, Job, StoredFile
-from service.errors import ApiError, HouseholdInvalid
 from service.views import dossier_status
 
 

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from service.errors import ApiError
+from service.api_errors import ApiError
 from service.settings import ServiceSettings
 
 #: uvicorn's ``http`` option: a string, so that the API processes of ``--workers`` import it.

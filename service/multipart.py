@@ -19,7 +19,7 @@ from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from docproc.intake import describe, sniff
-from service.errors import ApiError
+from service.api_errors import ApiError
 from service.httpguard import BodyLimits, too_slow
 
 #: Room for the multipart envelope and the small text fields around the file.

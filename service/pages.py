@@ -19,7 +19,7 @@ import threading
 from typing import Any
 
 from docproc.errors import DocprocError, Reason
-from service.errors import ApiError
+from service.api_errors import ApiError
 
 #: PDFium is not thread-safe: one rendering at a time when it runs in this process (the
 #: sandbox serialises its own requests).

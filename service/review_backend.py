@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from service.api_errors import ApiError, not_found
 from service.auth import Client
 from service.backend import ID_PATTERN, Service
 from service.db import Dossier, Job, StoredFile, new_id, utcnow
-from service.errors import ApiError, not_found
 from service.personal import ReviewSeal
 from service.review_overlay import (
     DECISIONS,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from service.errors import ApiError
+from service.api_errors import ApiError
 
 #: Fields read from the page counters ("n/N", year markers), not from the spec's fields.
 _PAGE_KEY_TYPES = {"annee_revenus": "year", "annee_avis": "year"}

@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from service.api_errors import ApiError
 from service.auth import Client
 from service.backend import Service
 from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Dossier, Job
-from service.errors import ApiError
 from service.personal import ReviewSeal
 from service.review_overlay import ReviewState, annotate, overlay
 from service.review_tables import Correction, Decision

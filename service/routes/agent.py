@@ -30,8 +30,8 @@ from service.agent_web import (
     see_other,
     session_sealer,
 )
+from service.api_errors import ApiError, not_found
 from service.backend import ID_PATTERN
-from service.errors import ApiError, not_found
 from service.pages import DPI_DEFAULT, DPI_MAX, DPI_MIN
 from service.routes import agent_forms
 from service.routes.review import render_file_page

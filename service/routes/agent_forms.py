@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from service import review_backend
 from service.agent_context import parse_typed
 from service.agent_web import app_service, checked_form, render_page, see_other
+from service.api_errors import ApiError
 from service.auth import CAN_REVIEW
 from service.backend import ID_PATTERN
-from service.errors import ApiError
 from service.review_overlay import find_document
 from service.websession import WebSession
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from service import batch_control
+from service.api_errors import ApiError, not_found
 from service.backend import ID_PATTERN
 from service.deps import Reextractor, ServiceDep
-from service.errors import ApiError, not_found
 from service.multipart import read_json
 
 router = APIRouter(tags=["reextract"])

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from service import worklist
+from service.api_errors import ApiError, not_found
 from service.auth import CAN_SEE_REVIEW
 from service.backend import ID_PATTERN
 from service.deps import Creator, Deleter, Reader, Reextractor, ServiceDep
-from service.errors import ApiError, not_found
 from service.multipart import read_json
 from service.review_backend import reviewed_documents
 from service.schemas import AUTH, DossierCreated, DossierList, DossierView, JobAccepted, errors

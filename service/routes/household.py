@@ -7,9 +7,9 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Request
 
+from service.api_errors import ApiError
 from service.deps import Declarer, Reader, ServiceDep
 from service.eligibility_view import evaluate_dossier, household_schema, validate_household
-from service.errors import ApiError
 from service.multipart import read_json
 from service.review_backend import reviewed_documents
 from service.schemas import AUTH, Eligibility, HouseholdView, errors

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from service.api_errors import not_found
 from service.backend import ID_PATTERN
 from service.db import Dossier, Job
 from service.deps import Reader, ServiceDep
-from service.errors import not_found
 from service.schemas import AUTH, JobView, errors
 from service.views import job_view
 

@@ -12,8 +12,8 @@ import anyio
 from fastapi import APIRouter, Query, Response
 
 from service import review_backend
+from service.api_errors import ApiError
 from service.deps import Reviewer, ReviewReader, ServiceDep
-from service.errors import ApiError
 from service.pages import DPI_DEFAULT, DPI_MAX, DPI_MIN, render_page
 from service.review_overlay import find_document
 from service.schemas import AUTH, AuditList, DecisionRequest, FieldCorrection, ReviewResult, errors

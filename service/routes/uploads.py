@@ -13,15 +13,15 @@ from python_multipart.multipart import parse_options_header
 
 from docproc.errors import Reason, size_message
 from service import logs
-from service.auth import Client
-from service.backend import Service
-from service.deps import ServiceDep, Uploader, kinds
-from service.errors import (
+from service.api_errors import (
     HTTP_FILE_EMPTY,
     HTTP_FILE_TOO_LARGE,
     HTTP_FILE_UNSUPPORTED_TYPE,
     ApiError,
 )
+from service.auth import Client
+from service.backend import Service
+from service.deps import ServiceDep, Uploader, kinds
 from service.httpguard import UploadSlots
 from service.multipart import (
     DRAIN_MAX,

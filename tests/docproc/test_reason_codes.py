@@ -25,7 +25,7 @@ OLD_LITERAL = re.compile(
     r"""|image\.(too_large|unreadable|too_many_frames))["']"""
 )
 #: The contract's HTTP error codes (``{"error": CODE}``, contract §4), stated once.
-HTTP_CODES_HOME = ROOT / "service" / "errors.py"
+HTTP_CODES_HOME = ROOT / "service" / "api_errors.py"
 
 
 def _table_rows() -> dict[str, list[str]]:

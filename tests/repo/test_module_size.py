@@ -44,8 +44,6 @@ SPLIT_IN_PARALLEL_BRANCHES = frozenset(
 #: point 5); the lead empties this list once those branches are merged.
 SHARED_NAMES_IN_PARALLEL_BRANCHES = frozenset(
     {
-        "bench.py",  # docproc/bench.py, service/bench.py
-        "errors.py",  # docproc/errors.py, service/errors.py
         "jobs.py",  # service/jobs.py, service/routes/jobs.py
         "settings.py",  # docproc/settings.py, service/settings.py
     }

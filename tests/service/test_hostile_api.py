@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from docproc.errors import Reason
-from service.errors import HTTP_FILE_EMPTY, HTTP_FILE_TOO_LARGE, HTTP_FILE_UNSUPPORTED_TYPE
+from service.api_errors import HTTP_FILE_EMPTY, HTTP_FILE_TOO_LARGE, HTTP_FILE_UNSUPPORTED_TYPE
 from tests.docproc.hostile.corpus import corpus
 from tests.service.conftest import Harness, RedisServer, harness
 
@@ -214,7 +214,7 @@ def test_page_rendering_maps_every_outcome(monkeypatch: pytest.MonkeyPatch) -> N
     """Without the sandbox the same guards run in process; a sandbox that cannot start is 503."""
     from docproc import sandbox as sandbox_module
     from docproc.errors import DocprocError, Reason
-    from service.errors import ApiError
+    from service.api_errors import ApiError
     from service.pages import render_page
     from tests.service.conftest import SAMPLES
 

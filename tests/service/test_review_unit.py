@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.errors import ApiError
+from service.api_errors import ApiError
 from service.review_overlay import ReviewState, annotate, document_id, overlay, validate_value
 
 

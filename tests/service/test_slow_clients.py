@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.errors import ApiError
+from service.api_errors import ApiError
 from service.httpguard import UploadSlots
 from tests.service.conftest import ROOT, RedisServer, free_port
 
