@@ -136,6 +136,31 @@ def _popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     return future.result()
 
 
+def caller_nice() -> int:
+    """The calling thread's nice level (Linux: a thread's own; 0 where unknown)."""
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except OSError:
+        return 0
+
+
+def renice_process(pid: int, nice: int) -> bool:
+    """Set every thread of process ``pid`` to ``nice``; whether all of them took it."""
+    try:
+        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except (OSError, ValueError):
+        tids = [pid]
+    ok = True
+    for tid in tids:
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+        except ProcessLookupError:
+            continue  # a thread that just ended
+        except OSError:
+            ok = False
+    return ok
+
+
 class SandboxFailure(Exception):
     """The child died or overran; ``detail`` says how (for logs and ``data``)."""
 
@@ -155,6 +180,7 @@ class Sandbox:
         self._owner = os.getpid()
         self._ready = False
         self._memory_mb = 0
+        self._nice: int | None = None  # the child's nice level, None: not known (just started)
         self.restarts = 0
         self.files = 0
         self.warm = True
@@ -224,6 +250,7 @@ class Sandbox:
         self._recv = Connection(res_r, writable=False)
         self._memory_mb = settings.sandbox_memory_mb
         self._ready = False
+        self._nice = None
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -312,6 +339,20 @@ class Sandbox:
         _, reason, message, info = outcome
         raise DocprocError(Reason(reason), message, **info)
 
+    def _follow_priority(self) -> None:
+        """Give the child the CPU priority of the calling thread: a worker's batch job runs
+        niced (``DOCPROC_BATCH_NICE``), and so must the reading and OCR it asks of the child,
+        or a batch re-extraction would still take the cores from an upload being read by
+        another worker. Every thread of the child is set (OpenCV keeps a pool of its own);
+        threads it starts later inherit it. Lowering the level back needs the right to
+        (``LimitNICE=+0``, which a worker checks before it nices anything): where it is
+        missing, the child keeps the level it has, and is told again at the next request."""
+        assert self._proc is not None
+        wanted = caller_nice()
+        if wanted == self._nice:
+            return
+        self._nice = wanted if renice_process(self._proc.pid, wanted) else None
+
     def _request(
         self,
         message: tuple[Any, ...],
@@ -320,6 +361,7 @@ class Sandbox:
     ) -> Any:
         for attempt in (1, 2):
             self._ensure(settings, wait=True)
+            self._follow_priority()
             assert self._send is not None and self._recv is not None
             try:
                 self._send.send(message)

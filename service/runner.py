@@ -44,7 +44,9 @@ class DocprocWorker(SimpleWorker):
     """SimpleWorker that remembers a stop request across Redis reconnections, and runs the
     batch queue's jobs at a lower CPU priority (``batch_nice``) so that an upload being read
     by another worker of the same host keeps the cores (the queues order who starts first;
-    this orders who gets the CPU while both run)."""
+    this orders who gets the CPU while both run). The nice level is this thread's; the
+    sandbox child that reads the job's files takes it before each file
+    (``docproc.sandbox.Sandbox._follow_priority``), since that is where the CPU goes."""
 
     stop_requested = False
     #: Queue whose jobs run niced, and the nice level (0: off, or unavailable here).

@@ -333,3 +333,39 @@ def test_a_child_started_from_a_short_lived_thread_outlives_it(box: Sandbox) -> 
     time.sleep(0.5)
     assert box.render(AVIS.read_bytes(), "application/pdf", 1, 50, settings) is not None
     assert box.pid == pid and box.restarts == 0
+
+
+def _child_nices(pid: int) -> set[int]:
+    """The nice level of every thread of the child (``/proc/PID/task/TID/stat``, field 19)."""
+    out = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        stat = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        out.add(int(stat[16]))
+    return out
+
+
+def test_the_child_reads_at_the_priority_of_the_calling_thread(box: Sandbox) -> None:
+    """A worker's batch job runs niced: the reading it asks of the sandbox must run niced too,
+    or batch OCR keeps the cores from an upload (issue 15 point 2)."""
+    _read(box, AVIS)  # started, at the caller's level (0)
+    assert box.pid is not None
+    assert _child_nices(box.pid) == {0}
+    seen: list[set[int]] = []
+
+    def batch_job() -> None:
+        os.setpriority(os.PRIO_PROCESS, 0, 7)  # this thread only, as DocprocWorker does
+        _read(box, PHOTO)  # OCR: the child's pool threads exist by now
+        assert box.pid is not None
+        seen.append(_child_nices(box.pid))
+
+    t = threading.Thread(target=batch_job)
+    t.start()
+    t.join()
+    assert seen == [{7}]
+    try:  # back to 0 needs the right to lower a nice level (root, or LimitNICE=+0)
+        os.setpriority(os.PRIO_PROCESS, 0, 1)
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+    except OSError:
+        pytest.skip("no right to lower a nice level here")
+    _read(box, AVIS)
+    assert _child_nices(box.pid) == {0}
