@@ -140,6 +140,12 @@ class Claim:
     attempt: int
     created_at: datetime
     enqueued_at: datetime | None = None
+    #: The dossier as read by the claim's transaction (generation, request date, wrapped data
+    #: key) and its files: a job that need not wait for uploads to settle reads nothing more.
+    generation: int = 0
+    request_date: date | None = None
+    data_key: bytes | None = None
+    files: tuple[Any, ...] = ()
 
 
 def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
@@ -212,12 +218,23 @@ _CLAIM_READ = (
         _J.c.created_at,
         _J.c.enqueued_at,
         _D.c.result_generation,
+        _D.c.generation.label("dossier_generation"),
+        _D.c.request_date,
+        _D.c.data_key,
         _busy.label("busy"),
     )
     .join_from(_J, _D, _D.c.id == _J.c.dossier_id)
     .where(_J.c.id == bindparam("job_id"))
 )
 _JOB_UPDATE = update(_J).where(_J.c.id == bindparam("b_job"))
+_START = _JOB_UPDATE.values(
+    status=JOB_STARTED,
+    attempts=bindparam("b_attempt"),
+    worker=bindparam("b_worker"),
+    started_at=bindparam("b_now"),
+    heartbeat_at=bindparam("b_now"),
+    reason=None,
+)
 _LOAD_DOSSIER = select(_D.c.generation, _D.c.request_date, _D.c.data_key).where(
     _D.c.id == bindparam("dossier_id")
 )
@@ -243,6 +260,9 @@ _END_MINE = update(_J).where(
     _J.c.id == bindparam("b_job"),
     _J.c.status == JOB_STARTED,
     _J.c.attempts == bindparam("b_attempt"),
+)
+_FINISH_MINE = _END_MINE.values(
+    status=JOB_FINISHED, finished_at=bindparam("b_now"), reason=None, worker=None
 )
 _COVER = (
     update(_J)
@@ -292,17 +312,20 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
             return None
         attempt = row.attempts + 1
         conn.execute(
-            _JOB_UPDATE.values(
-                status=JOB_STARTED,
-                attempts=attempt,
-                worker=ctx.name,
-                started_at=now,
-                heartbeat_at=now,
-                reason=None,
-            ),
-            {"b_job": job_id},
+            _START, {"b_job": job_id, "b_attempt": attempt, "b_worker": ctx.name, "b_now": now}
         )
-    return Claim(job_id, row.dossier_id, attempt, row.created_at, row.enqueued_at)
+        files = conn.execute(_LOAD_FILES, {"dossier_id": row.dossier_id}).all()
+    return Claim(
+        job_id,
+        row.dossier_id,
+        attempt,
+        row.created_at,
+        row.enqueued_at,
+        row.dossier_generation,
+        row.request_date,
+        row.data_key,
+        tuple(files),
+    )
 
 
 Parked = list[tuple[str, str, str]]  # (job id, RQ id, kind)
@@ -315,7 +338,7 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
             time.sleep(settings.fault_sleep_s)
         if claim.attempt <= settings.fault_infra_failures:
             raise InjectedFault("panne simulée")
-        loaded = _load(ctx, claim.dossier_id)
+        loaded = _load(ctx, claim)
         if loaded is None:
             return "gone", None, []
         generation, request_date, uploads, ids = loaded
@@ -358,23 +381,25 @@ def _infra_reason(exc: BaseException) -> str:
     return REASON_INFRA_STORAGE
 
 
-def _load(
-    ctx: WorkerContext, dossier_id: str
-) -> tuple[int, date, list[Any], dict[str, str]] | None:
-    """Decrypt every file of the dossier, once its uploads have settled (see ``_settled``)."""
+def _load(ctx: WorkerContext, claim: Claim) -> tuple[int, date, list[Any], dict[str, str]] | None:
+    """Decrypt every file of the dossier, once its uploads have settled (see ``_settled``):
+    the files the claim read, or those read again after a wait."""
     from docproc.models import Upload
 
+    dossier_id = claim.dossier_id
+    dossier: Any = claim
+    files: Any = claim.files
     deadline = time.monotonic() + MAX_COALESCE_WAIT_S
     while True:
+        wait = _settle_wait(ctx, files)
+        if wait <= 0 or time.monotonic() + wait > deadline:
+            break
+        time.sleep(wait)
         with ctx.db.read_conn() as conn:
             dossier = conn.execute(_LOAD_DOSSIER, {"dossier_id": dossier_id}).first()
             if dossier is None:
                 return None
             files = conn.execute(_LOAD_FILES, {"dossier_id": dossier_id}).all()
-        wait = _settle_wait(ctx, files)
-        if wait <= 0 or time.monotonic() + wait > deadline:
-            break
-        time.sleep(wait)
     uploads, ids = [], {}
     for f in files:
         try:
@@ -461,13 +486,22 @@ def _push(ctx: WorkerContext, parked: Parked) -> None:
 
 def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, Any]) -> Parked:
     now = utcnow()
+    key = claim.data_key
+    # Sealed with the key the claim read, before the transaction: a dossier deleted during
+    # the run has no row left for any statement below to touch, so nothing of it is written.
+    sealed = (
+        ctx.sealing().seal(key, claim.dossier_id, "dossiers.result", claim.dossier_id, result)
+        if key is not None
+        else None
+    )
     with ctx.db.write_conn() as conn:
-        key = conn.execute(_DATA_KEY, {"dossier_id": claim.dossier_id}).scalar()
-        if key is None:
-            return []  # the dossier was deleted during the run: nothing of it is written
-        sealed = ctx.sealing().seal(
-            key, claim.dossier_id, "dossiers.result", claim.dossier_id, result
-        )
+        if sealed is None:
+            key = conn.execute(_DATA_KEY, {"dossier_id": claim.dossier_id}).scalar()
+            if key is None:
+                return []  # the dossier was deleted during the run: nothing of it is written
+            sealed = ctx.sealing().seal(
+                key, claim.dossier_id, "dossiers.result", claim.dossier_id, result
+            )
         conn.execute(
             _STORE_RESULT,
             {
@@ -478,8 +512,7 @@ def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, 
             },
         )
         conn.execute(
-            _END_MINE.values(status=JOB_FINISHED, finished_at=now, reason=None, worker=None),
-            {"b_job": claim.job_id, "b_attempt": claim.attempt},
+            _FINISH_MINE, {"b_job": claim.job_id, "b_attempt": claim.attempt, "b_now": now}
         )
         # Jobs of the same dossier that this result covers need no run of their own.
         conn.execute(

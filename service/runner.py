@@ -28,12 +28,19 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import batch, jobs, metrics
-from service.db import Database, Job
-from service.queue import JobQueue, beat_presence, connect_redis, presence_key, reconcile, try_lock
+from service.db import Database
+from service.queue import (
+    JobQueue,
+    beat_presence,
+    connect_redis,
+    presence_key,
+    purge_key,
+    reconcile,
+    try_lock,
+)
 from service.settings import ServiceSettings
 from service.storage import open_blob_store
 
@@ -76,13 +83,14 @@ class DocprocWorker(SimpleWorker):
 
 def _forget_if_deleted(rq_job: Any) -> None:
     """Once RQ is done with a job whose dossier was deleted meanwhile, purge what RQ wrote of it
-    (hash, result or failure record, registries): DELETE leaves nothing behind in Redis."""
+    (hash, result or failure record, registries): DELETE leaves nothing behind in Redis.
+
+    The deletion marks the jobs it finds running (``queue.purge_key``, set before it looks at
+    them): one Redis round trip per job here, not a database read."""
     try:
         ctx = jobs.get_context()
-        job_id = str((rq_job.args or [""])[0])
-        with ctx.db.read_conn() as conn:
-            if conn.execute(select(Job.id).where(Job.id == job_id)).first() is not None:
-                return
+        if not ctx.redis.exists(purge_key(rq_job.id)):
+            return
         JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
     except (SQLAlchemyError, RedisError) as exc:
         log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
