@@ -24,7 +24,7 @@ os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(get_settings().max_image
 
 import logging  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -345,7 +345,7 @@ def _clean(img: Image.Image) -> cleanup.Cleaned:
 
 
 def ocr_images(
-    images: Sequence[Image.Image],
+    images: Iterable[Image.Image],
     file: str,
     first_page: int = 1,
     *,
@@ -356,15 +356,15 @@ def ocr_images(
 
     Work runs on ``workers`` threads (default: one per core, at most 2;
     DOCPROC_OCR_THREADS overrides): pages are cleaned in parallel, then read in bands cut
-    at blank rows, so that even a lone page keeps both cores busy. ``timeout_s`` (default 20 s,
+    at blank rows, so that even a lone page keeps both cores busy. ``images`` may be lazy (a
+    PDF's pages rendered one by one): a page is cleaned while the next is rendered, and read
+    as soon as it is clean, without waiting for the others. ``timeout_s`` (default 20 s,
     DOCPROC_OCR_PAGE_TIMEOUT) bounds each page's OCR; a page that runs out of time comes
     back with the words read so far dropped and an ``ocr.delai`` check.
     A blank page or a photo of something else gives a PageText with no (or few, low
     confidence) words and an ``ocr.texte_absent`` check; this function does not raise
     for page content.
     """
-    if not images:
-        return []
     n_workers = max(1, workers or ocr_workers())
     timeout = timeout_s if timeout_s is not None else page_timeout()
     started = time.perf_counter()
@@ -378,29 +378,30 @@ def ocr_images(
         def run(fn: Any, *args: Any) -> Any:
             return pool.submit(fn, *args) if pool else _Done(fn(*args))
 
-        cleaned = [f.result() for f in [run(_clean, img) for img in images]]
-        # Every page is cut in as many bands as there are threads: one page keeps both
-        # cores busy, and so does the last page of an odd count. Each band is read, then
-        # looked at again, on its own thread.
         budget = max(1.0, timeout * SECOND_LOOK_SHARE)
-        jobs: list[list[Any]] = [
-            []
-            if c.blank
-            else [
+
+        def page(img: Image.Image) -> tuple[cleanup.Cleaned, list[Any], Any]:
+            # Cleaned, then every page is cut in as many bands as there are threads: one page
+            # keeps both cores busy, and so does the last page of an odd count. Each band is
+            # read, then looked at again, on its own thread.
+            c = _clean(img)
+            if c.blank:
+                return c, [], _Done(None)
+            bands = [
                 run(_read_band, c, top, bottom, timeout, budget)
                 for top, bottom in _bands(c.ocr_image, c.char_height, n_workers)
             ]
-            for c in cleaned
-        ]
-        deadline = time.monotonic() + timeout
-        marks = [
-            run(read_big_text, c, deadline)
-            if c.big_text is not None and not c.blank
-            else _Done(None)
-            for c in cleaned
-        ]
+            mark = (
+                run(read_big_text, c, time.monotonic() + timeout)
+                if c.big_text is not None
+                else _Done(None)
+            )
+            return c, bands, mark
+
+        queued = [run(page, img) for img in images]
         pages = []
-        for i, (c, futures) in enumerate(zip(cleaned, jobs, strict=True)):
+        for i, queued_page in enumerate(queued):
+            c, futures, mark = queued_page.result()
             words: list[Word] = []
             ok = True
             for f in futures:
@@ -409,11 +410,16 @@ def ocr_images(
                 ok = ok and band_ok
             pages.append(
                 _page_text(
-                    file, first_page + i, c, words if ok else [], not ok, started, marks[i].result()
+                    file, first_page + i, c, words if ok else [], not ok, started, mark.result()
                 )
             )
-        observe("ocr.page", (time.perf_counter() - started) / len(pages), len(pages))
+        if pages:
+            observe("ocr.page", (time.perf_counter() - started) / len(pages), len(pages))
         return pages
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
