@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import json
 import logging
-import threading
 import time
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from redis import Redis
 from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 from sqlalchemy import bindparam, literal, or_, select, text, update
@@ -41,12 +37,11 @@ from service.db import (
     JOB_QUEUED,
     JOB_STARTED,
     JOBS,
-    Database,
     utcnow,
 )
-from service.sealed import Sealer
-from service.settings import ServiceSettings
-from service.storage import BlobStore, StorageError, load_master_key, open_blob_store
+from service.job_context import WorkerContext, get_context
+from service.job_input import LOAD_FILES, Claim, clean_result, load
+from service.storage import StorageError
 
 log = logging.getLogger("docproc.jobs")
 
@@ -61,91 +56,16 @@ REASON_INFRA_STORAGE = "infra.storage"
 REASON_INFRA_INJECTED = "infra.injected"
 #: Parked: another job of the same dossier is running; it re-enqueues this one when done.
 REASON_BUSY = "dossier.busy"
-#: Longest a job waits for a dossier's uploads to settle before reading it anyway.
-MAX_COALESCE_WAIT_S = 5.0
 
 
 class InjectedFault(Exception):
     """Raised by fault injection (``DOCPROC_FAULT_INFRA_FAILURES``) as an infrastructure fault."""
 
 
-@dataclass
-class WorkerContext:
-    """What a worker process opens once and every job reuses."""
-
-    settings: ServiceSettings
-    db: Database
-    store: BlobStore
-    redis: Redis
-    name: str
-    current: str | None = None  # the job id being run, for the heartbeat thread
-    current_since: float | None = None  # time.monotonic() when it started, for the watchdog
-    last_extract_s: float | None = None  # time spent in the pipeline by the last job
-    last_pages: int | None = None  # pages read by the last job (its log line)
-    extract: Any = None  # docproc.pipeline.extract, imported once by the worker parent
-    sealer: Sealer | None = None  # the personal columns' sealing (``service.sealed``)
-
-    def sealing(self) -> Sealer:
-        if self.sealer is None:
-            self.sealer = Sealer(load_master_key(self.settings))
-        return self.sealer
-
-    def pipeline_extract(self) -> Any:
-        if self.extract is None:
-            from docproc.pipeline import extract
-
-            self.extract = extract
-        return self.extract
-
-
-_CONTEXT: WorkerContext | None = None
-_CONTEXT_LOCK = threading.Lock()
-
-
-def set_context(ctx: WorkerContext | None) -> None:
-    global _CONTEXT
-    _CONTEXT = ctx
-
-
-def get_context() -> WorkerContext:
-    """The process's context; built from the environment when run by a plain ``rq worker``."""
-    global _CONTEXT
-    with _CONTEXT_LOCK:
-        if _CONTEXT is None:
-            from service.queue import connect_redis
-            from service.settings import load_settings
-
-            settings = load_settings()
-            db = Database(settings.database_url)
-            _CONTEXT = WorkerContext(
-                settings,
-                db,
-                open_blob_store(settings, db),
-                connect_redis(settings.redis_url),
-                name=f"rq-{id(db):x}",
-            )
-        return _CONTEXT
-
-
 def process_job(job_id: str) -> dict[str, Any]:
     """RQ entry point (``service.jobs.process_job``); returns a small status dict of ids."""
     # The job's log context (job, dossier, request ids) ends with the job.
     return contextvars.copy_context().run(run_job, get_context(), job_id)
-
-
-@dataclass(frozen=True)
-class Claim:
-    job_id: str
-    dossier_id: str
-    attempt: int
-    created_at: datetime
-    enqueued_at: datetime | None = None
-    #: The dossier as read by the claim's transaction (generation, request date, wrapped data
-    #: key) and its files: a job that need not wait for uploads to settle reads nothing more.
-    generation: int = 0
-    request_date: date | None = None
-    data_key: bytes | None = None
-    files: tuple[Any, ...] = ()
 
 
 def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
@@ -235,15 +155,7 @@ _START = _JOB_UPDATE.values(
     heartbeat_at=bindparam("b_now"),
     reason=None,
 )
-_LOAD_DOSSIER = select(_D.c.generation, _D.c.request_date, _D.c.data_key).where(
-    _D.c.id == bindparam("dossier_id")
-)
 _DATA_KEY = select(_D.c.data_key).where(_D.c.id == bindparam("dossier_id"))
-_LOAD_FILES = (
-    select(_F.c.id, _F.c.name_sealed, _F.c.wrapped_key, _F.c.media_type, _F.c.created_at)
-    .where(_F.c.dossier_id == bindparam("dossier_id"))
-    .order_by(_F.c.seq)
-)
 _STORE_RESULT = (
     update(_D)
     .where(
@@ -314,7 +226,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
         conn.execute(
             _START, {"b_job": job_id, "b_attempt": attempt, "b_worker": ctx.name, "b_now": now}
         )
-        files = conn.execute(_LOAD_FILES, {"dossier_id": row.dossier_id}).all()
+        files = conn.execute(LOAD_FILES, {"dossier_id": row.dossier_id}).all()
     return Claim(
         job_id,
         row.dossier_id,
@@ -338,7 +250,7 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
             time.sleep(settings.fault_sleep_s)
         if claim.attempt <= settings.fault_infra_failures:
             raise InjectedFault("panne simulée")
-        loaded = _load(ctx, claim)
+        loaded = load(ctx, claim)
         if loaded is None:
             return "gone", None, []
         generation, request_date, uploads, ids = loaded
@@ -348,7 +260,7 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
         t0 = time.perf_counter()
         result = extract(uploads, request_date).to_contract()
         ctx.last_extract_s = time.perf_counter() - t0
-        result = _clean(result, ids)
+        result = clean_result(result, ids)
         ctx.last_pages = sum(
             int(f.get("pages") or 0) for f in result.get("files", []) if isinstance(f, dict)
         )
@@ -379,77 +291,6 @@ def _infra_reason(exc: BaseException) -> str:
     if isinstance(exc, InjectedFault):
         return REASON_INFRA_INJECTED
     return REASON_INFRA_STORAGE
-
-
-def _load(ctx: WorkerContext, claim: Claim) -> tuple[int, date, list[Any], dict[str, str]] | None:
-    """Decrypt every file of the dossier, once its uploads have settled (see ``_settled``):
-    the files the claim read, or those read again after a wait."""
-    from docproc.models import Upload
-
-    dossier_id = claim.dossier_id
-    dossier: Any = claim
-    files: Any = claim.files
-    deadline = time.monotonic() + MAX_COALESCE_WAIT_S
-    while True:
-        wait = _settle_wait(ctx, files)
-        if wait <= 0 or time.monotonic() + wait > deadline:
-            break
-        time.sleep(wait)
-        with ctx.db.read_conn() as conn:
-            dossier = conn.execute(_LOAD_DOSSIER, {"dossier_id": dossier_id}).first()
-            if dossier is None:
-                return None
-            files = conn.execute(_LOAD_FILES, {"dossier_id": dossier_id}).all()
-    uploads, ids = [], {}
-    for f in files:
-        try:
-            data = ctx.store.get(f.id, f.wrapped_key)
-        except StorageError:
-            with ctx.db.read_conn() as conn:
-                if conn.execute(select(_D.c.id).where(_D.c.id == dossier_id)).first() is None:
-                    return None  # deleted while we were reading
-            raise
-        name = ctx.sealing().open(dossier.data_key, dossier_id, "files.name", f.id, f.name_sealed)
-        uploads.append(Upload(name=name, data=data))
-        ids[name] = f.id
-    return dossier.generation, dossier.request_date, uploads, ids
-
-
-def _settle_wait(ctx: WorkerContext, files: Any) -> float:
-    """Seconds to wait before reading: a dossier holding images is read once its uploads have
-    been quiet for ``coalesce_images_s`` (the photos of one avis are OCR'd once, together)."""
-    quiet = ctx.settings.coalesce_images_s
-    if quiet <= 0 or not any(str(f.media_type).startswith("image/") for f in files):
-        return 0.0
-    last = max(f.created_at for f in files)
-    waited: float = (utcnow() - last).total_seconds()
-    return float(quiet) - waited
-
-
-#: Keys that would carry a document's text: never stored, whatever the pipeline returns.
-TEXT_KEYS = frozenset({"text", "raw_text", "page_text", "ocr_text", "segments", "lines", "words"})
-
-
-def _drop_text(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_text(v) for k, v in value.items() if k not in TEXT_KEYS}
-    if isinstance(value, list):
-        return [_drop_text(v) for v in value]
-    return value
-
-
-def _clean(result: Any, ids: dict[str, str]) -> dict[str, Any]:
-    """JSON-safe copy of the §3 object without any page text, with our file ids added."""
-    out: dict[str, Any] = json.loads(json.dumps(result, default=str))
-    out = {k: (_drop_text(v) if k in ("files", "documents") else v) for k, v in out.items()}
-    for f in out.get("files", []):
-        if isinstance(f, dict) and f.get("name") in ids:
-            f["file_id"] = ids[f["name"]]
-    for doc in out.get("documents", []):
-        for page in doc.get("pages", []) if isinstance(doc, dict) else []:
-            if isinstance(page, dict) and page.get("file") in ids:
-                page["file_id"] = ids[page["file"]]
-    return out
 
 
 def _unpark(conn: Any, dossier_id: str) -> Parked:
@@ -560,16 +401,3 @@ def _retry_later(ctx: WorkerContext, claim: Claim, reason: str) -> tuple[str, st
         )
         parked = _unpark(conn, claim.dossier_id)
     return "retry", reason, parked
-
-
-def beat(ctx: WorkerContext) -> None:
-    """Refresh the heartbeat of the running job (called by the worker's heartbeat thread)."""
-    job_id = ctx.current
-    if job_id is None:
-        return
-    with ctx.db.write_conn() as conn:
-        conn.execute(
-            update(_J)
-            .where(_J.c.id == job_id, _J.c.status == JOB_STARTED, _J.c.worker == ctx.name)
-            .values(heartbeat_at=utcnow())
-        )

@@ -30,7 +30,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import batch, jobs, metrics
+from service import batch, job_context, metrics
 from service.db import Database
 from service.queue import (
     JobQueue,
@@ -88,7 +88,7 @@ def _forget_if_deleted(rq_job: Any) -> None:
     The deletion marks the jobs it finds running (``queue.purge_key``, set before it looks at
     them): one Redis round trip per job here, not a database read."""
     try:
-        ctx = jobs.get_context()
+        ctx = job_context.get_context()
         if not ctx.redis.exists(purge_key(rq_job.id)):
             return
         JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
@@ -141,10 +141,10 @@ def overdue(
     return started is not None and now - started > timeout_s + grace_s
 
 
-def build_context(settings: ServiceSettings, name: str) -> jobs.WorkerContext:
+def build_context(settings: ServiceSettings, name: str) -> job_context.WorkerContext:
     db = Database(settings.database_url, durable=False)
     store = open_blob_store(settings, db)
-    return jobs.WorkerContext(
+    return job_context.WorkerContext(
         settings=settings, db=db, store=store, redis=connect_redis(settings.redis_url), name=name
     )
 
@@ -173,7 +173,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     add_observer(metrics.observe_library)  # OCR seconds per page → docproc_ocr_page_seconds
     _limit_memory(settings.worker_memory_mb)
     ctx = build_context(settings, name)
-    jobs.set_context(ctx)
+    job_context.set_context(ctx)
     ctx.pipeline_extract()
 
     stop = threading.Event()
@@ -228,7 +228,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
         ),
         threading.Thread(
             target=_loop,
-            args=(stop, settings.heartbeat_s, lambda: jobs.beat(ctx), "heartbeat"),
+            args=(stop, settings.heartbeat_s, lambda: job_context.beat(ctx), "heartbeat"),
             name="heartbeat",
             daemon=True,
         ),

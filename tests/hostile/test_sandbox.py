@@ -22,10 +22,12 @@ from pathlib import Path
 import pytest
 
 from docproc import sandbox as sandbox_module
+from docproc import sandbox_answers as answers
 from docproc.errors import DocprocError
-from docproc.models import Upload
+from docproc.models import PageText, Segment, Upload
 from docproc.pipeline import extract
-from docproc.sandbox import Sandbox, child_environment
+from docproc.sandbox import Sandbox
+from docproc.sandbox_env import child_environment
 from docproc.settings import get_settings
 from tests.conftest import SAMPLES
 
@@ -208,26 +210,24 @@ def test_answers_of_the_child_are_data_never_code() -> None:
             return (os.system, ("echo pwned",))
 
     with pytest.raises(pickle.UnpicklingError):
-        sandbox_module.safe_loads(pickle.dumps(("ok", 1, [Evil()])))
+        answers.safe_loads(pickle.dumps(("ok", 1, [Evil()])))
     import numpy as np
 
     with pytest.raises(pickle.UnpicklingError):
-        sandbox_module.safe_loads(
-            pickle.dumps(("err", "file.malformed", "x", {"n": np.float64(1.5)}))
-        )
-    page = sandbox_module.plain_pages(
+        answers.safe_loads(pickle.dumps(("err", "file.malformed", "x", {"n": np.float64(1.5)})))
+    page = answers.plain_pages(
         [
-            sandbox_module.PageText(
+            PageText(
                 "a.pdf",
                 1,
                 "ocr",
-                [sandbox_module.Segment("x", np.float64(0.1), 0.2, 0.3, 0.4, np.float32(0.9))],
+                [Segment("x", np.float64(0.1), 0.2, 0.3, 0.4, np.float32(0.9))],
                 quality={"blur": np.float64(3000.0)},
                 image=object(),
             )
         ]
     )
-    back = sandbox_module.safe_loads(pickle.dumps(("ok", 1, page)))
+    back = answers.safe_loads(pickle.dumps(("ok", 1, page)))
     assert back[2][0].segments[0].x0 == pytest.approx(0.1) and back[2][0].image is None
     assert type(back[2][0].quality["blur"]) is float
 
@@ -236,7 +236,7 @@ def test_a_malformed_answer_is_a_clean_rejection(
     box: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _read(box, AVIS)
-    monkeypatch.setattr(sandbox_module, "safe_loads", lambda raw: ("ok", "not a count", None))
+    monkeypatch.setattr(answers, "safe_loads", lambda raw: ("ok", "not a count", None))
     with pytest.raises(DocprocError) as err:
         _read(box, AVIS)
     assert (
@@ -306,7 +306,7 @@ def test_render_of_a_hostile_file_is_a_clean_rejection(box: Sandbox) -> None:
 
 
 def test_render_answers_are_checked() -> None:
-    ok = sandbox_module._render_well_formed
+    ok = answers.render_well_formed
     assert ok(("px", 2, 1, "L", b"ab")) and ok(("px", 1, 1, "RGB", b"abc")) and ok(("absent",))
     assert ok(("err", "fichier.ressources", "m", {}))
     assert not ok(("px", 2, 2, "L", b"ab"))  # fewer bytes than pixels
