@@ -185,6 +185,11 @@ _COVER = (
     )
     .values(status=JOB_FINISHED, finished_at=bindparam("b_now"), reason=None)
 )
+_ANY_QUEUED = (
+    select(literal(1))
+    .where(_J.c.dossier_id == bindparam("dossier_id"), _J.c.status == JOB_QUEUED)
+    .limit(1)
+)
 _PARKED = select(_J.c.id, _J.c.enqueues, _J.c.kind).where(
     _J.c.dossier_id == bindparam("dossier_id"),
     _J.c.status == JOB_QUEUED,
@@ -355,6 +360,8 @@ def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, 
         conn.execute(
             _FINISH_MINE, {"b_job": claim.job_id, "b_attempt": claim.attempt, "b_now": now}
         )
+        if conn.execute(_ANY_QUEUED, {"dossier_id": claim.dossier_id}).first() is None:
+            return []  # the common case: no other job of the dossier to cover or to unpark
         # Jobs of the same dossier that this result covers need no run of their own.
         conn.execute(
             _COVER, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_now": now}
