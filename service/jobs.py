@@ -25,9 +25,10 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import bindparam, literal, or_, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from service import job_sql as sql
 from service import logs, metrics
 from service.db import (
     DOSSIERS,
@@ -116,80 +117,6 @@ def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
 _J, _D, _F = JOBS, DOSSIERS, FILES
 
 
-# The hot path's statements, built once (building a statement costs more than running it).
-_busy = (
-    select(literal(1))
-    .select_from(_J.alias("other"))
-    .where(
-        text("other.dossier_id = jobs.dossier_id"),
-        text("other.status = 'started'"),
-        text("other.heartbeat_at >= :fresh"),
-    )
-    .limit(1)
-    .scalar_subquery()
-)
-_CLAIM_READ = (
-    select(
-        _J.c.status,
-        _J.c.not_before,
-        _J.c.attempts,
-        _J.c.generation,
-        _J.c.dossier_id,
-        _J.c.created_at,
-        _J.c.enqueued_at,
-        _D.c.result_generation,
-        _D.c.generation.label("dossier_generation"),
-        _D.c.request_date,
-        _D.c.data_key,
-        _busy.label("busy"),
-    )
-    .join_from(_J, _D, _D.c.id == _J.c.dossier_id)
-    .where(_J.c.id == bindparam("job_id"))
-)
-_JOB_UPDATE = update(_J).where(_J.c.id == bindparam("b_job"))
-_START = _JOB_UPDATE.values(
-    status=JOB_STARTED,
-    attempts=bindparam("b_attempt"),
-    worker=bindparam("b_worker"),
-    started_at=bindparam("b_now"),
-    heartbeat_at=bindparam("b_now"),
-    reason=None,
-)
-_DATA_KEY = select(_D.c.data_key).where(_D.c.id == bindparam("dossier_id"))
-_STORE_RESULT = (
-    update(_D)
-    .where(
-        _D.c.id == bindparam("b_dossier"),
-        or_(_D.c.result_generation.is_(None), _D.c.result_generation < bindparam("b_generation")),
-    )
-    .values(
-        result_sealed=bindparam("b_result"),
-        result_generation=bindparam("b_generation"),
-        updated_at=bindparam("b_now"),
-    )
-)
-_END_MINE = update(_J).where(
-    _J.c.id == bindparam("b_job"),
-    _J.c.status == JOB_STARTED,
-    _J.c.attempts == bindparam("b_attempt"),
-)
-_FINISH_MINE = _END_MINE.values(
-    status=JOB_FINISHED, finished_at=bindparam("b_now"), reason=None, worker=None
-)
-_COVER = (
-    update(_J)
-    .where(
-        _J.c.dossier_id == bindparam("b_dossier"),
-        _J.c.status == JOB_QUEUED,
-        _J.c.generation <= bindparam("b_generation"),
-    )
-    .values(status=JOB_FINISHED, finished_at=bindparam("b_now"), reason=None)
-)
-_ANY_QUEUED = (
-    select(literal(1))
-    .where(_J.c.dossier_id == bindparam("dossier_id"), _J.c.status == JOB_QUEUED)
-    .limit(1)
-)
 _PARKED = select(_J.c.id, _J.c.enqueues, _J.c.kind).where(
     _J.c.dossier_id == bindparam("dossier_id"),
     _J.c.status == JOB_QUEUED,
@@ -203,7 +130,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
     now = utcnow()
     fresh = now - timedelta(seconds=ctx.settings.stale_after_s)
     with ctx.db.write_conn() as conn:
-        row = conn.execute(_CLAIM_READ, {"job_id": job_id, "fresh": fresh}).first()
+        row = conn.execute(sql.CLAIM_READ, {"job_id": job_id, "fresh": fresh}).first()
         if row is None:
             return None  # its dossier was deleted
         if row.status != JOB_QUEUED or (row.not_before is not None and row.not_before > now):
@@ -211,7 +138,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
         if row.result_generation is not None and row.result_generation >= row.generation:
             # Another run already covered this job's files: no duplicate work.
             conn.execute(
-                _JOB_UPDATE.values(status=JOB_FINISHED, finished_at=now, reason=None),
+                sql.JOB_UPDATE.values(status=JOB_FINISHED, finished_at=now, reason=None),
                 {"b_job": job_id},
             )
             return None
@@ -219,7 +146,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
             # One run per dossier at a time: the running one re-enqueues this job when it
             # ends (or marks it covered); if it dies, the reconciler does, after not_before.
             conn.execute(
-                _JOB_UPDATE.values(
+                sql.JOB_UPDATE.values(
                     reason=REASON_BUSY,
                     rq_id=None,
                     not_before=now + timedelta(seconds=ctx.settings.stale_after_s),
@@ -229,7 +156,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
             return None
         attempt = row.attempts + 1
         conn.execute(
-            _START, {"b_job": job_id, "b_attempt": attempt, "b_worker": ctx.name, "b_now": now}
+            sql.START, {"b_job": job_id, "b_attempt": attempt, "b_worker": ctx.name, "b_now": now}
         )
         files = conn.execute(LOAD_FILES, {"dossier_id": row.dossier_id}).all()
     return Claim(
@@ -342,14 +269,14 @@ def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, 
     )
     with ctx.db.write_conn() as conn:
         if sealed is None:
-            key = conn.execute(_DATA_KEY, {"dossier_id": claim.dossier_id}).scalar()
+            key = conn.execute(sql.DATA_KEY, {"dossier_id": claim.dossier_id}).scalar()
             if key is None:
                 return []  # the dossier was deleted during the run: nothing of it is written
             sealed = ctx.sealing().seal(
                 key, claim.dossier_id, "dossiers.result", claim.dossier_id, result
             )
         conn.execute(
-            _STORE_RESULT,
+            sql.STORE_RESULT,
             {
                 "b_dossier": claim.dossier_id,
                 "b_generation": generation,
@@ -358,13 +285,13 @@ def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, 
             },
         )
         conn.execute(
-            _FINISH_MINE, {"b_job": claim.job_id, "b_attempt": claim.attempt, "b_now": now}
+            sql.FINISH_MINE, {"b_job": claim.job_id, "b_attempt": claim.attempt, "b_now": now}
         )
-        if conn.execute(_ANY_QUEUED, {"dossier_id": claim.dossier_id}).first() is None:
+        if conn.execute(sql.ANY_QUEUED, {"dossier_id": claim.dossier_id}).first() is None:
             return []  # the common case: no other job of the dossier to cover or to unpark
         # Jobs of the same dossier that this result covers need no run of their own.
         conn.execute(
-            _COVER, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_now": now}
+            sql.COVER, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_now": now}
         )
         return _unpark(conn, claim.dossier_id)
 
