@@ -148,9 +148,9 @@ def bench_queue_overhead(stack: Stack, jobs: int = 300) -> dict[str, Any]:
 
     from service.auth import Client
     from service.backend import Service
+    from service.config import load_settings
     from service.db import JOB_FINISHED, Job, migrate
     from service.metrics import read_sums
-    from service.settings import load_settings
 
     data_dir, queue = stack.tmp / "overhead", "bench-overhead"
     settings = load_settings(

@@ -56,7 +56,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_settings(args: argparse.Namespace) -> int:
     from docproc.settings import describe as library
-    from service.settings import describe as service
+    from service.config import describe as service
 
     rows = library() + service()
     if args.json:

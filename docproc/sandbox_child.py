@@ -11,7 +11,7 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from docproc.sandbox import after_memory_error, page_pixels, plain_pages, plain_value
+from docproc.sandbox_answers import after_memory_error, page_pixels, plain_pages, plain_value
 
 log = logging.getLogger("docproc.sandbox")
 

@@ -19,10 +19,10 @@ from service import httpguard
 from service.api_errors import ApiError, HouseholdInvalid, error_response
 from service.assets import install_docs
 from service.backend import Service
+from service.config import ServiceSettings
 from service.db import Database
 from service.logs import RequestLog
-from service.routes import agent, batch, dossiers, health, household, jobs, review, uploads
-from service.settings import ServiceSettings
+from service.routes import agent, batch, dossiers, health, household, job_status, review, uploads
 
 log = logging.getLogger("docproc.api")
 
@@ -43,7 +43,7 @@ def create_app(settings: ServiceSettings, db: Database | None = None) -> FastAPI
     httpguard.configure(settings)  # request-head deadline and connection cap of this process
     app.add_middleware(RequestLog)  # one structured line per request (issue 14), never content
     _add_error_handlers(app)
-    for module in (health, dossiers, uploads, household, jobs, review, batch):
+    for module in (health, dossiers, uploads, household, job_status, review, batch):
         app.include_router(module.router)
     agent.install(app)  # the agents' pages under /agent/ (issue 13)
     install_docs(app)
@@ -92,7 +92,7 @@ def app_from_env() -> FastAPI:
     """App factory for uvicorn's multi-process mode (``DOCPROC_API_PROCESSES`` > 1)."""
     import gc
 
-    from service.settings import load_settings
+    from service.config import load_settings
 
     parent = os.environ.get("DOCPROC_PARENT_PID", "")
     if parent.isdigit():  # an API process of ``docproc up`` / ``serve``: it dies with its parent

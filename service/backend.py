@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from service import metrics
 from service.api_errors import ApiError, not_found
 from service.auth import Client, KeyRing
+from service.config import ServiceSettings
 from service.db import (
     DOSSIERS,
     FILES,
@@ -37,7 +38,6 @@ from service.db import (
 from service.queue import JobQueue, connect_redis, live_workers, rq_id
 from service.review_tables import AuditEntry, Correction, Decision
 from service.sealed import Sealer
-from service.settings import ServiceSettings
 from service.storage import load_master_key, open_blob_store
 
 log = logging.getLogger("docproc.api")

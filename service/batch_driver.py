@@ -34,6 +34,7 @@ from service.batch_tables import (
     Batch,
     BatchItem,
 )
+from service.config import ServiceSettings
 from service.db import (
     JOB_FAILED,
     JOB_FINISHED,
@@ -46,7 +47,6 @@ from service.db import (
 )
 from service.queue import JobQueue, rq_id
 from service.sealed import Sealer
-from service.settings import ServiceSettings
 
 log = logging.getLogger("docproc.batch")
 

@@ -95,9 +95,9 @@ def serve(host: str, port: int) -> int:
     """The API alone, on an existing Redis (``REDIS_URL``) and database (``DATABASE_URL``)."""
     _setup_logging()
     from service.app import create_app
+    from service.config import load_settings
     from service.db import Database, migrate
     from service.httpguard import uvicorn_options
-    from service.settings import load_settings
 
     settings = load_settings()
     metrics.prepare_dir(settings.data_dir, wipe="stale")  # before any metric, for every API process
@@ -120,7 +120,7 @@ def run_worker() -> int:
     """One RQ worker on an existing Redis (``REDIS_URL``), until SIGTERM/SIGINT."""
     _setup_logging()
     from service import runner
-    from service.settings import load_settings
+    from service.config import load_settings
 
     settings = load_settings()
     metrics.prepare_dir(settings.data_dir)  # shared with the API processes, never wiped here
@@ -129,8 +129,8 @@ def run_worker() -> int:
 
 def migrate_only() -> int:
     _setup_logging()
+    from service.config import load_settings
     from service.db import Database, migrate
-    from service.settings import load_settings
 
     migrate(Database(load_settings().database_url))
     return 0
@@ -174,9 +174,9 @@ def up(host: str, port: int, data_dir: Path) -> int:
     """Everything on the embedded default, in the foreground until Ctrl-C / SIGTERM."""
     _setup_logging()
     from service.app import create_app
+    from service.config import load_settings
     from service.db import Database, migrate
     from service.httpguard import uvicorn_options
-    from service.settings import load_settings
 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -30,7 +30,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from service.api_errors import ApiError
-from service.settings import ServiceSettings
+from service.config import ServiceSettings
 
 #: uvicorn's ``http`` option: a string, so that the API processes of ``--workers`` import it.
 PROTOCOL = "service.httpguard:GuardedH11Protocol"

@@ -18,22 +18,19 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import json
 import logging
-import threading
 import time
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from redis import Redis
 from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import bindparam, literal, or_, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from docproc.errors import Reason
 from service import hooks, logs, metrics
+from service import job_sql as sql
 from service.db import (
     DOSSIERS,
     FILES,
@@ -42,90 +39,19 @@ from service.db import (
     JOB_QUEUED,
     JOB_STARTED,
     JOBS,
-    Database,
     utcnow,
 )
-from service.sealed import Sealer
-from service.settings import ServiceSettings
-from service.storage import BlobStore, StorageError, load_master_key, open_blob_store
+from service.job_context import WorkerContext, get_context
+from service.job_input import LOAD_FILES, Claim, clean_result, load
+from service.storage import StorageError
 
 log = logging.getLogger("docproc.jobs")
-
-#: Longest a job waits for a dossier's uploads to settle before reading it anyway.
-MAX_COALESCE_WAIT_S = 5.0
-
-
-@dataclass
-class WorkerContext:
-    """What a worker process opens once and every job reuses."""
-
-    settings: ServiceSettings
-    db: Database
-    store: BlobStore
-    redis: Redis
-    name: str
-    current: str | None = None  # the job id being run, for the heartbeat thread
-    current_since: float | None = None  # time.monotonic() when it started, for the watchdog
-    last_extract_s: float | None = None  # time spent in the pipeline by the last job
-    last_pages: int | None = None  # pages read by the last job (its log line)
-    extract: Any = None  # docproc.pipeline.extract, imported once by the worker parent
-    sealer: Sealer | None = None  # the personal columns' sealing (``service.sealed``)
-
-    def sealing(self) -> Sealer:
-        if self.sealer is None:
-            self.sealer = Sealer(load_master_key(self.settings))
-        return self.sealer
-
-    def pipeline_extract(self) -> Any:
-        if self.extract is None:
-            from docproc.pipeline import extract
-
-            self.extract = extract
-        return self.extract
-
-
-_CONTEXT: WorkerContext | None = None
-_CONTEXT_LOCK = threading.Lock()
-
-
-def set_context(ctx: WorkerContext | None) -> None:
-    global _CONTEXT
-    _CONTEXT = ctx
-
-
-def get_context() -> WorkerContext:
-    """The process's context; built from the environment when run by a plain ``rq worker``."""
-    global _CONTEXT
-    with _CONTEXT_LOCK:
-        if _CONTEXT is None:
-            from service.queue import connect_redis
-            from service.settings import load_settings
-
-            settings = load_settings()
-            db = Database(settings.database_url)
-            _CONTEXT = WorkerContext(
-                settings,
-                db,
-                open_blob_store(settings, db),
-                connect_redis(settings.redis_url),
-                name=f"rq-{id(db):x}",
-            )
-        return _CONTEXT
 
 
 def process_job(job_id: str) -> dict[str, Any]:
     """RQ entry point (``service.jobs.process_job``); returns a small status dict of ids."""
     # The job's log context (job, dossier, request ids) ends with the job.
     return contextvars.copy_context().run(run_job, get_context(), job_id)
-
-
-@dataclass(frozen=True)
-class Claim:
-    job_id: str
-    dossier_id: str
-    attempt: int
-    created_at: datetime
-    enqueued_at: datetime | None = None
 
 
 def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
@@ -176,69 +102,6 @@ def run_job(ctx: WorkerContext, job_id: str) -> dict[str, Any]:
 _J, _D, _F = JOBS, DOSSIERS, FILES
 
 
-# The hot path's statements, built once (building a statement costs more than running it).
-_busy = (
-    select(literal(1))
-    .select_from(_J.alias("other"))
-    .where(
-        text("other.dossier_id = jobs.dossier_id"),
-        text("other.status = 'started'"),
-        text("other.heartbeat_at >= :fresh"),
-    )
-    .limit(1)
-    .scalar_subquery()
-)
-_CLAIM_READ = (
-    select(
-        _J.c.status,
-        _J.c.not_before,
-        _J.c.attempts,
-        _J.c.generation,
-        _J.c.dossier_id,
-        _J.c.created_at,
-        _J.c.enqueued_at,
-        _D.c.result_generation,
-        _busy.label("busy"),
-    )
-    .join_from(_J, _D, _D.c.id == _J.c.dossier_id)
-    .where(_J.c.id == bindparam("job_id"))
-)
-_JOB_UPDATE = update(_J).where(_J.c.id == bindparam("b_job"))
-_LOAD_DOSSIER = select(_D.c.generation, _D.c.request_date, _D.c.data_key).where(
-    _D.c.id == bindparam("dossier_id")
-)
-_DATA_KEY = select(_D.c.data_key).where(_D.c.id == bindparam("dossier_id"))
-_LOAD_FILES = (
-    select(_F.c.id, _F.c.name_sealed, _F.c.wrapped_key, _F.c.media_type, _F.c.created_at)
-    .where(_F.c.dossier_id == bindparam("dossier_id"))
-    .order_by(_F.c.seq)
-)
-_STORE_RESULT = (
-    update(_D)
-    .where(
-        _D.c.id == bindparam("b_dossier"),
-        or_(_D.c.result_generation.is_(None), _D.c.result_generation < bindparam("b_generation")),
-    )
-    .values(
-        result_sealed=bindparam("b_result"),
-        result_generation=bindparam("b_generation"),
-        updated_at=bindparam("b_now"),
-    )
-)
-_END_MINE = update(_J).where(
-    _J.c.id == bindparam("b_job"),
-    _J.c.status == JOB_STARTED,
-    _J.c.attempts == bindparam("b_attempt"),
-)
-_COVER = (
-    update(_J)
-    .where(
-        _J.c.dossier_id == bindparam("b_dossier"),
-        _J.c.status == JOB_QUEUED,
-        _J.c.generation <= bindparam("b_generation"),
-    )
-    .values(status=JOB_FINISHED, finished_at=bindparam("b_now"), reason=None)
-)
 _PARKED = select(_J.c.id, _J.c.enqueues, _J.c.kind).where(
     _J.c.dossier_id == bindparam("dossier_id"),
     _J.c.status == JOB_QUEUED,
@@ -252,7 +115,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
     now = utcnow()
     fresh = now - timedelta(seconds=ctx.settings.stale_after_s)
     with ctx.db.write_conn() as conn:
-        row = conn.execute(_CLAIM_READ, {"job_id": job_id, "fresh": fresh}).first()
+        row = conn.execute(sql.CLAIM_READ, {"job_id": job_id, "fresh": fresh}).first()
         if row is None:
             return None  # its dossier was deleted
         if row.status != JOB_QUEUED or (row.not_before is not None and row.not_before > now):
@@ -260,7 +123,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
         if row.result_generation is not None and row.result_generation >= row.generation:
             # Another run already covered this job's files: no duplicate work.
             conn.execute(
-                _JOB_UPDATE.values(status=JOB_FINISHED, finished_at=now, reason=None),
+                sql.JOB_UPDATE.values(status=JOB_FINISHED, finished_at=now, reason=None),
                 {"b_job": job_id},
             )
             return None
@@ -268,7 +131,7 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
             # One run per dossier at a time: the running one re-enqueues this job when it
             # ends (or marks it covered); if it dies, the reconciler does, after not_before.
             conn.execute(
-                _JOB_UPDATE.values(
+                sql.JOB_UPDATE.values(
                     reason=Reason.busy.value,
                     rq_id=None,
                     not_before=now + timedelta(seconds=ctx.settings.stale_after_s),
@@ -278,17 +141,20 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
             return None
         attempt = row.attempts + 1
         conn.execute(
-            _JOB_UPDATE.values(
-                status=JOB_STARTED,
-                attempts=attempt,
-                worker=ctx.name,
-                started_at=now,
-                heartbeat_at=now,
-                reason=None,
-            ),
-            {"b_job": job_id},
+            sql.START, {"b_job": job_id, "b_attempt": attempt, "b_worker": ctx.name, "b_now": now}
         )
-    return Claim(job_id, row.dossier_id, attempt, row.created_at, row.enqueued_at)
+        files = conn.execute(LOAD_FILES, {"dossier_id": row.dossier_id}).all()
+    return Claim(
+        job_id,
+        row.dossier_id,
+        attempt,
+        row.created_at,
+        row.enqueued_at,
+        row.dossier_generation,
+        row.request_date,
+        row.data_key,
+        tuple(files),
+    )
 
 
 Parked = list[tuple[str, str, str]]  # (job id, RQ id, kind)
@@ -297,7 +163,7 @@ Parked = list[tuple[str, str, str]]  # (job id, RQ id, kind)
 def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
     try:
         hooks.before_job(claim.attempt)
-        loaded = _load(ctx, claim.dossier_id)
+        loaded = load(ctx, claim)
         if loaded is None:
             return "gone", None, []
         generation, request_date, uploads, ids = loaded
@@ -306,7 +172,7 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
         t0 = time.perf_counter()
         result = extract(uploads, request_date).to_contract()
         ctx.last_extract_s = time.perf_counter() - t0
-        result = _clean(result, ids)
+        result = clean_result(result, ids)
         ctx.last_pages = sum(
             int(f.get("pages") or 0) for f in result.get("files", []) if isinstance(f, dict)
         )
@@ -335,75 +201,6 @@ def _infra_reason(exc: BaseException) -> str:
     if isinstance(exc, RedisError):
         return Reason.infra_redis.value
     return Reason.infra_storage.value
-
-
-def _load(
-    ctx: WorkerContext, dossier_id: str
-) -> tuple[int, date, list[Any], dict[str, str]] | None:
-    """Decrypt every file of the dossier, once its uploads have settled (see ``_settled``)."""
-    from docproc.models import Upload
-
-    deadline = time.monotonic() + MAX_COALESCE_WAIT_S
-    while True:
-        with ctx.db.read_conn() as conn:
-            dossier = conn.execute(_LOAD_DOSSIER, {"dossier_id": dossier_id}).first()
-            if dossier is None:
-                return None
-            files = conn.execute(_LOAD_FILES, {"dossier_id": dossier_id}).all()
-        wait = _settle_wait(ctx, files)
-        if wait <= 0 or time.monotonic() + wait > deadline:
-            break
-        time.sleep(wait)
-    uploads, ids = [], {}
-    for f in files:
-        try:
-            data = ctx.store.get(f.id, f.wrapped_key)
-        except StorageError:
-            with ctx.db.read_conn() as conn:
-                if conn.execute(select(_D.c.id).where(_D.c.id == dossier_id)).first() is None:
-                    return None  # deleted while we were reading
-            raise
-        name = ctx.sealing().open(dossier.data_key, dossier_id, "files.name", f.id, f.name_sealed)
-        uploads.append(Upload(name=name, data=data))
-        ids[name] = f.id
-    return dossier.generation, dossier.request_date, uploads, ids
-
-
-def _settle_wait(ctx: WorkerContext, files: Any) -> float:
-    """Seconds to wait before reading: a dossier holding images is read once its uploads have
-    been quiet for ``coalesce_images_s`` (the photos of one avis are OCR'd once, together)."""
-    quiet = ctx.settings.coalesce_images_s
-    if quiet <= 0 or not any(str(f.media_type).startswith("image/") for f in files):
-        return 0.0
-    last = max(f.created_at for f in files)
-    waited: float = (utcnow() - last).total_seconds()
-    return float(quiet) - waited
-
-
-#: Keys that would carry a document's text: never stored, whatever the pipeline returns.
-TEXT_KEYS = frozenset({"text", "raw_text", "page_text", "ocr_text", "segments", "lines", "words"})
-
-
-def _drop_text(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_text(v) for k, v in value.items() if k not in TEXT_KEYS}
-    if isinstance(value, list):
-        return [_drop_text(v) for v in value]
-    return value
-
-
-def _clean(result: Any, ids: dict[str, str]) -> dict[str, Any]:
-    """JSON-safe copy of the §3 object without any page text, with our file ids added."""
-    out: dict[str, Any] = json.loads(json.dumps(result, default=str))
-    out = {k: (_drop_text(v) if k in ("files", "documents") else v) for k, v in out.items()}
-    for f in out.get("files", []):
-        if isinstance(f, dict) and f.get("name") in ids:
-            f["file_id"] = ids[f["name"]]
-    for doc in out.get("documents", []):
-        for page in doc.get("pages", []) if isinstance(doc, dict) else []:
-            if isinstance(page, dict) and page.get("file") in ids:
-                page["file_id"] = ids[page["file"]]
-    return out
 
 
 def _unpark(conn: Any, dossier_id: str) -> Parked:
@@ -440,15 +237,24 @@ def _push(ctx: WorkerContext, parked: Parked) -> None:
 
 def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, Any]) -> Parked:
     now = utcnow()
+    key = claim.data_key
+    # Sealed with the key the claim read, before the transaction: a dossier deleted during
+    # the run has no row left for any statement below to touch, so nothing of it is written.
+    sealed = (
+        ctx.sealing().seal(key, claim.dossier_id, "dossiers.result", claim.dossier_id, result)
+        if key is not None
+        else None
+    )
     with ctx.db.write_conn() as conn:
-        key = conn.execute(_DATA_KEY, {"dossier_id": claim.dossier_id}).scalar()
-        if key is None:
-            return []  # the dossier was deleted during the run: nothing of it is written
-        sealed = ctx.sealing().seal(
-            key, claim.dossier_id, "dossiers.result", claim.dossier_id, result
-        )
+        if sealed is None:
+            key = conn.execute(sql.DATA_KEY, {"dossier_id": claim.dossier_id}).scalar()
+            if key is None:
+                return []  # the dossier was deleted during the run: nothing of it is written
+            sealed = ctx.sealing().seal(
+                key, claim.dossier_id, "dossiers.result", claim.dossier_id, result
+            )
         conn.execute(
-            _STORE_RESULT,
+            sql.STORE_RESULT,
             {
                 "b_dossier": claim.dossier_id,
                 "b_generation": generation,
@@ -457,12 +263,13 @@ def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, 
             },
         )
         conn.execute(
-            _END_MINE.values(status=JOB_FINISHED, finished_at=now, reason=None, worker=None),
-            {"b_job": claim.job_id, "b_attempt": claim.attempt},
+            sql.FINISH_MINE, {"b_job": claim.job_id, "b_attempt": claim.attempt, "b_now": now}
         )
+        if conn.execute(sql.ANY_QUEUED, {"dossier_id": claim.dossier_id}).first() is None:
+            return []  # the common case: no other job of the dossier to cover or to unpark
         # Jobs of the same dossier that this result covers need no run of their own.
         conn.execute(
-            _COVER, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_now": now}
+            sql.COVER, {"b_dossier": claim.dossier_id, "b_generation": generation, "b_now": now}
         )
         return _unpark(conn, claim.dossier_id)
 
@@ -506,16 +313,3 @@ def _retry_later(ctx: WorkerContext, claim: Claim, reason: str) -> tuple[str, st
         )
         parked = _unpark(conn, claim.dossier_id)
     return "retry", reason, parked
-
-
-def beat(ctx: WorkerContext) -> None:
-    """Refresh the heartbeat of the running job (called by the worker's heartbeat thread)."""
-    job_id = ctx.current
-    if job_id is None:
-        return
-    with ctx.db.write_conn() as conn:
-        conn.execute(
-            update(_J)
-            .where(_J.c.id == job_id, _J.c.status == JOB_STARTED, _J.c.worker == ctx.name)
-            .values(heartbeat_at=utcnow())
-        )

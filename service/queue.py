@@ -24,8 +24,8 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import CursorResult, and_, or_, select, update
 
 from docproc.errors import Reason
+from service.config import ServiceSettings
 from service.db import JOB_FAILED, JOB_QUEUED, JOB_STARTED, Database, Job, utcnow
-from service.settings import ServiceSettings
 
 log = logging.getLogger("docproc.queue")
 
@@ -108,6 +108,15 @@ class JobQueue:
         """
         if not rq_ids:
             return
+        if not running_too:
+            # First say that these jobs are to be purged, then look at them: a job seen running
+            # below is purged by its worker once it ends (``runner.DocprocWorker``), which
+            # looks for this mark after RQ is done with the job. One of the two sees the other.
+            ttl = self.settings.job_timeout_s + 600
+            marks = self.redis.pipeline(transaction=False)
+            for rid in rq_ids:
+                marks.set(purge_key(rid), b"1", ex=ttl)
+            marks.execute()
         found = RQJob.fetch_many(rq_ids, connection=self.redis, serializer=JSONSerializer)
         purge = []
         pipe = self.redis.pipeline(transaction=False)
@@ -141,6 +150,7 @@ class JobQueue:
                 RQJob.dependents_key_for(rid),
                 f"rq:results:{rid}",
                 f"rq:executions:{rid}",
+                purge_key(rid),
             )
             for key in registries:
                 pipe.zrem(key, rid)
@@ -150,6 +160,11 @@ class JobQueue:
             stale = [m for rid in purge for m, _ in self.redis.zscan_iter(key, match=f"{rid}:*")]
             if stale:
                 self.redis.zrem(key, *stale)
+
+
+def purge_key(rq_id: str) -> str:
+    """Set while the RQ job ``rq_id`` of a deleted dossier is to be purged by its worker."""
+    return f"docproc:purge:{rq_id}"
 
 
 @dataclass

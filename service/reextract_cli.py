@@ -38,10 +38,10 @@ def _summary(p: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from service import batch_control, batch_driver
+    from service.config import load_settings
     from service.db import Database, migrate
     from service.queue import JobQueue, connect_redis
     from service.sealed import Sealer
-    from service.settings import load_settings
     from service.storage import load_master_key
 
     settings = load_settings()

@@ -21,9 +21,9 @@ def run(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from sqlalchemy import select, update
 
+    from service.config import SettingsError, load_settings
     from service.db import DOSSIERS, FILES, Database, migrate
     from service.sealed import Sealer, SealError
-    from service.settings import SettingsError, load_settings
     from service.storage import StorageError, _decode_key, _Envelope, load_master_key
 
     settings = load_settings()

@@ -28,13 +28,20 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import batch_driver, jobs, metrics
-from service.db import Database, Job
-from service.queue import JobQueue, beat_presence, connect_redis, presence_key, reconcile, try_lock
-from service.settings import ServiceSettings
+from service import batch_driver, job_context, metrics
+from service.config import ServiceSettings
+from service.db import Database
+from service.queue import (
+    JobQueue,
+    beat_presence,
+    connect_redis,
+    presence_key,
+    purge_key,
+    reconcile,
+    try_lock,
+)
 from service.storage import open_blob_store
 
 log = logging.getLogger("docproc.worker")
@@ -44,7 +51,9 @@ class DocprocWorker(SimpleWorker):
     """SimpleWorker that remembers a stop request across Redis reconnections, and runs the
     batch queue's jobs at a lower CPU priority (``batch_nice``) so that an upload being read
     by another worker of the same host keeps the cores (the queues order who starts first;
-    this orders who gets the CPU while both run)."""
+    this orders who gets the CPU while both run). The nice level is this thread's; the
+    sandbox child that reads the job's files takes it before each file
+    (``docproc.sandbox.Sandbox._follow_priority``), since that is where the CPU goes."""
 
     stop_requested = False
     #: Queue whose jobs run niced, and the nice level (0: off, or unavailable here).
@@ -74,13 +83,14 @@ class DocprocWorker(SimpleWorker):
 
 def _forget_if_deleted(rq_job: Any) -> None:
     """Once RQ is done with a job whose dossier was deleted meanwhile, purge what RQ wrote of it
-    (hash, result or failure record, registries): DELETE leaves nothing behind in Redis."""
+    (hash, result or failure record, registries): DELETE leaves nothing behind in Redis.
+
+    The deletion marks the jobs it finds running (``queue.purge_key``, set before it looks at
+    them): one Redis round trip per job here, not a database read."""
     try:
-        ctx = jobs.get_context()
-        job_id = str((rq_job.args or [""])[0])
-        with ctx.db.read_conn() as conn:
-            if conn.execute(select(Job.id).where(Job.id == job_id)).first() is not None:
-                return
+        ctx = job_context.get_context()
+        if not ctx.redis.exists(purge_key(rq_job.id)):
+            return
         JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
     except (SQLAlchemyError, RedisError) as exc:
         log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
@@ -131,10 +141,10 @@ def overdue(
     return started is not None and now - started > timeout_s + grace_s
 
 
-def build_context(settings: ServiceSettings, name: str) -> jobs.WorkerContext:
+def build_context(settings: ServiceSettings, name: str) -> job_context.WorkerContext:
     db = Database(settings.database_url, durable=False)
     store = open_blob_store(settings, db)
-    return jobs.WorkerContext(
+    return job_context.WorkerContext(
         settings=settings, db=db, store=store, redis=connect_redis(settings.redis_url), name=name
     )
 
@@ -163,7 +173,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     add_observer(metrics.observe_library)  # OCR seconds per page → docproc_ocr_page_seconds
     _limit_memory(settings.worker_memory_mb)
     ctx = build_context(settings, name)
-    jobs.set_context(ctx)
+    job_context.set_context(ctx)
     ctx.pipeline_extract()
 
     stop = threading.Event()
@@ -218,7 +228,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
         ),
         threading.Thread(
             target=_loop,
-            args=(stop, settings.heartbeat_s, lambda: jobs.beat(ctx), "heartbeat"),
+            args=(stop, settings.heartbeat_s, lambda: job_context.beat(ctx), "heartbeat"),
             name="heartbeat",
             daemon=True,
         ),

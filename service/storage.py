@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from service.settings import ServiceSettings, SettingsError
+from service.config import ServiceSettings, SettingsError
 
 if TYPE_CHECKING:
     from service.db import Database

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -67,19 +67,26 @@ def _code(search: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
-def _ocr_with_codes(images: Sequence[Image.Image], file: str) -> list[PageText]:
+def _ocr_with_codes(images: Iterable[Image.Image], file: str) -> list[PageText]:
     """OCR the images and, on one more thread meanwhile, search each for a 2D-Doc.
 
     zxing-cpp keeps the GIL while it decodes but Tesseract and OpenCV release it, so the
-    search mostly fills the time OCR spends in C; its result goes on each page.
+    search mostly fills the time OCR spends in C; its result goes on each page. ``images``
+    may be lazy (pages rendered one by one): each is handed to both as soon as it exists.
     """
     from docproc.text.ocr import ocr_images
     from docproc.twoddoc import find_on_scan, locate_in_image
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="twoddoc") as pool:
-        codes: list[Future[str | None]] = [pool.submit(_code, find_on_scan, img) for img in images]
+        codes: list[Future[str | None]] = []
+
+        def searched() -> Iterator[Image.Image]:
+            for img in images:
+                codes.append(pool.submit(_code, find_on_scan, img))
+                yield img
+
         try:
-            pages = ocr_images(images, file)
+            pages = ocr_images(searched(), file)
         except BaseException:
             for f in codes:
                 f.cancel()
@@ -113,7 +120,8 @@ def _read_pdf(upload: Upload, settings: Settings) -> tuple[int, list[PageText]]:
         if scans:
             from docproc.text.images import render_pdf_page
 
-            images = [render_pdf_page(pdf, i, SCAN_DPI) for i in scans]
+            # Rendered one by one as OCR takes them: a page is cleaned while the next renders.
+            images = (render_pdf_page(pdf, i, SCAN_DPI) for i in scans)
             for i, page in zip(scans, _ocr_with_codes(images, upload.name), strict=True):
                 page.page = i + 1
                 pages.append(page)

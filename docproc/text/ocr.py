@@ -24,7 +24,7 @@ os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(get_settings().max_image
 
 import logging  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -33,9 +33,9 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from docproc.errors import DocprocError, Reason, out_of_memory  # noqa: E402
-from docproc.models import Check, PageText, Segment  # noqa: E402
+from docproc.models import Check, PageText  # noqa: E402
 from docproc.observe import observe  # noqa: E402
-from docproc.text import cleanup  # noqa: E402
+from docproc.text import cleanup, ocr_words  # noqa: E402
 from docproc.text.images import DPI_KEY  # noqa: E402
 from docproc.text.ink import ink_rows  # noqa: E402
 from docproc.text.second_look import (
@@ -80,14 +80,6 @@ BLURRY_AXIS_RATIO = 1.3
 
 #: Fewer words than this read with confidence ≥ 0.6: "no text on this page".
 MIN_READABLE_WORDS = 5
-
-
-#: Words without digits read with less confidence (0..100) are noise (logos, stamps).
-NOISE_CONFIDENCE = 40.0
-
-
-#: Lone symbols kept even when Tesseract is unsure of them.
-KEEP_SYMBOLS = frozenset({"€", "%", ":", "/", "-", "+", "(", ")", ","})
 
 
 def page_timeout() -> float:
@@ -226,70 +218,6 @@ def _bands(arr: np.ndarray, char_px: float, parts: int) -> list[tuple[int, int]]
     return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
 
-def _is_noise(text: str, conf: float) -> bool:
-    """Tesseract's reading of a logo, a stamp or a speck, not a word.
-
-    Digits alone are kept whatever their confidence (amounts are never dropped); short
-    mixes of digits and other signs below 30; letters below NOISE_CONFIDENCE;
-    punctuation alone below 60.
-    """
-    if set(text) <= {"|", "¦"}:
-        return True  # a rule's remnant, never a word on an avis
-    if any(ch.isdigit() for ch in text):
-        if text.isdigit():
-            return False
-        # "2." or "a1" at 12 %: a speck in a logo, not an amount.
-        return conf < 30.0 and len(text) <= 3
-    if any(ch.isalpha() for ch in text):
-        return conf < NOISE_CONFIDENCE
-    return conf < 60.0 and text not in KEEP_SYMBOLS
-
-
-def _diacritic(word: Word, words: list[Word]) -> bool:
-    """A small unsure "word" lying on top of (or under) a bigger one: its accents or a
-    speck read separately ("GÉNÉRALE" gives "sde" above it). Two words of one line never
-    overlap horizontally, and words of two lines never touch vertically."""
-    t, x0, y0, x1, y1, c = word
-    if c >= 80 or len(t) > 4:
-        return False
-    width, height = x1 - x0, y1 - y0
-    for other in words:
-        if other is word or other[5] < c:
-            continue
-        _, ox0, oy0, ox1, oy1, _ = other
-        oh = oy1 - oy0
-        inside = min(x1, ox1) - max(x0, ox0)
-        gap = max(oy0 - y1, y0 - oy1)
-        if inside >= 0.8 * width and gap < 0.5 * oh and height < 0.75 * oh:
-            return True
-    return False
-
-
-def _segments(words: list[Word], w: int, h: int) -> list[Segment]:
-    sure = sorted(wd[4] - wd[2] for wd in words if wd[5] >= 80)
-    typical = float(sure[len(sure) // 2]) if sure else 0.0
-    out = []
-    for word in sorted(words, key=lambda wd: (wd[2], wd[1])):
-        t, x0, y0, x1, y1, c = word
-        if _is_noise(t, c):
-            continue
-        if c < 50 and typical and (y1 - y0) < 0.45 * typical and len(t) <= 3:
-            continue  # a speck in a logo read as "2." or "a."
-        if _diacritic(word, words):
-            continue
-        out.append(
-            Segment(
-                text=t,
-                x0=x0 / w,
-                y0=y0 / h,
-                x1=x1 / w,
-                y1=y1 / h,
-                conf=max(0.0, min(1.0, c / 100.0)),
-            )
-        )
-    return out
-
-
 def _page_text(
     file: str,
     page: int,
@@ -300,7 +228,7 @@ def _page_text(
     watermark: tuple[str, float] | None = None,
 ) -> PageText:
     h, w = cleaned.ocr_image.shape
-    segments = _segments(words, w, h)
+    segments = ocr_words.segments(words, w, h)
     if watermark is not None and cleaned.big_text is not None and not timed_out:
         segments.append(watermark_segment(*watermark, cleaned.big_text.box, segments, w, h))
     weights = [max(1, len(s.text)) for s in segments]
@@ -345,7 +273,7 @@ def _clean(img: Image.Image) -> cleanup.Cleaned:
 
 
 def ocr_images(
-    images: Sequence[Image.Image],
+    images: Iterable[Image.Image],
     file: str,
     first_page: int = 1,
     *,
@@ -356,15 +284,15 @@ def ocr_images(
 
     Work runs on ``workers`` threads (default: one per core, at most 2;
     DOCPROC_OCR_THREADS overrides): pages are cleaned in parallel, then read in bands cut
-    at blank rows, so that even a lone page keeps both cores busy. ``timeout_s`` (default 20 s,
+    at blank rows, so that even a lone page keeps both cores busy. ``images`` may be lazy (a
+    PDF's pages rendered one by one): a page is cleaned while the next is rendered, and read
+    as soon as it is clean, without waiting for the others. ``timeout_s`` (default 20 s,
     DOCPROC_OCR_PAGE_TIMEOUT) bounds each page's OCR; a page that runs out of time comes
     back with the words read so far dropped and an ``ocr.delai`` check.
     A blank page or a photo of something else gives a PageText with no (or few, low
     confidence) words and an ``ocr.texte_absent`` check; this function does not raise
     for page content.
     """
-    if not images:
-        return []
     n_workers = max(1, workers or ocr_workers())
     timeout = timeout_s if timeout_s is not None else page_timeout()
     started = time.perf_counter()
@@ -378,29 +306,30 @@ def ocr_images(
         def run(fn: Any, *args: Any) -> Any:
             return pool.submit(fn, *args) if pool else _Done(fn(*args))
 
-        cleaned = [f.result() for f in [run(_clean, img) for img in images]]
-        # Every page is cut in as many bands as there are threads: one page keeps both
-        # cores busy, and so does the last page of an odd count. Each band is read, then
-        # looked at again, on its own thread.
         budget = max(1.0, timeout * SECOND_LOOK_SHARE)
-        jobs: list[list[Any]] = [
-            []
-            if c.blank
-            else [
+
+        def page(img: Image.Image) -> tuple[cleanup.Cleaned, list[Any], Any]:
+            # Cleaned, then every page is cut in as many bands as there are threads: one page
+            # keeps both cores busy, and so does the last page of an odd count. Each band is
+            # read, then looked at again, on its own thread.
+            c = _clean(img)
+            if c.blank:
+                return c, [], _Done(None)
+            bands = [
                 run(_read_band, c, top, bottom, timeout, budget)
                 for top, bottom in _bands(c.ocr_image, c.char_height, n_workers)
             ]
-            for c in cleaned
-        ]
-        deadline = time.monotonic() + timeout
-        marks = [
-            run(read_big_text, c, deadline)
-            if c.big_text is not None and not c.blank
-            else _Done(None)
-            for c in cleaned
-        ]
+            mark = (
+                run(read_big_text, c, time.monotonic() + timeout)
+                if c.big_text is not None
+                else _Done(None)
+            )
+            return c, bands, mark
+
+        queued = [run(page, img) for img in images]
         pages = []
-        for i, (c, futures) in enumerate(zip(cleaned, jobs, strict=True)):
+        for i, queued_page in enumerate(queued):
+            c, futures, mark = queued_page.result()
             words: list[Word] = []
             ok = True
             for f in futures:
@@ -409,11 +338,16 @@ def ocr_images(
                 ok = ok and band_ok
             pages.append(
                 _page_text(
-                    file, first_page + i, c, words if ok else [], not ok, started, marks[i].result()
+                    file, first_page + i, c, words if ok else [], not ok, started, mark.result()
                 )
             )
-        observe("ocr.page", (time.perf_counter() - started) / len(pages), len(pages))
+        if pages:
+            observe("ocr.page", (time.perf_counter() - started) / len(pages), len(pages))
         return pages
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
         if pool is not None:
             pool.shutdown(wait=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from docproc.settings import Settings, SettingsError, get_settings
-from service.settings import ServiceSettings, load_settings
+from service.config import ServiceSettings, load_settings
 
 
 def test_library_defaults_are_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,7 +144,7 @@ def test_each_service_setting_is_declared_once() -> None:
     ``ServiceSettings``; only the API keys and the upload limit (DOCPROC_MAX_BYTES, the
     library's) are filled in by ``load_settings``."""
     from docproc.settings import KNOWN_ENV
-    from service.settings import _EXPECTED, ENV
+    from service.config import _EXPECTED, ENV
 
     declared = set(ServiceSettings.model_fields)
     assert set(ENV) == declared - {"api_keys", "max_upload_bytes"}

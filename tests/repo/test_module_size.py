@@ -22,33 +22,6 @@ PACKAGES += [REPO / "bench", REPO / "cli"]
 #: Data tables: long because they list data, not because they hold several concerns.
 DATA_TABLES: dict[str, str] = {}
 
-#: TEMPORARY — split in parallel branches (issue 10 point 5); the lead empties this list once
-#: those branches are merged.
-SPLIT_IN_PARALLEL_BRANCHES = frozenset(
-    {
-        "docproc/cli.py",
-        "docproc/bench.py",
-        "docproc/sandbox.py",
-        "service/commands.py",
-        "service/settings.py",
-        "service/jobs.py",
-        # owned by other helpers in this round, over the limit too
-        "service/bench.py",
-        "service/bench_scale.py",
-        "docproc/text/ocr.py",
-    }
-)
-
-
-#: TEMPORARY — names shared by modules that other branches own and may rename (issue 10
-#: point 5); the lead empties this list once those branches are merged.
-SHARED_NAMES_IN_PARALLEL_BRANCHES = frozenset(
-    {
-        "jobs.py",  # service/jobs.py, service/routes/jobs.py
-        "settings.py",  # docproc/settings.py, service/settings.py
-    }
-)
-
 
 def _sizes() -> dict[str, int]:
     out = {}
@@ -60,7 +33,7 @@ def _sizes() -> dict[str, int]:
 
 
 def test_no_module_over_400_lines_except_data_tables() -> None:
-    allowed = set(DATA_TABLES) | SPLIT_IN_PARALLEL_BRANCHES
+    allowed = set(DATA_TABLES)
     over = {rel: n for rel, n in _sizes().items() if n > LIMIT and rel not in allowed}
     assert not over, f"modules over {LIMIT} lines (split them by concern): {over}"
 
@@ -78,9 +51,5 @@ def test_no_two_modules_share_a_name() -> None:
         name = rel.rsplit("/", 1)[-1]
         if name != "__init__.py" and rel.split("/")[-2] != "versions":  # alembic revisions
             by_name.setdefault(name, []).append(rel)
-    shared = {
-        name: paths
-        for name, paths in by_name.items()
-        if len(paths) > 1 and name not in SHARED_NAMES_IN_PARALLEL_BRANCHES
-    }
+    shared = {name: paths for name, paths in by_name.items() if len(paths) > 1}
     assert not shared, f"modules sharing a name (rename after what each holds): {shared}"

@@ -237,7 +237,7 @@ class Harness:
         database_url: str | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
-        from service.settings import load_settings
+        from service.config import load_settings
 
         self.tmp = tmp
         self.env = {

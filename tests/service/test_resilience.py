@@ -175,3 +175,22 @@ def test_job_timeout(tmp_path: Path, redis_server: RedisServer, sample_pdf: byte
         assert (
             job["status"] == "failed" and job["reason"] == "fichier.delai" and job["attempts"] == 1
         )
+
+
+def test_a_job_parked_behind_its_dossiers_running_job_goes_on_when_that_one_ends(
+    tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
+) -> None:
+    """One run per dossier at a time: a job that finds its dossier busy is parked, and the run
+    that ends covers or re-enqueues it at once, not after the stale delay. (Storing a result
+    skips that step when no job of the dossier is queued: it must not skip this case.)"""
+    env = {"TEST_FAULT_SLEEP_S": "1.5", "DOCPROC_STALE_AFTER_S": "120"}
+    with harness(tmp_path, redis_server.url, workers=2, env=env) as h:
+        c = h.client("pipe_a")
+        dossier = h.new_dossier(c)
+        first = h.upload(c, dossier, "avis.pdf", sample_pdf).json()["job_id"]
+        assert h.wait_job(c, first, until=("started",))["status"] == "started"
+        second = h.upload(c, dossier, "avis-2.pdf", sample_pdf + b"\n%2\n").json()["job_id"]
+        assert h.wait_job(c, first)["status"] == "finished"
+        done = h.wait_job(c, second, timeout=30)
+        assert done["status"] == "finished", done
+        assert c.get(f"/dossiers/{dossier}").json()["status"] == "complete"

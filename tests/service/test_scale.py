@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service import batch_control, batch_driver, batch_results
+from service.config import load_settings
 from service.db import BLOBS, Database, Dossier, Job, migrate, new_id
-from service.settings import load_settings
 from service.storage import DatabaseBlobStore, StorageError, open_blob_store
 from tests.service.conftest import Harness, PostgresServer, RedisServer, harness
 
@@ -56,7 +56,7 @@ def test_storage_backend_setting(tmp_path: Path) -> None:
     database = Database(settings.database_url)
     assert isinstance(open_blob_store(settings, database), DatabaseBlobStore)
     database.dispose()
-    from service.settings import SettingsError
+    from service.config import SettingsError
 
     with pytest.raises(SettingsError, match="DOCPROC_STORAGE_BACKEND"):
         load_settings(env={**env, "DOCPROC_STORAGE_BACKEND": "s3"})

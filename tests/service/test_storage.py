@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from service.config import SettingsError, load_settings
 from service.db import Database, Dossier, Job, StoredFile, migrate, new_id, utcnow
 from service.sealed import Sealer
-from service.settings import SettingsError, load_settings
 from service.storage import LocalBlobStore, StorageError, load_master_key
 from tests.service.conftest import Harness, PostgresServer, RedisServer, harness
 from tests.service.test_sealed import _redis_dump

@@ -48,7 +48,7 @@ def _table(name: str) -> sa.TableClause:
 def _master_key() -> bytes:
     key = context.config.attributes.get("master_key")
     if key is None:
-        from service.settings import load_settings
+        from service.config import load_settings
         from service.storage import load_master_key
 
         key = load_master_key(load_settings())

@@ -22,10 +22,12 @@ from pathlib import Path
 import pytest
 
 from docproc import sandbox as sandbox_module
+from docproc import sandbox_answers as answers
 from docproc.errors import DocprocError
-from docproc.models import Upload
+from docproc.models import PageText, Segment, Upload
 from docproc.pipeline import extract
-from docproc.sandbox import Sandbox, child_environment
+from docproc.sandbox import Sandbox
+from docproc.sandbox_env import child_environment
 from docproc.settings import get_settings
 from tests.conftest import SAMPLES
 
@@ -208,26 +210,24 @@ def test_answers_of_the_child_are_data_never_code() -> None:
             return (os.system, ("echo pwned",))
 
     with pytest.raises(pickle.UnpicklingError):
-        sandbox_module.safe_loads(pickle.dumps(("ok", 1, [Evil()])))
+        answers.safe_loads(pickle.dumps(("ok", 1, [Evil()])))
     import numpy as np
 
     with pytest.raises(pickle.UnpicklingError):
-        sandbox_module.safe_loads(
-            pickle.dumps(("err", "fichier.endommage", "x", {"n": np.float64(1.5)}))
-        )
-    page = sandbox_module.plain_pages(
+        answers.safe_loads(pickle.dumps(("err", "fichier.endommage", "x", {"n": np.float64(1.5)})))
+    page = answers.plain_pages(
         [
-            sandbox_module.PageText(
+            PageText(
                 "a.pdf",
                 1,
                 "ocr",
-                [sandbox_module.Segment("x", np.float64(0.1), 0.2, 0.3, 0.4, np.float32(0.9))],
+                [Segment("x", np.float64(0.1), 0.2, 0.3, 0.4, np.float32(0.9))],
                 quality={"blur": np.float64(3000.0)},
                 image=object(),
             )
         ]
     )
-    back = sandbox_module.safe_loads(pickle.dumps(("ok", 1, page)))
+    back = answers.safe_loads(pickle.dumps(("ok", 1, page)))
     assert back[2][0].segments[0].x0 == pytest.approx(0.1) and back[2][0].image is None
     assert type(back[2][0].quality["blur"]) is float
 
@@ -236,7 +236,7 @@ def test_a_malformed_answer_is_a_clean_rejection(
     box: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _read(box, AVIS)
-    monkeypatch.setattr(sandbox_module, "safe_loads", lambda raw: ("ok", "not a count", None))
+    monkeypatch.setattr(answers, "safe_loads", lambda raw: ("ok", "not a count", None))
     with pytest.raises(DocprocError) as err:
         _read(box, AVIS)
     assert (
@@ -306,7 +306,7 @@ def test_render_of_a_hostile_file_is_a_clean_rejection(box: Sandbox) -> None:
 
 
 def test_render_answers_are_checked() -> None:
-    ok = sandbox_module._render_well_formed
+    ok = answers.render_well_formed
     assert ok(("px", 2, 1, "L", b"ab")) and ok(("px", 1, 1, "RGB", b"abc")) and ok(("absent",))
     assert ok(("err", "fichier.ressources", "m", {}))
     assert not ok(("px", 2, 2, "L", b"ab"))  # fewer bytes than pixels
@@ -333,3 +333,39 @@ def test_a_child_started_from_a_short_lived_thread_outlives_it(box: Sandbox) -> 
     time.sleep(0.5)
     assert box.render(AVIS.read_bytes(), "application/pdf", 1, 50, settings) is not None
     assert box.pid == pid and box.restarts == 0
+
+
+def _child_nices(pid: int) -> set[int]:
+    """The nice level of every thread of the child (``/proc/PID/task/TID/stat``, field 19)."""
+    out = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        stat = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        out.add(int(stat[16]))
+    return out
+
+
+def test_the_child_reads_at_the_priority_of_the_calling_thread(box: Sandbox) -> None:
+    """A worker's batch job runs niced: the reading it asks of the sandbox must run niced too,
+    or batch OCR keeps the cores from an upload (issue 15 point 2)."""
+    _read(box, AVIS)  # started, at the caller's level (0)
+    assert box.pid is not None
+    assert _child_nices(box.pid) == {0}
+    seen: list[set[int]] = []
+
+    def batch_job() -> None:
+        os.setpriority(os.PRIO_PROCESS, 0, 7)  # this thread only, as DocprocWorker does
+        _read(box, PHOTO)  # OCR: the child's pool threads exist by now
+        assert box.pid is not None
+        seen.append(_child_nices(box.pid))
+
+    t = threading.Thread(target=batch_job)
+    t.start()
+    t.join()
+    assert seen == [{7}]
+    try:  # back to 0 needs the right to lower a nice level (root, or LimitNICE=+0)
+        os.setpriority(os.PRIO_PROCESS, 0, 1)
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+    except OSError:
+        pytest.skip("no right to lower a nice level here")
+    _read(box, AVIS)
+    assert _child_nices(box.pid) == {0}

@@ -1,0 +1,119 @@
+"""What a job reads (its claim: the dossier and its files, read again only when uploads must
+settle) and what it keeps of the pipeline's answer (a JSON copy without any page text)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from service.db import DOSSIERS, FILES, utcnow
+from service.job_context import WorkerContext
+from service.storage import StorageError
+
+#: Longest a job waits for a dossier's uploads to settle before reading it anyway.
+MAX_COALESCE_WAIT_S = 5.0
+
+LOAD_DOSSIER = select(DOSSIERS.c.generation, DOSSIERS.c.request_date, DOSSIERS.c.data_key).where(
+    DOSSIERS.c.id == bindparam("dossier_id")
+)
+LOAD_FILES = (
+    select(
+        FILES.c.id, FILES.c.name_sealed, FILES.c.wrapped_key, FILES.c.media_type, FILES.c.created_at
+    )
+    .where(FILES.c.dossier_id == bindparam("dossier_id"))
+    .order_by(FILES.c.seq)
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    job_id: str
+    dossier_id: str
+    attempt: int
+    created_at: datetime
+    enqueued_at: datetime | None = None
+    #: The dossier as read by the claim's transaction (generation, request date, wrapped data
+    #: key) and its files: a job that need not wait for uploads to settle reads nothing more.
+    generation: int = 0
+    request_date: date | None = None
+    data_key: bytes | None = None
+    files: tuple[Any, ...] = ()
+
+
+def load(ctx: WorkerContext, claim: Claim) -> tuple[int, date, list[Any], dict[str, str]] | None:
+    """Decrypt every file of the dossier, once its uploads have settled (see ``settle_wait``):
+    the files the claim read, or those read again after a wait."""
+    from docproc.models import Upload
+
+    dossier_id = claim.dossier_id
+    dossier: Any = claim
+    files: Any = claim.files
+    deadline = time.monotonic() + MAX_COALESCE_WAIT_S
+    while True:
+        wait = settle_wait(ctx, files)
+        if wait <= 0 or time.monotonic() + wait > deadline:
+            break
+        time.sleep(wait)
+        with ctx.db.read_conn() as conn:
+            dossier = conn.execute(LOAD_DOSSIER, {"dossier_id": dossier_id}).first()
+            if dossier is None:
+                return None
+            files = conn.execute(LOAD_FILES, {"dossier_id": dossier_id}).all()
+    uploads, ids = [], {}
+    for f in files:
+        try:
+            data = ctx.store.get(f.id, f.wrapped_key)
+        except StorageError:
+            with ctx.db.read_conn() as conn:
+                if (
+                    conn.execute(select(DOSSIERS.c.id).where(DOSSIERS.c.id == dossier_id)).first()
+                    is None
+                ):
+                    return None  # deleted while we were reading
+            raise
+        name = ctx.sealing().open(dossier.data_key, dossier_id, "files.name", f.id, f.name_sealed)
+        uploads.append(Upload(name=name, data=data))
+        ids[name] = f.id
+    return dossier.generation, dossier.request_date, uploads, ids
+
+
+def settle_wait(ctx: WorkerContext, files: Any) -> float:
+    """Seconds to wait before reading: a dossier holding images is read once its uploads have
+    been quiet for ``coalesce_images_s`` (the photos of one avis are OCR'd once, together)."""
+    quiet = ctx.settings.coalesce_images_s
+    if quiet <= 0 or not any(str(f.media_type).startswith("image/") for f in files):
+        return 0.0
+    last = max(f.created_at for f in files)
+    waited: float = (utcnow() - last).total_seconds()
+    return float(quiet) - waited
+
+
+#: Keys that would carry a document's text: never stored, whatever the pipeline returns.
+TEXT_KEYS = frozenset({"text", "raw_text", "page_text", "ocr_text", "segments", "lines", "words"})
+
+
+def drop_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: drop_text(v) for k, v in value.items() if k not in TEXT_KEYS}
+    if isinstance(value, list):
+        return [drop_text(v) for v in value]
+    return value
+
+
+def clean_result(result: Any, ids: dict[str, str]) -> dict[str, Any]:
+    """JSON-safe copy of the §3 object without any page text, with our file ids added."""
+    out: dict[str, Any] = json.loads(json.dumps(result, default=str))
+    out = {k: (drop_text(v) if k in ("files", "documents") else v) for k, v in out.items()}
+    for f in out.get("files", []):
+        if isinstance(f, dict) and f.get("name") in ids:
+            f["file_id"] = ids[f["name"]]
+    for doc in out.get("documents", []):
+        for page in doc.get("pages", []) if isinstance(doc, dict) else []:
+            if isinstance(page, dict) and page.get("file") in ids:
+                page["file_id"] = ids[page["file"]]
+    return out
