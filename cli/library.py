@@ -22,8 +22,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
         warm=False
     )  # the sandbox imports its reading stack while this process imports the rest
     from docproc.models import Upload
-    from docproc.pipeline import extract
+    from docproc.pipeline import extract, prepare
     from docproc.progress import Progress
+
+    prepare()  # the specs and the 2D-Doc verifier, while the sandbox is still starting
 
     uploads = []
     for path in paths:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import date
 
 from docproc import document_assembly, twoddoc_step
 from docproc.extractors.classify import classify
+from docproc.extractors.spec import all_specs
 from docproc.extractors.view import PageView
 from docproc.grouping import group_pages
 from docproc.models import Upload
@@ -42,6 +44,17 @@ def extract(
             document_assembly.assemble(group, views, fields, code, request_date)
         )  # checks
     return result
+
+
+def prepare(verify_codes: bool = True) -> None:
+    """Do now what a run does before it classifies its first page, whatever the files: load the
+    specs and, when codes are verified, import the 2D-Doc verifier (pure Python; an avis's code).
+
+    A caller that has just started the reading sandbox (``docproc extract``) calls it so that
+    this work overlaps the child's start instead of following the child's first answer."""
+    all_specs()
+    if verify_codes:
+        importlib.import_module("docproc.twoddoc.verify")
 
 
 def _read(
