@@ -4,7 +4,6 @@ module, no Redis). Each imports the heavy modules it needs when it runs."""
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from datetime import date
@@ -57,6 +56,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
     if args.json:
+        import json  # imported here: nothing before the sandbox child starts needs it
+
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print(summary(result))
@@ -110,6 +111,8 @@ def _html_target(value: str) -> Path:
 
 
 def cmd_qa(args: argparse.Namespace) -> int:
+    import json
+
     from docproc import qa, qa_report
     from docproc.progress import Progress
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from cli.parsing import needs_extra
@@ -60,6 +59,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
     rows = library() + service()
     if args.json:
+        import json
+
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return 0
     width = max(len(r["name"]) for r in rows)

@@ -124,3 +124,14 @@ def test_the_light_sandbox_loads_pdfium_and_pikepdf_before_its_first_file() -> N
         assert "pdfium" in loaded and "qpdf" in loaded  # no file was sent
     finally:
         sandbox.close()
+
+
+def test_the_cli_imports_only_what_starting_the_sandbox_needs_first() -> None:
+    """``extract`` starts the sandbox's child once ``cli.main`` is imported and its arguments
+    parsed: what that import pulls in delays the child (json: only for the output)."""
+    probe = "import sys, cli.main; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = set(done.stdout.split())
+    assert not loaded & {"json", "docproc.pipeline", "docproc.sandbox", "tomllib"}
