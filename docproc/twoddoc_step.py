@@ -23,15 +23,12 @@ from docproc.code_hints import parse_code
 from docproc.errors import Reason
 from docproc.extractors.declarants import split_name
 from docproc.extractors.extraction import Extraction, Provenance, provenance_entry
-from docproc.extractors.spec import all_specs
+from docproc.extractors.spec import all_specs, derived, spec_for
 from docproc.extractors.view import PageView
 from docproc.models import Box, Check, Group, Level, contract_box
 from docproc.text.fold import fold
 
 log = logging.getLogger(__name__)
-PARTICLES = frozenset(
-    next(s for s in all_specs() if s.kind == "avis_impot_revenu").declarants.get("particles", [])
-)
 FIRST_PAGE = frozenset(
     {
         "declarants",
@@ -176,7 +173,7 @@ def _near_declarants(
             person["numero_fiscal"] = nf_true
         if _key(shown.get("identite", "")) != _key(true.get("identite", "")):
             person["identite"] = true["identite"]
-            person["nom"], person["prenoms"] = split_name(true["identite"], PARTICLES)
+            person["nom"], person["prenoms"] = split_name(true["identite"], _particles())
         out.append(person)
     return out
 
@@ -220,6 +217,13 @@ def verify(group: Group, views: list[PageView], ex: Extraction) -> Signed | None
     if group.kind not in signed_kinds:
         return place.mark(_report_only(code))
     return place.mark(_reconcile(group, code, ex, place))
+
+
+@derived
+def _particles() -> frozenset[str]:
+    """The name particles of the avis spec (``[declarants] particles``): "DE", "LE"..."""
+    avis = spec_for("avis_impot_revenu")
+    return frozenset(avis.declarants.get("particles", []) if avis else ())
 
 
 def _signed_kinds() -> frozenset[str]:
