@@ -14,6 +14,7 @@ from service import review_backend
 from service.agent_context import parse_typed
 from service.agent_web import app_service, checked_form, render_page, see_other
 from service.api_errors import ApiError
+from service.api_keys import Role
 from service.auth import CAN_REVIEW
 from service.backend import ID_PATTERN
 from service.review_overlay import find_document
@@ -43,19 +44,28 @@ async def _error_page(
     )
 
 
-@router.post("/dossiers/{dossier_id}/documents/{doc}/correction")
-async def correct(request: Request, dossier_id: str, doc: str) -> Response:
+async def _allowed_form(
+    request: Request, dossier_id: str, roles: frozenset[Role], refused: str
+) -> tuple[WebSession, dict[str, str]] | Response:
+    """The CSRF-checked form of an agent whose role is in ``roles``; else the page to show
+    (the sign-in or CSRF page, or the refusal ``refused``)."""
     checked = await checked_form(request)
     if isinstance(checked, HTMLResponse):
         return checked
     session, form = checked
-    if session.client.role not in CAN_REVIEW:
-        return await _error_page(
-            request,
-            session,
-            dossier_id,
-            ApiError(403, "forbidden", "Votre rôle ne permet pas de corriger."),
-        )
+    if session.client.role not in roles:
+        return await _error_page(request, session, dossier_id, ApiError(403, "forbidden", refused))
+    return session, form
+
+
+@router.post("/dossiers/{dossier_id}/documents/{doc}/correction")
+async def correct(request: Request, dossier_id: str, doc: str) -> Response:
+    allowed = await _allowed_form(
+        request, dossier_id, CAN_REVIEW, "Votre rôle ne permet pas de corriger."
+    )
+    if isinstance(allowed, Response):
+        return allowed
+    session, form = allowed
     service = app_service(request)
     name = form.get("champ", "")
     try:
@@ -81,17 +91,12 @@ async def correct(request: Request, dossier_id: str, doc: str) -> Response:
 
 @router.post("/dossiers/{dossier_id}/documents/{doc}/decision")
 async def decide(request: Request, dossier_id: str, doc: str) -> Response:
-    checked = await checked_form(request)
-    if isinstance(checked, HTMLResponse):
-        return checked
-    session, form = checked
-    if session.client.role not in CAN_REVIEW:
-        return await _error_page(
-            request,
-            session,
-            dossier_id,
-            ApiError(403, "forbidden", "Votre rôle ne permet pas de décider."),
-        )
+    allowed = await _allowed_form(
+        request, dossier_id, CAN_REVIEW, "Votre rôle ne permet pas de décider."
+    )
+    if isinstance(allowed, Response):
+        return allowed
+    session, form = allowed
     try:
         await anyio.to_thread.run_sync(
             review_backend.decide,
