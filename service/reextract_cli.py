@@ -112,7 +112,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         epilog="exemples :\n  docproc reextract --kind avis_impot_revenu --since 2025-01-01 --wait\n"
         "  docproc reextract --show LOT --json\n  docproc reextract --stop LOT\n"
         "  docproc reextract --resume LOT --wait",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument(
         "--dossier", action="append", metavar="ID", help="identifiant de dossier (répétable)"

@@ -123,7 +123,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "interrompu. Ensuite : installer la nouvelle clé et redémarrer.",
         epilog="exemple :\n  (umask 077; head -c 32 /dev/urandom | base64 > nouvelle.key)\n"
         "  docproc rotate-key --new-key-file nouvelle.key",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument(
         "--new-key-file",

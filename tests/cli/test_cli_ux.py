@@ -196,3 +196,14 @@ def test_extract_puts_the_sandbox_logger_level_back(capsys: pytest.CaptureFixtur
     assert main(["extract", "--json", "samples/asdir_2025_imposable.pdf"]) == 0
     capsys.readouterr()
     assert logger.level == before
+
+
+def test_every_subcommand_help_is_in_french() -> None:
+    """Regression: rotate-key and reextract chose argparse's own formatter and printed
+    "usage:" in English."""
+    p = parser()
+    subparsers = next(a for a in p._actions if a.choices and isinstance(a.choices, dict))
+    for name, sub in subparsers.choices.items():
+        page = sub.format_help()
+        assert page.startswith("utilisation : "), (name, page[:40])
+        assert "usage:" not in page and "show this help" not in page, name
