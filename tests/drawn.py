@@ -88,3 +88,25 @@ def assert_every_field_boxed(doc: dict[str, Any]) -> None:
         for box in prov.get("numero_fiscal_bbox") or []:
             if box is not None:
                 assert_sane(box)
+
+
+@cache
+def sample_result(name: str) -> dict[str, Any]:
+    """The contract JSON docproc gives for the sample ``name`` (read once per test run)."""
+    import json
+    from datetime import date
+
+    from docproc import qa
+    from docproc.models import Upload
+    from docproc.pipeline import extract
+    from tests.paths import SAMPLES
+
+    exp = SAMPLES / f"{name}.expected.json"
+    want = json.loads(exp.read_text(encoding="utf-8"))
+    uploads = [Upload(p.name, p.read_bytes()) for p in qa.sample_inputs(exp, want)]
+    return extract(uploads, date.fromisoformat(want["request_date"])).to_contract()
+
+
+def sample_avis(name: str) -> dict[str, Any]:
+    """The avis d'impôt of the sample ``name``, as docproc reads it."""
+    return next(d for d in sample_result(name)["documents"] if d["kind"] == "avis_impot_revenu")

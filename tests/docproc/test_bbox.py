@@ -5,10 +5,7 @@ own box."""
 from __future__ import annotations
 
 import json
-from datetime import date
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,7 +14,6 @@ from docproc.extractors.classify import classify
 from docproc.extractors.view import PageView
 from docproc.grouping import group_pages
 from docproc.models import Upload, contract_box, union_box
-from docproc.pipeline import extract
 from docproc.settings import get_settings
 from docproc.text.acquire import read_file
 from tests import drawn
@@ -29,21 +25,9 @@ TOLERANCE = 0.006
 CASES = ("avis_2025_couple_4p", "reel_avis_2025_couple_4p")
 
 
-@cache
-def _result(name: str) -> dict[str, Any]:
-    exp = SAMPLES / f"{name}.expected.json"
-    want = json.loads(exp.read_text(encoding="utf-8"))
-    uploads = [Upload(p.name, p.read_bytes()) for p in qa.sample_inputs(exp, want)]
-    return extract(uploads, date.fromisoformat(want["request_date"])).to_contract()
-
-
-def _avis(name: str) -> dict[str, Any]:
-    return next(d for d in _result(name)["documents"] if d["kind"] == "avis_impot_revenu")
-
-
 @pytest.mark.parametrize("name", CASES)
 def test_rfr_box_is_where_it_was_drawn(name: str) -> None:
-    doc = _avis(name)
+    doc = drawn.sample_avis(name)
     prov = doc["provenance"]["revenu_fiscal_reference"]
     assert prov["source"] == "text" and prov["page"] == 1
     page1 = drawn.drawn_pages(name)[("avis_impot_revenu", 1)]
@@ -57,7 +41,7 @@ def test_rfr_box_is_where_it_was_drawn(name: str) -> None:
 
 @pytest.mark.parametrize("name", CASES)
 def test_numero_fiscal_boxes_are_where_they_were_drawn(name: str) -> None:
-    doc = _avis(name)
+    doc = drawn.sample_avis(name)
     people = doc["fields"]["declarants"]
     boxes = doc["provenance"]["declarants"]["numero_fiscal_bbox"]
     assert len(boxes) == len(people)
@@ -75,7 +59,7 @@ def test_numero_fiscal_boxes_are_where_they_were_drawn(name: str) -> None:
 
 @pytest.mark.parametrize("name", CASES)
 def test_every_present_field_has_a_box(name: str) -> None:
-    for doc in _result(name)["documents"]:
+    for doc in drawn.sample_result(name)["documents"]:
         drawn.assert_every_field_boxed(doc)
 
 
@@ -89,7 +73,7 @@ def test_every_text_sample_boxes_every_field() -> None:
 def test_multi_line_values_get_the_union_box() -> None:
     """The income table spans several rows: its box holds every amount drawn in it."""
     name = "avis_2025_couple_4p"
-    doc = _avis(name)
+    doc = drawn.sample_avis(name)
     prov = doc["provenance"]["revenus"]
     page = drawn.drawn_pages(name)[("avis_impot_revenu", prov["page"])]
     for item in doc["fields"]["revenus"]:
@@ -169,7 +153,7 @@ def test_boxes_in_the_json_output_of_extract(tmp_path: Path) -> None:
 def test_address_block_box_holds_each_of_its_lines() -> None:
     """An address printed on several lines under its label: the union of those lines."""
     name = "reel_avis_2025_couple_4p"
-    doc = _avis(name)
+    doc = drawn.sample_avis(name)
     box = doc["provenance"]["adresse"]["bbox"]
     label = doc["provenance"]["adresse"]["label_bbox"]
     page1 = drawn.drawn_pages(name)[("avis_impot_revenu", 1)]
@@ -187,7 +171,7 @@ def test_address_block_box_holds_each_of_its_lines() -> None:
 
 @pytest.mark.parametrize("name", CASES)
 def test_document_twoddoc_says_where_the_code_is(name: str) -> None:
-    code = _avis(name)["twoddoc"]
+    code = drawn.sample_avis(name)["twoddoc"]
     assert code["present"] and code["page"] == 1
     want = drawn.code_box(drawn.drawn_pages(name)[("avis_impot_revenu", 1)])
     assert drawn.distance(code["bbox"], want) < TOLERANCE

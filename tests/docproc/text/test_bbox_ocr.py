@@ -4,14 +4,10 @@ value's box lies where it was drawn, within a scanner's tolerance. Also the real
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from functools import cache
-from typing import Any
 
 import pytest
 
-from docproc import qa
 from docproc.models import Upload, contract_box
 from docproc.pipeline import extract
 from docproc.settings import get_settings
@@ -28,21 +24,9 @@ CASES = ("scan_avis_2025_couple_4p", "reel_scan_avis_2025_couple_4p")
 REAL = paths.REAL
 
 
-@cache
-def _result(name: str) -> dict[str, Any]:
-    exp = SAMPLES / f"{name}.expected.json"
-    want = json.loads(exp.read_text(encoding="utf-8"))
-    uploads = [Upload(p.name, p.read_bytes()) for p in qa.sample_inputs(exp, want)]
-    return extract(uploads, date.fromisoformat(want["request_date"])).to_contract()
-
-
-def _avis(name: str) -> dict[str, Any]:
-    return next(d for d in _result(name)["documents"] if d["kind"] == "avis_impot_revenu")
-
-
 @pytest.mark.parametrize("name", CASES)
 def test_rfr_box_on_a_scan_is_where_it_was_drawn(name: str) -> None:
-    doc = _avis(name)
+    doc = drawn.sample_avis(name)
     prov = doc["provenance"]["revenu_fiscal_reference"]
     assert prov["page"] == 1
     page1 = drawn.drawn_pages(name)[("avis_impot_revenu", 1)]
@@ -58,7 +42,7 @@ def test_rfr_box_on_a_scan_is_where_it_was_drawn(name: str) -> None:
 
 @pytest.mark.parametrize("name", CASES)
 def test_numero_fiscal_boxes_on_a_scan(name: str) -> None:
-    doc = _avis(name)
+    doc = drawn.sample_avis(name)
     prov = doc["provenance"]["declarants"]
     page1 = drawn.drawn_pages(name)[("avis_impot_revenu", 1)]
     from_code = set(prov.get("numero_fiscal_from_2ddoc", []))
@@ -75,7 +59,7 @@ def test_numero_fiscal_boxes_on_a_scan(name: str) -> None:
 
 @pytest.mark.parametrize("name", CASES)
 def test_every_present_field_on_a_scan_has_a_box(name: str) -> None:
-    for doc in _result(name)["documents"]:
+    for doc in drawn.sample_result(name)["documents"]:
         drawn.assert_every_field_boxed(doc)
 
 
