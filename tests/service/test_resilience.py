@@ -28,7 +28,7 @@ def _worker_pid(job: dict[str, object], h: Harness) -> int:
 def test_worker_sigkilled_mid_job_is_rerun(
     tmp_path: Path, redis_server: RedisServer, sample_pdf: bytes
 ) -> None:
-    rounds = 20
+    rounds = 10  # each round starts a worker (pipeline and sandbox loaded): ~2 s
     with harness(tmp_path, redis_server.url, workers=2, env={"TEST_FAULT_SLEEP_S": "0.4"}) as h:
         c = h.client("pipe_a")
         dossiers = []
