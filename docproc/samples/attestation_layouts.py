@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
+from docproc.eligibility.texte import date_fr
 from docproc.samples.identities import Person
-from docproc.samples.other_layouts import Sheet, addressee, date_en_lettres, national_amount
+from docproc.samples.other_layouts import Sheet, addressee, national_amount
 from docproc.samples.page_canvas import Page
 
 
@@ -61,7 +62,7 @@ class AttestationRsa(Sheet):
             9.5,
         )
         p.text(40, 413, "à la caisse d'assurance maladie.", 9.5)
-        p.text(330, 450, f"Fait à {self.ville}, le {date_en_lettres(self.date_attestation)}", 9.5)
+        p.text(330, 450, f"Fait à {self.ville}, le {date_fr(self.date_attestation)}", 9.5)
         p.text(330, 466, "Le directeur,", 9.5)
 
     def _draw_msa(self, p: Page) -> None:

@@ -10,30 +10,10 @@ invented, numbers have valid formats (keys included where one exists).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any, ClassVar
 
 from docproc.samples.identities import Person
 from docproc.samples.page_canvas import H, Page
-
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def date_en_lettres(d: date) -> str:
-    return f"{'1er' if d.day == 1 else d.day} {MOIS[d.month - 1]} {d.year}"
 
 
 def national_amount(value: float, style: str) -> str:
