@@ -15,11 +15,9 @@ from cli.parsing import UsageError, input_file
 
 def cmd_extract(args: argparse.Namespace) -> int:
     paths = [input_file(name) for name in args.files]  # every path checked before any work
-    from docproc.sandbox import prestart
+    from docproc.sandbox_spawn import start_early
 
-    prestart(
-        warm=False
-    )  # the sandbox imports its reading stack while this process imports the rest
+    start_early()  # the sandbox's child imports its reading stack while this process goes on
     from docproc.models import Upload
     from docproc.pipeline import extract, prepare
     from docproc.progress import Progress

@@ -34,12 +34,9 @@ import contextlib
 import logging
 import os
 import pickle
-import queue
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -47,7 +44,8 @@ from docproc import sandbox_answers as answers
 from docproc.errors import DocprocError, Reason
 from docproc.models import PageText
 from docproc.sandbox_answers import render_well_formed
-from docproc.sandbox_env import caller_nice, child_environment, library_env, renice_process
+from docproc.sandbox_env import caller_nice, library_env, renice_process
+from docproc.sandbox_spawn import spawn, take_early
 from docproc.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,41 +53,6 @@ log = logging.getLogger(__name__)
 
 #: Seconds allowed for the child to import its modules and answer "ready".
 START_TIMEOUT_S = 120.0
-
-
-_SPAWNER: tuple[int, queue.Queue[tuple[Callable[[], Any], Future[Any]]]] | None = None
-_SPAWNER_LOCK = threading.Lock()
-
-
-def _spawner_loop(jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]]) -> None:
-    while True:
-        work, future = jobs.get()
-        try:
-            future.set_result(work())
-        except BaseException as exc:  # handed to the caller
-            future.set_exception(exc)
-
-
-def _popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-    """``subprocess.Popen`` from a thread that lives as long as this process.
-
-    The child's ``PR_SET_PDEATHSIG`` fires when the *thread* that forked it ends, not the
-    process: a sandbox started from a short-lived thread (the API renders page images in a
-    thread pool whose idle threads exit) would be killed with that thread."""
-    global _SPAWNER
-    if threading.current_thread() is threading.main_thread():
-        return subprocess.Popen(args, **kwargs)
-    with _SPAWNER_LOCK:
-        if _SPAWNER is None or _SPAWNER[0] != os.getpid():
-            jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
-            threading.Thread(
-                target=_spawner_loop, args=(jobs,), name="docproc-sandbox-spawner", daemon=True
-            ).start()
-            _SPAWNER = (os.getpid(), jobs)
-        jobs = _SPAWNER[1]
-    future: Future[subprocess.Popen[bytes]] = Future()
-    jobs.put((lambda: subprocess.Popen(args, **kwargs), future))
-    return future.result()
 
 
 class SandboxFailure(Exception):
@@ -153,32 +116,12 @@ class Sandbox:
             self._ready = True
 
     def _spawn(self, settings: Settings) -> None:
-        req_r, req_w = os.pipe()
-        res_r, res_w = os.pipe()
-        try:
-            self._proc = _popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "docproc.sandbox_child",
-                    str(req_r),
-                    str(res_w),
-                    str(settings.sandbox_memory_mb),
-                    "warm" if self.warm else "light",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                close_fds=True,
-                pass_fds=(req_r, res_w),
-                env=child_environment(),
-                start_new_session=False,
-            )
-        finally:
-            os.close(req_r)
-            os.close(res_w)
-        self._send = Connection(req_w, readable=False)
-        self._recv = Connection(res_r, writable=False)
+        child = take_early(settings.sandbox_memory_mb) or spawn(
+            settings.sandbox_memory_mb, self.warm
+        )
+        self._proc = child.proc
+        self._send = Connection(child.request_fd, readable=False)
+        self._recv = Connection(child.answer_fd, writable=False)
         self._memory_mb = settings.sandbox_memory_mb
         self._ready = False
         self._nice = None

@@ -135,3 +135,48 @@ def test_the_cli_imports_only_what_starting_the_sandbox_needs_first() -> None:
     )
     loaded = set(done.stdout.split())
     assert not loaded & {"json", "docproc.pipeline", "docproc.sandbox", "tomllib"}
+
+
+_EARLY_PROBE = """
+import json, sys
+from docproc.sandbox_spawn import start_early
+start_early()
+from docproc import sandbox_spawn
+early_pid = sandbox_spawn._EARLY[1].proc.pid
+before = sorted(sys.modules)
+from docproc.sandbox import get_sandbox
+from docproc.settings import get_settings
+box = get_sandbox()
+pages = box.read(open(sys.argv[1], "rb").read(), "a.pdf", "application/pdf", get_settings())
+print(json.dumps({"early": early_pid, "used": box.pid, "before": before, "pages": pages[0]}))
+"""
+
+
+def test_extract_starts_its_child_before_the_heavy_imports_and_uses_that_one() -> None:
+    """The child's start is the longest part of a cold ``extract``: it begins before the
+    pipeline, the pickled protocol or the page classes are imported, and the sandbox adopts
+    it (one child, not two)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPROC_")}
+    done = subprocess.run(
+        [sys.executable, "-c", _EARLY_PROBE, str(SAMPLES / "avis_2025_couple_4p.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+    )
+    report = json.loads(done.stdout)
+    assert report["early"] == report["used"]
+    assert report["pages"] == 4
+    heavy = {"pickle", "multiprocessing.connection", "docproc.models", "docproc.pipeline"}
+    assert not set(report["before"]) & heavy
+
+
+def test_an_early_child_with_another_memory_cap_is_stopped_not_used() -> None:
+    from docproc import sandbox_spawn
+
+    child = sandbox_spawn.spawn(512, warm=False)
+    sandbox_spawn._EARLY = (os.getpid(), child)
+    assert sandbox_spawn.take_early(1024) is None
+    assert child.proc.returncode is not None  # stopped and reaped
+    assert sandbox_spawn.take_early(512) is None  # taken once only
