@@ -67,3 +67,17 @@ def test_two_d_doc_read_on_degraded_pages(runs: dict[str, Any]) -> None:
     for r in runs["results"].values():  # untampered: no false mismatch
         for doc in r["documents"]:
             assert doc.get("twoddoc", {}).get("mismatches", []) == []
+
+
+def test_no_degraded_sample_is_taken_for_a_specimen(runs: dict[str, Any]) -> None:
+    """No sample carries a watermark: the big-text reader (run on every OCR page) must not
+    find one in a banner, a title or the paper's texture."""
+    checks = [
+        (name, n, check["ok"])
+        for name, r in runs["results"].items()
+        for n, doc in enumerate(r["documents"])
+        for check in doc.get("checks", [])
+        if check["code"] == "document.specimen"
+    ]
+    assert [c for c in checks if not c[2]] == []
+    assert len(checks) >= 20  # asked of (nearly) every document
