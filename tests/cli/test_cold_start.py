@@ -53,23 +53,27 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules), "result": js
 """
 
 
-def _extract_in_fresh_process(
-    sample: Path, trust_test_key: bool = False
-) -> tuple[set[str], dict[str, Any]]:
-    # default settings: a DOCPROC_* variable would bring pydantic in to check it
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPROC_")}
-    if trust_test_key:
-        env["DOCPROC_TRUST_TEST_2DDOC"] = "1"
+def _probe(code: str, sample: Path, **env: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter on ``sample``, with default settings (a DOCPROC_*
+    variable would bring pydantic in to check it) plus ``env``; its JSON report."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DOCPROC_")}
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(sample)],
+        [sys.executable, "-c", code, str(sample)],
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
-        env=env,
+        env={**clean, **env},
     )
-    report = json.loads(done.stdout)
-    assert report["status"] == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def _extract_in_fresh_process(
+    sample: Path, trust_test_key: bool = False
+) -> tuple[set[str], dict[str, Any]]:
+    report = _probe(_PROBE, sample, **({"DOCPROC_TRUST_TEST_2DDOC": "1"} if trust_test_key else {}))
+    assert report["status"] == 0
     tops = {name.split(".")[0] for name in report["modules"]}
     return tops, report["result"]
 
@@ -156,16 +160,7 @@ def test_extract_starts_its_child_before_the_heavy_imports_and_uses_that_one() -
     """The child's start is the longest part of a cold ``extract``: it begins before the
     pipeline, the pickled protocol or the page classes are imported, and the sandbox adopts
     it (one child, not two)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPROC_")}
-    done = subprocess.run(
-        [sys.executable, "-c", _EARLY_PROBE, str(SAMPLES / "avis_2025_couple_4p.pdf")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env=env,
-    )
-    report = json.loads(done.stdout)
+    report = _probe(_EARLY_PROBE, SAMPLES / "avis_2025_couple_4p.pdf")
     assert report["early"] == report["used"]
     assert report["pages"] == 4
     heavy = {"pickle", "multiprocessing.connection", "docproc.models", "docproc.pipeline"}
