@@ -55,9 +55,12 @@ def _key_provenance(spec: DocSpec, name: str, value: Any, view: PageView, page: 
                     view.box_in(end, m.end()) if m.end() > end else None,
                 ]
             )
-            return provenance_entry(view.page.source, page, 1.0, view.box_in(start, end), label)
+            box = view.box_in(start, end)
+            return provenance_entry(view.page.source, page, 1.0, box, label, view.page.to_file)
     if view.page.twoddoc_box is not None:
-        return provenance_entry("2ddoc", page, 1.0, view.page.twoddoc_box)
+        return provenance_entry(
+            "2ddoc", page, 1.0, view.page.twoddoc_box, to_file=view.page.to_file
+        )
     return provenance_entry(view.page.source, page, 1.0)
 
 

@@ -120,6 +120,9 @@ class PageText:
     image: Any = None  # PIL image when the page was OCR'd (kept in memory for 2D-Doc only)
     twoddoc: str | None = None  # 2D-Doc payload found on the page as it was read
     twoddoc_box: Box | None = None  # where that code is on the page (same geometry as segments)
+    #: OCR of a photo or a turned scan: the 3x3 map (row-major) from fractions of this page to
+    #: fractions of the file's image as uploaded (docproc.page_geometry); None: the same.
+    to_file: tuple[float, ...] | None = None
 
     def lines(self) -> list[Line]:
         """Group segments into lines, each sorted by x.

@@ -156,7 +156,7 @@ def run_one(exp_path: Path, report: QAReport) -> dict[str, Any]:
 
 
 #: Provenance keys copied to a mismatch's ``where``.
-WHERE_KEYS = ("source", "page", "confidence", "bbox", "label_bbox")
+WHERE_KEYS = ("source", "page", "confidence", "bbox", "label_bbox", "file_bbox", "file_label_bbox")
 
 
 def _link_page(
@@ -185,6 +185,8 @@ def _link_page(
         "page": ref.get("page") or 1,
         "bbox": where.get("bbox") if located else None,
         "label_bbox": where.get("label_bbox") if located else None,
+        # on the file as uploaded (a photo): what a thumbnail of the file itself is framed with
+        "file_bbox": where.get("file_bbox") if located else None,
         "located": located,
     }
     if pages is None or len(report.images) >= MAX_IMAGES:

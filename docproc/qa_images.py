@@ -169,9 +169,10 @@ def page_images(mismatches: list[dict[str, Any]]) -> dict[int, str]:
         ref = m.get("page_image")
         if not ref or len(out) >= MAX_IMAGES:
             continue
-        key = (str(ref["path"]), int(ref["page"]), json.dumps(ref.get("bbox")))
+        box = ref.get("file_bbox") or ref.get("bbox")  # the file's own pixels are shown
+        key = (str(ref["path"]), int(ref["page"]), json.dumps(box))
         if key not in cache:
-            cache[key] = page_thumbnail(Path(ref["path"]), int(ref["page"]), ref.get("bbox"))
+            cache[key] = page_thumbnail(Path(ref["path"]), int(ref["page"]), box)
         if cache[key]:
             out[i] = str(cache[key])
     return out

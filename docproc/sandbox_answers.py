@@ -4,6 +4,7 @@ caller makes on it before it believes any of it (allowed classes, shapes, sizes)
 from __future__ import annotations
 
 import io
+import math
 import pickle
 from typing import Any
 
@@ -128,6 +129,7 @@ def plain_pages(pages: list[PageText]) -> list[PageText]:
                 image=None,
                 twoddoc=None if p.twoddoc is None else str(p.twoddoc),
                 twoddoc_box=None if p.twoddoc_box is None else _box(p.twoddoc_box),
+                to_file=_to_file(p.to_file),
             )
         )
     return out
@@ -136,6 +138,14 @@ def plain_pages(pages: list[PageText]) -> list[PageText]:
 def _box(box: Any) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = (float(v) for v in box)
     return x0, y0, x1, y1
+
+
+def _to_file(m: Any) -> tuple[float, ...] | None:
+    """A page's map to its file: nine finite floats, or None (anything else is dropped)."""
+    if m is None or not isinstance(m, list | tuple) or len(m) != 9:
+        return None
+    values = tuple(float(v) for v in m)
+    return values if all(math.isfinite(v) for v in values) else None
 
 
 def page_pixels(pages: list[PageText]) -> list[tuple[int, int, bytes] | None]:

@@ -67,6 +67,7 @@ class Place:
 
     page: int
     box: Box | None
+    to_file: tuple[float, ...] | None = None  # the page's map to its file (an OCR'd photo)
 
     def mark(self, signed: Signed) -> Signed:
         """The document's ``twoddoc`` gains where the code is: ``page`` and ``bbox`` (when known)."""
@@ -79,7 +80,7 @@ class Place:
 
     def provenance(self) -> Provenance:
         """Provenance of a value taken from the code: the code's own box on its page."""
-        return provenance_entry("2ddoc", self.page, 1.0, self.box)
+        return provenance_entry("2ddoc", self.page, 1.0, self.box, to_file=self.to_file)
 
 
 def _payload(group: Group, views: list[PageView]) -> tuple[str, Place] | None:
@@ -91,7 +92,7 @@ def _payload(group: Group, views: list[PageView]) -> tuple[str, Place] | None:
         page = views[key.order].page
         if page.twoddoc:
             number = 1 if key.role == "first" else (key.n or 1)
-            return str(page.twoddoc), Place(number, page.twoddoc_box)
+            return str(page.twoddoc), Place(number, page.twoddoc_box, page.to_file)
     return None
 
 

@@ -152,7 +152,8 @@ def document_context(dossier_id: str, doc: dict[str, Any], dpi: int) -> dict[str
             if target is not page:
                 continue
             for key, css in (("bbox", "valeur"), ("label_bbox", "libelle")):
-                box = page_box(prov.get(key))
+                # the file's own pixels are shown: an OCR'd photo's box is taken back to them
+                box = page_box(prov.get(f"file_{key}") or prov.get(key))
                 if box is not None:
                     boxes.append(
                         {

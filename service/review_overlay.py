@@ -299,7 +299,7 @@ def overlay(
                 "machine_changed": machine_value != corr["machine_value"],
             }
             if isinstance(machine_prov, dict):
-                for key in ("page", "bbox", "label_bbox"):
+                for key in ("page", "bbox", "label_bbox", "file_bbox", "file_label_bbox"):
                     if key in machine_prov:
                         prov[key] = machine_prov[key]
             provenance[name] = prov

@@ -11,6 +11,7 @@ from typing import Any
 
 from docproc.extractors.view import PageView
 from docproc.models import Box, contract_box
+from docproc.page_geometry import map_box
 
 
 @dataclass
@@ -23,6 +24,9 @@ class Provenance:
     confidence: float | None = None
     bbox: list[float] | None = None  # where the value is, fractions of the page, origin top-left
     label_bbox: list[float] | None = None  # where its label is
+    #: OCR of a photo or a turned scan: the same two boxes on the file's image as uploaded
+    file_bbox: list[float] | None = None
+    file_label_bbox: list[float] | None = None
     ocr_corrected: bool | None = None  # an OCR misreading replaced by the signed 2D-Doc value
     printed_page: int | None = None  # … and where the misread print is
     printed_bbox: list[float] | None = None
@@ -43,6 +47,8 @@ class Provenance:
             "confidence",
             "bbox",
             "label_bbox",
+            "file_bbox",
+            "file_label_bbox",
             "ocr_corrected",
             "printed_page",
             "printed_bbox",
@@ -64,15 +70,23 @@ class Provenance:
 
 
 def provenance_entry(
-    source: str, page: int, conf: float, box: Box | None = None, label: Box | None = None
+    source: str,
+    page: int,
+    conf: float,
+    box: Box | None = None,
+    label: Box | None = None,
+    to_file: tuple[float, ...] | None = None,
 ) -> Provenance:
-    """A provenance entry: ``bbox`` and ``label_bbox`` only when known (never guessed)."""
+    """A provenance entry: ``bbox`` and ``label_bbox`` only when known (never guessed); with
+    ``to_file`` (an OCR'd photo or turned scan), the same boxes on the file as uploaded."""
     return Provenance(
         source=source,
         page=page,
         confidence=round(conf, 3),
         bbox=contract_box(box),
         label_bbox=contract_box(label),
+        file_bbox=contract_box(map_box(box, to_file)),
+        file_label_bbox=contract_box(map_box(label, to_file)),
     )
 
 
@@ -96,4 +110,6 @@ class Extraction:
         where its label was, when one was used (fractions of the page, origin top-left)."""
         self.fields[name] = value
         self.missing.pop(name, None)
-        self.provenance[name] = provenance_entry(view.page.source, page_number, conf, box, label)
+        self.provenance[name] = provenance_entry(
+            view.page.source, page_number, conf, box, label, view.page.to_file
+        )

@@ -96,7 +96,13 @@ def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cells: int) 
 
 
 def photo(img: Image.Image, seed: int) -> Image.Image:
-    """A phone photo of the page lying on a darker surface.
+    """A phone photo of the page lying on a darker surface (:func:`photo_mapped`)."""
+    return photo_mapped(img, seed)[0]
+
+
+def photo_mapped(img: Image.Image, seed: int) -> tuple[Image.Image, np.ndarray]:
+    """A phone photo of the page lying on a darker surface, and the 3x3 map from fractions
+    of the page to fractions of the photo (where the generator put each point of the page).
 
     Perspective (the phone is not parallel to the sheet), a small rotation, light that
     falls off across the sheet, the soft shadow of the phone or a hand, a vignette, a
@@ -144,6 +150,7 @@ def photo(img: Image.Image, seed: int) -> Image.Image:
     src = np.array([(0, 0), (src_w, 0), (src_w, src_h), (0, src_h)], dtype=np.float32)
     dst = np.array(corners, dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(src, dst)
+    fractions = np.diag([1.0 / out_w, 1.0 / out_h, 1.0]) @ matrix @ np.diag([src_w, src_h, 1.0])
 
     # Paper: slightly warm, never pure white.
     tint = np.array(
@@ -212,7 +219,7 @@ def photo(img: Image.Image, seed: int) -> Image.Image:
     result.load()
     result.info.pop("dpi", None)
     result.info.pop("jfif_density", None)
-    return result
+    return result, fractions / fractions[2, 2]
 
 
 #: Resolutions of a browser capture of a PDF page (zoom 75–150 % on a 96-dpi screen, roughly).

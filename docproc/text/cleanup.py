@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from docproc.page_geometry import quarter_turn
 from docproc.text.ink import erase_rules, measure_sharpness
 from docproc.text.orientation import (
     MIN_SKEW,
@@ -105,6 +106,10 @@ class Cleaned:
     source_blur: bool = False
     #: Letters far taller than the text, lined up (a watermark), or None.
     big_text: BigText | None = None
+    #: The 3x3 map from the input's pixels to ``image``'s (sheet, turns, skew, scale), and the
+    #: input's size (width, height): word boxes are taken back to the file with them.
+    file_to_page: np.ndarray | None = None
+    file_size: tuple[int, int] = (0, 0)
 
     @property
     def blank(self) -> bool:
@@ -216,6 +221,7 @@ def clean(
         found = osd(page)
         extra = found[0] if found else 0
         if extra:
+            full = quarter_turn(extra // 90, page.shape[1], page.shape[0]) @ full
             page = np.ascontiguousarray(np.rot90(page, k=extra // 90))
         rotation = (quarter + extra) % 360
         timings["osd"] = time.perf_counter() - t0
@@ -273,6 +279,8 @@ def clean(
         shaded=shaded,
         big_text=big,
         source_blur=source_blur,
+        file_to_page=full,
+        file_size=(w, h),
     )
 
 

@@ -35,6 +35,7 @@ from PIL import Image  # noqa: E402
 from docproc.errors import DocprocError, Reason, out_of_memory  # noqa: E402
 from docproc.models import Check, PageText  # noqa: E402
 from docproc.observe import observe  # noqa: E402
+from docproc.page_geometry import page_to_file  # noqa: E402
 from docproc.text import cleanup, ocr_words  # noqa: E402
 from docproc.text.images import DPI_KEY  # noqa: E402
 from docproc.text.ink import ink_rows  # noqa: E402
@@ -260,6 +261,9 @@ def _page_text(
         quality=quality,
         checks=checks,
         image=Image.fromarray(cleaned.image, "L"),
+        to_file=None
+        if cleaned.file_to_page is None
+        else page_to_file(cleaned.file_to_page, cleaned.file_size, (w, h)),
     )
 
 

@@ -228,3 +228,28 @@ def test_help_documents_exit_codes() -> None:
     proc = run_cli("qa", "--help")
     assert proc.returncode == 0
     assert "codes de sortie" in proc.stdout and "prime sur 3" in proc.stdout
+
+
+def test_thumbnail_of_a_photo_frames_the_value_on_the_photo() -> None:
+    """A report rebuilt from its JSON shows the file itself: a photo's mismatch is framed at
+    ``file_bbox`` (on the photo), not at ``bbox`` (on the flattened page OCR read)."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from docproc import qa_images
+    from tests.paths import SAMPLES
+
+    photo = sorted((SAMPLES / "photo_avis_2025_couple_4p").glob("*.jpg"))[0]
+    file_box, page_box = [0.5, 0.3, 0.7, 0.35], [0.8, 0.6, 0.9, 0.62]
+    ref = {"path": str(photo), "page": 1, "bbox": page_box, "file_bbox": file_box}
+    uri = qa_images.page_images([{"page_image": ref}])[0]
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
+    px = np.asarray(image).astype(int)
+    red = (px[:, :, 0] > 180) & (px[:, :, 1] < 60) & (px[:, :, 2] < 60)
+    ys, xs = np.nonzero(red)
+    h, w = red.shape
+    framed = [xs.min() / w, ys.min() / h, xs.max() / w, ys.max() / h]
+    assert max(abs(a - b) for a, b in zip(framed, file_box, strict=True)) < 0.02, framed

@@ -176,3 +176,31 @@ def test_session_cookie_is_sealed_and_expires() -> None:
     expired = sealer.seal({"n": "agent", "e": int(time.time()) - 1}, "session")
     assert sealer.open(expired, "session") is None
     assert "agent" not in token
+
+
+def test_agent_page_draws_a_photos_box_where_it_is_on_the_photo() -> None:
+    """The agent sees the file's own pixels: an OCR'd photo's value is framed at its
+    ``file_bbox`` (on the photo), not at its ``bbox`` (on the flattened page OCR read)."""
+    from service.agent_context import document_context
+
+    doc = {
+        "kind": "avis_impot_revenu",
+        "pages": [{"file_id": "f" * 32, "page": 1, "number": 1, "of": 1}],
+        "fields": {"revenu_fiscal_reference": 54439, "nombre_parts": 3.0},
+        "provenance": {
+            "revenu_fiscal_reference": {
+                "source": "ocr",
+                "page": 1,
+                "bbox": [0.86, 0.56, 0.92, 0.57],
+                "label_bbox": [0.52, 0.56, 0.72, 0.57],
+                "file_bbox": [0.7, 0.5, 0.8, 0.52],
+                "file_label_bbox": [0.4, 0.5, 0.6, 0.52],
+            },
+            "nombre_parts": {"source": "text", "page": 1, "bbox": [0.89, 0.58, 0.92, 0.59]},
+        },
+    }
+    boxes = document_context("d" * 32, doc, 100)["pages"][0]["boxes"]
+    where = {(b["field"], b["kind"]): (b["left"], b["top"]) for b in boxes}
+    assert where[("revenu_fiscal_reference", "valeur")] == (70.0, 50.0)
+    assert where[("revenu_fiscal_reference", "libelle")] == (40.0, 50.0)
+    assert where[("nombre_parts", "valeur")] == (89.0, 58.0)  # a text page: its only box

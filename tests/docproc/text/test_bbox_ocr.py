@@ -4,12 +4,17 @@ value's box lies where it was drawn, within a scanner's tolerance. Also the real
 
 from __future__ import annotations
 
+import io
 from datetime import date
+from typing import Any
 
 import pytest
+from PIL import Image
 
 from docproc.models import Upload, contract_box
+from docproc.page_geometry import map_box
 from docproc.pipeline import extract
+from docproc.samples import degrade
 from docproc.settings import get_settings
 from docproc.text.acquire import read_file
 from tests import drawn, paths
@@ -89,3 +94,51 @@ def test_real_page_rfr_box_is_a_small_box_right_of_its_label() -> None:
     assert label[1] < box[3] and box[1] < label[3]  # on its line
     assert box[0] > 0.5 and 0.5 < box[1] < 0.9  # in the right column, low on the page
     drawn.assert_every_field_boxed(doc)
+
+
+def _rfr_on(image: Image.Image, name: str) -> dict[str, Any]:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=90)
+    result = extract([Upload(name, buffer.getvalue())], date(2025, 10, 1)).to_contract()
+    doc = next(d for d in result["documents"] if d["kind"] == "avis_impot_revenu")
+    prov: dict[str, Any] = doc["provenance"]["revenu_fiscal_reference"]
+    assert prov["source"] == "ocr", prov
+    return prov
+
+
+def _text_layer_rfr_box() -> list[float]:
+    path = SAMPLES / "avis_2025_couple_4p.pdf"
+    doc = extract([Upload(path.name, path.read_bytes())], date(2025, 10, 1)).to_contract()
+    box: list[float] = doc["documents"][0]["provenance"]["revenu_fiscal_reference"]["bbox"]
+    return box
+
+
+def _page_one() -> Image.Image:
+    from docproc.qa_images import render_pdf_page
+
+    page = render_pdf_page((SAMPLES / "avis_2025_couple_4p.pdf").read_bytes(), 1, 200)
+    assert page is not None
+    return page
+
+
+def test_box_on_a_phone_photo_is_given_on_the_photo_as_uploaded_too() -> None:
+    """``bbox`` is on the page as OCR read it (flattened: where the generator drew the value);
+    ``file_bbox`` on the photo's own pixels, where the generator's perspective put it."""
+    drawn_box = _text_layer_rfr_box()
+    photo, to_photo = degrade.photo_mapped(_page_one(), 3)
+    prov = _rfr_on(photo, "photo.jpg")
+    assert drawn.distance(prov["bbox"], drawn_box) < TOLERANCE
+    want = map_box(drawn_box, tuple(to_photo.ravel()))
+    assert want is not None
+    assert drawn.distance(prov["file_bbox"], want) < TOLERANCE, (prov["file_bbox"], want)
+    assert drawn.distance(prov["file_bbox"], prov["bbox"]) > TOLERANCE  # not the same place
+
+
+def test_box_on_a_scan_turned_a_quarter_is_given_on_the_file_too() -> None:
+    x0, y0, x1, y1 = _text_layer_rfr_box()
+    turned = _page_one().transpose(Image.Transpose.ROTATE_90)  # counter-clockwise
+    prov = _rfr_on(turned, "turned.jpg")
+    assert drawn.distance(prov["bbox"], [x0, y0, x1, y1]) < TOLERANCE
+    # a point (x, y) of the page is at (y, 1 - x) on the turned image
+    want = [y0, 1 - x1, y1, 1 - x0]
+    assert drawn.distance(prov["file_bbox"], want) < TOLERANCE, (prov["file_bbox"], want)
