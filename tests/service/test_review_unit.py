@@ -26,6 +26,7 @@ def _doc(**extra: Any) -> dict[str, Any]:
                 "page": 1,
                 "confidence": 0.9,
                 "bbox": [0.1, 0.2, 0.3, 0.25],
+                "file_bbox": [0.15, 0.22, 0.33, 0.28],
             }
         },
         "missing_fields": {"situation_famille": "illisible"},
@@ -132,6 +133,7 @@ def test_overlay_keeps_the_stored_result_and_flags_a_new_machine_reading() -> No
     prov = out["provenance"]["revenu_fiscal_reference"]
     assert out["fields"]["revenu_fiscal_reference"] == 26000 and prov["source"] == "agent"
     assert prov["machine_value"] == 25123 and prov["bbox"] == [0.1, 0.2, 0.3, 0.25]
+    assert prov["file_bbox"] == [0.15, 0.22, 0.33, 0.28]  # the photo's box stays drawn
     assert prov["disagreement"] and not prov["machine_changed"]
     assert "situation_famille" not in out["missing_fields"]
     assert out["status"] == "rejected" and out["machine_status"] == "accepted"
