@@ -217,6 +217,9 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     ctx = build_context(settings, name)
     job_context.set_context(ctx)
     ctx.pipeline_extract()
+    # Built now, not by the first job: the metric files, the master key's sealer.
+    metrics.instruments()
+    ctx.sealing()
 
     stop = threading.Event()
     queue = JobQueue(ctx.redis, settings)
