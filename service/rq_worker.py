@@ -99,13 +99,15 @@ class DocprocWorker(SimpleWorker):
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
-        """RQ's worker heartbeat (three commands) in one round trip; and RQ beats on both sides
-        of every dequeue: the second, less than a second after the first with the same TTL
-        (the queue was not empty), is not sent."""
+        """RQ's worker heartbeat (three commands) in one round trip; and RQ beats after every
+        job, in its suspension check and on both sides of every dequeue: a beat less than a
+        second after one with the same TTL (the queue was not empty) is not sent."""
         now = time.monotonic()
         if pipeline is not None:
-            self._beat_at = -math.inf  # not sent yet: the next beat goes out
+            # RQ runs these pipelines at once (the suspension check before every dequeue, the
+            # job's start); a beat with another TTL (the job's) is followed by a default one.
             super().heartbeat(timeout, pipeline=pipeline)
+            self._beat_at = now if timeout is None else -math.inf
             return
         if timeout is None and now - self._beat_at < _RESEND_S:
             return
