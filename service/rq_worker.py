@@ -146,16 +146,23 @@ class DocprocWorker(SimpleWorker):
         it ran: then purge what RQ wrote of it (hash, result or failure record, registries), so
         that DELETE leaves nothing behind in Redis. The deletion marks the jobs it finds
         running (``queue.purge_key``, set before it looks at them)."""
-        try:
-            with self.connection.pipeline(transaction=False) as pipe:
-                super().set_state(WorkerStatus.IDLE, pipeline=pipe)
-                pipe.exists(purge_key(rq_job.id))
+        with self.connection.pipeline(transaction=False) as pipe:
+            super().set_state(WorkerStatus.IDLE, pipeline=pipe)
+            pipe.exists(purge_key(rq_job.id))
+            try:
                 marked = pipe.execute()[-1]
-            self._state_at = time.monotonic()
-            if marked:
-                ctx = job_context.get_context()
-                JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
-        except (SQLAlchemyError, RedisError) as exc:
-            log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
-            if isinstance(exc, RedisError):
+            except RedisError as exc:
+                _deferred(exc)
                 raise  # as RQ's own idle state would: the worker reconnects
+        self._state_at = time.monotonic()
+        if not marked:
+            return
+        try:
+            ctx = job_context.get_context()
+            JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
+        except (SQLAlchemyError, RedisError) as exc:
+            _deferred(exc)
+
+
+def _deferred(exc: BaseException) -> None:
+    log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
