@@ -97,18 +97,29 @@ def settle_wait(ctx: WorkerContext, files: Any) -> float:
 TEXT_KEYS = frozenset({"text", "raw_text", "page_text", "ocr_text", "segments", "lines", "words"})
 
 
-def drop_text(value: Any) -> Any:
+def _json_safe(value: Any, drop: bool) -> Any:
+    """What ``json.loads(json.dumps(value, default=str))`` gives, without the text keys when
+    ``drop``, in one walk (no JSON text built and parsed again: the result is sealed as JSON
+    next, and this runs once per job)."""
     if isinstance(value, dict):
-        return {k: drop_text(v) for k, v in value.items() if k not in TEXT_KEYS}
-    if isinstance(value, list):
-        return [drop_text(v) for v in value]
-    return value
+        return {
+            (k if isinstance(k, str) else json.dumps(k)): _json_safe(v, drop)
+            for k, v in value.items()
+            if not (drop and k in TEXT_KEYS)
+        }
+    if isinstance(value, list | tuple):
+        return [_json_safe(v, drop) for v in value]
+    if value is None or isinstance(value, str | int | float):
+        return value  # a str or int subclass (an enum member) is written as its value
+    return str(value)
 
 
 def clean_result(result: Any, ids: dict[str, str]) -> dict[str, Any]:
     """JSON-safe copy of the §3 object without any page text, with our file ids added."""
-    out: dict[str, Any] = json.loads(json.dumps(result, default=str))
-    out = {k: (drop_text(v) if k in ("files", "documents") else v) for k, v in out.items()}
+    out: dict[str, Any] = {
+        (k if isinstance(k, str) else json.dumps(k)): _json_safe(v, k in ("files", "documents"))
+        for k, v in result.items()
+    }
     for f in out.get("files", []):
         if isinstance(f, dict) and f.get("name") in ids:
             f["file_id"] = ids[f["name"]]

@@ -103,14 +103,14 @@ class JobQueue:
         A job a worker is running is left to that worker (``running_too`` is for the worker
         itself, once the job has ended): deleting its hash under RQ's feet makes RQ record a
         failure, hash and traceback included, for ``rq_failure_ttl_s``. The worker purges it
-        when the job ends (``runner.DocprocWorker``); finished jobs keep nothing
+        when the job ends (``rq_worker.DocprocWorker``); finished jobs keep nothing
         (``rq_result_ttl_s`` = 0 by default).
         """
         if not rq_ids:
             return
         if not running_too:
             # First say that these jobs are to be purged, then look at them: a job seen running
-            # below is purged by its worker once it ends (``runner.DocprocWorker``), which
+            # below is purged by its worker once it ends (``rq_worker.DocprocWorker``), which
             # looks for this mark after RQ is done with the job. One of the two sees the other.
             ttl = self.settings.job_timeout_s + 600
             marks = self.redis.pipeline(transaction=False)

@@ -26,7 +26,6 @@ import time
 from typing import Any
 
 from redis.exceptions import RedisError
-from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -38,62 +37,13 @@ from service.queue import (
     beat_presence,
     connect_redis,
     presence_key,
-    purge_key,
     reconcile,
     try_lock,
 )
+from service.rq_worker import DocprocJob, DocprocWorker
 from service.storage import open_blob_store
 
 log = logging.getLogger("docproc.worker")
-
-
-class DocprocWorker(SimpleWorker):
-    """SimpleWorker that remembers a stop request across Redis reconnections, and runs the
-    batch queue's jobs at a lower CPU priority (``batch_nice``) so that an upload being read
-    by another worker of the same host keeps the cores (the queues order who starts first;
-    this orders who gets the CPU while both run). The nice level is this thread's; the
-    sandbox child that reads the job's files takes it before each file
-    (``docproc.sandbox.Sandbox._follow_priority``), since that is where the CPU goes."""
-
-    stop_requested = False
-    #: Queue whose jobs run niced, and the nice level (0: off, or unavailable here).
-    batch_queue: str | None = None
-    batch_nice = 0
-
-    def request_stop(self, signum: Any, frame: Any) -> None:
-        DocprocWorker.stop_requested = True
-        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
-
-    def execute_job(self, job: Any, queue: Any) -> Any:
-        try:
-            if not self.batch_nice or queue.name != self.batch_queue:
-                return super().execute_job(job, queue)
-            # Linux: the nice value is per thread; jobs run in this (main) thread.
-            os.setpriority(os.PRIO_PROCESS, 0, self.batch_nice)
-            try:
-                return super().execute_job(job, queue)
-            finally:
-                try:
-                    os.setpriority(os.PRIO_PROCESS, 0, 0)
-                except OSError:
-                    DocprocWorker.batch_nice = 0
-        finally:
-            _forget_if_deleted(job)
-
-
-def _forget_if_deleted(rq_job: Any) -> None:
-    """Once RQ is done with a job whose dossier was deleted meanwhile, purge what RQ wrote of it
-    (hash, result or failure record, registries): DELETE leaves nothing behind in Redis.
-
-    The deletion marks the jobs it finds running (``queue.purge_key``, set before it looks at
-    them): one Redis round trip per job here, not a database read."""
-    try:
-        ctx = job_context.get_context()
-        if not ctx.redis.exists(purge_key(rq_job.id)):
-            return
-        JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
-    except (SQLAlchemyError, RedisError) as exc:
-        log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
 
 
 def _can_renice() -> bool:
@@ -175,6 +125,9 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     ctx = build_context(settings, name)
     job_context.set_context(ctx)
     ctx.pipeline_extract()
+    # Built now, not by the first job: the metric files, the master key's sealer.
+    metrics.instruments()
+    ctx.sealing()
 
     stop = threading.Event()
     queue = JobQueue(ctx.redis, settings)
@@ -263,6 +216,7 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
                     connection=redis,
                     name=f"{name}-{secrets.token_hex(2)}",
                     serializer=JSONSerializer,
+                    job_class=DocprocJob,
                 )
                 worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
             except RedisError as exc:

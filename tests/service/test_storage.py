@@ -262,6 +262,24 @@ def test_delete_removes_files_and_results_for_good(service: Harness, sample_pdf:
 
 
 @pytest.mark.redis
+def test_a_finished_job_leaves_nothing_of_itself_in_redis(
+    service: Harness, sample_pdf: bytes
+) -> None:
+    """``rq_result_ttl_s`` = 0: once RQ is done with a finished job, no key holds its id (its
+    hash, result, executions, registries), the dossier still there; the worker's clean-up is
+    its own (``runner.DocprocJob``), not RQ's ``Job.delete``."""
+    c = service.client("pipe_a")
+    dossier = service.new_dossier(c)
+    job = service.upload(c, dossier, "avis.pdf", sample_pdf).json()
+    assert service.wait_job(c, job["job_id"])["status"] == "finished"
+    redis = service.app.state.service.redis
+    deadline = time.monotonic() + 5
+    while leaks := [k for k, v in _redis_dump(redis) if job["job_id"].encode() in k + v]:
+        assert time.monotonic() < deadline, leaks
+        time.sleep(0.1)
+
+
+@pytest.mark.redis
 @pytest.mark.postgres
 def test_service_on_postgresql(
     tmp_path: Path, redis_server: RedisServer, postgres: PostgresServer, sample_pdf: bytes

@@ -1,0 +1,168 @@
+"""RQ's job and worker classes as our workers run them: a ``SimpleWorker`` (no fork per job,
+see ``runner``) that sends fewer Redis round trips per job than RQ's own, with the same
+effect in Redis, purges what RQ wrote of a job whose dossier was deleted while it ran, and
+runs the batch queue's jobs at a lower CPU priority.
+
+Per job, stock RQ 3 reads back a finished job's status and executions to delete it
+(``result_ttl`` 0), writes the job's heartbeat to a hash it deletes a moment later, sends its
+worker heartbeat as three commands on both sides of every dequeue, and marks the worker idle
+twice in a row. Measured by ``docproc bench --only service`` (queue overhead), these round
+trips were most of what the queue adds to a job beyond the database's claim and store.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from typing import Any
+
+from redis.exceptions import RedisError
+from rq import SimpleWorker
+from rq.job import Job as RQJob
+from rq.results import Result
+from rq.worker import WorkerStatus
+from sqlalchemy.exc import SQLAlchemyError
+
+from service import job_context
+from service.queue import JobQueue, purge_key
+
+log = logging.getLogger("docproc.worker")
+
+#: A worker heartbeat or state sent less than this long ago is not sent again unchanged.
+_RESEND_S = 1.0
+
+
+class DocprocJob(RQJob):
+    """RQ's job, cleaned up without reading anything back once it has succeeded and its result
+    is not kept (``result_ttl`` 0, our default).
+
+    RQ's ``Job.delete`` reads the job's status and, twice, its executions (five round trips);
+    here the worker deletes the current execution itself (``cleanup_execution``, in the same
+    closing transaction), and our RQ ids are never run twice (a job run again gets a new id:
+    ``queue.rq_id``), so what is left is a list of keys to delete."""
+
+    succeeded = False
+
+    def perform(self) -> Any:
+        value = super().perform()
+        self.succeeded = True
+        return value
+
+    def heartbeat(self, timestamp: Any, ttl: int, pipeline: Any = None, xx: bool = False) -> None:
+        if pipeline is None and self.succeeded and self.result_ttl == 0:
+            # The end-of-execution beat: the hash is deleted in the closing transaction.
+            self.last_heartbeat = timestamp
+            return
+        super().heartbeat(timestamp, ttl, pipeline=pipeline, xx=xx)
+
+    def cleanup(
+        self, ttl: int | None = None, pipeline: Any = None, remove_from_queue: bool = True
+    ) -> None:
+        if (
+            ttl != 0
+            or pipeline is None
+            or remove_from_queue
+            or getattr(self, "has_rate_limit", False)
+            or self.group_id
+        ):
+            super().cleanup(ttl, pipeline=pipeline, remove_from_queue=remove_from_queue)
+            return
+        pipeline.delete(
+            self.key,
+            self.dependents_key,
+            self.dependencies_key,
+            Result.get_key(self.id),  # type: ignore[no-untyped-call]
+            self.execution_registry.key,
+        )
+
+
+class DocprocWorker(SimpleWorker):
+    """SimpleWorker that remembers a stop request across Redis reconnections, and runs the
+    batch queue's jobs at a lower CPU priority (``batch_nice``) so that an upload being read
+    by another worker of the same host keeps the cores (the queues order who starts first;
+    this orders who gets the CPU while both run). The nice level is this thread's; the
+    sandbox child that reads the job's files takes it before each file
+    (``docproc.sandbox.Sandbox._follow_priority``), since that is where the CPU goes."""
+
+    stop_requested = False
+    #: Queue whose jobs run niced, and the nice level (0: off, or unavailable here).
+    batch_queue: str | None = None
+    batch_nice = 0
+    #: When a heartbeat with RQ's default TTL, and the current state, were last sent.
+    _beat_at = -math.inf
+    _state_at = -math.inf
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        DocprocWorker.stop_requested = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        """RQ's worker heartbeat (three commands) in one round trip; and RQ beats after every
+        job, in its suspension check and on both sides of every dequeue: a beat less than a
+        second after one with the same TTL (the queue was not empty) is not sent."""
+        now = time.monotonic()
+        if pipeline is not None:
+            # RQ runs these pipelines at once (the suspension check before every dequeue, the
+            # job's start); a beat with another TTL (the job's) is followed by a default one.
+            super().heartbeat(timeout, pipeline=pipeline)
+            self._beat_at = now if timeout is None else -math.inf
+            return
+        if timeout is None and now - self._beat_at < _RESEND_S:
+            return
+        with self.connection.pipeline(transaction=False) as pipe:
+            super().heartbeat(timeout, pipeline=pipe)
+            pipe.execute()
+        self._beat_at = now if timeout is None else -math.inf
+
+    def set_state(self, state: str, pipeline: Any = None) -> None:
+        now = time.monotonic()
+        if pipeline is None and state == self.get_state() and now - self._state_at < _RESEND_S:
+            return  # idle again right after a job: sent with the job's end
+        super().set_state(state, pipeline=pipeline)
+        self._state_at = now if pipeline is None else -math.inf
+
+    def execute_job(self, job: Any, queue: Any) -> None:
+        """``SimpleWorker.execute_job``, niced for the batch queue, then idle and the purge."""
+        try:
+            niced = bool(self.batch_nice) and queue.name == self.batch_queue
+            if niced:
+                # Linux: the nice value is per thread; jobs run in this (main) thread.
+                os.setpriority(os.PRIO_PROCESS, 0, self.batch_nice)
+            try:
+                self.perform_job(job, queue, self.prepare_execution(job))
+            finally:
+                if niced:
+                    try:
+                        os.setpriority(os.PRIO_PROCESS, 0, 0)
+                    except OSError:
+                        DocprocWorker.batch_nice = 0
+        finally:
+            self._idle_and_forget(job)
+
+    def _idle_and_forget(self, rq_job: Any) -> None:
+        """Idle again and, in the same round trip, whether the job's dossier was deleted while
+        it ran: then purge what RQ wrote of it (hash, result or failure record, registries), so
+        that DELETE leaves nothing behind in Redis. The deletion marks the jobs it finds
+        running (``queue.purge_key``, set before it looks at them)."""
+        with self.connection.pipeline(transaction=False) as pipe:
+            super().set_state(WorkerStatus.IDLE, pipeline=pipe)
+            pipe.exists(purge_key(rq_job.id))
+            try:
+                marked = pipe.execute()[-1]
+            except RedisError as exc:
+                _deferred(exc)
+                raise  # as RQ's own idle state would: the worker reconnects
+        self._state_at = time.monotonic()
+        if not marked:
+            return
+        try:
+            ctx = job_context.get_context()
+            JobQueue(ctx.redis, ctx.settings).delete_jobs([rq_job.id], running_too=True)
+        except (SQLAlchemyError, RedisError) as exc:
+            _deferred(exc)
+
+
+def _deferred(exc: BaseException) -> None:
+    log.warning("purge of a deleted dossier's RQ job deferred: %s", type(exc).__name__)
