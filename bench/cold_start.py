@@ -47,10 +47,14 @@ def bench_cold_start(runs: int = 15, sample: Path = COLD_START_SAMPLE) -> dict[s
 
     ``sandbox_start_*``: what the reading sandbox's child alone costs before it reads anything
     (a fresh interpreter importing its modules, pikepdf and PDFium included): every file, the
-    CLI's too, is read there, so ``ratio`` cannot go below ``ratio_sandbox_start``."""
+    CLI's too, is read there, so ``ratio`` cannot go below ``ratio_sandbox_start``.
+    ``pdf_stack_import_*``: a bare ``import pikepdf, pypdfium2`` — the two parsers every PDF
+    goes through (pikepdf's guard, then PDFium), without a line of docproc: the floor of any
+    reader that guards a PDF before PDFium opens it, in a process of its own."""
     extract = [sys.executable, "-m", "cli", "extract", str(sample), "--date", "2025-10-01"]
     bare = [sys.executable, "-c", "import pypdfium2"]
     sandbox = [sys.executable, "-c", SANDBOX_START]
+    stack = [sys.executable, "-c", "import pikepdf, pypdfium2"]
     with tempfile.TemporaryDirectory(prefix="docproc-bench-pyc-") as pyc:
         # As installed: byte-code compiled once (an installed package has its .pyc), here in a
         # private folder so that neither PYTHONDONTWRITEBYTECODE nor the tree changes the figure.
@@ -62,14 +66,21 @@ def bench_cold_start(runs: int = 15, sample: Path = COLD_START_SAMPLE) -> dict[s
         # refused on its authority before any cryptography; trusting the test authority makes
         # the run check the signature as a real avis's code would be (certificates, ECDSA).
         verified = {**env, TRUST_TEST: "1"}
-        for argv, e in ((extract, env), (extract, verified), (bare, env), (sandbox, env)):
+        for argv, e in (
+            (extract, env),
+            (extract, verified),
+            (bare, env),
+            (sandbox, env),
+            (stack, env),
+        ):
             _process_ms(argv, e)  # warm-up: file cache, .pyc
-        ours, checked, base, child = [], [], [], []
+        ours, checked, base, child, parsers = [], [], [], [], []
         for _ in range(runs):
             ours.append(_process_ms(extract, env))
             checked.append(_process_ms(extract, verified))
             base.append(_process_ms(bare, env))
             child.append(_process_ms(sandbox, env))
+            parsers.append(_process_ms(stack, env))
 
     def median(runs_: list[tuple[float, float]], i: int) -> float:
         return statistics.median(r[i] for r in runs_)
@@ -90,4 +101,6 @@ def bench_cold_start(runs: int = 15, sample: Path = COLD_START_SAMPLE) -> dict[s
         "cpu_ratio_signature_checked": round(cpu_checked / cpu_base, 2),
         "sandbox_start_median_ms": round(median(child, 0), 1),
         "ratio_sandbox_start": round(median(child, 0) / m_base, 2),
+        "pdf_stack_import_median_ms": round(median(parsers, 0), 1),
+        "ratio_pdf_stack_import": round(median(parsers, 0) / m_base, 2),
     }

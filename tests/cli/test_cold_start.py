@@ -175,3 +175,17 @@ def test_an_early_child_with_another_memory_cap_is_stopped_not_used() -> None:
     assert sandbox_spawn.take_early(1024) is None
     assert child.proc.returncode is not None  # stopped and reaped
     assert sandbox_spawn.take_early(512) is None  # taken once only
+
+
+def test_cold_start_bench_reports_its_ratios_and_the_pdf_stack_floor() -> None:
+    from bench.cold_start import bench_cold_start
+
+    out = bench_cold_start(runs=1)  # the figures themselves are the bench's, not a test's
+    for key in (
+        "ratio",
+        "ratio_signature_checked",
+        "ratio_sandbox_start",
+        "ratio_pdf_stack_import",
+    ):
+        assert out[key] > 0, key
+    assert out["target_ratio"] == 2.0 and out["met"] == (out["ratio"] <= 2.0)
