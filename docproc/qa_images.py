@@ -132,7 +132,7 @@ def page_thumbnail(path: Path, page: int, bbox: Any = None, dpi: int = IMAGE_DPI
     import base64
     import io
 
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageOps
 
     try:
         if path.suffix.lower() == ".pdf":
@@ -146,7 +146,8 @@ def page_thumbnail(path: Path, page: int, bbox: Any = None, dpi: int = IMAGE_DPI
         else:
             with Image.open(path) as source:
                 source.seek(max(0, page - 1))
-                image = source.convert("RGB")
+                # upright as the reader and the agents' pages show it (a phone's EXIF turn)
+                image = (ImageOps.exif_transpose(source) or source).convert("RGB")
                 image.thumbnail((int(8.3 * dpi * 1.5), int(11.7 * dpi * 1.5)))
     except Exception:  # a page that cannot be shown does not stop the report
         return None

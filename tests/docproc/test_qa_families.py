@@ -253,3 +253,24 @@ def test_thumbnail_of_a_photo_frames_the_value_on_the_photo() -> None:
     h, w = red.shape
     framed = [xs.min() / w, ys.min() / h, xs.max() / w, ys.max() / h]
     assert max(abs(a - b) for a, b in zip(framed, file_box, strict=True)) < 0.02, framed
+
+
+def test_thumbnail_of_a_photo_turned_by_its_exif_is_upright(tmp_path: Path) -> None:
+    """Regression: the QA thumbnail showed a phone photo as its sensor stored it (sideways),
+    while the reader, its boxes and the agents' pages use it turned by its EXIF tag."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from docproc import qa_images
+
+    upright = Image.new("RGB", (600, 850), "white")  # portrait, like a page
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90° clockwise to display"
+    path = tmp_path / "photo.jpg"
+    upright.rotate(90, expand=True).save(path, "JPEG", exif=exif)
+    uri = qa_images.page_thumbnail(path, 1)
+    assert uri is not None
+    shown = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    assert shown.width < shown.height
