@@ -25,6 +25,7 @@ from rq import SimpleWorker
 from rq.job import Job as RQJob
 from rq.job import JobStatus
 from rq.results import Result
+from rq.suspension import WORKERS_SUSPENDED
 from rq.worker import WorkerStatus
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -96,6 +97,8 @@ class DocprocWorker(SimpleWorker):
     #: When a heartbeat with RQ's default TTL, and the current state, were last sent.
     _beat_at = -math.inf
     _state_at = -math.inf
+    #: When the idle state's round trip read that workers were not suspended (``rq suspend``).
+    _resumed_at = -math.inf
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         DocprocWorker.stop_requested = True
@@ -158,6 +161,14 @@ class DocprocWorker(SimpleWorker):
             self.name,
         )
 
+    def check_for_suspension(self, burst: bool) -> None:
+        """RQ's check (a heartbeat and whether ``rq suspend`` was run, one round trip) before
+        each dequeue; after a job, both were just sent and read with the idle state."""
+        if time.monotonic() - self._resumed_at < _RESEND_S and not self._stop_requested:
+            self._resumed_at = -math.inf  # once: the next check is RQ's own
+            return
+        super().check_for_suspension(burst)
+
     def execute_job(self, job: Any, queue: Any) -> None:
         """``SimpleWorker.execute_job``, niced for the batch queue, then idle and the purge."""
         try:
@@ -184,15 +195,18 @@ class DocprocWorker(SimpleWorker):
         before it looks at them)."""
         with self.connection.pipeline(transaction=False) as pipe:
             super().set_state(WorkerStatus.IDLE, pipeline=pipe)
-            # RQ's own heartbeat() right after this method is then not sent again (< 1 s).
+            # RQ's own heartbeat() right after this method is then not sent again (< 1 s), and
+            # its suspension check before the next dequeue reads what this read.
             SimpleWorker.heartbeat(self, None, pipeline=pipe)
+            pipe.exists(WORKERS_SUSPENDED)
             pipe.exists(purge_key(rq_job.id))
             try:
-                marked = pipe.execute()[-1]
+                *_, suspended, marked = pipe.execute()
             except RedisError as exc:
                 _deferred(exc)
                 raise  # as RQ's own idle state would: the worker reconnects
         self._state_at = self._beat_at = time.monotonic()
+        self._resumed_at = -math.inf if suspended else self._beat_at
         if not marked:
             return
         try:

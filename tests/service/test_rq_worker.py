@@ -66,3 +66,28 @@ def test_same_end_state_as_rq_with_fewer_round_trips(redis_server: RedisServer) 
     assert ("rq:worker:w-TAG", [("birth", ""), ("death", "")]) not in ours  # a real comparison
     assert any(f == ("successful_job_count", "5") for _, fields in ours for f in fields)
     assert calls["ours"] < calls["stock"]
+
+
+def _suspend(url: str) -> None:
+    """A job that suspends the workers (``rq suspend``) while it runs."""
+    from rq.suspension import suspend
+
+    suspend(Redis.from_url(url, db=9))
+
+
+@pytest.mark.parametrize("worker_class", [SimpleWorker, DocprocWorker])
+def test_a_suspension_during_a_job_stops_the_next_dequeue(
+    redis_server: RedisServer, worker_class: type[SimpleWorker]
+) -> None:
+    """Our worker reads the suspension with the idle state after a job (RQ reads it before
+    the next dequeue): the job after one that ran ``rq suspend`` is not run, as with RQ's."""
+    redis = Redis.from_url(redis_server.url, db=9)
+    redis.flushdb()
+    job_class = DocprocJob if worker_class is DocprocWorker else RQJob
+    queue = Queue("q-suspend", connection=redis, serializer=JSONSerializer, job_class=job_class)
+    queue.enqueue(_suspend, redis_server.url, result_ttl=0)
+    after = queue.enqueue("os.getpid", result_ttl=0)
+    worker = worker_class([queue], connection=redis, serializer=JSONSerializer, job_class=job_class)
+    worker.work(burst=True, logging_level="WARNING")
+    assert queue.job_ids == [after.id]
+    assert redis.hget(worker.key, "successful_job_count") == b"1"
