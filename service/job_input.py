@@ -107,10 +107,15 @@ def settle_wait(ctx: WorkerContext, files: Any) -> float:
 TEXT_KEYS = frozenset({"text", "raw_text", "page_text", "ocr_text", "segments", "lines", "words"})
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def _json_safe(value: Any, drop: bool) -> Any:
     """What ``json.loads(json.dumps(value, default=str))`` gives, without the text keys when
     ``drop``, in one walk (no JSON text built and parsed again: the result is sealed as JSON
     next, and this runs once per job)."""
+    if type(value) in _LEAVES:
+        return value  # most of the tree: checked first, by exact type (an enum member is not)
     if isinstance(value, dict):
         return {
             (k if isinstance(k, str) else json.dumps(k)): _json_safe(v, drop)
