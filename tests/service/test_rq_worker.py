@@ -19,6 +19,12 @@ from tests.service.test_sealed import _redis_dump
 pytestmark = pytest.mark.redis
 
 
+def _own_db(url: str) -> str:
+    """The session's Redis server, database 9: these tests flush it and suspend its workers
+    (a URL's database beats ``Redis.from_url``'s ``db`` argument)."""
+    return url.rsplit("/", 1)[0] + "/9"
+
+
 def _run(redis: Redis, worker_class: type[SimpleWorker], tag: str, jobs: int) -> list[str]:
     job_class = DocprocJob if worker_class is DocprocWorker else RQJob
     queue = Queue(f"q-{tag}", connection=redis, serializer=JSONSerializer, job_class=job_class)
@@ -51,7 +57,7 @@ def _state(redis: Redis, tag: str) -> list[tuple[str, Any]]:
 
 
 def test_same_end_state_as_rq_with_fewer_round_trips(redis_server: RedisServer) -> None:
-    redis = Redis.from_url(redis_server.url, db=9)
+    redis = Redis.from_url(_own_db(redis_server.url))
     redis.flushdb()
     calls: dict[str, int] = {}
     for tag, worker_class in (("stock", SimpleWorker), ("ours", DocprocWorker)):
@@ -72,7 +78,7 @@ def _suspend(url: str) -> None:
     """A job that suspends the workers (``rq suspend``) while it runs."""
     from rq.suspension import suspend
 
-    suspend(Redis.from_url(url, db=9))
+    suspend(Redis.from_url(url))
 
 
 @pytest.mark.parametrize("worker_class", [SimpleWorker, DocprocWorker])
@@ -81,13 +87,18 @@ def test_a_suspension_during_a_job_stops_the_next_dequeue(
 ) -> None:
     """Our worker reads the suspension with the idle state after a job (RQ reads it before
     the next dequeue): the job after one that ran ``rq suspend`` is not run, as with RQ's."""
-    redis = Redis.from_url(redis_server.url, db=9)
+    url = _own_db(redis_server.url)
+    redis = Redis.from_url(url)
     redis.flushdb()
     job_class = DocprocJob if worker_class is DocprocWorker else RQJob
     queue = Queue("q-suspend", connection=redis, serializer=JSONSerializer, job_class=job_class)
-    queue.enqueue(_suspend, redis_server.url, result_ttl=0)
+    queue.enqueue(_suspend, url, result_ttl=0)
     after = queue.enqueue("os.getpid", result_ttl=0)
     worker = worker_class([queue], connection=redis, serializer=JSONSerializer, job_class=job_class)
-    worker.work(burst=True, logging_level="WARNING")
-    assert queue.job_ids == [after.id]
-    assert redis.hget(worker.key, "successful_job_count") == b"1"
+    try:
+        worker.work(burst=True, logging_level="WARNING")
+        assert redis.exists("rq:suspended")
+        assert queue.job_ids == [after.id]
+        assert redis.hget(worker.key, "successful_job_count") == b"1"
+    finally:
+        redis.flushdb()  # resumed: nothing else uses this database
