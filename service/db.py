@@ -179,8 +179,8 @@ BLOBS = cast(Table, Blob.__table__)
 
 def _sqlite_pragmas(synchronous: str) -> Any:
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # The driver must not open transactions behind our back: ``_sqlite_begin`` does it, so
-        # that writers take the lock up front (BEGIN IMMEDIATE) instead of failing on upgrade.
+        # The driver must not open transactions behind our back: the dialect's ``do_begin``
+        # does it (``_sqlite_engine``), so that writers take the lock up front.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         for pragma in (
@@ -196,10 +196,27 @@ def _sqlite_pragmas(synchronous: str) -> Any:
     return on_connect
 
 
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql(
-        "BEGIN IMMEDIATE" if conn.get_execution_options().get("docproc_write") else "BEGIN"
+def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
+    """An SQLite engine whose transactions start with ``begin`` (``BEGIN IMMEDIATE`` for the
+    writers' engine: they take the lock up front instead of failing on upgrade).
+
+    The BEGIN is sent by the dialect's ``do_begin`` (its errors are wrapped as SQLAlchemy's,
+    as any statement's), not by a ``begin`` event listener: an engine with a listener of its
+    own dispatches events around every statement, about a third of an empty transaction's
+    cost (measured 120 → 45 µs), twice a job."""
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=20,
+        max_overflow=40,
     )
+    event.listen(engine, "connect", _sqlite_pragmas(synchronous))
+
+    def do_begin(dbapi_connection: Any) -> None:
+        dbapi_connection.driver_connection.execute(begin)
+
+    engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
+    return engine
 
 
 class Database:
@@ -219,18 +236,12 @@ class Database:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(
-                url,
-                connect_args={"check_same_thread": False, "timeout": 30},
-                pool_size=20,
-                max_overflow=40,
-            )
-            event.listen(engine, "connect", _sqlite_pragmas("FULL" if durable else "NORMAL"))
-            event.listen(engine, "begin", _sqlite_begin)
+            synchronous = "FULL" if durable else "NORMAL"
+            self.engine: Engine = _sqlite_engine(url, synchronous, "BEGIN")
+            self.write_engine: Engine = _sqlite_engine(url, synchronous, "BEGIN IMMEDIATE")
         else:
-            engine = create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
-        self.engine: Engine = engine
-        self.write_engine: Engine = engine.execution_options(docproc_write=True)
+            self.engine = create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
+            self.write_engine = self.engine
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._lock_path: str | None = None
         self._lock_fd: int | None = None
@@ -297,6 +308,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.write_engine.dispose()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

@@ -7,7 +7,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
 
@@ -30,6 +30,16 @@ LOAD_FILES = (
 )
 
 
+class ClaimedFile(NamedTuple):
+    """A file as the claim read it (``LOAD_FILES``'s columns, read in the claim's statement)."""
+
+    id: str
+    name_sealed: bytes | None
+    wrapped_key: bytes
+    media_type: str
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class Claim:
     job_id: str
@@ -42,7 +52,7 @@ class Claim:
     generation: int = 0
     request_date: date | None = None
     data_key: bytes | None = None
-    files: tuple[Any, ...] = ()
+    files: tuple[ClaimedFile, ...] = ()
 
 
 def load(ctx: WorkerContext, claim: Claim) -> tuple[int, date, list[Any], dict[str, str]] | None:
@@ -97,10 +107,15 @@ def settle_wait(ctx: WorkerContext, files: Any) -> float:
 TEXT_KEYS = frozenset({"text", "raw_text", "page_text", "ocr_text", "segments", "lines", "words"})
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def _json_safe(value: Any, drop: bool) -> Any:
     """What ``json.loads(json.dumps(value, default=str))`` gives, without the text keys when
     ``drop``, in one walk (no JSON text built and parsed again: the result is sealed as JSON
     next, and this runs once per job)."""
+    if type(value) in _LEAVES:
+        return value  # most of the tree: checked first, by exact type (an enum member is not)
     if isinstance(value, dict):
         return {
             (k if isinstance(k, str) else json.dumps(k)): _json_safe(v, drop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, literal, or_, select, text, update
 
-from service.db import DOSSIERS, JOB_FINISHED, JOB_QUEUED, JOB_STARTED, JOBS
+from service.db import DOSSIERS, FILES, JOB_FINISHED, JOB_QUEUED, JOB_STARTED, JOBS
 
 BUSY = (
     select(literal(1))
@@ -32,9 +32,17 @@ CLAIM_READ = (
         DOSSIERS.c.request_date,
         DOSSIERS.c.data_key,
         BUSY.label("busy"),
+        # The dossier's files, one row each (``job_input.LOAD_FILES``'s columns).
+        FILES.c.id.label("file_id"),
+        FILES.c.name_sealed,
+        FILES.c.wrapped_key,
+        FILES.c.media_type,
+        FILES.c.created_at.label("file_created_at"),
     )
     .join_from(JOBS, DOSSIERS, DOSSIERS.c.id == JOBS.c.dossier_id)
+    .outerjoin(FILES, FILES.c.dossier_id == DOSSIERS.c.id)
     .where(JOBS.c.id == bindparam("job_id"))
+    .order_by(FILES.c.seq)
 )
 JOB_UPDATE = update(JOBS).where(JOBS.c.id == bindparam("b_job"))
 START = JOB_UPDATE.values(

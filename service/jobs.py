@@ -42,7 +42,7 @@ from service.db import (
     utcnow,
 )
 from service.job_context import WorkerContext, get_context
-from service.job_input import LOAD_FILES, Claim, clean_result, load
+from service.job_input import Claim, ClaimedFile, clean_result, load
 from service.storage import StorageError
 
 log = logging.getLogger("docproc.jobs")
@@ -115,7 +115,8 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
     now = utcnow()
     fresh = now - timedelta(seconds=ctx.settings.stale_after_s)
     with ctx.db.write_conn() as conn:
-        row = conn.execute(sql.CLAIM_READ, {"job_id": job_id, "fresh": fresh}).first()
+        rows = conn.execute(sql.CLAIM_READ, {"job_id": job_id, "fresh": fresh}).all()
+        row = rows[0] if rows else None
         if row is None:
             return None  # its dossier was deleted
         if row.status != JOB_QUEUED or (row.not_before is not None and row.not_before > now):
@@ -143,7 +144,6 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
         conn.execute(
             sql.START, {"b_job": job_id, "b_attempt": attempt, "b_worker": ctx.name, "b_now": now}
         )
-        files = conn.execute(LOAD_FILES, {"dossier_id": row.dossier_id}).all()
     return Claim(
         job_id,
         row.dossier_id,
@@ -153,7 +153,11 @@ def _claim(ctx: WorkerContext, job_id: str) -> Claim | None:
         row.dossier_generation,
         row.request_date,
         row.data_key,
-        tuple(files),
+        tuple(
+            ClaimedFile(r.file_id, r.name_sealed, r.wrapped_key, r.media_type, r.file_created_at)
+            for r in rows
+            if r.file_id is not None
+        ),
     )
 
 

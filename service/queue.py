@@ -21,7 +21,8 @@ from rq import Queue
 from rq.job import Job as RQJob
 from rq.job import JobStatus
 from rq.serializers import JSONSerializer
-from sqlalchemy import CursorResult, and_, or_, select, update
+from rq.utils import str_to_date
+from sqlalchemy import CursorResult, Row, and_, or_, select, update
 
 from docproc.errors import Reason
 from service.config import ServiceSettings
@@ -177,7 +178,11 @@ class ReconcileReport:
 
 
 def _enqueue_again(
-    db: Database, queue: JobQueue, job: Job, expect_status: str, extra: list[Any]
+    db: Database,
+    queue: JobQueue,
+    job: Job | Row[str, str | None, int, str],
+    expect_status: str,
+    extra: list[Any],
 ) -> bool:
     """Give the job a new RQ id in the DB (guarded against races), then push it."""
     new_rq = rq_id(job.id, job.enqueues + 1)
@@ -259,44 +264,49 @@ def reconcile(db: Database, queue: JobQueue, settings: ServiceSettings) -> Recon
                 .limit(_BATCH)
             )
         )
-        waiting = list(
-            s.scalars(
-                select(Job)
-                .where(
-                    Job.status == JOB_QUEUED,
-                    Job.rq_id.is_not(None),
-                    and_(Job.enqueued_at.is_not(None), Job.enqueued_at < lost_before),
-                )
-                .order_by(Job.enqueued_at)
-                .limit(_BATCH)
+        # Only what the check needs (up to _BATCH rows, every pass while a backlog waits).
+        waiting = s.execute(
+            select(Job.id, Job.rq_id, Job.enqueues, Job.kind)
+            .where(
+                Job.status == JOB_QUEUED,
+                Job.rq_id.is_not(None),
+                and_(Job.enqueued_at.is_not(None), Job.enqueued_at < lost_before),
             )
-        )
+            .order_by(Job.enqueued_at)
+            .limit(_BATCH)
+        ).all()
     for job in due:
         if _enqueue_again(db, queue, job, JOB_QUEUED, [Job.rq_id.is_(None)]):
             report.retries_enqueued += 1
             report.requeued_ids.append(job.id)
     if waiting:
-        fetched = RQJob.fetch_many(
-            [j.rq_id or "" for j in waiting], connection=queue.redis, serializer=JSONSerializer
-        )
-        for job, rq_job in zip(waiting, fetched, strict=True):
-            if rq_job is not None and _still_alive(rq_job, lost_before):
+        states = _rq_states(queue.redis, [j.rq_id or "" for j in waiting])
+        for row, state in zip(waiting, states, strict=True):
+            if _still_alive(*state, lost_before):
                 continue
-            if _enqueue_again(db, queue, job, JOB_QUEUED, [Job.rq_id == job.rq_id]):
+            if _enqueue_again(db, queue, row, JOB_QUEUED, [Job.rq_id == row.rq_id]):
                 report.lost_requeued += 1
-                report.requeued_ids.append(job.id)
-                log.warning("job %s missing from Redis: enqueued again", job.id)
+                report.requeued_ids.append(row.id)
+                log.warning("job %s missing from Redis: enqueued again", row.id)
     return report
 
 
-def _still_alive(rq_job: RQJob, lost_before: Any) -> bool:
-    status = rq_job.get_status(refresh=False)
-    if status not in _ALIVE:
-        return False
-    if status == JobStatus.STARTED:
+def _rq_states(redis: Redis, rq_ids: list[str]) -> list[tuple[bytes | None, bytes | None]]:
+    """Each RQ job's status and start time as its hash holds them (``None``, ``None`` when
+    the hash is gone), in one round trip: what ``Job.fetch_many`` would read of them, without
+    restoring every whole job (data, meta, dates)."""
+    with redis.pipeline(transaction=False) as pipe:
+        for rq_id_ in rq_ids:
+            pipe.hmget(RQJob.key_for(rq_id_), "status", "started_at")
+        return [(status, started) for status, started in pipe.execute()]
+
+
+def _still_alive(status: bytes | None, started: bytes | None, lost_before: Any) -> bool:
+    if status is None or status.decode() not in _ALIVE:
+        return False  # no hash (or no status: RQ reads it as "created"), finished, failed…
+    if status.decode() == JobStatus.STARTED:
         # Dequeued but never claimed in the DB: the worker died between the two.
-        started = rq_job.started_at
-        return started is None or started.replace(tzinfo=None) >= lost_before
+        return not started or str_to_date(started).replace(tzinfo=None) >= lost_before
     return True
 
 

@@ -6,8 +6,10 @@ runs the batch queue's jobs at a lower CPU priority.
 Per job, stock RQ 3 reads back a finished job's status and executions to delete it
 (``result_ttl`` 0), writes the job's heartbeat to a hash it deletes a moment later, sends its
 worker heartbeat as three commands on both sides of every dequeue, and marks the worker idle
-twice in a row. Measured by ``docproc bench --only service`` (queue overhead), these round
-trips were most of what the queue adds to a job beyond the database's claim and store.
+twice in a row; it watches and reads a finished job's dependents (ours have none) before
+closing it, and beats again right after marking the worker idle. Measured by ``docproc bench
+--only service`` (queue overhead), these round trips were most of what the queue adds to a
+job beyond the database's claim and store.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.job import Job as RQJob
+from rq.job import JobStatus
 from rq.results import Result
+from rq.suspension import WORKERS_SUSPENDED
 from rq.worker import WorkerStatus
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -93,6 +97,8 @@ class DocprocWorker(SimpleWorker):
     #: When a heartbeat with RQ's default TTL, and the current state, were last sent.
     _beat_at = -math.inf
     _state_at = -math.inf
+    #: When the idle state's round trip read that workers were not suspended (``rq suspend``).
+    _resumed_at = -math.inf
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         DocprocWorker.stop_requested = True
@@ -123,6 +129,46 @@ class DocprocWorker(SimpleWorker):
         super().set_state(state, pipeline=pipeline)
         self._state_at = now if pipeline is None else -math.inf
 
+    def handle_job_success(
+        self, job: Any, queue: Any, started_job_registry: Any, execution: Any
+    ) -> None:
+        """RQ's success handling in one round trip instead of three, when there is nothing
+        else to do than its closing transaction (no result kept, no repeat, no rate limit).
+
+        RQ watches the job's dependents and reads them before that transaction, to move
+        those whose dependencies are met; our jobs have none: ``queue.JobQueue.enqueue``, the
+        only producer of our queues, never passes ``depends_on``, and our RQ ids are our own
+        (``queue.rq_id``). The transaction is RQ's, command for command."""
+        if (
+            job.get_result_ttl(self.default_result_ttl) != 0
+            or job.repeats_left
+            or getattr(job, "has_rate_limit", False)
+        ):
+            super().handle_job_success(job, queue, started_job_registry, execution)
+            return
+        with self.connection.pipeline() as pipeline:
+            pipeline.multi()
+            self.increment_successful_job_count(pipeline=pipeline)
+            self.increment_total_working_time(job.ended_at - job.started_at, pipeline)
+            job.cleanup(0, pipeline=pipeline, remove_from_queue=False)
+            job._status = JobStatus.FINISHED
+            self.cleanup_execution(job, pipeline=pipeline, execution=execution)
+            pipeline.execute()
+        self.log.info(
+            "Successfully completed job %s in %ss on worker %s",
+            job.id,
+            job.ended_at - job.started_at,
+            self.name,
+        )
+
+    def check_for_suspension(self, burst: bool) -> None:
+        """RQ's check (a heartbeat and whether ``rq suspend`` was run, one round trip) before
+        each dequeue; after a job, both were just sent and read with the idle state."""
+        if time.monotonic() - self._resumed_at < _RESEND_S and not self._stop_requested:
+            self._resumed_at = -math.inf  # once: the next check is RQ's own
+            return
+        super().check_for_suspension(burst)
+
     def execute_job(self, job: Any, queue: Any) -> None:
         """``SimpleWorker.execute_job``, niced for the batch queue, then idle and the purge."""
         try:
@@ -142,19 +188,25 @@ class DocprocWorker(SimpleWorker):
             self._idle_and_forget(job)
 
     def _idle_and_forget(self, rq_job: Any) -> None:
-        """Idle again and, in the same round trip, whether the job's dossier was deleted while
-        it ran: then purge what RQ wrote of it (hash, result or failure record, registries), so
-        that DELETE leaves nothing behind in Redis. The deletion marks the jobs it finds
-        running (``queue.purge_key``, set before it looks at them)."""
+        """Idle again, with the worker heartbeat RQ sends after every job, and in the same
+        round trip whether the job's dossier was deleted while it ran: then purge what RQ wrote
+        of it (hash, result or failure record, registries), so that DELETE leaves nothing
+        behind in Redis. The deletion marks the jobs it finds running (``queue.purge_key``, set
+        before it looks at them)."""
         with self.connection.pipeline(transaction=False) as pipe:
             super().set_state(WorkerStatus.IDLE, pipeline=pipe)
+            # RQ's own heartbeat() right after this method is then not sent again (< 1 s), and
+            # its suspension check before the next dequeue reads what this read.
+            SimpleWorker.heartbeat(self, None, pipeline=pipe)
+            pipe.exists(WORKERS_SUSPENDED)
             pipe.exists(purge_key(rq_job.id))
             try:
-                marked = pipe.execute()[-1]
+                *_, suspended, marked = pipe.execute()
             except RedisError as exc:
                 _deferred(exc)
                 raise  # as RQ's own idle state would: the worker reconnects
-        self._state_at = time.monotonic()
+        self._state_at = self._beat_at = time.monotonic()
+        self._resumed_at = -math.inf if suspended else self._beat_at
         if not marked:
             return
         try:

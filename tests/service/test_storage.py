@@ -68,6 +68,34 @@ def test_migrations_create_the_schema_once(db: Database) -> None:
         assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
 
 
+def test_sqlite_writers_take_the_lock_at_begin_readers_do_not(tmp_path: Path) -> None:
+    """The writers' engine starts its transactions with BEGIN IMMEDIATE (the dialect's
+    ``do_begin``, no ``begin`` listener), the readers' with a plain BEGIN; a BEGIN refused
+    by a locked database is SQLAlchemy's OperationalError, as any statement's error."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    path = tmp_path / "docproc.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        assert not db.engine._has_events and not db.write_engine._has_events
+        with db.write_conn(), pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        with db.read_conn() as conn:
+            assert conn.connection.driver_connection.in_transaction
+            other.execute("BEGIN IMMEDIATE")  # a reader holds no write lock
+            with db.write_engine.connect() as writer:
+                writer.connection.driver_connection.execute("PRAGMA busy_timeout=0")
+                with pytest.raises(OperationalError, match="locked"):
+                    writer.begin()
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
+        db.dispose()
+
+
 def test_rows_results_and_cascade(db: Database) -> None:
     migrate(db)
     now = utcnow()
