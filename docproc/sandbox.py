@@ -116,9 +116,10 @@ class Sandbox:
             self._ready = True
 
     def _spawn(self, settings: Settings) -> None:
-        child = take_early(settings.sandbox_memory_mb) or spawn(
-            settings.sandbox_memory_mb, self.warm
-        )
+        early = take_early(settings.sandbox_memory_mb)
+        if early is not None:
+            self.warm = early.warm  # restarted as it was started (a worker's warm, the CLI's light)
+        child = early or spawn(settings.sandbox_memory_mb, self.warm)
         self._proc = child.proc
         self._send = Connection(child.request_fd, readable=False)
         self._recv = Connection(child.answer_fd, writable=False)
@@ -310,15 +311,3 @@ def get_sandbox() -> Sandbox:
             _SANDBOX = Sandbox()
             atexit.register(_SANDBOX.close)
         return _SANDBOX
-
-
-def prestart(settings: Settings | None = None, warm: bool = True) -> None:
-    """Start the child early, so it imports its modules while the caller imports its own.
-
-    A worker calls it at start (``warm``: OCR models loaded before the first job); the CLI
-    with ``warm=False`` (a text PDF never pays for loading Tesseract)."""
-    from docproc.settings import get_settings
-
-    settings = settings or get_settings()
-    if settings.sandbox:
-        get_sandbox().start(settings, warm=warm)

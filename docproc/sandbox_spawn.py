@@ -4,7 +4,8 @@ two pipes, forked from a thread that lives as long as this process.
 This module is light on purpose (no pickle, no ``multiprocessing``, no page classes): a
 one-shot ``docproc extract`` calls :func:`start_early` before it imports anything heavy, so
 the child's own start — the longest part of a cold run — begins as soon as the command line
-is parsed. :class:`docproc.sandbox.Sandbox` then adopts that child (:func:`take_early`)
+is parsed; a worker calls it at start with ``warm`` (OCR models loaded before the first job).
+The process's :class:`docproc.sandbox.Sandbox` then adopts that child (:func:`take_early`)
 instead of starting another one.
 """
 

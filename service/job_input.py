@@ -124,7 +124,7 @@ def _json_safe(value: Any, drop: bool) -> Any:
         }
     if isinstance(value, list | tuple):
         return [_json_safe(v, drop) for v in value]
-    if value is None or isinstance(value, str | int | float):
+    if isinstance(value, str | int | float):
         return value  # a str or int subclass (an enum member) is written as its value
     return str(value)
 

@@ -105,12 +105,12 @@ def run(settings: ServiceSettings, *, burst: bool = False) -> int:
     # Preload the PDF/OCR stack in this (long-lived) process: jobs never pay its import.
     try:
         import docproc.pipeline  # noqa: F401
-        from docproc.sandbox import prestart
+        from docproc.sandbox_spawn import start_early
         from docproc.settings import get_settings
 
         # Files are read in the sandbox process (issue 12): it loads Tesseract once, now, not
         # on the first scanned page; without the sandbox, this process reads them itself.
-        prestart(warm=True)
+        start_early(warm=True)
         if not get_settings().sandbox:
             from docproc.text.tesseract import warm_up
 
