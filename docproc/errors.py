@@ -296,6 +296,9 @@ _MEMORY_WORDS = (
     "insufficient memory",
     "failed to allocate",
     "memory allocation",
+    # dlopen under the cap (a light sandbox loading the OCR stack for its first scan): the
+    # library's segments no longer fit in the address space; glibc names no errno for it
+    "failed to map segment from shared object",
 )
 
 

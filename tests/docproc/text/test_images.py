@@ -255,3 +255,30 @@ def test_opencv_refusing_a_degenerate_image_is_still_image_unreadable(
     Image.new("L", (400, 400), 255).save(buf, "PNG")
     outcome = acquire.read_content_outcome(buf.getvalue(), "photo.png", "image/png", get_settings())
     assert outcome[0] == "err" and outcome[1] == "image.illisible"
+
+
+def test_ocr_stack_that_cannot_load_under_the_cap_is_fichier_ressources() -> None:
+    """Regression (CI, light sandbox capped at 500 MB, a scan its first file): the OCR stack is
+    loaded by the first scan, under the cap; dlopen then fails with "failed to map segment
+    from shared object", an ImportError that was reported as an internal error (interne)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import resource\n"
+        "from docproc.text import acquire\n"
+        "acquire.load_pdf_stack()\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (300 * 1024 * 1024, resource.RLIM_INFINITY))\n"
+        "def ocr_stack():\n"
+        "    from docproc.text import ocr, tesseract\n"
+        "    tesseract.warm_up()\n"
+        "    return ('ok',)\n"
+        "print(acquire.guarded_outcome(ocr_stack)[:2])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    outcome = done.stdout.strip()
+    if outcome == "('ok',)":
+        pytest.skip("the OCR stack fits in 300 MB of address space on this machine")
+    assert outcome == "('err', 'fichier.ressources')", done.stderr[-500:]
