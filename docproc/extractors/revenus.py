@@ -80,16 +80,22 @@ def _columns(
     return cols
 
 
+#: What may follow a row's label: nothing, a colon, dot leaders or the amounts — not more
+#: words ("SALAIRES, PENSIONS, RENTES NETS" is no "SALAIRES" row: left out, never misfiled).
+_AFTER_LABEL = re.compile(r"\s*(?:$|:|\.{2,}|[-−–\d€(])")
+
+
 def _row_category(folded: str, rows: dict[str, str], fuzzy: bool) -> tuple[str, int] | None:
     for label, cat in rows.items():
-        if folded.startswith(label):
+        if folded.startswith(label) and _AFTER_LABEL.match(folded, len(label)):
             return cat, len(label)
     if fuzzy:
         from rapidfuzz import fuzz  # OCR text only
 
         for label, cat in rows.items():
-            head = folded[: len(label) + 2]
-            if fuzz.ratio(label, head[: len(label)]) >= 88:
+            if fuzz.ratio(label, folded[: len(label)]) >= 88 and _AFTER_LABEL.match(
+                folded, len(label)
+            ):
                 return cat, len(label)
     return None
 

@@ -113,11 +113,20 @@ def _pdfplumber_segments(data: bytes, index: int) -> list[Segment]:
         ]
 
 
+def _glyph_by_glyph(segments: list[Segment]) -> bool:
+    """PDFium's runs are no words: letter-spaced runs ("N u m é r o"), or a run per glyph — a
+    PDF printed from a browser (Chromium's Skia places every glyph on its own, and a kerned
+    pair's boxes overlap, so that "Av" would come out as "Av Av")."""
+    spaced = sum(1 for s in segments if _LETTER_SPACED.search(s.text))
+    single = sum(1 for s in segments if len(s.text) <= 2)
+    return spaced > len(segments) // 4 or single > len(segments) // 2
+
+
 def read_text_page(data: bytes, pdf: pdfium.PdfDocument, index: int, file: str) -> PageText | None:
     """The page's text layer, or None when it has none worth reading (a scan)."""
     segments = page_segments(pdf, index)
     if sum(len(s.text) for s in segments) < MIN_TEXT_CHARS:
         return None
-    if sum(1 for s in segments if _LETTER_SPACED.search(s.text)) > len(segments) // 4:
+    if _glyph_by_glyph(segments):
         segments = _pdfplumber_segments(data, index)
     return PageText(file=file, page=index + 1, source="text", segments=segments)

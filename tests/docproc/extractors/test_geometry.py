@@ -130,22 +130,43 @@ def test_address_read_the_same_in_both_places_is_kept() -> None:
     assert _avis_fields(view).fields["adresse"] == "ESCALIER B 69003 LYON"
 
 
-def _income_table(header: list[tuple[str, float, float]]) -> Extraction:
+def _income_table(
+    header: list[tuple[str, float, float]], row: str = "Salaires, traitements", source: str = "ocr"
+) -> Extraction:
     from docproc.extractors import revenus
 
     view = _view(
         [
             ("Détail des revenus", 0.05, 0.17),
             *header,
-            ("Salaires, traitements", 0.05, 0.22),
+            (row, 0.05, 0.22),
             ("21 300", 0.53, 0.22),
             ("Revenu brut global 19 170", 0.05, 0.26),
-        ]
+        ],
+        source,
     )
     spec = next(s for s in all_specs() if s.kind == "avis_impot_revenu")
     ex = Extraction()
     revenus.extract(spec, [(view, 2)], ex)
     return ex
+
+
+COLUMNS = [("Déclarant 1", 0.50, 0.20), ("Déclarant 2", 0.62, 0.20), ("Foyer", 0.85, 0.20)]
+
+
+def test_salaires_row_of_the_2025_wording() -> None:
+    for source in ("text", "ocr"):
+        ex = _income_table(COLUMNS, "Salaires", source)
+        assert ex.fields["revenus"] == [
+            {"categorie": "salaires", "declarant": 1, "montant": 21300}
+        ], source
+
+
+def test_a_longer_label_is_never_filed_under_a_shorter_one() -> None:
+    # "Salaires, pensions, rentes nets" is no "Salaires" row: the table is left out.
+    for source in ("text", "ocr"):
+        ex = _income_table(COLUMNS, "Salaires, pensions, rentes nets", source)
+        assert "revenus" not in ex.fields and "revenus" in ex.missing, source
 
 
 def test_income_table_with_an_amount_under_no_column_is_not_given() -> None:
