@@ -64,12 +64,16 @@ def _value_below(view: PageView, fs: FieldSpec, line: int, start: int, end: int)
     within the banner's width. Only the first line under the label that has ink in that
     span is looked at, and it must hold nothing but the value."""
     x0, x1 = view.x_at(line, start), view.x_at(line, end)
+    # A label with nothing right of it heads its column: the amount may sit at the column's
+    # right edge, past the label's own end (a banner wider than its words).
+    followed = any(s.x0 >= x1 for s in view.lines[line].segments)
+    right = x1 + 0.08 if followed else 1.0
     reach = BELOW_REACH * _line_height(view, line)
     base = view.lines[line].y
     for j in range(line + 1, min(line + 4, len(view.lines))):
         if view.lines[j].y - base > reach + 0.004:
             return None
-        segs = [s for s in view.lines[j].segments if s.x1 > x0 - 0.02 and s.x0 < x1 + 0.08]
+        segs = [s for s in view.lines[j].segments if s.x1 > x0 - 0.02 and s.x0 < right]
         if not segs:
             continue
         got = _parse_segments(fs, segs)

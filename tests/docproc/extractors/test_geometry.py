@@ -38,6 +38,24 @@ def test_amount_in_the_row_under_its_banner() -> None:
     assert _avis_fields(view).fields["montant_impot"] == 1234
 
 
+def test_amount_at_the_right_edge_of_a_wide_banner() -> None:
+    # Regression (a browser-printed ASDIR): the amount is right-aligned to its banner, 14 % of
+    # the page past the end of the banner's words.
+    view = _view([("Somme qu'il vous reste à payer", 0.54, 0.163), ("0 €", 0.91, 0.187)])
+    assert _avis_fields(view).fields["montant_impot"] == 0
+
+
+def test_an_amount_under_the_next_column_is_not_the_labels() -> None:
+    view = _view(
+        [
+            ("Somme qu'il vous reste à payer", 0.20, 0.163),
+            ("Vos contacts", 0.75, 0.163),
+            ("312 €", 0.85, 0.187),
+        ]
+    )
+    assert "montant_impot" not in _avis_fields(view).fields
+
+
 def test_refund_under_its_banner_is_negative() -> None:
     view = _view([("Somme qui vous sera remboursée", 0.62, 0.350), ("312 €", 0.87, 0.375)])
     assert _avis_fields(view).fields["montant_impot"] == -312

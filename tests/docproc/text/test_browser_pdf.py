@@ -1,7 +1,7 @@
-"""An avis printed to PDF, or screenshotted, by a web browser (Debian's Chromium, through
-Playwright): the page (tests/fixtures/browser/avis_2025.html) was written by hand from the
-layout notes, not drawn by the sample generator, so a parser tuned to the generator's geometry
-fails here.
+"""An avis and an ASDIR printed to PDF, or screenshotted, by a web browser (Debian's Chromium,
+through Playwright). The pages (tests/fixtures/browser) were written by hand from the layout
+notes and the real pages' wording, not drawn by the sample generator: a parser tuned to the
+generator's geometry fails here.
 
 A browser-printed PDF is a common upload (an avis viewed in the espace particulier, then
 "Enregistrer au format PDF"). Chromium's Skia places every glyph on its own and a kerned
@@ -28,7 +28,7 @@ from tests import paths
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium")
-HTML = paths.ROOT / "tests" / "fixtures" / "browser" / "avis_2025.html"
+PAGES = paths.ROOT / "tests" / "fixtures" / "browser"
 
 #: What a reader sees on the page.
 PAGE_1 = {
@@ -53,6 +53,16 @@ PAGE_2 = {
     ],
 }
 NUMEROS = ["1234567890066", "2098765432029"]
+ASDIR = {
+    "annee_revenus": 2024,
+    "annee_avis": 2025,
+    "valant_avis_impot": True,
+    "reference_avis": "2533B65432112",
+    "revenu_fiscal_reference": 9870,
+    "nombre_parts": 1.5,
+    "date_mise_en_recouvrement": "2025-07-31",
+    "montant_impot": 0,
+}
 
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
@@ -61,8 +71,8 @@ needs_chromium = pytest.mark.skipif(
 
 
 @cache
-def _printed() -> tuple[bytes, bytes]:
-    """(PDF of both pages, PNG screenshot of page 1) as Chromium makes them."""
+def _printed(name: str = "avis_2025.html") -> tuple[bytes, bytes]:
+    """(PDF of every page, PNG screenshot of page 1) as Chromium makes them."""
     from playwright.sync_api import sync_playwright
 
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
@@ -70,7 +80,7 @@ def _printed() -> tuple[bytes, bytes]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         try:
             tab = browser.new_page(viewport={"width": 794, "height": 1123}, device_scale_factor=1.5)
-            tab.goto(HTML.as_uri())
+            tab.goto((PAGES / name).as_uri())
             pdf = tab.pdf(format="A4", print_background=True)
             png = tab.screenshot(clip={"x": 0, "y": 0, "width": 794, "height": 1123})
         finally:
@@ -121,3 +131,13 @@ def test_browser_screenshot_of_page_1_is_read_by_ocr() -> None:
     assert {k: doc["fields"].get(k) for k in PAGE_1} == PAGE_1
     assert [d["numero_fiscal"] for d in doc["fields"]["declarants"]] == NUMEROS
     assert doc["complete"] is False  # page 1 alone: the others are asked for
+
+
+@needs_chromium
+def test_browser_printed_asdir_valant_avis() -> None:
+    # Its amount is right-aligned to the banner, well past the end of the banner's words.
+    pdf, _ = _printed("asdir_2025.html")
+    doc = _document("asdir.pdf", pdf)
+    assert doc["kind"] == "asdir"
+    assert {k: doc["fields"].get(k) for k in ASDIR} == ASDIR
+    assert doc["missing_fields"] == {}
