@@ -2,7 +2,9 @@
 
 PDFium gives text runs with their boxes in about 1 ms a page; pdfplumber (pdfminer) costs
 50–90 times more (shared/reference/performance.md §1), so it is kept for the one case where
-its word clustering earns its cost: letter-spaced text layers ("N u m é r o").
+its word clustering earns its cost: letter-spaced text layers ("N u m é r o"). Runs that
+break words (a PDF printed from a browser) are replaced by words rebuilt from PDFium's own
+characters (:mod:`docproc.text.pdf_words`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pypdfium2.raw  # noqa: F401  (binds pdfium.raw)
 from docproc.errors import DocprocError, Reason, active_content_error
 from docproc.models import PageText, Segment
 from docproc.settings import Settings
+from docproc.text import pdf_words
 
 #: Fewer printable characters than this on a page means there is no usable text layer.
 MIN_TEXT_CHARS = 40
@@ -70,6 +73,8 @@ def open_pdf(data: bytes, max_pages: int, settings: Settings | None = None) -> p
 
 
 def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
+    """The page's text as segments: PDFium's runs, or — when the runs break the words (a PDF
+    printed from a browser) — the words rebuilt from its characters (:mod:`pdf_words`)."""
     page = pdf[index]
     try:
         width, height = page.get_size()
@@ -85,6 +90,8 @@ def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
                             text, left / width, 1 - top / height, right / width, 1 - bottom / height
                         )
                     )
+            if segments and pdf_words.runs_break_words(segments, textpage.get_text_range()):
+                segments = pdf_words.page_words(textpage, width, height)
         finally:
             textpage.close()
     finally:
@@ -113,20 +120,11 @@ def _pdfplumber_segments(data: bytes, index: int) -> list[Segment]:
         ]
 
 
-def _glyph_by_glyph(segments: list[Segment]) -> bool:
-    """PDFium's runs are no words: letter-spaced runs ("N u m é r o"), or a run per glyph — a
-    PDF printed from a browser (Chromium's Skia places every glyph on its own, and a kerned
-    pair's boxes overlap, so that "Av" would come out as "Av Av")."""
-    spaced = sum(1 for s in segments if _LETTER_SPACED.search(s.text))
-    single = sum(1 for s in segments if len(s.text) <= 2)
-    return spaced > len(segments) // 4 or single > len(segments) // 2
-
-
 def read_text_page(data: bytes, pdf: pdfium.PdfDocument, index: int, file: str) -> PageText | None:
     """The page's text layer, or None when it has none worth reading (a scan)."""
     segments = page_segments(pdf, index)
     if sum(len(s.text) for s in segments) < MIN_TEXT_CHARS:
         return None
-    if _glyph_by_glyph(segments):
+    if sum(1 for s in segments if _LETTER_SPACED.search(s.text)) > len(segments) // 4:
         segments = _pdfplumber_segments(data, index)
     return PageText(file=file, page=index + 1, source="text", segments=segments)
