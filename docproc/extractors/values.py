@@ -49,10 +49,19 @@ _AMOUNT = re.compile(
 )
 
 
+#: Digits right after an amount that has no currency sign: "1 0 8 7 €" is no amount of 1 €.
+_MORE_DIGITS = re.compile(rf"{_SP}*\d")
+
+
 def euros(text: str) -> tuple[int, str] | None:
-    """An amount in whole euros: '54 439 €', '54 439', '-3 125', '1 234,00'."""
-    m = _AMOUNT.match(_after_lead(text))
+    """An amount in whole euros: '54 439 €', '54 439', '-3 125', '1 234,00'. Digits that go
+    on past the amount's groups ("1 0 8 7", "12 34") make it no amount: which digits belong
+    to it cannot be told, and a wrong amount is worse than none."""
+    text = _after_lead(text)
+    m = _AMOUNT.match(text)
     if not m or not re.search(r"\d", m.group("num")):
+        return None
+    if not m.group(0).rstrip().endswith(("€", "EUR", "E")) and _MORE_DIGITS.match(text, m.end()):
         return None
     value = int(digits_only(m.group("num")))
     if m.group("sign"):

@@ -18,6 +18,8 @@ from docproc.extractors import values as v
         ("0 €", 0),
         ("5O 1OO", 50100),
         ("12345", 12345),
+        ("312 € 2025", 312),
+        (": 48 250 Nombre de parts", 48250),
     ],
 )
 def test_euros(text: str, expected: int) -> None:
@@ -27,6 +29,12 @@ def test_euros(text: str, expected: int) -> None:
 
 @pytest.mark.parametrize("text", ["", "€", "abc", ": néant"])
 def test_euros_absent(text: str) -> None:
+    assert v.euros(text) is None
+
+
+@pytest.mark.parametrize("text", ["1 0 8 7 €", "1 0 8 7", "12 34", "4 8 2 5 0", "31 200 22 400"])
+def test_digits_past_an_amount_make_it_no_amount(text: str) -> None:
+    # Regression: a browser-printed total "1 087 €" came as the runs "1" "0" "8" "7", read 1 €.
     assert v.euros(text) is None
 
 
