@@ -1,7 +1,7 @@
-"""An avis, an ASDIR and a taxe foncière printed to PDF, or screenshotted, by a web browser
-(Debian's Chromium, through Playwright). The pages (tests/fixtures/browser) were written by
-hand from the layout notes and the real pages' wording, not drawn by the sample generator: a
-parser tuned to the generator's geometry fails here.
+"""An avis, an ASDIR, a taxe foncière and a CAF letter printed to PDF, or screenshotted, by a
+web browser (Debian's Chromium, through Playwright). The pages (tests/fixtures/browser) were
+written by hand from the layout notes and the real pages' wording, not drawn by the sample
+generator: a parser tuned to the generator's geometry fails here.
 
 A browser-printed PDF is a common upload (an avis viewed in the espace particulier, then
 "Enregistrer au format PDF"). Chromium's Skia places glyphs one by one or in short kerned
@@ -187,3 +187,20 @@ def test_browser_printed_taxe_fonciere() -> None:
     assert doc["kind"] == "taxe_fonciere"
     assert doc["fields"] == TAXE_FONCIERE
     assert doc["missing_fields"] == {} and doc["status"] == "accepted"
+
+
+@needs_chromium
+def test_browser_printed_caf_letter() -> None:
+    # The beneficiary is named in the letter's sentence, under no label.
+    pdf, _ = _printed("attestation_rsa_caf.html")
+    result = extract([Upload("caf.pdf", pdf)], date(2025, 11, 20)).to_contract()
+    [doc] = result["documents"]
+    assert doc["kind"] == "attestation_rsa"
+    assert doc["fields"] == {
+        "organisme": "CAF",
+        "date_attestation": "2025-11-03",
+        "beneficiaire": "SANCHEZ INÈS",
+        "numero_allocataire": "1234567",
+        "ressources_inferieures_rsa": True,
+    }
+    assert doc["status"] == "accepted"
