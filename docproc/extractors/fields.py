@@ -68,12 +68,15 @@ def _value_below(view: PageView, fs: FieldSpec, line: int, start: int, end: int)
     # right edge, past the label's own end (a banner wider than its words).
     followed = any(s.x0 >= x1 for s in view.lines[line].segments)
     right = x1 + 0.08 if followed else 1.0
-    reach = BELOW_REACH * _line_height(view, line)
+    label_height = _line_height(view, line)
     base = view.lines[line].y
     for j in range(line + 1, min(line + 4, len(view.lines))):
-        if view.lines[j].y - base > reach + 0.004:
-            return None
         segs = [s for s in view.lines[j].segments if s.x1 > x0 - 0.02 and s.x0 < right]
+        # Reach in heights of the label or of the value, whichever is taller (a large bold
+        # amount under a small banner label sits lower).
+        height = max([label_height, *(s.y1 - s.y0 for s in segs)])
+        if view.lines[j].y - base > BELOW_REACH * height + 0.004:
+            return None
         if not segs:
             continue
         got = _parse_segments(fs, segs)

@@ -233,3 +233,21 @@ def test_amount_in_a_padded_row_under_a_small_banner_label() -> None:
     ]
     view = PageView(PageText(file="p.pdf", page=1, source="text", segments=segs))
     assert _avis_fields(view).fields["montant_impot"] == -2007
+
+
+def test_a_tall_amount_far_under_a_small_label_is_reached() -> None:
+    # Regression (a browser screenshot in 7.5-pt type, OCR): the 15-pt amount sits 5.3 label
+    # heights under its banner label; the reach counts in the amount's own height.
+    segs = [
+        Segment("Somme", 0.543, 0.179, 0.594, 0.188),
+        Segment("qu'il", 0.600, 0.179, 0.629, 0.188),
+        Segment("vous", 0.634, 0.179, 0.667, 0.188),
+        Segment("reste", 0.673, 0.179, 0.708, 0.188),
+        Segment("à", 0.714, 0.179, 0.721, 0.188),
+        Segment("payer", 0.726, 0.179, 0.766, 0.188),
+        Segment("1", 0.833, 0.221, 0.847, 0.236),
+        Segment("234", 0.859, 0.221, 0.909, 0.236),
+        Segment("€", 0.918, 0.221, 0.935, 0.236),
+    ]
+    view = PageView(PageText(file="p.png", page=1, source="ocr", segments=segs))
+    assert _avis_fields(view).fields["montant_impot"] == 1234
