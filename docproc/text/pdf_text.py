@@ -90,7 +90,10 @@ def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
                             text, left / width, 1 - top / height, right / width, 1 - bottom / height
                         )
                     )
-            if segments and pdf_words.runs_break_words(segments, textpage.get_text_range()):
+            text = textpage.get_text_range() if segments else ""
+            if text and (
+                pdf_words.runs_break_words(segments, text) or pdf_words.own_text_broken(text)
+            ):
                 segments = pdf_words.page_words(textpage, width, height)
         finally:
             textpage.close()
