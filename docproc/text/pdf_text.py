@@ -72,14 +72,42 @@ def open_pdf(data: bytes, max_pages: int, settings: Settings | None = None) -> p
     return pdf
 
 
+#: Characters looked at to tell whether a page's text is drawn at all.
+_SAMPLED = 64
+
+
+def hidden_text(textpage: pdfium.PdfTextPage) -> bool:
+    """Most of the page's characters are invisible (text render mode 3): the hidden OCR layer
+    of a scanner app or of OCRmyPDF, under a picture of the page."""
+    raw = textpage.raw
+    count = pdfium.raw.FPDFText_CountChars(raw)
+    if count == 0:
+        return False
+    step = max(1, count // _SAMPLED)
+    seen = hidden = 0
+    for i in range(0, count, step):
+        obj = pdfium.raw.FPDFText_GetTextObject(raw, i)
+        if not obj:
+            continue  # a character PDFium generated (space, line end)
+        seen += 1
+        mode = pdfium.raw.FPDFTextObj_GetTextRenderMode(obj)
+        hidden += mode == pdfium.raw.FPDF_TEXTRENDERMODE_INVISIBLE
+    return seen > 0 and hidden > 0.8 * seen
+
+
 def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
     """The page's text as segments: PDFium's runs, or — when the runs break the words (a PDF
-    printed from a browser) — the words rebuilt from its characters (:mod:`pdf_words`)."""
+    printed from a browser) — the words rebuilt from its characters (:mod:`pdf_words`). None
+    at all when the text is invisible: a scanner app's OCR laid under the picture of the page (a
+    "sandwich" PDF) is not read as text, with its misreadings at full confidence; the page
+    is then OCR'd like a scan."""
     page = pdf[index]
     try:
         width, height = page.get_size()
         textpage = page.get_textpage()
         try:
+            if hidden_text(textpage):
+                return []  # someone else's OCR under a picture of the page: read it ourselves
             segments = []
             for i in range(textpage.count_rects()):
                 left, bottom, right, top = textpage.get_rect(i)
