@@ -73,7 +73,7 @@ def open_pdf(data: bytes, max_pages: int, settings: Settings | None = None) -> p
 
 
 #: Characters looked at to tell whether a page's text is drawn at all.
-_SAMPLED = 64
+_SAMPLED = 16
 
 
 def hidden_text(textpage: pdfium.PdfTextPage) -> bool:
@@ -118,11 +118,10 @@ def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
                             text, left / width, 1 - top / height, right / width, 1 - bottom / height
                         )
                     )
-            text = textpage.get_text_range() if segments else ""
-            if text and (
-                pdf_words.runs_break_words(segments, text) or pdf_words.own_text_broken(text)
-            ):
-                segments = pdf_words.page_words(textpage, width, height)
+            if pdf_words.runs_suspect(segments):
+                text = textpage.get_text_range()
+                if pdf_words.runs_break_words(segments, text) or pdf_words.own_text_broken(text):
+                    segments = pdf_words.page_words(textpage, width, height)
         finally:
             textpage.close()
     finally:

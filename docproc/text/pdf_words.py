@@ -9,7 +9,7 @@ visible gaps and changes of line, each with the union of its characters' boxes. 
 drawn glyph by glyph even gets a PDFium line end between two letters of a word: such a line
 end is not taken when the next glyph stands right after the last one.
 
-About 0.5 ms a page: used only when the runs break words (:func:`runs_break_words`) or PDFium's
+About 0.5 ms a page: used only when many runs are a glyph or two and break words (:func:`runs_break_words`) or PDFium's
 own text has a line per glyph (:func:`own_text_broken`).
 """
 
@@ -28,6 +28,17 @@ _BREAKS = frozenset({0, 2, 9, 10, 13, 32, 0xA0, 0x202F, 0xFFFE})
 _GAP = 0.25
 #: The runs break words when more of their tokens than this are not PDFium's own.
 _BROKEN_SHARE = 0.05
+
+
+#: Runs of one or two characters: fewer than this share on any page the samples hold (at most
+#: 20 %: page numbers, "à", "€"), more on every browser-printed page seen (35 % to all).
+_SHORT_SHARE = 0.25
+
+
+def runs_suspect(runs: list[Segment]) -> bool:
+    """Cheap first look: many runs of one or two characters (then the runs are compared with
+    PDFium's own text, which costs more)."""
+    return bool(runs) and sum(1 for r in runs if len(r.text) <= 2) > _SHORT_SHARE * len(runs)
 
 
 def runs_break_words(runs: list[Segment], text: str) -> bool:
