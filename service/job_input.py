@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, select
 
 from service.db import DOSSIERS, FILES, utcnow
 from service.job_context import WorkerContext
+from service.sealed import encode
 from service.storage import StorageError
 
 #: Longest a job waits for a dossier's uploads to settle before reading it anyway.
@@ -143,3 +144,67 @@ def clean_result(result: Any, ids: dict[str, str]) -> dict[str, Any]:
             if isinstance(page, dict) and page.get("file") in ids:
                 page["file_id"] = ids[page["file"]]
     return out
+
+
+#: How a text key shows in compact JSON: absent from the encoded result, there is none to drop.
+_TEXT_MARKERS = tuple(f'"{k}":'.encode() for k in sorted(TEXT_KEYS))
+
+
+def result_json(result: Any, ids: dict[str, str]) -> bytes:
+    """``encode(clean_result(result, ids))``, the result as it is sealed: in the usual case
+    (no text key anywhere, only str file names) the pipeline's answer is encoded as it is,
+    with the file ids added to shallow copies of its files and pages, and no copy of the
+    tree is built; otherwise by ``clean_result``."""
+    with_ids = _with_ids(result, ids)
+    if with_ids is not None:
+        try:
+            plain = encode(with_ids)
+        except (TypeError, ValueError):  # a key JSON refuses: clean_result's way
+            plain = None
+        if plain is not None and not any(m in plain for m in _TEXT_MARKERS):
+            return plain
+    return encode(clean_result(result, ids))
+
+
+def _with_ids(result: Any, ids: dict[str, str]) -> dict[str, Any] | None:
+    """``result`` with ``clean_result``'s file ids added, or None when its shape is not the
+    plain one for which that is all ``clean_result`` changes."""
+    if type(result) is not dict:
+        return None
+    out = dict(result)
+    files, documents = result.get("files", []), result.get("documents", [])
+    if type(files) not in (list, tuple) or type(documents) not in (list, tuple):
+        return None
+    added = [_with_id(f, "name", ids) for f in files]
+    docs: list[Any] = []
+    for doc in documents:
+        if not isinstance(doc, dict) or "pages" not in doc:
+            docs.append(doc)
+            continue
+        pages = doc["pages"]
+        if type(doc) is not dict or type(pages) not in (list, tuple):
+            return None
+        with_pages = [_with_id(p, "file", ids) for p in pages]
+        if any(x is None for x in with_pages):
+            return None
+        docs.append({**doc, "pages": with_pages})
+    if any(x is None for x in added):
+        return None
+    if "files" in result:
+        out["files"] = added
+    if "documents" in result:
+        out["documents"] = docs
+    return out
+
+
+def _with_id(item: Any, key: str, ids: dict[str, str]) -> Any:
+    """A copy of ``item`` with its ``file_id``, ``item`` when it gets none, None when the
+    name is not a plain str (``clean_result`` would match it once made JSON-safe)."""
+    if type(item) is not dict:
+        return item if type(item) in (str, int, float, bool, type(None), list, tuple) else None
+    name = item.get(key)
+    if name is None:
+        return item
+    if type(name) is not str:
+        return None
+    return {**item, "file_id": ids[name]} if name in ids else item

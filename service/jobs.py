@@ -42,7 +42,7 @@ from service.db import (
     utcnow,
 )
 from service.job_context import WorkerContext, get_context
-from service.job_input import Claim, ClaimedFile, clean_result, load
+from service.job_input import Claim, ClaimedFile, load, result_json
 from service.storage import StorageError
 
 log = logging.getLogger("docproc.jobs")
@@ -176,7 +176,7 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
         t0 = time.perf_counter()
         result = extract(uploads, request_date).to_contract()
         ctx.last_extract_s = time.perf_counter() - t0
-        result = clean_result(result, ids)
+        stored = result_json(result, ids)
         ctx.last_pages = sum(
             int(f.get("pages") or 0) for f in result.get("files", []) if isinstance(f, dict)
         )
@@ -193,7 +193,7 @@ def _work(ctx: WorkerContext, claim: Claim) -> tuple[str, str | None, Parked]:
         log.error("job %s: extraction raised %s", claim.job_id, type(exc).__name__)
         return _fail(ctx, claim, reason)
     try:
-        parked = _store(ctx, claim, generation, result)
+        parked = _store(ctx, claim, generation, stored)
     except SQLAlchemyError as exc:
         return _retry_later(ctx, claim, _infra_reason(exc))
     return JOB_FINISHED, None, parked
@@ -239,24 +239,20 @@ def _push(ctx: WorkerContext, parked: Parked) -> None:
         queue.enqueue(job_id, enqueue_id, kind)
 
 
-def _store(ctx: WorkerContext, claim: Claim, generation: int, result: dict[str, Any]) -> Parked:
+def _store(ctx: WorkerContext, claim: Claim, generation: int, plain: bytes) -> Parked:
+    """Seal and store the result (``plain``: its JSON text, ``job_input.result_json``)."""
     now = utcnow()
     key = claim.data_key
+    place = (claim.dossier_id, "dossiers.result", claim.dossier_id)
     # Sealed with the key the claim read, before the transaction: a dossier deleted during
     # the run has no row left for any statement below to touch, so nothing of it is written.
-    sealed = (
-        ctx.sealing().seal(key, claim.dossier_id, "dossiers.result", claim.dossier_id, result)
-        if key is not None
-        else None
-    )
+    sealed = ctx.sealing().seal_encoded(key, *place, plain) if key is not None else None
     with ctx.db.write_conn() as conn:
         if sealed is None:
             key = conn.execute(sql.DATA_KEY, {"dossier_id": claim.dossier_id}).scalar()
             if key is None:
                 return []  # the dossier was deleted during the run: nothing of it is written
-            sealed = ctx.sealing().seal(
-                key, claim.dossier_id, "dossiers.result", claim.dossier_id, result
-            )
+            sealed = ctx.sealing().seal_encoded(key, *place, plain)
         conn.execute(
             sql.STORE_RESULT,
             {

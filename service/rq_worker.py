@@ -99,6 +99,8 @@ class DocprocWorker(SimpleWorker):
     _state_at = -math.inf
     #: When the idle state's round trip read that workers were not suspended (``rq suspend``).
     _resumed_at = -math.inf
+    #: (RQ id, suspended, purge mark) as read by the last success's closing transaction.
+    _closed: tuple[str, bool, bool] | None = None
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         DocprocWorker.stop_requested = True
@@ -138,7 +140,10 @@ class DocprocWorker(SimpleWorker):
         RQ watches the job's dependents and reads them before that transaction, to move
         those whose dependencies are met; our jobs have none: ``queue.JobQueue.enqueue``, the
         only producer of our queues, never passes ``depends_on``, and our RQ ids are our own
-        (``queue.rq_id``). The transaction is RQ's, command for command."""
+        (``queue.rq_id``). The transaction is RQ's, command for command, followed by the
+        worker's idle state and heartbeat and two reads (``_idle_commands``), which were a
+        round trip of their own right after it: if it fails, they are sent after the job as
+        before (``_idle_and_forget``)."""
         if (
             job.get_result_ttl(self.default_result_ttl) != 0
             or job.repeats_left
@@ -153,7 +158,11 @@ class DocprocWorker(SimpleWorker):
             job.cleanup(0, pipeline=pipeline, remove_from_queue=False)
             job._status = JobStatus.FINISHED
             self.cleanup_execution(job, pipeline=pipeline, execution=execution)
-            pipeline.execute()
+            # Then what ``_idle_and_forget`` would send in a round trip of its own after the
+            # job: appended at the end of the transaction, read when it is applied.
+            self._idle_commands(pipeline, job.id)
+            *_, suspended, marked = pipeline.execute()
+        self._closed = (job.id, bool(suspended), bool(marked))
         self.log.info(
             "Successfully completed job %s in %ss on worker %s",
             job.id,
@@ -187,24 +196,34 @@ class DocprocWorker(SimpleWorker):
         finally:
             self._idle_and_forget(job)
 
+    def _idle_commands(self, pipe: Any, rq_id: str) -> None:
+        """Idle again, with the worker heartbeat RQ sends after every job; and read whether
+        workers are suspended (``rq suspend``) and whether the job's dossier was deleted while
+        it ran (the deletion marks the jobs it finds running: ``queue.purge_key``, set before
+        it looks at them)."""
+        super().set_state(WorkerStatus.IDLE, pipeline=pipe)
+        # RQ's own heartbeat() right after the job is then not sent again (< 1 s), and its
+        # suspension check before the next dequeue reads what this read.
+        SimpleWorker.heartbeat(self, None, pipeline=pipe)
+        pipe.exists(WORKERS_SUSPENDED)
+        pipe.exists(purge_key(rq_id))
+
     def _idle_and_forget(self, rq_job: Any) -> None:
-        """Idle again, with the worker heartbeat RQ sends after every job, and in the same
-        round trip whether the job's dossier was deleted while it ran: then purge what RQ wrote
-        of it (hash, result or failure record, registries), so that DELETE leaves nothing
-        behind in Redis. The deletion marks the jobs it finds running (``queue.purge_key``, set
-        before it looks at them)."""
-        with self.connection.pipeline(transaction=False) as pipe:
-            super().set_state(WorkerStatus.IDLE, pipeline=pipe)
-            # RQ's own heartbeat() right after this method is then not sent again (< 1 s), and
-            # its suspension check before the next dequeue reads what this read.
-            SimpleWorker.heartbeat(self, None, pipeline=pipe)
-            pipe.exists(WORKERS_SUSPENDED)
-            pipe.exists(purge_key(rq_job.id))
-            try:
-                *_, suspended, marked = pipe.execute()
-            except RedisError as exc:
-                _deferred(exc)
-                raise  # as RQ's own idle state would: the worker reconnects
+        """After a job: ``_idle_commands`` (in one round trip, unless the success's closing
+        transaction carried them), then, if the job's dossier was deleted while it ran,
+        purge what RQ wrote of it (hash, result or failure record, registries), so that
+        DELETE leaves nothing behind in Redis."""
+        closed, self._closed = self._closed, None
+        if closed is not None and closed[0] == rq_job.id:
+            _, suspended, marked = closed
+        else:
+            with self.connection.pipeline(transaction=False) as pipe:
+                self._idle_commands(pipe, rq_job.id)
+                try:
+                    *_, suspended, marked = pipe.execute()
+                except RedisError as exc:
+                    _deferred(exc)
+                    raise  # as RQ's own idle state would: the worker reconnects
         self._state_at = self._beat_at = time.monotonic()
         self._resumed_at = -math.inf if suspended else self._beat_at
         if not marked:

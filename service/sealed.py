@@ -40,6 +40,11 @@ _VALUE_MAGIC = b"DPS1"
 _NONCE = 12
 
 
+def encode(value: Any) -> bytes:
+    """The JSON text a sealed value holds (``open`` reads it back with ``json.loads``)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
 class SealError(Exception):
     """A sealed value or a data key fails authentication (wrong key, wrong place, tampering)."""
 
@@ -98,7 +103,12 @@ class Sealer:
         """``value`` (JSON-able) encrypted for this place; ``None`` stays ``None``."""
         if value is None:
             return None
-        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+        return self.seal_encoded(wrapped, dossier_id, column, row_id, encode(value))
+
+    def seal_encoded(
+        self, wrapped: bytes, dossier_id: str, column: str, row_id: str, plain: bytes
+    ) -> bytes:
+        """``seal`` of a value already encoded by ``encode`` (same bytes out)."""
         nonce = secrets.token_bytes(_NONCE)
         return (
             _VALUE_MAGIC

@@ -191,6 +191,12 @@ def test_bench_service_quick() -> None:
         and latency["finished"] == latency["uploads"]
     )
     assert overhead["ratio_to_rq_noop"] > 0
+    # Interleaved rounds, each with its own ratio; every round's jobs are all in the metrics
+    # (read once the worker has exited: the last job's pipeline time was missed before).
+    assert overhead["rounds"] == 2 and "error" not in overhead, overhead
+    assert len(overhead["ratio_per_round"]) == len(overhead["rq_noop_per_round_ms"]) == 2
+    assert len(overhead["ratio_to_rq_paused_noop_per_round"]) == 2
+    assert overhead["rq_paused_noop_per_job_ms"] > 0
     e2e = out["text_avis_end_to_end"]
     assert e2e["verdicts"] == e2e["accepted"] == 20 and e2e["extrapolated_1000_avis_s"] > 0
     for phase in ("upload_to_verdict_alone", "upload_to_verdict_under_batch"):

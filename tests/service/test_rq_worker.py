@@ -102,3 +102,55 @@ def test_a_suspension_during_a_job_stops_the_next_dequeue(
         assert redis.hget(worker.key, "successful_job_count") == b"1"
     finally:
         redis.flushdb()  # resumed: nothing else uses this database
+
+
+def _mark_self(url: str) -> None:
+    """A job whose dossier is deleted while it runs: the deletion marks its RQ id."""
+    from rq import get_current_job
+
+    from service.queue import purge_key
+
+    job = get_current_job()
+    assert job is not None
+    Redis.from_url(url).set(purge_key(job.id), 1)
+
+
+def test_a_job_marked_while_it_runs_is_purged_after_it(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The purge mark is read with the idle state, now carried by the success's closing
+    transaction: the marked job's RQ records are purged, the unmarked one's are not."""
+    import service.rq_worker as rq_worker
+
+    url = _own_db(redis_server.url)
+    redis = Redis.from_url(url)
+    redis.flushdb()
+    purged: list[str] = []
+
+    class Jobs:
+        def __init__(self, *_: Any) -> None:
+            pass
+
+        def delete_jobs(self, ids: list[str], running_too: bool = False) -> None:
+            assert running_too
+            purged.extend(ids)
+
+    class Context:
+        redis, settings = None, None
+
+    monkeypatch.setattr(rq_worker, "JobQueue", Jobs)
+    monkeypatch.setattr(rq_worker.job_context, "get_context", lambda: Context())
+    queue = Queue("q-purge", connection=redis, serializer=JSONSerializer, job_class=DocprocJob)
+    marked = queue.enqueue(_mark_self, url, result_ttl=0)
+    plain = queue.enqueue("os.getpid", result_ttl=0)
+    worker = DocprocWorker(
+        [queue], connection=redis, serializer=JSONSerializer, job_class=DocprocJob
+    )
+    try:
+        worker.work(burst=True, logging_level="WARNING")
+        assert purged == [marked.id]
+        assert redis.hget(worker.key, "successful_job_count") == b"2"
+        assert redis.hget(worker.key, "state") == b"idle" or not redis.exists(worker.key)
+        assert not redis.exists(marked.key) and not redis.exists(plain.key)
+    finally:
+        redis.flushdb()
