@@ -9,8 +9,9 @@ visible gaps and changes of line, each with the union of its characters' boxes. 
 drawn glyph by glyph even gets a PDFium line end between two letters of a word: such a line
 end is not taken when the next glyph stands right after the last one.
 
-About 0.5 ms a page: used only when many runs are a glyph or two and break words (:func:`runs_break_words`) or PDFium's
-own text has a line per glyph (:func:`own_text_broken`).
+About 0.5 ms a page, spent only when many runs are a glyph or two (:func:`runs_suspect`) and
+they break words (:func:`runs_break_words`) or PDFium's own text has a line per glyph
+(:func:`own_text_broken`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ _BREAKS = frozenset({0, 2, 9, 10, 13, 32, 0xA0, 0x202F, 0xFFFE})
 _GAP = 0.25
 #: The runs break words when more of their tokens than this are not PDFium's own.
 _BROKEN_SHARE = 0.05
-
-
 #: Runs of one or two characters: fewer than this share on any page the samples hold (at most
 #: 20 %: page numbers, "à", "€"), more on every browser-printed page seen (35 % to all).
 _SHORT_SHARE = 0.25
