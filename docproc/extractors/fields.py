@@ -48,12 +48,17 @@ Read = tuple[Any, float, Box | None]
 
 
 def _parse_segments(fs: FieldSpec, segs: list[Segment]) -> Read | None:
+    """The segments' value, when they hold nothing else: an amount alone ("1 234 €"), or a
+    value in words that the type reads whole ("Non imposable"), never a sentence."""
     parse = TYPES[fs.type or "text"]
     text = " ".join(s.text for s in segs)
     got = parse(text)
     if not got:
         return None
-    value = got[0]
+    value, consumed = got
+    rest = text.replace(consumed, " ", 1)
+    if sum(ch.isalpha() for ch in rest.replace("EUR", "")) > 1:
+        return None  # a sentence, not a value alone
     if fs.sign < 0 and isinstance(value, int):
         value = -value
     return value, min((s.conf for s in segs), default=1.0), union_box(segs)
@@ -79,13 +84,7 @@ def _value_below(view: PageView, fs: FieldSpec, line: int, start: int, end: int)
             return None
         if not segs:
             continue
-        got = _parse_segments(fs, segs)
-        if got is None:
-            return None
-        value_text = " ".join(s.text for s in segs)
-        if sum(ch.isalpha() for ch in value_text.replace("EUR", "")) > 1:
-            return None  # a sentence, not an amount alone
-        return got
+        return _parse_segments(fs, segs)
     return None
 
 

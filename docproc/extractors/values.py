@@ -272,8 +272,21 @@ def code(text: str) -> tuple[str, str] | None:
     return (m.group("v"), m.group(0)) if m else None
 
 
+_NON_IMPOSABLE = re.compile(r"^NON[ \u00a0]?IMPOSABLES?\b", re.I)
+
+
+def impot(text: str) -> tuple[int, str] | None:
+    """A tax amount: euros, or "Non imposable" (secavis and the avis print it for no tax),
+    which is 0 € (contract: ``montant_impot`` is 0 when "Non imposable")."""
+    m = _NON_IMPOSABLE.match(fold(_after_lead(text)))
+    if m:
+        return 0, _after_lead(text)[: m.end()]
+    return euros(text)
+
+
 TYPES: dict[str, Callable[[str], tuple[Any, str] | None]] = {
     "euros": euros,
+    "impot": impot,
     "int": integer,
     "year": year,
     "parts": parts,

@@ -45,6 +45,22 @@ def test_amount_at_the_right_edge_of_a_wide_banner() -> None:
     assert _avis_fields(view).fields["montant_impot"] == 0
 
 
+def test_non_imposable_under_the_banner_is_no_tax() -> None:
+    # The words of a non-taxable avis under its banner: 0 €, as the contract says.
+    view = _view([("Somme qu'il vous reste à payer", 0.54, 0.163), ("Non imposable", 0.80, 0.187)])
+    assert _avis_fields(view).fields["montant_impot"] == 0
+
+
+def test_a_sentence_under_the_banner_stays_no_tax() -> None:
+    view = _view(
+        [
+            ("Somme qu'il vous reste à payer", 0.54, 0.163),
+            ("Non imposable en 2025 ici", 0.60, 0.187),
+        ]
+    )
+    assert "montant_impot" not in _avis_fields(view).fields
+
+
 def test_an_amount_under_the_next_column_is_not_the_labels() -> None:
     view = _view(
         [

@@ -38,6 +38,20 @@ def test_digits_past_an_amount_make_it_no_amount(text: str) -> None:
     assert v.euros(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(": Non imposable", 0), ("NON IMPOSABLE", 0), ("non imposable.", 0), ("1 234 €", 1234)],
+)
+def test_impot_reads_non_imposable_as_zero(text: str, expected: int) -> None:
+    got = v.impot(text)
+    assert got is not None and got[0] == expected
+
+
+def test_non_imposable_is_no_plain_amount() -> None:
+    # Only a tax takes the words: an RFR or a total never reads "Non imposable" as 0.
+    assert v.euros("Non imposable") is None
+
+
 def test_parts_are_quarters() -> None:
     assert v.parts("2,50")[0] == 2.5  # type: ignore[index]
     assert v.parts("1,25")[0] == 1.25  # type: ignore[index]
