@@ -263,12 +263,19 @@ def _chosen(views: list[tuple[PageView, int]], fs: FieldSpec, out: Extraction) -
     out.put(fs.name, best[1], best[2], best[3], best[4], best[5])
 
 
+#: Words that deny a flag's wording just before it ("NON VALANT AVIS D'IMPOT").
+_DENIED = re.compile(r"\b(?:NON|NE|PAS|SANS|N'EST)\W*$")
+
+
 def _flag(fs: FieldSpec, views: list[tuple[PageView, int]], out: Extraction) -> None:
     """True when the wording is on one of the pages (its box then), else False (no box: the
-    wording is nowhere)."""
+    wording is nowhere). The wording denied ("non valant avis d'impôt") does not count."""
     assert fs.flag is not None
     for view, number in views:
-        at = view.folded_text.find(fs.flag)
+        text = view.folded_text
+        at = text.find(fs.flag)
+        while at >= 0 and _DENIED.search(text[max(0, at - 12) : at]):
+            at = text.find(fs.flag, at + 1)
         if at >= 0:
             out.put(fs.name, True, view, 1.0, number, view.box_in(at, at + len(fs.flag)))
             return

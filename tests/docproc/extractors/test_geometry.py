@@ -267,3 +267,16 @@ def test_a_tall_amount_far_under_a_small_label_is_reached() -> None:
     ]
     view = PageView(PageText(file="p.png", page=1, source="ocr", segments=segs))
     assert _avis_fields(view).fields["montant_impot"] == 1234
+
+
+def _asdir_valant(title: str) -> object:
+    spec = next(s for s in all_specs() if s.kind == "asdir")
+    view = _view([("AVIS DE SITUATION DÉCLARATIVE ÉTABLI EN 2025", 0.2, 0.05), (title, 0.2, 0.07)])
+    return extract(spec, view, []).fields["valant_avis_impot"]
+
+
+def test_valant_avis_impot_only_when_not_denied() -> None:
+    assert _asdir_valant("VALANT AVIS D'IMPÔT") is True
+    # Regression guard: the wording denied must not accept an ASDIR as an avis.
+    assert _asdir_valant("NON VALANT AVIS D'IMPÔT") is False
+    assert _asdir_valant("Ce document, non valant avis d'impôt, ne remplace pas l'avis") is False
