@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from docproc.extractors.values import INTEGER_TYPES
 from service import review_backend, worklist
 from service.api_errors import ApiError
 from service.auth import Client
@@ -287,7 +288,7 @@ def parse_typed(kind: str, name: str, raw: str) -> Any:
     """The form's text turned into the field's JSON type (then validated by the API's rules)."""
     ftype = field_type(kind, name) or ""
     text = raw.strip()
-    if ftype in ("euros", "int", "year", "montant", "convert"):
+    if ftype in INTEGER_TYPES or ftype == "convert":
         digits = text.replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace("€", "")
         try:
             return int(digits)

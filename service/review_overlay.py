@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from docproc.extractors.values import INTEGER_TYPES
 from service.api_errors import ApiError
 
 #: Fields read from the page counters ("n/N", year markers), not from the spec's fields.
 _PAGE_KEY_TYPES = {"annee_revenus": "year", "annee_avis": "year"}
-_INT_TYPES = frozenset({"euros", "int", "year", "montant"})
+_INT_TYPES = INTEGER_TYPES
 _TEXT_MAX = 500
 _SITUATIONS = ("M", "O", "D", "C", "V")
 _REF_OK = re.compile(r"^\d{2}(?:\d{2}|2A|2B)[0-9A-Z]\d{8}$")

@@ -284,6 +284,9 @@ def impot(text: str) -> tuple[int, str] | None:
     return euros(text)
 
 
+#: The types whose values are whole numbers (the agents' corrections are checked against it).
+INTEGER_TYPES = frozenset({"euros", "impot", "int", "year", "montant"})
+
 TYPES: dict[str, Callable[[str], tuple[Any, str] | None]] = {
     "euros": euros,
     "impot": impot,
