@@ -10,6 +10,7 @@ characters (:mod:`docproc.text.pdf_words`).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw  # noqa: F401  (binds pdfium.raw)
@@ -95,12 +96,29 @@ def hidden_text(textpage: pdfium.PdfTextPage) -> bool:
     return seen > 0 and hidden > 0.8 * seen
 
 
+def _invisible_text_drawn(objects: Any, count: int, get: Any, depth: int = 0) -> bool:
+    """Whether any text object (forms included, 4 levels deep) is drawn invisible."""
+    raw = pdfium.raw
+    for i in range(count):
+        obj = get(objects, i)
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind == raw.FPDF_PAGEOBJ_TEXT:
+            if raw.FPDFTextObj_GetTextRenderMode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+                return True
+        elif kind == raw.FPDF_PAGEOBJ_FORM and depth < 4:
+            inner = raw.FPDFFormObj_CountObjects(obj)
+            if _invisible_text_drawn(obj, inner, raw.FPDFFormObj_GetObject, depth + 1):
+                return True
+    return False
+
+
 def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
     """The page's text as segments: PDFium's runs, or — when the runs break the words (a PDF
     printed from a browser) — the words rebuilt from its characters (:mod:`pdf_words`). None
     at all when the text is invisible: a scanner app's OCR laid under the picture of the page (a
     "sandwich" PDF) is not read as text, with its misreadings at full confidence; the page
-    is then OCR'd like a scan."""
+    is then OCR'd like a scan. Some invisible text among visible text (a figure laid over a
+    printed one) is left out: only what is drawn is read."""
     page = pdf[index]
     try:
         width, height = page.get_size()
@@ -108,6 +126,13 @@ def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
         try:
             if hidden_text(textpage):
                 return []  # someone else's OCR under a picture of the page: read it ourselves
+            raw = pdfium.raw
+            if _invisible_text_drawn(
+                page.raw, raw.FPDFPage_CountObjects(page.raw), raw.FPDFPage_GetObject
+            ):
+                # Some text nobody sees (under an image, or laid over the printed values):
+                # only what is drawn is read.
+                return pdf_words.page_words(textpage, width, height, visible_only=True)
             segments = []
             for i in range(textpage.count_rects()):
                 left, bottom, right, top = textpage.get_rect(i)

@@ -54,6 +54,13 @@ def runs_break_words(runs: list[Segment], text: str) -> bool:
     return broken > max(3, _BROKEN_SHARE * len(tokens))
 
 
+def _invisible(raw: Any, index: int) -> bool:
+    obj = pdfium_c.FPDFText_GetTextObject(raw, index)
+    return bool(obj) and (
+        pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+    )
+
+
 def own_text_broken(text: str) -> bool:
     """PDFium's own reading is cut too: a line per glyph ("T" "o" "t" "a" "l"), as when a
     browser draws a table's cells glyph by glyph."""
@@ -62,7 +69,9 @@ def own_text_broken(text: str) -> bool:
     return single > max(5, _BROKEN_SHARE * 4 * len(lines))
 
 
-def page_words(textpage: Any, width: float, height: float) -> list[Segment]:
+def page_words(
+    textpage: Any, width: float, height: float, visible_only: bool = False
+) -> list[Segment]:
     """The words of a text page (``pypdfium2.PdfTextPage``), boxes as fractions of the page,
     origin top-left. Characters come in the file's order; a word ends at a space, a visible
     gap or a change of line. A line end that PDFium put between two glyphs standing side by
@@ -95,6 +104,9 @@ def page_words(textpage: Any, width: float, height: float) -> list[Segment]:
             line_end = True
             continue
         if code in _BREAKS:
+            flush()
+            continue
+        if visible_only and _invisible(raw, i):
             flush()
             continue
         if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):

@@ -1,6 +1,8 @@
-"""A "sandwich" PDF: a picture of the page with an invisible text layer (text render mode 3)
-laid under it by a scanner app or OCRmyPDF. That layer is someone else's OCR: read as a text
-layer, its misreadings came out at full confidence. The page is OCR'd like a scan instead."""
+"""Text nobody sees. A "sandwich" PDF: a picture of the page with an invisible text layer
+(text render mode 3) laid under it by a scanner app or OCRmyPDF; that layer is someone else's
+OCR, and read as a text layer its misreadings came out at full confidence: the page is OCR'd
+like a scan instead. And a doctored file: an invisible figure laid over a printed one, which a
+reader of the text layer took for the value: only what is drawn is read."""
 
 from __future__ import annotations
 
@@ -73,3 +75,35 @@ def test_a_visible_text_layer_is_still_read_as_text() -> None:
     textpage.close()
     doc.close()
     assert _rfr(data)[1] == "text"
+
+
+def _overlaid() -> bytes:
+    """Page 1 of a sample drawn as text, with an invisible "12 000" laid right where its RFR
+    (54 439) is printed: a doctored file that a reader of the text layer alone would trust."""
+    doc = pypdfium2.PdfDocument(SAMPLE.read_bytes())
+    width, height = doc[0].get_size()
+    words = pdf_text.page_segments(doc, 0)
+    doc.close()
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=(width, height))
+    for hidden in (True, False):  # the hidden figure first, as a doctored file would put it
+        c.saveState()  # the render mode is graphics state: restored after the block
+        text = c.beginText()
+        text.setTextRenderMode(3 if hidden else 0)
+        for w in words:
+            if hidden and "54 439" not in w.text:
+                continue
+            text.setTextOrigin(w.x0 * width, (1 - w.y1) * height + 1)
+            text.setFont("Helvetica", max(4.0, (w.y1 - w.y0) * height * 0.8))
+            text.textOut(w.text.replace("54 439", "12 000") if hidden else w.text)
+        c.drawText(text)
+        c.restoreState()
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def test_invisible_text_laid_over_the_values_is_not_read() -> None:
+    data = _overlaid()
+    rfr, source = _rfr(data)
+    assert (rfr, source) == (RFR, "text")
