@@ -73,76 +73,71 @@ def open_pdf(data: bytes, max_pages: int, settings: Settings | None = None) -> p
     return pdf
 
 
-#: Characters looked at to tell whether a page's text is drawn at all.
-_SAMPLED = 16
-
-
-def hidden_text(textpage: pdfium.PdfTextPage) -> bool:
-    """Most of the page's characters are invisible (text render mode 3): the hidden OCR layer
-    of a scanner app or of OCRmyPDF, under a picture of the page."""
-    raw = textpage.raw
-    count = pdfium.raw.FPDFText_CountChars(raw)
-    if count == 0:
-        return False
-    step = max(1, count // _SAMPLED)
-    seen = hidden = 0
-    for i in range(0, count, step):
-        obj = pdfium.raw.FPDFText_GetTextObject(raw, i)
-        if not obj:
-            continue  # a character PDFium generated (space, line end)
-        seen += 1
-        mode = pdfium.raw.FPDFTextObj_GetTextRenderMode(obj)
-        hidden += mode == pdfium.raw.FPDF_TEXTRENDERMODE_INVISIBLE
-    return seen > 0 and hidden > 0.8 * seen
-
-
-def _invisible_text_drawn(objects: Any, count: int, get: Any, depth: int = 0) -> bool:
-    """Whether any text object (forms included, 4 levels deep) is drawn invisible."""
+def _text_objects(objects: Any, count: int, get: Any, depth: int = 0) -> tuple[int, int]:
+    """(invisible, all) text objects among ``count`` objects, forms included (4 levels)."""
     raw = pdfium.raw
+    invisible = total = 0
     for i in range(count):
         obj = get(objects, i)
         kind = raw.FPDFPageObj_GetType(obj)
         if kind == raw.FPDF_PAGEOBJ_TEXT:
-            if raw.FPDFTextObj_GetTextRenderMode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
-                return True
+            total += 1
+            invisible += raw.FPDFTextObj_GetTextRenderMode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE
         elif kind == raw.FPDF_PAGEOBJ_FORM and depth < 4:
             inner = raw.FPDFFormObj_CountObjects(obj)
-            if _invisible_text_drawn(obj, inner, raw.FPDFFormObj_GetObject, depth + 1):
-                return True
-    return False
+            n, m = _text_objects(obj, inner, raw.FPDFFormObj_GetObject, depth + 1)
+            invisible, total = invisible + n, total + m
+    return invisible, total
+
+
+def text_visibility(page: pdfium.PdfPage) -> tuple[int, int]:
+    """(invisible, all) text objects of a page (text render mode 3 is invisible)."""
+    return _text_objects(
+        page.raw, pdfium.raw.FPDFPage_CountObjects(page.raw), pdfium.raw.FPDFPage_GetObject
+    )
+
+
+def _mostly(invisible: int, total: int) -> bool:
+    return total > 0 and invisible > 0.8 * total
+
+
+def hidden_text(page: pdfium.PdfPage) -> bool:
+    """Most of the page's text is invisible: the hidden OCR layer of a scanner app or of
+    OCRmyPDF, under a picture of the page."""
+    return _mostly(*text_visibility(page))
+
+
+def runs(textpage: pdfium.PdfTextPage, width: float, height: float) -> list[Segment]:
+    """PDFium's runs of a text page (``FPDFText_CountRects``), boxes as fractions of the page."""
+    out = []
+    for i in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(i)
+        text = textpage.get_text_bounded(left, bottom, right, top).strip()
+        if text:
+            out.append(
+                Segment(text, left / width, 1 - top / height, right / width, 1 - bottom / height)
+            )
+    return out
 
 
 def page_segments(pdf: pdfium.PdfDocument, index: int) -> list[Segment]:
     """The page's text as segments: PDFium's runs, or — when the runs break the words (a PDF
-    printed from a browser) — the words rebuilt from its characters (:mod:`pdf_words`). None
-    at all when the text is invisible: a scanner app's OCR laid under the picture of the page (a
-    "sandwich" PDF) is not read as text, with its misreadings at full confidence; the page
-    is then OCR'd like a scan. Some invisible text among visible text (a figure laid over a
-    printed one) is left out: only what is drawn is read."""
+    printed from a browser) — the words rebuilt from its characters (:mod:`pdf_words`). No
+    segments at all when most of the text is invisible: a scanner app's OCR laid under the
+    picture of the page (a "sandwich" PDF) is not read as text, with its misreadings at full
+    confidence; the page is then OCR'd like a scan. Some invisible text among visible text (a
+    figure laid over a printed one) is left out: only what is drawn is read."""
     page = pdf[index]
     try:
         width, height = page.get_size()
+        invisible, total = text_visibility(page)
+        if _mostly(invisible, total):
+            return []  # someone else's OCR under a picture of the page: read it ourselves
         textpage = page.get_textpage()
         try:
-            if hidden_text(textpage):
-                return []  # someone else's OCR under a picture of the page: read it ourselves
-            raw = pdfium.raw
-            if _invisible_text_drawn(
-                page.raw, raw.FPDFPage_CountObjects(page.raw), raw.FPDFPage_GetObject
-            ):
-                # Some text nobody sees (under an image, or laid over the printed values):
-                # only what is drawn is read.
+            if invisible:
                 return pdf_words.page_words(textpage, width, height, visible_only=True)
-            segments = []
-            for i in range(textpage.count_rects()):
-                left, bottom, right, top = textpage.get_rect(i)
-                text = textpage.get_text_bounded(left, bottom, right, top).strip()
-                if text:
-                    segments.append(
-                        Segment(
-                            text, left / width, 1 - top / height, right / width, 1 - bottom / height
-                        )
-                    )
+            segments = runs(textpage, width, height)
             if pdf_words.runs_suspect(segments):
                 text = textpage.get_text_range()
                 if pdf_words.runs_break_words(segments, text) or pdf_words.own_text_broken(text):

@@ -112,18 +112,13 @@ def _document(name: str, data: bytes) -> dict[str, Any]:
 
 
 def _runs(pdf: bytes, index: int) -> tuple[list[Segment], str]:
-    """PDFium's runs of a page (what the reader used to take as its segments) and its text."""
+    """PDFium's runs of a page (what the reader takes as its segments unless they break words)
+    and its text."""
     doc = pypdfium2.PdfDocument(pdf)
     page = doc[index]
     width, height = page.get_size()
     textpage = page.get_textpage()
-    runs = []
-    for i in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(i)
-        text = textpage.get_text_bounded(left, bottom, right, top).strip()
-        runs.append(
-            Segment(text, left / width, 1 - top / height, right / width, 1 - bottom / height)
-        )
+    runs = pdf_text.runs(textpage, width, height)
     text = textpage.get_text_range()
     textpage.close()
     page.close()

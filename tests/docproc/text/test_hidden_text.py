@@ -59,9 +59,7 @@ def _rfr(data: bytes) -> tuple[object, object]:
 def test_an_invisible_text_layer_is_not_read_the_page_is_ocrd() -> None:
     data = _sandwich(hidden=True)
     doc = pypdfium2.PdfDocument(data)
-    textpage = doc[0].get_textpage()
-    assert pdf_text.hidden_text(textpage)
-    textpage.close()
+    assert pdf_text.hidden_text(doc[0])
     doc.close()
     assert _rfr(data) == (RFR, "ocr")
 
@@ -70,9 +68,7 @@ def test_a_visible_text_layer_is_still_read_as_text() -> None:
     # Control: drawn visibly, the same layer is the page's text layer.
     data = _sandwich(hidden=False)
     doc = pypdfium2.PdfDocument(data)
-    textpage = doc[0].get_textpage()
-    assert not pdf_text.hidden_text(textpage)
-    textpage.close()
+    assert not pdf_text.hidden_text(doc[0])
     doc.close()
     assert _rfr(data)[1] == "text"
 
